@@ -1,0 +1,101 @@
+// The intermediate representation between the frontend and the BPF backend.
+// In: built by frontend/lower*.ts. Out: consumed by backend/ (instruction selection,
+// register allocation, encoding). Plain data: a function is a list of basic blocks of
+// instructions on unlimited 64-bit virtual registers, ending in one terminator each.
+// Stack memory is named by slots; the backend lays out the frame.
+
+import type { StructType } from "../types/ctype.js";
+
+/** A virtual register: a 64-bit value. */
+export type VReg = number;
+
+/** An immediate operand. Values are full 64-bit two's complement (as bigint). */
+export interface Imm { imm: bigint }
+
+/** A register or an immediate. */
+export type Operand = VReg | Imm;
+
+export function isImm(o: Operand): o is Imm {
+  return typeof o !== "number";
+}
+
+export type Size = 1 | 2 | 4 | 8;
+
+/** A memory base: a virtual register holding a pointer, or a stack slot of the frame. */
+export type Base = { reg: VReg } | { slot: number };
+
+/** 64-bit ALU operations. sdiv/smod are signed and truncate toward zero; the backend
+ *  expands them with unsigned divides so they run on every BPF CPU version.
+ *  Division by zero follows BPF: x/0 = 0, x%0 = x. */
+export type AluOp =
+  | "add" | "sub" | "mul" | "udiv" | "umod" | "sdiv" | "smod"
+  | "and" | "or" | "xor" | "lsh" | "rsh" | "arsh";
+
+/** Comparisons; "set" is (a & b) != 0. */
+export type CmpOp =
+  | "eq" | "ne" | "set"
+  | "ugt" | "uge" | "ult" | "ule"
+  | "sgt" | "sge" | "slt" | "sle";
+
+/** Where an instruction came from in the probe file (1-based line and column). */
+export interface Loc { line: number; col: number }
+
+/** Marks an instruction whose immediate is a field offset that libbpf relocates (CO-RE).
+ *  The backend keeps such an immediate in one instruction of its own and reports it. */
+export interface CoreTag { type: StructType; accessPath: number[]; kind: number }
+
+export type Inst = (
+  | { op: "const"; dst: VReg; value: bigint }
+  | { op: "mov"; dst: VReg; src: VReg }
+  | { op: "alu"; alu: AluOp; dst: VReg; a: VReg; b: Operand; core?: CoreTag }
+  | { op: "neg"; dst: VReg; a: VReg }
+  /** dst = src truncated to `bits` and zero- or sign-extended back to 64. */
+  | { op: "ext"; dst: VReg; src: VReg; bits: 8 | 16 | 32; signed: boolean }
+  /** dst = a cmp b ? 1 : 0 */
+  | { op: "setcc"; dst: VReg; cmp: CmpOp; a: VReg; b: Operand }
+  /** Direct load (zero-extending) from the context, a stack slot or a checked pointer. */
+  | { op: "load"; dst: VReg; base: Base; off: number; size: Size }
+  | { op: "store"; base: Base; off: number; size: Size; src: Operand }
+  /** dst = address of a stack slot plus off. */
+  | { op: "addr"; dst: VReg; slot: number; off: number }
+  /** dst = the map's pointer (ld_imm64 with a map relocation). */
+  | { op: "mapref"; dst: VReg; map: string }
+  /** Calls helper number `helper` with up to 5 arguments (R1..R5); result to dst. */
+  | { op: "call"; dst?: VReg; helper: number; args: Operand[] }
+  /** Atomic *(base+off) += src. */
+  | { op: "atomic_add"; base: { reg: VReg }; off: number; size: 4 | 8; src: VReg }
+) & { loc?: Loc };
+
+export type Terminator = (
+  | { op: "jmp"; target: number }
+  | { op: "br"; cmp: CmpOp; a: VReg; b: Operand; then: number; else: number }
+  | { op: "ret"; value: Operand }
+) & { loc?: Loc };
+
+export interface Block {
+  id: number;
+  insts: Inst[];
+  term: Terminator;
+}
+
+export interface Slot {
+  id: number;
+  size: number;
+  align: number;
+  /** What the slot holds, for listings and diagnostics. */
+  name: string;
+}
+
+export interface IrFunction {
+  name: string;
+  /** The context pointer; it arrives in R1. */
+  ctx: VReg;
+  /** Preferred physical registers (e.g. fetched parameters in R2..R5). */
+  hints: Map<VReg, number>;
+  /** Blocks in layout order; blocks[0] is the entry. */
+  blocks: Block[];
+  slots: Slot[];
+  /** One past the highest virtual register in use. */
+  nextReg: VReg;
+  loc?: Loc;
+}
