@@ -1,0 +1,82 @@
+// The diagnostics catalog and the Diagnostic record every stage reports through.
+// In: a code from the catalog, a source position, message arguments. Out: Diagnostic
+// values, and their tsc-style text `file(line,col): error BPF<code>: message`.
+
+export type Severity = "error" | "warning";
+
+/** Every diagnostic bpftsc can report, with its code. One place, so codes never collide. */
+export const DIAG = {
+  // 1xxx: TypeScript itself (syntax and type errors), reported with TypeScript's text.
+  typescript: { code: 1000, text: "{0}" },
+  // 2xxx: the probe file's shape.
+  unsupportedTopLevel: { code: 2001, text: "This statement is not allowed at the top level of a probe file: {0}." },
+  badImport: { code: 2002, text: "Only imports from \"bpftsc\" are allowed in a probe file." },
+  badProgram: { code: 2003, text: "{0}" },
+  badMap: { code: 2004, text: "{0}" },
+  badLicense: { code: 2005, text: "LICENSE must be a string literal." },
+  duplicateName: { code: 2006, text: "'{0}' is already defined." },
+  noPrograms: { code: 2007, text: "The probe file exports no program (kprobe, uprobe, tracepoint, ...)." },
+  // 3xxx: types.
+  unsupportedType: { code: 3001, text: "Type '{0}' is not supported in BPF code{1}." },
+  floatNotAllowed: { code: 3002, text: "Floating-point numbers are not supported in BPF code." },
+  intOutOfRange: { code: 3003, text: "Integer literal {0} does not fit in 64 bits." },
+  badParamType: { code: 3004, text: "Parameter '{0}' needs a type annotation (u8..u64, i8..i64, bool or Ptr<T>)." },
+  badMapType: { code: 3005, text: "Map {0} type must be an integer or a struct, not '{1}'." },
+  // 4xxx: statements and expressions outside the subset.
+  unsupportedSyntax: { code: 4001, text: "{0} is not supported in BPF code." },
+  unboundedLoop: { code: 4002, text: "The compiler cannot prove this loop terminates: {0}." },
+  unknownName: { code: 4003, text: "'{0}' is not a value that BPF code can use here." },
+  notAssignable: { code: 4004, text: "{0} cannot be assigned." },
+  uncheckedMapValue: { code: 4005, text: "A map value must be checked against undefined before use." },
+  badCall: { code: 4006, text: "{0}" },
+  recursion: { code: 4007, text: "Function '{0}' calls itself; BPF code cannot recurse." },
+  badBreak: { code: 4008, text: "'{0}' is only allowed inside a loop." },
+  // 5xxx: limits the verifier would enforce.
+  stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack; the limit is 512." },
+  tooManyHelperArgs: { code: 5002, text: "{0}" },
+  // 6xxx: the fetch spec.
+  unknownParam: { code: 6001, text: "{0}" },
+  fetchSpec: { code: 6002, text: "{0}" },
+  // 9xxx: the command line and files.
+  usage: { code: 9001, text: "{0}" },
+  fileRead: { code: 9002, text: "Cannot read '{0}': {1}." },
+  fileWrite: { code: 9003, text: "Cannot write '{0}': {1}." },
+} as const;
+
+export type DiagKind = keyof typeof DIAG;
+
+export interface Diagnostic {
+  severity: Severity;
+  code: number;
+  message: string;
+  file: string;
+  /** 1-based; 0 when the diagnostic is not about a place in a file. */
+  line: number;
+  col: number;
+  /** The source line the position is on, for the excerpt. */
+  sourceLine?: string;
+}
+
+export function makeDiagnostic(kind: DiagKind, at: { file: string; line: number; col: number; sourceLine?: string }, ...args: string[]): Diagnostic {
+  const d = DIAG[kind];
+  const message = d.text.replace(/\{(\d)\}/g, (_, n) => args[Number(n)] ?? "");
+  return { severity: "error", code: d.code, message, ...at };
+}
+
+/** tsc-style text with a one-line excerpt and a caret under the column. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.line > 0 ? `${d.file}(${d.line},${d.col})` : d.file;
+  let out = `${where}: ${d.severity} BPF${d.code}: ${d.message}`;
+  if (d.sourceLine !== undefined && d.line > 0) {
+    const gutter = String(d.line);
+    out += `\n\n${gutter} ${d.sourceLine}\n${" ".repeat(gutter.length + d.col)}~\n`;
+  }
+  return out;
+}
+
+/** Thrown inside the frontend to abandon the construct at hand; caught per program. */
+export class CompileError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}

@@ -1,0 +1,103 @@
+// The probe language's helper functions (pid, tid, uid, gid, ktimeNs, cpu, comm,
+// readStr, printk, fetchFailed), one entry each, lowered to BPF helper calls.
+// In: a call expression naming a bpftsc helper. Out: its Value, or, for the ones that
+// fill a Chars<N> buffer, IR that writes into the destination memory.
+
+import ts from "typescript";
+import { HELPER } from "../helpers.js";
+import { BOOL, U32, U64, type IntType } from "../types/ctype.js";
+import { lowerExpr } from "./lower-expr.js";
+import { skipParens } from "./module.js";
+import { addressOf, scalar, toOperand, toReg, type Lowerer, type Value } from "./values.js";
+
+type Mem = Extract<Value, { kind: "mem" }>;
+
+/** Calls a helper with no arguments and keeps part of its 64-bit result. */
+function idHelper(helper: number, part: "low" | "high" | "all", type: IntType) {
+  return (L: Lowerer): Value => {
+    const r = L.b.newReg();
+    L.b.emit({ op: "call", dst: r, helper, args: [] });
+    if (part === "all") return { kind: "int", type, reg: r };
+    const out = L.b.newReg();
+    if (part === "high") L.b.emit({ op: "alu", alu: "rsh", dst: out, a: r, b: { imm: 32n } });
+    else L.b.emit({ op: "ext", dst: out, src: r, bits: 32, signed: false });
+    return { kind: "int", type, reg: out };
+  };
+}
+
+const VALUE_BUILTINS: Record<string, (L: Lowerer, call: ts.CallExpression) => Value> = {
+  pid: idHelper(HELPER.get_current_pid_tgid, "high", U32),
+  tid: idHelper(HELPER.get_current_pid_tgid, "low", U32),
+  uid: idHelper(HELPER.get_current_uid_gid, "low", U32),
+  gid: idHelper(HELPER.get_current_uid_gid, "high", U32),
+  ktimeNs: idHelper(HELPER.ktime_get_ns, "all", U64),
+  cpu: idHelper(HELPER.get_smp_processor_id, "all", U32),
+  printk: lowerPrintk,
+  fetchFailed: lowerFetchFailed,
+};
+
+export function isValueBuiltin(name: string): boolean {
+  return name in VALUE_BUILTINS;
+}
+
+export function lowerValueBuiltin(L: Lowerer, name: string, call: ts.CallExpression): Value {
+  const f = VALUE_BUILTINS[name];
+  if (name !== "printk" && name !== "fetchFailed" && call.arguments.length !== 0) L.ctx.fail("badCall", call, `${name}() takes no arguments.`);
+  return f(L, call);
+}
+
+/** comm() and readStr() write into a Chars<N> destination; returns false for other calls. */
+export function lowerBuiltinInto(L: Lowerer, dst: Mem, call: ts.CallExpression): boolean {
+  const name = L.ctx.runtimeName(call.expression);
+  if (name !== "comm" && name !== "readStr") return false;
+  if (dst.type.kind !== "array" || !dst.type.isString) L.ctx.fail("badCall", call, `${name}() fills a Chars<N> field or variable.`);
+  const size = dst.type.length;
+  const addr = addressOf(L, dst);
+  if (name === "comm") {
+    if (call.arguments.length !== 0) L.ctx.fail("badCall", call, "comm() takes no arguments.");
+    L.b.emit({ op: "call", helper: HELPER.get_current_comm, args: [addr, { imm: BigInt(size) }] });
+    return true;
+  }
+  if (call.arguments.length !== 1) L.ctx.fail("badCall", call, "readStr(src) takes the string's address.");
+  const src = scalar(L, lowerExpr(L, call.arguments[0]));
+  if (src.kind !== "ptr" && src.kind !== "int") L.ctx.fail("badCall", call.arguments[0], "readStr() reads from a Ptr or an address.");
+  const helper = L.space === "user" ? HELPER.probe_read_user_str : HELPER.probe_read_kernel_str;
+  L.b.emit({ op: "call", helper, args: [addr, { imm: BigInt(size) }, toReg(L, src)] });
+  return true;
+}
+
+/** printk("fmt", a, b, c): the format is built on the stack, then bpf_trace_printk. */
+function lowerPrintk(L: Lowerer, call: ts.CallExpression): Value {
+  const [fmtNode, ...rest] = call.arguments;
+  const fmt = fmtNode && skipParens(fmtNode);
+  if (!fmt || !(ts.isStringLiteral(fmt) || ts.isNoSubstitutionTemplateLiteral(fmt))) return L.ctx.fail("badCall", call, "printk() takes a string literal format first.");
+  if (rest.length > 3) L.ctx.fail("tooManyHelperArgs", rest[3], "printk() takes at most 3 values after the format (bpf_trace_printk).");
+  const args = rest.map((a) => {
+    const v = scalar(L, lowerExpr(L, a));
+    if (v.kind !== "int" && v.kind !== "const" && v.kind !== "ptr") L.ctx.fail("badCall", a, "printk() prints integers.");
+    return toOperand(L, v);
+  });
+  const bytes = Buffer.from(fmt.text + "\0", "utf8");
+  const size = Math.ceil(bytes.length / 8) * 8;
+  const slot = L.b.newSlot(size, 8, "printk format");
+  const padded = Buffer.alloc(size);
+  bytes.copy(padded);
+  for (let i = 0; i < size; i += 8) {
+    L.b.emit({ op: "store", base: { slot }, off: i, size: 8, src: L.b.constReg(padded.readBigInt64LE(i)) });
+  }
+  const addr = L.b.newReg();
+  L.b.emit({ op: "addr", dst: addr, slot, off: 0 });
+  L.b.emit({ op: "call", helper: HELPER.trace_printk, args: [addr, { imm: BigInt(bytes.length) }, ...args] });
+  return { kind: "void" };
+}
+
+/** fetchFailed(param): whether fetching that parameter faulted. */
+function lowerFetchFailed(L: Lowerer, call: ts.CallExpression): Value {
+  const arg = call.arguments.length === 1 ? skipParens(call.arguments[0]) : undefined;
+  const sym = arg && ts.isIdentifier(arg) ? L.ctx.symbolOf(arg) : undefined;
+  const isParam = sym?.valueDeclaration && ts.isParameter(sym.valueDeclaration);
+  if (!sym || !isParam) return L.ctx.fail("badCall", call, "fetchFailed() takes one of the handler's parameters.");
+  const flag = L.faults.get(sym);
+  // Parameters fetched from registers or the context cannot fault.
+  return flag === undefined ? { kind: "const", type: BOOL, value: 0n } : { kind: "int", type: BOOL, reg: flag };
+}

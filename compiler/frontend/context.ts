@@ -1,0 +1,58 @@
+// What every part of the frontend shares while compiling one probe file: the checker,
+// source positions for diagnostics, and how to tell bpftsc's own declarations apart.
+// In: a CheckedSource. Out: position and error helpers used by the lowering modules.
+
+import ts from "typescript";
+import { CompileError, makeDiagnostic, type DiagKind, type Diagnostic } from "../diagnostics.js";
+
+export class FrontendContext {
+  readonly lines: string[];
+  readonly warnings: Diagnostic[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly sf: ts.SourceFile,
+    readonly checker: ts.TypeChecker,
+    readonly runtimeFile: string,
+  ) {
+    this.lines = sf.text.split(/\r?\n/);
+  }
+
+  /** 1-based line and column of a node's first token. */
+  pos(node: ts.Node): { line: number; col: number } {
+    const { line, character } = this.sf.getLineAndCharacterOfPosition(node.getStart(this.sf));
+    return { line: line + 1, col: character + 1 };
+  }
+
+  at(node: ts.Node) {
+    const { line, col } = this.pos(node);
+    return { file: this.file, line, col, sourceLine: this.lines[line - 1] };
+  }
+
+  diag(kind: DiagKind, node: ts.Node, ...args: string[]): Diagnostic {
+    return makeDiagnostic(kind, this.at(node), ...args);
+  }
+
+  /** Abandons the construct at hand with a diagnostic. */
+  fail(kind: DiagKind, node: ts.Node, ...args: string[]): never {
+    throw new CompileError(this.diag(kind, node, ...args));
+  }
+
+  warn(kind: DiagKind, node: ts.Node, ...args: string[]): void {
+    this.warnings.push({ ...this.diag(kind, node, ...args), severity: "warning" });
+  }
+
+  /** The symbol a name refers to, with imports followed to their declaration. */
+  symbolOf(node: ts.Node): ts.Symbol | undefined {
+    let s = this.checker.getSymbolAtLocation(node);
+    if (s && s.flags & ts.SymbolFlags.Alias) s = this.checker.getAliasedSymbol(s);
+    return s;
+  }
+
+  /** If `node` names something declared by the bpftsc runtime types, its name. */
+  runtimeName(node: ts.Node): string | undefined {
+    const s = this.symbolOf(node);
+    const decl = s?.declarations?.[0];
+    return decl && decl.getSourceFile().fileName === this.runtimeFile ? s!.name : undefined;
+  }
+}

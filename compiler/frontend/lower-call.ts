@@ -1,0 +1,171 @@
+// Lowers calls: map methods (get, set, delete, add, output), bpftsc helpers, and the
+// probe file's own small functions, which are inlined at each call.
+// In: a call expression. Out: its Value, with IR for the helper calls emitted.
+
+import ts from "typescript";
+import { BPF_ANY, BPF_NOEXIST, HELPER } from "../helpers.js";
+import type { VReg } from "../ir/ir.js";
+import { sizeOf, type CType, type IntType } from "../types/ctype.js";
+import { isValueBuiltin, lowerValueBuiltin } from "./builtins.js";
+import { bindingOf, lowerExpr } from "./lower-expr.js";
+import { lowerStmt } from "./lower-stmt.js";
+import type { MapInfo } from "./module.js";
+import { storeInto } from "./lower-store.js";
+import { addressOf, narrow, newLocal, toReg, type Lowerer, type Value } from "./values.js";
+
+export function lowerCall(L: Lowerer, call: ts.CallExpression, expected?: CType): Value {
+  const callee = call.expression;
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+    const b = bindingOf(L, callee.expression);
+    if (b?.kind === "map") return lowerMapMethod(L, b.map, callee.name.text, call);
+  }
+  if (ts.isIdentifier(callee)) {
+    const name = L.ctx.runtimeName(callee);
+    if (name !== undefined && isValueBuiltin(name)) return lowerValueBuiltin(L, name, call);
+    if (name === "comm" || name === "readStr") {
+      if (!expected || expected.kind !== "array") return L.ctx.fail("badCall", call, `${name}() fills a Chars<N>: assign it to a struct field or a variable declared as Chars<N>.`);
+      const dst = newLocal(L, expected, name);
+      storeInto(L, dst, call);
+      return dst;
+    }
+    const sym = L.ctx.symbolOf(callee);
+    const fn = sym && L.mod.functions.get(sym);
+    if (fn) return inlineCall(L, sym!, fn, call);
+  }
+  return L.ctx.fail("badCall", call, `'${callee.getText(L.ctx.sf)}' cannot be called in BPF code: call the bpftsc helpers, map methods or functions of this file.`);
+}
+
+/** The address of a key or value of type t: its own memory if it has it, else a stack copy. */
+function memoryFor(L: Lowerer, t: CType, e: ts.Expression, what: string): VReg {
+  if (t.kind !== "int") {
+    const v = lowerExpr(L, e, t);
+    if (v.kind === "mem" && sizeOf(v.type) === sizeOf(t)) return addressOf(L, v);
+  }
+  const tmp = newLocal(L, t, what);
+  storeInto(L, tmp, e);
+  return addressOf(L, tmp);
+}
+
+function mapRef(L: Lowerer, map: MapInfo): VReg {
+  const r = L.b.newReg();
+  L.b.emit({ op: "mapref", dst: r, map: map.name });
+  return r;
+}
+
+function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallExpression): Value {
+  const args = call.arguments;
+  const need = (n: number, sig: string) => {
+    if (args.length !== n) L.ctx.fail("badCall", call, `${map.name}.${method}(${sig}) takes ${n} argument${n === 1 ? "" : "s"}.`);
+  };
+  if (map.className === "RingBuf") {
+    if (method !== "output") return L.ctx.fail("badCall", call, `A RingBuf has one method: output(record).`);
+    need(1, "record");
+    const rec = memoryFor(L, map.value!, args[0], "ring buffer record");
+    L.b.emit({ op: "call", helper: HELPER.ringbuf_output, args: [mapRef(L, map), rec, { imm: BigInt(sizeOf(map.value!)) }, { imm: 0n }] });
+    return { kind: "void" };
+  }
+  const key = map.key!, value = map.value!;
+  switch (method) {
+    case "get": {
+      need(1, "key");
+      const k = memoryFor(L, key, args[0], "map key");
+      const p = L.b.newReg();
+      L.b.emit({ op: "call", dst: p, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), k] });
+      return { kind: "maybe", type: value, reg: p };
+    }
+    case "set": {
+      need(2, "key, value");
+      const k = memoryFor(L, key, args[0], "map key");
+      const v = memoryFor(L, value, args[1], "map value");
+      L.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [mapRef(L, map), k, v, { imm: BPF_ANY }] });
+      return { kind: "void" };
+    }
+    case "delete": {
+      need(1, "key");
+      const k = memoryFor(L, key, args[0], "map key");
+      L.b.emit({ op: "call", helper: HELPER.map_delete_elem, args: [mapRef(L, map), k] });
+      return { kind: "void" };
+    }
+    case "add":
+      need(2, "key, delta");
+      if (value.kind !== "int") return L.ctx.fail("badCall", call, `${map.name}.add() needs an integer value type.`);
+      return lowerAdd(L, map, value, args[0], args[1]);
+  }
+  return L.ctx.fail("badCall", call.expression, `Maps have get, set, delete and add; '${method}' is not one of them.`);
+}
+
+/** map.add(k, d): an atomic add to the value if present, else insert d (BPF_NOEXIST). */
+function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, keyExpr: ts.Expression, deltaExpr: ts.Expression): Value {
+  const k = memoryFor(L, map.key!, keyExpr, "map key");
+  const delta = toReg(L, narrow(L, lowerExpr(L, deltaExpr, value), value));
+  const p = L.b.newReg();
+  L.b.emit({ op: "call", dst: p, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), k] });
+  const found = L.b.newBlock(), missing = L.b.newBlock(), join = L.b.newBlock();
+  L.b.terminate({ op: "br", cmp: "eq", a: p, b: { imm: 0n }, then: L.b.ref(missing), else: L.b.ref(found) });
+  L.b.setBlock(found);
+  if ((value.size === 4 || value.size === 8) && !map.perCpu) {
+    L.b.emit({ op: "atomic_add", base: { reg: p }, off: 0, size: value.size, src: delta });
+  } else {
+    // Per-CPU values are private to this CPU: a plain add is enough.
+    const old = L.b.newReg(), sum = L.b.newReg();
+    L.b.emit({ op: "load", dst: old, base: { reg: p }, off: 0, size: value.size });
+    L.b.emit({ op: "alu", alu: "add", dst: sum, a: old, b: delta });
+    L.b.emit({ op: "store", base: { reg: p }, off: 0, size: value.size, src: sum });
+  }
+  L.b.jump(join);
+  L.b.setBlock(missing);
+  if (map.className === "ArrayMap" || map.className === "PerCpuArrayMap") {
+    L.b.jump(join); // array slots always exist: an index out of range adds nothing
+  } else {
+    const slot = L.b.newSlot(value.size, value.size, "map value");
+    L.b.emit({ op: "store", base: { slot }, off: 0, size: value.size, src: delta });
+    const v = L.b.newReg();
+    L.b.emit({ op: "addr", dst: v, slot, off: 0 });
+    L.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [mapRef(L, map), k, v, { imm: BPF_NOEXIST }] });
+    L.b.jump(join);
+  }
+  L.b.setBlock(join);
+  return { kind: "void" };
+}
+
+/** Inlines a call to one of the file's functions. */
+function inlineCall(L: Lowerer, sym: ts.Symbol, fn: ts.FunctionDeclaration, call: ts.CallExpression): Value {
+  if (L.inline.some((f) => f.symbol === sym)) return L.ctx.fail("recursion", call, sym.name);
+  if (fn.parameters.length !== call.arguments.length) L.ctx.fail("badCall", call, `${sym.name}() takes ${fn.parameters.length} arguments.`);
+  fn.parameters.forEach((p, i) => {
+    if (!p.type || !ts.isIdentifier(p.name)) return L.ctx.fail("badParamType", p, p.name.getText(L.ctx.sf));
+    const t = L.types.resolve(p.type);
+    const psym = L.ctx.symbolOf(p.name)!;
+    const arg = call.arguments[i];
+    if (t.kind === "int" || t.kind === "ptr") {
+      const v = lowerExpr(L, arg, t);
+      const reg = L.b.newReg();
+      const n = t.kind === "int" ? narrow(L, v, t) : v;
+      if (n.kind === "const") L.b.emit({ op: "const", dst: reg, value: BigInt.asIntN(64, n.value) });
+      else L.b.emit({ op: "mov", dst: reg, src: toReg(L, n) });
+      L.env.set(psym, { kind: "reg", reg, type: t });
+    } else {
+      const v = lowerExpr(L, arg, t);
+      if (v.kind !== "mem") L.ctx.fail("badCall", arg, `A ${t.kind} argument must be a struct value in BPF memory.`);
+      L.env.set(psym, { kind: "mem", type: t, base: v.base, off: v.off });
+    }
+  });
+  let retType: IntType | undefined;
+  if (fn.type && fn.type.kind !== ts.SyntaxKind.VoidKeyword) {
+    const t = L.types.resolve(fn.type);
+    if (t.kind !== "int") return L.ctx.fail("unsupportedType", fn.type, fn.type.getText(L.ctx.sf), " as a return type (functions return integers or nothing)");
+    retType = t;
+  }
+  const exit = L.b.newBlock();
+  const result = L.b.newReg();
+  L.b.emit({ op: "const", dst: result, value: 0n });
+  L.inline.push({ symbol: sym, exit, result, type: retType });
+  const savedLoops = L.loops;
+  L.loops = [];
+  lowerStmt(L, fn.body!);
+  L.loops = savedLoops;
+  L.inline.pop();
+  L.b.jump(exit);
+  L.b.setBlock(exit);
+  return retType ? { kind: "int", type: retType, reg: result } : { kind: "void" };
+}

@@ -1,0 +1,489 @@
+// Lowers TypeScript expressions of the subset to IR.
+// In: an expression node and the lowering state. Out: a Value (register, constant,
+// BPF memory, probed memory or a map reference), IR emitted on the way; conditions
+// lower straight to branches (lowerCond).
+//
+// Integer rules (README "Integer semantics"): operands promote to 64 bits; the result is
+// u64 when either operand is u64, else i64. Signedness picks signed or unsigned compare,
+// >>, / and %; division truncates toward zero and x/0 = 0, x%0 = x as in BPF.
+
+import ts from "typescript";
+import type { Block, CmpOp, AluOp, VReg } from "../ir/ir.js";
+import { BOOL, I64, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
+import { lowerCall } from "./lower-call.js";
+import { storeInto, storeValue } from "./lower-store.js";
+import { parseIntegerLiteral, skipParens } from "./module.js";
+import { fieldOf, elementOf } from "./probed.js";
+import {
+  constVal, intTypeOf, loadScalar, narrow, nonNegative, scalar, toOperand, toReg,
+  type Binding, type Lowerer, type Value,
+} from "./values.js";
+
+const K = ts.SyntaxKind;
+
+export function lowerExpr(L: Lowerer, e: ts.Expression, expected?: CType): Value {
+  L.b.loc = L.ctx.pos(e);
+  e = skipParens(e);
+  if (ts.isNumericLiteral(e)) {
+    const v = parseIntegerLiteral(e.text);
+    if (v === undefined) return L.ctx.fail("floatNotAllowed", e);
+    if (v >= 1n << 64n) L.ctx.fail("intOutOfRange", e, e.text);
+    return constVal(v, expected?.kind === "int" ? expected : undefined);
+  }
+  if (ts.isBigIntLiteral(e)) return constVal(BigInt(e.text.slice(0, -1)));
+  if (e.kind === K.TrueKeyword) return constVal(1n, BOOL);
+  if (e.kind === K.FalseKeyword) return constVal(0n, BOOL);
+  if (ts.isIdentifier(e)) return lowerIdentifier(L, e);
+  if (ts.isPrefixUnaryExpression(e)) return lowerPrefix(L, e);
+  if (ts.isPostfixUnaryExpression(e)) return lowerIncDec(L, e.operand, e.operator === K.PlusPlusToken ? "add" : "sub", true);
+  if (ts.isBinaryExpression(e)) return lowerBinary(L, e, expected);
+  if (ts.isConditionalExpression(e)) return lowerConditional(L, e, expected);
+  if (ts.isPropertyAccessExpression(e)) return lowerProperty(L, e);
+  if (ts.isElementAccessExpression(e)) return lowerElement(L, e);
+  if (ts.isCallExpression(e)) return lowerCall(L, e, expected);
+  if (ts.isAsExpression(e) || ts.isTypeAssertionExpression(e)) return lowerCast(L, e);
+  if (ts.isObjectLiteralExpression(e)) {
+    if (!expected || expected.kind !== "struct") return L.ctx.fail("unsupportedSyntax", e, "An object literal whose struct type is not known here (annotate the variable)");
+    const slot = L.b.newSlot(sizeOf(expected), expected.align, "literal");
+    const m: Value = { kind: "mem", type: expected, base: { slot }, off: 0 };
+    storeInto(L, m, e);
+    return m;
+  }
+  if (ts.isNonNullExpression(e)) return L.ctx.fail("uncheckedMapValue", e);
+  return L.ctx.fail("unsupportedSyntax", e, describe(e));
+}
+
+function describe(e: ts.Node): string {
+  if (ts.isStringLiteral(e) || ts.isTemplateExpression(e) || ts.isNoSubstitutionTemplateLiteral(e)) return "A string outside printk()";
+  if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return "A function expression (closure)";
+  if (ts.isNewExpression(e)) return "'new' inside a program (declare maps at the top level)";
+  if (ts.isArrayLiteralExpression(e)) return "An array literal";
+  if (e.kind === K.ThisKeyword) return "'this'";
+  if (e.kind === K.NullKeyword || (ts.isIdentifier(e) && e.text === "undefined")) return "A null or undefined value outside a comparison";
+  return `This expression (${K[e.kind]})`;
+}
+
+/** Looks up what a name is bound to. */
+export function bindingOf(L: Lowerer, id: ts.Identifier): Binding | undefined {
+  const sym = L.ctx.symbolOf(id);
+  if (!sym) return undefined;
+  const b = L.env.get(sym);
+  if (b) return b;
+  const c = L.mod.constants.get(sym);
+  if (c !== undefined) return { kind: "const", value: c, type: undefined };
+  const m = L.mod.maps.get(sym);
+  return m ? { kind: "map", map: m } : undefined;
+}
+
+function lowerIdentifier(L: Lowerer, id: ts.Identifier): Value {
+  const b = bindingOf(L, id);
+  if (!b) return L.ctx.fail("unknownName", id, id.text);
+  switch (b.kind) {
+    case "reg": return b.type.kind === "ptr" ? { kind: "ptr", type: b.type, reg: b.reg } : { kind: "int", type: b.type, reg: b.reg };
+    case "mem": return { kind: "mem", type: b.type, base: b.base, off: b.off };
+    case "const": return constVal(b.value, b.type);
+    case "maybe": return isDefinedHere(L, id) ? deref(b.reg, b.type) : { kind: "maybe", type: b.type, reg: b.reg };
+    case "map": return L.ctx.fail("unknownName", id, `${id.text}' is a map: call its methods (get, set, delete, add, output); '${id.text}`);
+  }
+}
+
+/** TypeScript's flow narrowing says this use of a `V | undefined` variable is defined. */
+function isDefinedHere(L: Lowerer, node: ts.Node): boolean {
+  const t = L.ctx.checker.getTypeAtLocation(node);
+  const parts = t.isUnion() ? t.types : [t];
+  return !parts.some((p) => p.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null));
+}
+
+/** A checked map value pointer seen as memory of the value type. */
+export function deref(reg: VReg, type: CType): Value {
+  return { kind: "mem", type, base: { reg }, off: 0 };
+}
+
+function lowerPrefix(L: Lowerer, e: ts.PrefixUnaryExpression): Value {
+  switch (e.operator) {
+    case K.PlusPlusToken: return lowerIncDec(L, e.operand, "add", false);
+    case K.MinusMinusToken: return lowerIncDec(L, e.operand, "sub", false);
+    case K.ExclamationToken: return condToValue(L, e);
+    case K.PlusToken: return scalar(L, lowerExpr(L, e.operand));
+    case K.MinusToken: {
+      const v = intOperand(L, e.operand);
+      if (v.kind === "const") return constVal(-v.value, v.type && !v.type.signed ? U64 : I64);
+      const r = L.b.newReg();
+      L.b.emit({ op: "neg", dst: r, a: toReg(L, v) });
+      return { kind: "int", type: resultType(v, v), reg: r };
+    }
+    case K.TildeToken: {
+      const v = intOperand(L, e.operand);
+      if (v.kind === "const") return constVal(~v.value, v.type && !v.type.signed ? U64 : I64);
+      const r = L.b.newReg();
+      L.b.emit({ op: "alu", alu: "xor", dst: r, a: toReg(L, v), b: { imm: -1n } });
+      return { kind: "int", type: resultType(v, v), reg: r };
+    }
+  }
+}
+
+/** An integer operand (memory scalars loaded; pointers and structs refused). */
+function intOperand(L: Lowerer, e: ts.Expression): Value {
+  const v = scalar(L, lowerExpr(L, e));
+  if (v.kind !== "int" && v.kind !== "const") L.ctx.fail("unsupportedSyntax", e, `Arithmetic on a ${v.kind === "ptr" ? "pointer" : v.kind === "maybe" ? "map value that may be undefined" : "struct"}`);
+  return v;
+}
+
+function isU64(v: Value): boolean {
+  const t = intTypeOf(v);
+  return t.size === 8 && !t.signed && !(v.kind === "const" && v.type === undefined);
+}
+
+/** The promoted type of an arithmetic result: u64 if either side is u64, else i64. */
+export function resultType(a: Value, b: Value): IntType {
+  return isU64(a) || isU64(b) ? U64 : I64;
+}
+
+const ARITH: Partial<Record<ts.SyntaxKind, string>> = {
+  [K.PlusToken]: "+", [K.MinusToken]: "-", [K.AsteriskToken]: "*", [K.SlashToken]: "/", [K.PercentToken]: "%",
+  [K.AmpersandToken]: "&", [K.BarToken]: "|", [K.CaretToken]: "^",
+  [K.LessThanLessThanToken]: "<<", [K.GreaterThanGreaterThanToken]: ">>", [K.GreaterThanGreaterThanGreaterThanToken]: ">>>",
+};
+
+const COMPOUND: Partial<Record<ts.SyntaxKind, string>> = {
+  [K.PlusEqualsToken]: "+", [K.MinusEqualsToken]: "-", [K.AsteriskEqualsToken]: "*", [K.SlashEqualsToken]: "/",
+  [K.PercentEqualsToken]: "%", [K.AmpersandEqualsToken]: "&", [K.BarEqualsToken]: "|", [K.CaretEqualsToken]: "^",
+  [K.LessThanLessThanEqualsToken]: "<<", [K.GreaterThanGreaterThanEqualsToken]: ">>", [K.GreaterThanGreaterThanGreaterThanEqualsToken]: ">>>",
+};
+
+const COMPARE: Partial<Record<ts.SyntaxKind, [CmpOp, CmpOp]>> = {
+  // [signed, unsigned]
+  [K.EqualsEqualsEqualsToken]: ["eq", "eq"], [K.EqualsEqualsToken]: ["eq", "eq"],
+  [K.ExclamationEqualsEqualsToken]: ["ne", "ne"], [K.ExclamationEqualsToken]: ["ne", "ne"],
+  [K.LessThanToken]: ["slt", "ult"], [K.LessThanEqualsToken]: ["sle", "ule"],
+  [K.GreaterThanToken]: ["sgt", "ugt"], [K.GreaterThanEqualsToken]: ["sge", "uge"],
+};
+
+function lowerBinary(L: Lowerer, e: ts.BinaryExpression, expected?: CType): Value {
+  const op = e.operatorToken.kind;
+  if (op === K.EqualsToken) return assign(L, e.left, e.right);
+  const compound = COMPOUND[op];
+  if (compound) {
+    const lv = lvalue(L, e.left);
+    const v = arith(L, compound, readLvalue(L, lv), lowerExpr(L, e.right), e);
+    return writeLvalue(L, lv, v);
+  }
+  const ar = ARITH[op];
+  if (ar) return arith(L, ar, lowerExpr(L, e.left), lowerExpr(L, e.right), e);
+  if (COMPARE[op] || op === K.AmpersandAmpersandToken || op === K.BarBarToken) return condToValue(L, e);
+  if (op === K.QuestionQuestionToken) return lowerNullish(L, e, expected);
+  if (op === K.CommaToken) {
+    lowerExpr(L, e.left);
+    return lowerExpr(L, e.right, expected);
+  }
+  return L.ctx.fail("unsupportedSyntax", e.operatorToken, `The operator '${e.operatorToken.getText(L.ctx.sf)}'`);
+}
+
+/** Evaluates an integer binary operation, folding constants. */
+export function arith(L: Lowerer, op: string, av: Value, bv: Value, node: ts.Node): Value {
+  const a = scalar(L, av);
+  const b = scalar(L, bv);
+  for (const v of [a, b]) {
+    if (v.kind !== "int" && v.kind !== "const") L.ctx.fail("unsupportedSyntax", node, `Arithmetic on a ${v.kind === "ptr" ? "pointer" : v.kind === "maybe" ? "map value that may be undefined" : "struct"}`);
+  }
+  const type = resultType(a, b);
+  const signedDiv = type.signed && !(nonNegative(a) && nonNegative(b));
+  const signedShr = intTypeOf(a).signed && !nonNegative(a);
+  if (a.kind === "const" && b.kind === "const") return constVal(fold(op, a.value, b.value, signedDiv, signedShr), type);
+  let alu: AluOp;
+  switch (op) {
+    case "+": alu = "add"; break;
+    case "-": alu = "sub"; break;
+    case "*": alu = "mul"; break;
+    case "/": alu = signedDiv ? "sdiv" : "udiv"; break;
+    case "%": alu = signedDiv ? "smod" : "umod"; break;
+    case "&": alu = "and"; break;
+    case "|": alu = "or"; break;
+    case "^": alu = "xor"; break;
+    case "<<": alu = "lsh"; break;
+    case ">>": alu = signedShr ? "arsh" : "rsh"; break;
+    default: alu = "rsh"; break; // >>>
+  }
+  const shift = alu === "lsh" || alu === "rsh" || alu === "arsh";
+  let left = a, right = b;
+  if (left.kind === "const" && (alu === "add" || alu === "mul" || alu === "and" || alu === "or" || alu === "xor")) [left, right] = [right, left];
+  const dst = L.b.newReg();
+  const rhs = right.kind === "const" ? { imm: shift ? right.value & 63n : BigInt.asIntN(64, right.value) } : toReg(L, right);
+  L.b.emit({ op: "alu", alu, dst, a: toReg(L, left), b: rhs });
+  return { kind: "int", type, reg: dst };
+}
+
+function fold(op: string, a: bigint, b: bigint, signedDiv: boolean, signedShr: boolean): bigint {
+  const s = (x: bigint) => BigInt.asIntN(64, x);
+  const u = (x: bigint) => BigInt.asUintN(64, x);
+  switch (op) {
+    case "+": return a + b;
+    case "-": return a - b;
+    case "*": return a * b;
+    case "/": if (b === 0n) return 0n; return signedDiv ? s(a) / s(b) : u(a) / u(b);
+    case "%": if (b === 0n) return a; return signedDiv ? s(a) % s(b) : u(a) % u(b);
+    case "&": return a & b;
+    case "|": return a | b;
+    case "^": return a ^ b;
+    case "<<": return s(a << (b & 63n));
+    case ">>": return signedShr ? s(a) >> (b & 63n) : u(a) >> (b & 63n);
+    default: return u(a) >> (b & 63n);
+  }
+}
+
+/** A comparison of two scalars, ready for a branch; or a constant outcome. */
+export function compare(L: Lowerer, op: ts.SyntaxKind, av: Value, bv: Value, node: ts.Node): { cmp: CmpOp; a: VReg; b: ReturnType<typeof toOperand> } | boolean {
+  let a = scalar(L, av), b = scalar(L, bv);
+  for (const v of [a, b]) {
+    if (v.kind !== "int" && v.kind !== "const" && v.kind !== "ptr") L.ctx.fail("unsupportedSyntax", node, "Comparing a struct or an unchecked map value");
+  }
+  const unsigned = isU64(a) || isU64(b) || a.kind === "ptr" || b.kind === "ptr";
+  let cmp = COMPARE[op]![unsigned ? 1 : 0];
+  if (a.kind === "const" && b.kind === "const") {
+    const x = unsigned ? BigInt.asUintN(64, a.value) : BigInt.asIntN(64, a.value);
+    const y = unsigned ? BigInt.asUintN(64, b.value) : BigInt.asIntN(64, b.value);
+    return { eq: x === y, ne: x !== y, slt: x < y, ult: x < y, sle: x <= y, ule: x <= y, sgt: x > y, ugt: x > y, sge: x >= y, uge: x >= y, set: (x & y) !== 0n }[cmp];
+  }
+  if (a.kind === "const") {
+    [a, b] = [b, a];
+    cmp = MIRROR[cmp];
+  }
+  return { cmp, a: toReg(L, a), b: toOperand(L, b) };
+}
+
+const MIRROR: Record<CmpOp, CmpOp> = {
+  eq: "eq", ne: "ne", set: "set", ugt: "ult", uge: "ule", ult: "ugt", ule: "uge", sgt: "slt", sge: "sle", slt: "sgt", sle: "sge",
+};
+
+/** Lowers a condition straight to a branch to `t` or `f`. */
+export function lowerCond(L: Lowerer, e: ts.Expression, t: Block, f: Block): void {
+  L.b.loc = L.ctx.pos(e);
+  e = skipParens(e);
+  if (ts.isPrefixUnaryExpression(e) && e.operator === K.ExclamationToken) return lowerCond(L, e.operand, f, t);
+  if (ts.isBinaryExpression(e)) {
+    const op = e.operatorToken.kind;
+    if (op === K.AmpersandAmpersandToken || op === K.BarBarToken) {
+      const mid = L.b.newBlock();
+      if (op === K.AmpersandAmpersandToken) lowerCond(L, e.left, mid, f);
+      else lowerCond(L, e.left, t, mid);
+      L.b.setBlock(mid);
+      return lowerCond(L, e.right, t, f);
+    }
+    if (COMPARE[op]) {
+      const eq = op === K.EqualsEqualsEqualsToken || op === K.EqualsEqualsToken;
+      const ne = op === K.ExclamationEqualsEqualsToken || op === K.ExclamationEqualsToken;
+      const other = isNullish(e.right) ? e.left : isNullish(e.left) ? e.right : undefined;
+      if (other && (eq || ne)) {
+        const reg = maybeRef(L, other);
+        return branch(L, { cmp: eq ? "eq" : "ne", a: reg, b: { imm: 0n } }, t, f);
+      }
+      return branch(L, compare(L, op, lowerExpr(L, e.left), lowerExpr(L, e.right), e), t, f);
+    }
+  }
+  const v = lowerExpr(L, e);
+  if (v.kind === "maybe") {
+    if (v.type.kind !== "int") return branch(L, { cmp: "ne", a: v.reg, b: { imm: 0n } }, t, f);
+    // `if (n)` on a number | undefined: defined and non-zero, as in TypeScript.
+    const mid = L.b.newBlock();
+    branch(L, { cmp: "ne", a: v.reg, b: { imm: 0n } }, mid, f);
+    L.b.setBlock(mid);
+    return branch(L, { cmp: "ne", a: toReg(L, loadScalar(L, { kind: "mem", type: v.type, base: { reg: v.reg }, off: 0 })), b: { imm: 0n } }, t, f);
+  }
+  const s = scalar(L, v);
+  if (s.kind === "const") return L.b.jump(s.value !== 0n ? t : f);
+  if (s.kind !== "int" && s.kind !== "ptr") L.ctx.fail("unsupportedSyntax", e, "A struct as a condition");
+  branch(L, { cmp: "ne", a: toReg(L, s), b: { imm: 0n } }, t, f);
+}
+
+function branch(L: Lowerer, c: ReturnType<typeof compare>, t: Block, f: Block): void {
+  if (typeof c === "boolean") return L.b.jump(c ? t : f);
+  L.b.terminate({ op: "br", cmp: c.cmp, a: c.a, b: c.b, then: L.b.ref(t), else: L.b.ref(f) });
+}
+
+function isNullish(e: ts.Expression): boolean {
+  e = skipParens(e);
+  return e.kind === K.NullKeyword || (ts.isIdentifier(e) && e.text === "undefined");
+}
+
+/** The pointer register of a map value that may be undefined (for === undefined tests). */
+function maybeRef(L: Lowerer, e: ts.Expression): VReg {
+  e = skipParens(e);
+  if (ts.isIdentifier(e)) {
+    const b = bindingOf(L, e);
+    if (b?.kind === "maybe") return b.reg;
+  }
+  const v = lowerExpr(L, e);
+  if (v.kind === "maybe") return v.reg;
+  if (v.kind === "ptr") return v.reg;
+  return L.ctx.fail("unsupportedSyntax", e, "Comparing this value with undefined (only map values from get() can be undefined)");
+}
+
+/** A condition used as a value: 0 or 1. */
+function condToValue(L: Lowerer, e: ts.Expression): Value {
+  const dst = L.b.newReg();
+  const t = L.b.newBlock(), f = L.b.newBlock(), join = L.b.newBlock();
+  lowerCond(L, e, t, f);
+  L.b.setBlock(t);
+  L.b.emit({ op: "const", dst, value: 1n });
+  L.b.jump(join);
+  L.b.setBlock(f);
+  L.b.emit({ op: "const", dst, value: 0n });
+  L.b.jump(join);
+  L.b.setBlock(join);
+  return { kind: "int", type: BOOL, reg: dst };
+}
+
+function lowerConditional(L: Lowerer, e: ts.ConditionalExpression, expected?: CType): Value {
+  const t = L.b.newBlock(), f = L.b.newBlock(), join = L.b.newBlock();
+  const dst = L.b.newReg();
+  lowerCond(L, e.condition, t, f);
+  L.b.setBlock(t);
+  const a = scalar(L, lowerExpr(L, e.whenTrue, expected));
+  moveInto(L, dst, a, e.whenTrue);
+  L.b.jump(join);
+  L.b.setBlock(f);
+  const b = scalar(L, lowerExpr(L, e.whenFalse, expected));
+  moveInto(L, dst, b, e.whenFalse);
+  L.b.jump(join);
+  L.b.setBlock(join);
+  if (a.kind === "ptr" && b.kind === "ptr") return { kind: "ptr", type: a.type, reg: dst };
+  const ta = intTypeOf(a), tb = intTypeOf(b);
+  const type = a.kind === "const" && a.type === undefined ? tb : b.kind === "const" && b.type === undefined ? ta : ta === tb ? ta : resultType(a, b);
+  return { kind: "int", type, reg: dst };
+}
+
+function moveInto(L: Lowerer, dst: VReg, v: Value, node: ts.Node): void {
+  if (v.kind === "const") L.b.emit({ op: "const", dst, value: BigInt.asIntN(64, v.value) });
+  else if (v.kind === "int" || v.kind === "ptr") L.b.emit({ op: "mov", dst, src: v.reg });
+  else L.ctx.fail("unsupportedSyntax", node, "A struct or unchecked map value as a conditional's result");
+}
+
+/** `m.get(k) ?? fallback` */
+function lowerNullish(L: Lowerer, e: ts.BinaryExpression, expected?: CType): Value {
+  const ref = maybeRef(L, e.left);
+  const left = lowerExpr(L, e.left);
+  const valueType = left.kind === "maybe" ? left.type : undefined;
+  if (!valueType || (valueType.kind !== "int")) return L.ctx.fail("unsupportedSyntax", e, "'??' on anything but an integer map value");
+  const isNull = L.b.newBlock(), has = L.b.newBlock(), join = L.b.newBlock();
+  const dst = L.b.newReg();
+  L.b.terminate({ op: "br", cmp: "eq", a: ref, b: { imm: 0n }, then: L.b.ref(isNull), else: L.b.ref(has) });
+  L.b.setBlock(has);
+  moveInto(L, dst, loadScalar(L, { kind: "mem", type: valueType, base: { reg: ref }, off: 0 }), e.left);
+  L.b.jump(join);
+  L.b.setBlock(isNull);
+  moveInto(L, dst, narrow(L, lowerExpr(L, e.right, expected ?? valueType), valueType), e.right);
+  L.b.jump(join);
+  L.b.setBlock(join);
+  return { kind: "int", type: valueType, reg: dst };
+}
+
+function lowerProperty(L: Lowerer, e: ts.PropertyAccessExpression): Value {
+  if (e.questionDotToken) L.ctx.fail("unsupportedSyntax", e, "Optional chaining '?.'");
+  const obj = lowerExpr(L, e.expression);
+  const name = e.name.text;
+  if ((obj.kind === "mem" || obj.kind === "ptr") && obj.type.kind === "array" && name === "length") return constVal(BigInt(obj.type.length), I64);
+  if (obj.kind === "mem" && obj.type.kind === "struct") {
+    const f = obj.type.fields.find((x) => x.name === name);
+    if (!f) return L.ctx.fail("unknownName", e.name, name);
+    return { kind: "mem", type: f.type, base: obj.base, off: obj.off + f.offset };
+  }
+  if (obj.kind === "ptr" || obj.kind === "probed") return fieldOf(L, obj, name, e);
+  if (obj.kind === "maybe") return L.ctx.fail("uncheckedMapValue", e.expression);
+  return L.ctx.fail("unsupportedSyntax", e, `Reading '.${name}' of a ${obj.kind === "mem" ? "scalar" : obj.kind}`);
+}
+
+function lowerElement(L: Lowerer, e: ts.ElementAccessExpression): Value {
+  const obj = lowerExpr(L, e.expression);
+  const idx = scalar(L, lowerExpr(L, e.argumentExpression));
+  if (idx.kind !== "const") return L.ctx.fail("unsupportedSyntax", e.argumentExpression, "An array index that is not a compile-time constant");
+  if (obj.kind === "mem" && obj.type.kind === "array") {
+    const i = Number(idx.value);
+    if (i < 0 || i >= obj.type.length) L.ctx.fail("unsupportedSyntax", e.argumentExpression, `Index ${i} outside 0..${obj.type.length - 1}`);
+    return { kind: "mem", type: obj.type.elem, base: obj.base, off: obj.off + i * sizeOf(obj.type.elem) };
+  }
+  if (obj.kind === "probed" && obj.type.kind === "array") return elementOf(L, obj, Number(idx.value), e);
+  return L.ctx.fail("unsupportedSyntax", e, "Indexing something that is not a fixed array");
+}
+
+function lowerCast(L: Lowerer, e: ts.AsExpression | ts.TypeAssertion): Value {
+  const t = L.types.resolve(e.type);
+  const v = lowerExpr(L, e.expression, t);
+  if (t.kind === "int") {
+    const s = scalar(L, v);
+    if (s.kind !== "int" && s.kind !== "const" && s.kind !== "ptr") L.ctx.fail("unsupportedSyntax", e, "Casting this value to an integer");
+    return narrow(L, s, t);
+  }
+  if (t.kind === "ptr") {
+    const s = scalar(L, v);
+    if (s.kind !== "int" && s.kind !== "ptr" && s.kind !== "const") L.ctx.fail("unsupportedSyntax", e, "Casting this value to a pointer");
+    return { kind: "ptr", type: t, reg: toReg(L, s) };
+  }
+  return L.ctx.fail("unsupportedSyntax", e, `A cast to ${e.type.getText(L.ctx.sf)}`);
+}
+
+// ---- assignment ----
+
+type LValue = { kind: "var"; binding: Extract<Binding, { kind: "reg" | "maybe" }>; node: ts.Node } | { kind: "mem"; mem: Extract<Value, { kind: "mem" }>; node: ts.Node };
+
+function lvalue(L: Lowerer, e: ts.Expression): LValue {
+  e = skipParens(e);
+  if (ts.isIdentifier(e)) {
+    const b = bindingOf(L, e);
+    if (b?.kind === "reg" || b?.kind === "maybe") return { kind: "var", binding: b, node: e };
+    if (b?.kind === "mem") return { kind: "mem", mem: { kind: "mem", type: b.type, base: b.base, off: b.off }, node: e };
+    return L.ctx.fail("notAssignable", e, b?.kind === "const" ? `The constant '${e.text}'` : `'${e.text}'`);
+  }
+  const v = lowerExpr(L, e);
+  if (v.kind === "mem") return { kind: "mem", mem: v, node: e };
+  return L.ctx.fail("notAssignable", e, v.kind === "probed" ? "The probed program's memory (it is read-only)" : "This expression");
+}
+
+function readLvalue(L: Lowerer, lv: LValue): Value {
+  if (lv.kind === "mem") return scalar(L, lv.mem);
+  const b = lv.binding;
+  if (b.kind === "maybe") return L.ctx.fail("unsupportedSyntax", lv.node, "Arithmetic on a map value that may be undefined");
+  return b.type.kind === "ptr" ? { kind: "ptr", type: b.type, reg: b.reg } : { kind: "int", type: b.type, reg: b.reg };
+}
+
+function writeLvalue(L: Lowerer, lv: LValue, v: Value): Value {
+  if (lv.kind === "mem") {
+    if (lv.mem.type.kind !== "int" && lv.mem.type.kind !== "ptr") L.ctx.fail("notAssignable", lv.node, "A struct field of this kind, with this operator");
+    storeValue(L, lv.mem, v);
+    return v;
+  }
+  const b = lv.binding;
+  if (b.kind === "maybe") {
+    if (v.kind !== "maybe") L.ctx.fail("notAssignable", lv.node, "A map value variable (only another get() result)");
+    L.b.emit({ op: "mov", dst: b.reg, src: v.reg });
+    return v;
+  }
+  const n = b.type.kind === "int" ? narrow(L, v, b.type) : scalar(L, v);
+  if (n.kind === "const") L.b.emit({ op: "const", dst: b.reg, value: BigInt.asIntN(64, n.value) });
+  else if (n.kind === "int" || n.kind === "ptr") { if (n.reg !== b.reg) L.b.emit({ op: "mov", dst: b.reg, src: n.reg }); }
+  else L.ctx.fail("notAssignable", lv.node, "This value to a scalar variable");
+  return b.type.kind === "ptr" ? { kind: "ptr", type: b.type, reg: b.reg } : { kind: "int", type: b.type, reg: b.reg };
+}
+
+function assign(L: Lowerer, left: ts.Expression, right: ts.Expression): Value {
+  const lv = lvalue(L, left);
+  if (lv.kind === "mem" && lv.mem.type.kind !== "int" && lv.mem.type.kind !== "ptr") {
+    storeInto(L, lv.mem, right);
+    return { kind: "void" };
+  }
+  const expected = lv.kind === "mem" ? lv.mem.type : lv.binding.type;
+  return writeLvalue(L, lv, lowerExpr(L, right, expected));
+}
+
+function lowerIncDec(L: Lowerer, target: ts.Expression, alu: "add" | "sub", postfix: boolean): Value {
+  const lv = lvalue(L, target);
+  const old = readLvalue(L, lv);
+  let before: Value = old;
+  if (postfix && old.kind === "int") {
+    // The variable's register changes below: keep the old value apart.
+    const r = L.b.newReg();
+    L.b.emit({ op: "mov", dst: r, src: old.reg });
+    before = { kind: "int", type: old.type, reg: r };
+  }
+  const updated = writeLvalue(L, lv, arith(L, alu === "add" ? "+" : "-", old, constVal(1n), target));
+  return postfix ? before : updated;
+}

@@ -1,0 +1,206 @@
+// Reads the top level of a probe file: imports, struct declarations, maps, programs,
+// helper functions, constants and the license.
+// In: the checked source. Out: a ModuleInfo listing what the file declares, plus a
+// diagnostic for every top-level statement outside the subset.
+
+import ts from "typescript";
+import { CompileError, type Diagnostic } from "../diagnostics.js";
+import { MAP_TYPE } from "../object/model.js";
+import { U32, type CType } from "../types/ctype.js";
+import type { FrontendContext } from "./context.js";
+import type { TypeResolver } from "./types.js";
+
+export type ProgramKind = "kprobe" | "kretprobe" | "uprobe" | "uretprobe" | "tracepoint" | "fentry" | "fexit";
+
+export interface MapInfo {
+  name: string;
+  type: number;
+  /** Which class declared it (HashMap, RingBuf, ...). */
+  className: string;
+  key?: CType;
+  value?: CType;
+  maxEntries: number;
+  perCpu: boolean;
+}
+
+export interface ProgramInfo {
+  name: string;
+  kind: ProgramKind;
+  section: string;
+  /** kprobe/fentry: the kernel function; uprobe: binary and symbol; tracepoint: category and event. */
+  target: string[];
+  handler: ts.ArrowFunction | ts.FunctionExpression;
+  node: ts.Node;
+}
+
+export interface ModuleInfo {
+  license: string;
+  maps: Map<ts.Symbol, MapInfo>;
+  programs: ProgramInfo[];
+  functions: Map<ts.Symbol, ts.FunctionDeclaration>;
+  constants: Map<ts.Symbol, bigint>;
+}
+
+const MAP_CLASSES: Record<string, { type: number; keyed: boolean; perCpu: boolean }> = {
+  HashMap: { type: MAP_TYPE.HASH, keyed: true, perCpu: false },
+  LruHashMap: { type: MAP_TYPE.LRU_HASH, keyed: true, perCpu: false },
+  PerCpuHashMap: { type: MAP_TYPE.PERCPU_HASH, keyed: true, perCpu: true },
+  ArrayMap: { type: MAP_TYPE.ARRAY, keyed: false, perCpu: false },
+  PerCpuArrayMap: { type: MAP_TYPE.PERCPU_ARRAY, keyed: false, perCpu: true },
+  RingBuf: { type: MAP_TYPE.RINGBUF, keyed: false, perCpu: false },
+};
+
+const PROGRAM_ARITY: Record<ProgramKind, number> = {
+  kprobe: 1, kretprobe: 1, fentry: 1, fexit: 1, uprobe: 2, uretprobe: 2, tracepoint: 2,
+};
+
+export function readModule(ctx: FrontendContext, types: TypeResolver, errors: Diagnostic[]): ModuleInfo {
+  const mod: ModuleInfo = { license: "GPL", maps: new Map(), programs: [], functions: new Map(), constants: new Map() };
+  const names = new Set<string>();
+  for (const stmt of ctx.sf.statements) {
+    try {
+      readStatement(ctx, types, mod, stmt, names);
+    } catch (e) {
+      if (e instanceof CompileError) errors.push(e.diagnostic);
+      else throw e;
+    }
+  }
+  if (mod.programs.length === 0 && errors.length === 0) {
+    errors.push({ severity: "error", code: 2007, message: "The probe file exports no program (kprobe, uprobe, tracepoint, ...).", file: ctx.file, line: 1, col: 1, sourceLine: ctx.lines[0] });
+  }
+  return mod;
+}
+
+function readStatement(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, stmt: ts.Statement, names: Set<string>): void {
+  if (ts.isImportDeclaration(stmt)) {
+    if (!ts.isStringLiteral(stmt.moduleSpecifier) || stmt.moduleSpecifier.text !== "bpftsc") ctx.fail("badImport", stmt);
+    return;
+  }
+  if (ts.isInterfaceDeclaration(stmt) || ts.isTypeAliasDeclaration(stmt)) return; // resolved where used
+  if (ts.isFunctionDeclaration(stmt)) {
+    if (!stmt.name || !stmt.body) ctx.fail("unsupportedTopLevel", stmt, "a function needs a name and a body");
+    if (hasModifier(stmt, ts.SyntaxKind.ExportKeyword)) ctx.fail("unsupportedTopLevel", stmt, "exported functions; export programs made with kprobe(), uprobe(), ...");
+    if (stmt.asteriskToken || hasModifier(stmt, ts.SyntaxKind.AsyncKeyword)) ctx.fail("unsupportedSyntax", stmt, "Generator and async functions");
+    mod.functions.set(ctx.symbolOf(stmt.name)!, stmt);
+    return;
+  }
+  if (!ts.isVariableStatement(stmt)) ctx.fail("unsupportedTopLevel", stmt, ts.SyntaxKind[stmt.kind]);
+  if (!(stmt.declarationList.flags & ts.NodeFlags.Const)) ctx.fail("unsupportedTopLevel", stmt, "top-level 'let' or 'var' (global mutable state lives in maps)");
+  const exported = hasModifier(stmt, ts.SyntaxKind.ExportKeyword);
+  for (const decl of stmt.declarationList.declarations) {
+    if (!ts.isIdentifier(decl.name) || !decl.initializer) ctx.fail("unsupportedTopLevel", decl, "a declaration without a plain name and an initializer");
+    const name = decl.name.text;
+    if (names.has(name)) ctx.fail("duplicateName", decl.name, name);
+    names.add(name);
+    const init = skipParens(decl.initializer);
+    if (name === "LICENSE") {
+      if (!ts.isStringLiteral(init) && !ts.isNoSubstitutionTemplateLiteral(init)) ctx.fail("badLicense", init);
+      mod.license = init.text;
+      continue;
+    }
+    if (ts.isNewExpression(init)) {
+      mod.maps.set(ctx.symbolOf(decl.name)!, readMap(ctx, types, mod, name, init));
+      continue;
+    }
+    if (ts.isCallExpression(init) && exported) {
+      mod.programs.push(readProgram(ctx, name, init));
+      continue;
+    }
+    const value = constantValue(ctx, mod, init);
+    if (value !== undefined && !exported) {
+      mod.constants.set(ctx.symbolOf(decl.name)!, value);
+      continue;
+    }
+    ctx.fail("unsupportedTopLevel", decl, "a top-level const must be a map (new HashMap...), an exported program (kprobe(...)), LICENSE or an integer constant");
+  }
+}
+
+function readMap(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, name: string, init: ts.NewExpression): MapInfo {
+  const className = ctx.runtimeName(init.expression);
+  const cls = className ? MAP_CLASSES[className] : undefined;
+  if (!className || !cls) return ctx.fail("badMap", init.expression, `'${init.expression.getText(ctx.sf)}' is not a map type; use HashMap, LruHashMap, PerCpuHashMap, ArrayMap, PerCpuArrayMap or RingBuf.`);
+  const targs = init.typeArguments ?? [];
+  const want = cls.keyed ? 2 : 1;
+  if (targs.length !== want) ctx.fail("badMap", init, `${className} needs ${want === 2 ? "key and value types" : "a value type"}: new ${className}<${cls.keyed ? "K, V" : "V"}>(${className === "RingBuf" ? "sizeBytes" : "maxEntries"}).`);
+  const args = init.arguments ?? [];
+  const size = args.length === 1 ? constantValue(ctx, mod, args[0]) : undefined;
+  if (size === undefined || size <= 0n || size > 0xffffffffn) ctx.fail("badMap", args[0] ?? init, `${className} takes one argument: ${className === "RingBuf" ? "its size in bytes" : "the maximum number of entries"}, a positive integer constant.`);
+  const maxEntries = Number(size);
+  const check = (t: CType, what: string, node: ts.Node) => {
+    if (t.kind !== "int" && t.kind !== "struct" && t.kind !== "array") ctx.fail("badMapType", node, `${name}'s ${what}`, t.kind);
+    return t;
+  };
+  if (className === "RingBuf") {
+    if (maxEntries < 4096 || (maxEntries & (maxEntries - 1)) !== 0) ctx.fail("badMap", args[0], "A RingBuf's size must be a power of two and at least 4096 bytes (a page).");
+    return { name, type: cls.type, className, value: check(types.resolve(targs[0]), "record", targs[0]), maxEntries, perCpu: false };
+  }
+  const key = cls.keyed ? check(types.resolve(targs[0]), "key", targs[0]) : U32;
+  const value = check(types.resolve(targs[want - 1]), "value", targs[want - 1]);
+  return { name, type: cls.type, className, key, value, maxEntries, perCpu: cls.perCpu };
+}
+
+function readProgram(ctx: FrontendContext, name: string, call: ts.CallExpression): ProgramInfo {
+  const kind = ctx.runtimeName(call.expression) as ProgramKind | undefined;
+  if (!kind || !(kind in PROGRAM_ARITY)) return ctx.fail("badProgram", call.expression, `An exported const must be a program made with kprobe, kretprobe, uprobe, uretprobe, tracepoint, fentry or fexit.`);
+  const arity = PROGRAM_ARITY[kind];
+  const args = call.arguments;
+  if (args.length !== arity + 1) ctx.fail("badProgram", call, `${kind}() takes ${arity} name argument${arity > 1 ? "s" : ""} and a handler.`);
+  const target = args.slice(0, arity).map((a) => {
+    if (!ts.isStringLiteral(a) && !ts.isNoSubstitutionTemplateLiteral(a)) ctx.fail("badProgram", a, `The probe point must be a string literal.`);
+    if (!a.text || /\s/.test(a.text)) ctx.fail("badProgram", a, `The probe point '${a.text}' must be non-empty and have no spaces.`);
+    return a.text;
+  });
+  const handler = skipParens(args[arity]);
+  if (!ts.isArrowFunction(handler) && !ts.isFunctionExpression(handler)) return ctx.fail("badProgram", handler, "The handler must be an arrow function or a function expression.");
+  const section =
+    kind === "uprobe" || kind === "uretprobe" ? `${kind}/${target[0]}:${target[1]}`
+    : kind === "tracepoint" ? `tracepoint/${target[0]}/${target[1]}`
+    : `${kind}/${target[0]}`;
+  return { name, kind, section, target, handler, node: call };
+}
+
+/** The value of an integer constant expression at the top level, if it is one. */
+export function constantValue(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expression): bigint | undefined {
+  e = skipParens(e);
+  if (ts.isNumericLiteral(e)) return parseIntegerLiteral(e.text);
+  if (ts.isBigIntLiteral(e)) return BigInt(e.text.slice(0, -1));
+  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) {
+    const v = constantValue(ctx, mod, e.operand);
+    return v === undefined ? undefined : -v;
+  }
+  if (ts.isIdentifier(e)) {
+    const s = ctx.symbolOf(e);
+    return s ? mod.constants.get(s) : undefined;
+  }
+  if (ts.isBinaryExpression(e)) {
+    const a = constantValue(ctx, mod, e.left);
+    const b = constantValue(ctx, mod, e.right);
+    if (a === undefined || b === undefined) return undefined;
+    switch (e.operatorToken.kind) {
+      case ts.SyntaxKind.PlusToken: return a + b;
+      case ts.SyntaxKind.MinusToken: return a - b;
+      case ts.SyntaxKind.AsteriskToken: return a * b;
+      case ts.SyntaxKind.LessThanLessThanToken: return a << b;
+      case ts.SyntaxKind.BarToken: return a | b;
+      case ts.SyntaxKind.AmpersandToken: return a & b;
+    }
+  }
+  return undefined;
+}
+
+/** A numeric literal's integer value, or undefined for a floating-point literal. */
+export function parseIntegerLiteral(text: string): bigint | undefined {
+  const t = text.replace(/_/g, "");
+  if (/^0[xob]/i.test(t)) return BigInt(t);
+  if (/^\d+$/.test(t)) return BigInt(t);
+  return undefined;
+}
+
+export function skipParens(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) && e.type.kind === ts.SyntaxKind.ConstKeyword) e = e.expression;
+  return e;
+}
+
+export function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
+}

@@ -1,0 +1,168 @@
+// The fetch prologue: from the handler's parameter list (the fetch spec) to IR that
+// loads each named value before the body runs. Up to 4 values land in registers
+// (hinted to R2..R5; R1 keeps the context); with 5 or more they are written to a struct
+// on the BPF stack and the body reads them from there. Each value is truncated and
+// sign- or zero-extended to its declared type. x86-64 stack-passed arguments (7th and
+// later) are read from the probed stack with a probe read, whose failure zeroes that
+// value only and sets its fetchFailed() flag.
+// In: the program and its handler's parameters. Out: bindings in the lowering state.
+
+import ts from "typescript";
+import { HELPER } from "../helpers.js";
+import type { VReg } from "../ir/ir.js";
+import { layoutStruct, type IntType, type PtrType } from "../types/ctype.js";
+import type { ProgramInfo } from "./module.js";
+import { readTracepointFormat, type TracepointField } from "./tracefs.js";
+import type { Lowerer } from "./values.js";
+
+/** x86-64 struct pt_regs offsets of the argument registers, in argument order. */
+export const PT_REGS_ARG_OFFSETS = [112, 104, 96, 88, 72, 64];
+export const PT_REGS_RET = 80;
+export const PT_REGS_SP = 152;
+/** At function entry, the 7th argument is at sp+8, the 8th at sp+16, ... */
+const STACK_ARG_BASE = 8;
+/** At most this many fetched values are kept in registers R2..R5. */
+export const MAX_REGISTER_PARAMS = 4;
+
+type Scalar = IntType | PtrType;
+
+/** Where a parameter's value comes from. */
+type Source =
+  | { kind: "ctx"; off: number; size: number; signed: boolean }
+  | { kind: "stack"; spOff: number };
+
+interface Param { sym: ts.Symbol; name: string; type: Scalar; source: Source; node: ts.ParameterDeclaration }
+
+export function bindParams(L: Lowerer, prog: ProgramInfo): void {
+  const params = prog.handler.parameters.map((p, i) => describeParam(L, prog, p, i));
+  if (params.length === 0) return;
+  const faultable = usedFaultFlags(L, prog.handler);
+  // Stack-passed arguments first: their helper calls clobber R1..R5.
+  const order = [...params].sort((a, b) => Number(a.source.kind === "ctx") - Number(b.source.kind === "ctx"));
+  if (params.length <= MAX_REGISTER_PARAMS) {
+    for (const p of order) {
+      const reg = fetchToRegister(L, p, faultable.has(p.sym));
+      L.b.hint(reg, 2 + params.indexOf(p));
+      L.env.set(p.sym, { kind: "reg", reg, type: p.type });
+    }
+    return;
+  }
+  const st = layoutStruct(`${prog.name}_args`, params.map((p) => ({ name: p.name, type: p.type })));
+  const slot = L.b.newSlot(st.size, st.align, "fetched parameters");
+  for (const p of order) {
+    const f = st.fields.find((x) => x.name === p.name)!;
+    const size = p.type.kind === "int" ? p.type.size : 8;
+    if (p.source.kind === "stack") {
+      readStackArg(L, p, slot, f.offset, size, faultable.has(p.sym));
+    } else {
+      const reg = fetchToRegister(L, p, false);
+      L.b.emit({ op: "store", base: { slot }, off: f.offset, size: size as 1 | 2 | 4 | 8, src: reg });
+    }
+    L.env.set(p.sym, { kind: "mem", type: p.type, base: { slot }, off: f.offset });
+  }
+}
+
+function describeParam(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, index: number): Param {
+  if (!ts.isIdentifier(p.name)) return L.ctx.fail("unsupportedSyntax", p, "A destructured parameter");
+  if (p.dotDotDotToken || p.initializer || p.questionToken) L.ctx.fail("fetchSpec", p, "A fetched parameter is a plain name with a type: no '...', '?' or default value.");
+  const name = p.name.text;
+  if (!p.type) return L.ctx.fail("badParamType", p, name);
+  const type = L.types.resolve(p.type);
+  if (type.kind !== "int" && type.kind !== "ptr") return L.ctx.fail("fetchSpec", p.type, `Parameter '${name}' must be an integer, bool or Ptr<T>; structs are reached through a Ptr.`);
+  const sym = L.ctx.symbolOf(p.name)!;
+  return { sym, name, type, source: sourceOf(L, prog, p, name, index), node: p };
+}
+
+function sourceOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string, index: number): Source {
+  const positional = /^arg(\d+)$/.exec(name);
+  const pos = positional ? Number(positional[1]) : index;
+  switch (prog.kind) {
+    case "kprobe":
+    case "uprobe":
+      if (pos < PT_REGS_ARG_OFFSETS.length) return { kind: "ctx", off: PT_REGS_ARG_OFFSETS[pos], size: 8, signed: false };
+      return { kind: "stack", spOff: STACK_ARG_BASE + 8 * (pos - PT_REGS_ARG_OFFSETS.length) };
+    case "kretprobe":
+    case "uretprobe":
+      if (index !== 0) L.ctx.fail("fetchSpec", p, `A return probe fetches one value, the return value (name it 'ret').`);
+      return { kind: "ctx", off: PT_REGS_RET, size: 8, signed: false };
+    case "fentry":
+    case "fexit":
+      return { kind: "ctx", off: 8 * pos, size: 8, signed: false };
+    case "tracepoint":
+      return tracepointSource(L, prog, p, name);
+  }
+}
+
+function tracepointSource(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): Source {
+  const [category, event] = prog.target;
+  const fields = readTracepointFormat(category, event);
+  if (!fields) return L.ctx.fail("fetchSpec", p, `Cannot read the format of tracepoint ${category}/${event} (is tracefs mounted at /sys/kernel/tracing, and does the event exist?).`);
+  const f = fields.find((x) => x.name === name);
+  if (!f) return L.ctx.fail("unknownParam", p.name, `Tracepoint ${category}/${event} has no field '${name}'. Its fields: ${listFields(fields)}.`);
+  if (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8) L.ctx.fail("fetchSpec", p, `Field '${name}' (${f.cType}) is not a scalar; only integer and pointer fields can be fetched.`);
+  return { kind: "ctx", off: f.offset, size: f.size, signed: f.signed };
+}
+
+function listFields(fields: TracepointField[]): string {
+  return fields.filter((f) => !f.name.startsWith("common_")).map((f) => `${f.name} (${f.cType})`).join(", ");
+}
+
+/** Loads a parameter into a fresh register, narrowed to its declared type. */
+function fetchToRegister(L: Lowerer, p: Param, wantFault: boolean): VReg {
+  if (p.source.kind === "stack") {
+    const size = p.type.kind === "int" ? p.type.size : 8;
+    const slot = L.b.newSlot(8, 8, `stack argument ${p.name}`);
+    readStackArg(L, p, slot, 0, size, wantFault);
+    const r = L.b.newReg();
+    L.b.emit({ op: "load", dst: r, base: { slot }, off: 0, size: size as 1 | 2 | 4 | 8 });
+    return signExtend(L, r, size, p.type.kind === "int" && p.type.signed);
+  }
+  const src = p.source;
+  const want = p.type.kind === "int" ? p.type.size : 8;
+  const size = Math.min(want, src.size) as 1 | 2 | 4 | 8;
+  const r = L.b.newReg();
+  // Little-endian: the low bytes of a slot are at its offset, so a narrow load truncates.
+  L.b.emit({ op: "load", dst: r, base: { reg: L.b.ctx }, off: src.off, size });
+  // A declared type wider than the field takes the field's signedness.
+  const signed = p.type.kind === "int" && (want > src.size ? src.signed : p.type.signed);
+  return signExtend(L, r, size, signed);
+}
+
+/** Sign-extends a zero-extended narrow load when the value is signed. */
+function signExtend(L: Lowerer, r: VReg, loadedSize: number, signed: boolean): VReg {
+  if (!signed || loadedSize >= 8) return r;
+  const s = L.b.newReg();
+  L.b.emit({ op: "ext", dst: s, src: r, bits: (loadedSize * 8) as 8 | 16 | 32, signed: true });
+  return s;
+}
+
+/** probe_read of a stack-passed argument into slot+off; optionally keeps the fault flag. */
+function readStackArg(L: Lowerer, p: Param, slot: number, off: number, size: number, wantFault: boolean): void {
+  if (p.source.kind !== "stack") return;
+  const sp = L.b.newReg(), addr = L.b.newReg(), dst = L.b.newReg();
+  L.b.emit({ op: "load", dst: sp, base: { reg: L.b.ctx }, off: PT_REGS_SP, size: 8 });
+  L.b.emit({ op: "alu", alu: "add", dst: addr, a: sp, b: { imm: BigInt(p.source.spOff) } });
+  L.b.emit({ op: "addr", dst, slot, off });
+  const ret = L.b.newReg();
+  L.b.emit({ op: "call", dst: ret, helper: L.space === "user" ? HELPER.probe_read_user : HELPER.probe_read_kernel, args: [dst, { imm: BigInt(size) }, addr] });
+  if (wantFault) {
+    const flag = L.b.newReg();
+    L.b.emit({ op: "setcc", dst: flag, cmp: "ne", a: ret, b: { imm: 0n } });
+    L.faults.set(p.sym, flag);
+  }
+}
+
+/** Parameters named in fetchFailed(...) calls of the handler body. */
+function usedFaultFlags(L: Lowerer, handler: ts.ArrowFunction | ts.FunctionExpression): Set<ts.Symbol> {
+  const used = new Set<ts.Symbol>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && L.ctx.runtimeName(n.expression) === "fetchFailed" && n.arguments.length === 1 && ts.isIdentifier(n.arguments[0])) {
+      const s = L.ctx.symbolOf(n.arguments[0]);
+      if (s) used.add(s);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(handler.body);
+  return used;
+}
+

@@ -1,0 +1,96 @@
+// Parses and type-checks a probe file with the TypeScript compiler API.
+// In: the file's path and text. Out: the ts.SourceFile, a TypeChecker, and TypeScript's
+// own diagnostics converted to bpftsc Diagnostics. "bpftsc" imports resolve to the
+// package's runtime types; the standard library is a minimal one (noLib) so a compile
+// does not parse the whole of lib.es*.d.ts.
+
+import ts from "typescript";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { makeDiagnostic, type Diagnostic } from "../diagnostics.js";
+
+export interface CheckedSource {
+  sf: ts.SourceFile;
+  checker: ts.TypeChecker;
+  /** The runtime-types declaration file (to recognise bpftsc's own names). */
+  runtimeFile: string;
+  diagnostics: Diagnostic[];
+}
+
+function findRuntimeTypesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, "runtime-types");
+    if (existsSync(join(candidate, "index.d.ts"))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error("bpftsc: cannot find its runtime-types directory");
+}
+
+const runtimeDir = findRuntimeTypesDir();
+const RUNTIME_INDEX = join(runtimeDir, "index.d.ts");
+const RUNTIME_LIB = join(runtimeDir, "lib.bpf.d.ts");
+
+const OPTIONS: ts.CompilerOptions = {
+  strict: true,
+  noLib: true,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  types: [],
+  skipLibCheck: true,
+  allowImportingTsExtensions: true,
+};
+
+/** Source files of the runtime types are the same for every compile: parse them once. */
+const libCache = new Map<string, ts.SourceFile>();
+
+export function checkSource(path: string, text: string): CheckedSource {
+  const fileName = resolve(path);
+  const host: ts.CompilerHost = {
+    getSourceFile(name, languageVersion) {
+      if (name === fileName) return ts.createSourceFile(name, text, languageVersion, true, ts.ScriptKind.TS);
+      let sf = libCache.get(name);
+      if (!sf && existsSync(name)) {
+        sf = ts.createSourceFile(name, readFileSync(name, "utf8"), languageVersion, true);
+        libCache.set(name, sf);
+      }
+      return sf;
+    },
+    getDefaultLibFileName: () => RUNTIME_LIB,
+    writeFile: () => undefined,
+    getCurrentDirectory: () => dirname(fileName),
+    getCanonicalFileName: (f) => f,
+    useCaseSensitiveFileNames: () => true,
+    getNewLine: () => "\n",
+    fileExists: (f) => f === fileName || existsSync(f),
+    readFile: (f) => (f === fileName ? text : existsSync(f) ? readFileSync(f, "utf8") : undefined),
+    resolveModuleNameLiterals(literals) {
+      return literals.map((lit) =>
+        lit.text === "bpftsc"
+          ? { resolvedModule: { resolvedFileName: RUNTIME_INDEX, extension: ts.Extension.Dts, isExternalLibraryImport: false } }
+          : { resolvedModule: undefined },
+      );
+    },
+  };
+  const program = ts.createProgram({ rootNames: [fileName, RUNTIME_LIB], options: OPTIONS, host });
+  const sf = program.getSourceFile(fileName)!;
+  const tsDiags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
+  const diagnostics = tsDiags
+    // Imports of other modules get bpftsc's own diagnostic (BPF2002) instead.
+    .filter((d) => d.code !== 2307)
+    .map((d) => fromTsDiagnostic(d, path, sf));
+  return { sf, checker: program.getTypeChecker(), runtimeFile: RUNTIME_INDEX, diagnostics };
+}
+
+function fromTsDiagnostic(d: ts.Diagnostic, path: string, sf: ts.SourceFile): Diagnostic {
+  const message = `${ts.flattenDiagnosticMessageText(d.messageText, " ")} (TS${d.code})`;
+  if (d.file && d.start !== undefined) {
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+    const sourceLine = sf.text.split(/\r?\n/)[line];
+    return makeDiagnostic("typescript", { file: path, line: line + 1, col: character + 1, sourceLine }, message);
+  }
+  return makeDiagnostic("typescript", { file: path, line: 0, col: 0 }, message);
+}

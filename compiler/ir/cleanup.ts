@@ -1,0 +1,107 @@
+// IR clean-up run between the frontend and the backend.
+// In: an IrFunction as lowering left it. Out: the same function, changed in place:
+// blocks no path reaches are removed (the verifier rejects unreachable instructions),
+// jumps to empty forwarding blocks are threaded, block ids are renumbered densely
+// in layout order, and side-effect-free instructions whose result is never read
+// (a fetched parameter the body ignores, say) are deleted.
+
+import { isImm, type Base, type Block, type Inst, type IrFunction, type Operand, type VReg } from "./ir.js";
+
+export function cleanupFunction(fn: IrFunction): IrFunction {
+  threadJumps(fn);
+  removeUnreachable(fn);
+  removeDeadCode(fn);
+  return fn;
+}
+
+const PURE = new Set<Inst["op"]>(["const", "mov", "alu", "neg", "ext", "setcc", "load", "addr", "mapref"]);
+
+/** Registers an instruction reads. */
+export function uses(i: Inst): VReg[] {
+  const regs: VReg[] = [];
+  const add = (o: Operand) => { if (!isImm(o)) regs.push(o); };
+  const base = (b: Base) => { if ("reg" in b) regs.push(b.reg); };
+  switch (i.op) {
+    case "mov": add(i.src); break;
+    case "alu": add(i.a); add(i.b); break;
+    case "neg": add(i.a); break;
+    case "ext": add(i.src); break;
+    case "setcc": add(i.a); add(i.b); break;
+    case "load": base(i.base); break;
+    case "store": base(i.base); add(i.src); break;
+    case "call": i.args.forEach(add); break;
+    case "atomic_add": base(i.base); add(i.src); break;
+  }
+  return regs;
+}
+
+/** Deletes pure instructions whose destination no instruction or terminator reads. */
+function removeDeadCode(fn: IrFunction): void {
+  for (;;) {
+    const used = new Set<VReg>();
+    for (const b of fn.blocks) {
+      for (const i of b.insts) for (const r of uses(i)) used.add(r);
+      const t = b.term;
+      if (t.op === "br") { used.add(t.a); if (!isImm(t.b)) used.add(t.b); }
+      if (t.op === "ret" && !isImm(t.value)) used.add(t.value);
+    }
+    let removed = false;
+    for (const b of fn.blocks) {
+      const kept = b.insts.filter((i) => !(PURE.has(i.op) && "dst" in i && i.dst !== undefined && !used.has(i.dst)));
+      if (kept.length !== b.insts.length) { b.insts = kept; removed = true; }
+    }
+    if (!removed) return;
+  }
+}
+
+function successors(b: Block): number[] {
+  const t = b.term;
+  if (t.op === "jmp") return [t.target];
+  if (t.op === "br") return [t.then, t.else];
+  return [];
+}
+
+/** A block with no instructions that only jumps elsewhere is skipped by its predecessors. */
+function threadJumps(fn: IrFunction): void {
+  const byId = new Map(fn.blocks.map((b) => [b.id, b]));
+  const forward = (id: number): number => {
+    const seen = new Set<number>();
+    let cur = id;
+    for (;;) {
+      const b = byId.get(cur)!;
+      if (b.insts.length !== 0 || b.term.op !== "jmp" || seen.has(cur)) return cur;
+      seen.add(cur);
+      cur = b.term.target;
+    }
+  };
+  for (const b of fn.blocks) {
+    const t = b.term;
+    if (t.op === "jmp") t.target = forward(t.target);
+    else if (t.op === "br") {
+      t.then = forward(t.then);
+      t.else = forward(t.else);
+      if (t.then === t.else) b.term = { op: "jmp", target: t.then, loc: t.loc };
+    }
+  }
+}
+
+function removeUnreachable(fn: IrFunction): void {
+  const byId = new Map(fn.blocks.map((b) => [b.id, b]));
+  const live = new Set<number>();
+  const work = [fn.blocks[0].id];
+  while (work.length) {
+    const id = work.pop()!;
+    if (live.has(id)) continue;
+    live.add(id);
+    work.push(...successors(byId.get(id)!));
+  }
+  const kept = fn.blocks.filter((b) => live.has(b.id));
+  const renumber = new Map(kept.map((b, i) => [b.id, i]));
+  for (const b of kept) {
+    b.id = renumber.get(b.id)!;
+    const t = b.term;
+    if (t.op === "jmp") t.target = renumber.get(t.target)!;
+    else if (t.op === "br") { t.then = renumber.get(t.then)!; t.else = renumber.get(t.else)!; }
+  }
+  fn.blocks = kept;
+}

@@ -1,0 +1,120 @@
+// The probe language's runtime types: what `import ... from "bpftsc"` means to the
+// TypeScript checker and to editors. Probe files are compiled to BPF by bpftsc, never
+// run by Node, so everything here is a declaration.
+//
+// Integer types are `number` aliases (as in AssemblyScript): TypeScript checks names and
+// shapes, bpftsc checks widths and signedness.
+
+/** Unsigned and signed integers of 8 to 64 bits. Arithmetic is 64-bit two's complement;
+ *  a value is narrowed to its declared type when stored. */
+export type u8 = number;
+export type u16 = number;
+export type u32 = number;
+export type u64 = number;
+export type i8 = number;
+export type i16 = number;
+export type i32 = number;
+export type i64 = number;
+/** A one-byte boolean (0 or 1). */
+export type bool = boolean;
+
+declare const ptrBrand: unique symbol;
+declare const charsBrand: unique symbol;
+declare const programBrand: unique symbol;
+
+/** A pointer into the probed code's memory (kernel memory for kprobes and tracepoints,
+ *  user memory for uprobes). Field access reads through it, one probe read per hop;
+ *  a read that faults yields 0. */
+export type Ptr<T> = T & { readonly [ptrBrand]?: T };
+
+/** A C `char[N]` buffer: filled by `comm()` and `readStr()`, stored in structs and maps. */
+export interface Chars<N extends number> {
+  readonly [charsBrand]: true;
+  readonly length?: N;
+}
+
+/** A C array `T[N]` inside a struct. */
+export interface FixedArray<T, N extends number> {
+  [index: number]: T;
+  readonly length: N;
+}
+
+/** A compiled program: the value of an exported probe. */
+export interface Program {
+  readonly [programBrand]: true;
+}
+
+/** A handler: parameters name the values to fetch at the probe point. Returns the
+ *  program's return value (0 when it returns nothing). */
+export type Handler = (...fetched: any[]) => number | void;
+
+/** `kprobe/<fn>`: entry of a kernel function. */
+export declare function kprobe(fn: string, handler: Handler): Program;
+/** `kretprobe/<fn>`: return of a kernel function; a parameter named `ret` (or the first,
+ *  by position) is the return value. */
+export declare function kretprobe(fn: string, handler: Handler): Program;
+/** `uprobe/<binaryPath>:<symbol>`: entry of a user function. */
+export declare function uprobe(binaryPath: string, symbol: string, handler: Handler): Program;
+/** `uretprobe/<binaryPath>:<symbol>`: return of a user function. */
+export declare function uretprobe(binaryPath: string, symbol: string, handler: Handler): Program;
+/** `tracepoint/<category>/<event>`: parameters are the event's format fields. */
+export declare function tracepoint(category: string, event: string, handler: Handler): Program;
+/** `fentry/<fn>`: BPF trampoline at a kernel function's entry. */
+export declare function fentry(fn: string, handler: Handler): Program;
+/** `fexit/<fn>`: BPF trampoline at a kernel function's exit. */
+export declare function fexit(fn: string, handler: Handler): Program;
+
+interface MapBase<K, V> {
+  /** A reference into the map, or undefined when the key is absent. Check it before use:
+   *  TypeScript's narrowing is the verifier's null check. */
+  get(key: K): V | undefined;
+  set(key: K, value: V): void;
+  delete(key: K): void;
+  /** Atomically adds `delta` to an integer value, inserting `delta` if the key is absent. */
+  add(key: K, delta: number): void;
+}
+
+/** BPF_MAP_TYPE_HASH */
+export declare class HashMap<K, V> implements MapBase<K, V> {
+  constructor(maxEntries: number);
+  get(key: K): V | undefined;
+  set(key: K, value: V): void;
+  delete(key: K): void;
+  add(key: K, delta: number): void;
+}
+/** BPF_MAP_TYPE_LRU_HASH */
+export declare class LruHashMap<K, V> extends HashMap<K, V> {}
+/** BPF_MAP_TYPE_PERCPU_HASH */
+export declare class PerCpuHashMap<K, V> extends HashMap<K, V> {}
+/** BPF_MAP_TYPE_ARRAY: keys are u32 indexes 0..maxEntries-1. */
+export declare class ArrayMap<V> extends HashMap<u32, V> {}
+/** BPF_MAP_TYPE_PERCPU_ARRAY */
+export declare class PerCpuArrayMap<V> extends HashMap<u32, V> {}
+
+/** BPF_MAP_TYPE_RINGBUF of `sizeBytes` (a power of two, a multiple of the page size). */
+export declare class RingBuf<T> {
+  constructor(sizeBytes: number);
+  /** Copies the record into the ring buffer (bpf_ringbuf_output). */
+  output(record: T): void;
+}
+
+/** Process id (tgid) of the current task. */
+export declare function pid(): u32;
+/** Thread id of the current task. */
+export declare function tid(): u32;
+/** Real user id of the current task. */
+export declare function uid(): u32;
+/** Real group id of the current task. */
+export declare function gid(): u32;
+/** Monotonic time in nanoseconds (bpf_ktime_get_ns). */
+export declare function ktimeNs(): u64;
+/** Id of the CPU the program runs on. */
+export declare function cpu(): u32;
+/** The current task's command name. */
+export declare function comm(): Chars<16>;
+/** Reads a NUL-terminated string from the probed code's memory into a Chars<N>. */
+export declare function readStr(src: Ptr<unknown> | u64): Chars<number>;
+/** bpf_trace_printk: a format with up to 3 integer arguments (%d %u %x %ld %lu %llx ...). */
+export declare function printk(format: string, ...args: number[]): void;
+/** True when fetching the named parameter faulted (its value is then 0). */
+export declare function fetchFailed(param: unknown): bool;

@@ -1,0 +1,22 @@
+// The smallest standard library the TypeScript checker needs, used by bpftsc's own
+// type-check of a probe file (noLib) so that a compile does not parse lib.es*.d.ts.
+// Probe code has no access to JavaScript's runtime; editors use their normal lib.
+interface Array<T> { length: number; [n: number]: T }
+interface ReadonlyArray<T> { readonly length: number; readonly [n: number]: T }
+interface Boolean {}
+interface Function {}
+interface CallableFunction extends Function {}
+interface NewableFunction extends Function {}
+interface IArguments {}
+interface Number {}
+interface Object {}
+interface RegExp {}
+interface String { readonly length: number }
+interface Symbol {}
+interface SymbolConstructor { readonly iterator: unique symbol }
+declare var Symbol: SymbolConstructor;
+interface TemplateStringsArray extends ReadonlyArray<string> {}
+type Readonly<T> = { readonly [P in keyof T]: T[P] };
+type Partial<T> = { [P in keyof T]?: T[P] };
+type Record<K extends keyof any, T> = { [P in K]: T };
+type NonNullable<T> = T & {};
