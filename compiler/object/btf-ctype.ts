@@ -1,0 +1,104 @@
+// Converts the probe language's C types (types/ctype.ts) into BTF types.
+// In: CType values (map keys and values, CO-RE root structs). Out: BTF type ids in a
+// BtfBuilder, identical types sharing one id.
+// Integers spelled u8..i64/bool become a TYPEDEF of that name over the C base type
+// (u32 -> typedef u32 = unsigned int), so `bpftool btf dump ... format c` reads like C.
+// Structs keep their fields in declaration order: the CO-RE access strings index them.
+
+import type { CType, IntType, StructType } from "../types/ctype.js";
+import { BTF_INT_BOOL, BTF_INT_SIGNED, type BtfBuilder, type BtfMember } from "./btf.js";
+
+const C_INT_NAMES: Record<string, { size: number; signed: boolean; bool?: boolean }> = {
+  "char": { size: 1, signed: true },
+  "signed char": { size: 1, signed: true },
+  "unsigned char": { size: 1, signed: false },
+  "short": { size: 2, signed: true },
+  "unsigned short": { size: 2, signed: false },
+  "int": { size: 4, signed: true },
+  "unsigned int": { size: 4, signed: false },
+  "long": { size: 8, signed: true },
+  "unsigned long": { size: 8, signed: false },
+  "long long": { size: 8, signed: true },
+  "unsigned long long": { size: 8, signed: false },
+  "_Bool": { size: 1, signed: false, bool: true },
+};
+
+function baseName(size: number, signed: boolean): string {
+  switch (size) {
+    case 1: return signed ? "signed char" : "unsigned char";
+    case 2: return signed ? "short" : "unsigned short";
+    case 4: return signed ? "int" : "unsigned int";
+    default: return signed ? "long long" : "unsigned long long";
+  }
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function isCIdentifier(s: string): boolean {
+  return IDENT.test(s);
+}
+
+export class CTypeToBtf {
+  private readonly structIds = new Map<StructType, number>();
+  private readonly structKeys = new Map<string, number>();
+
+  constructor(private readonly b: BtfBuilder) {}
+
+  /** The INT type of a C base name such as "int" or "unsigned long long". */
+  baseInt(name: string): number {
+    const c = C_INT_NAMES[name];
+    if (!c) throw new Error(`BTF: unknown C integer type ${name}`);
+    const encoding = c.bool ? BTF_INT_BOOL : c.signed ? BTF_INT_SIGNED : 0;
+    return this.b.add({ kind: "int", name, size: c.size, encoding, bits: c.size * 8 });
+  }
+
+  /** Index type of every ARRAY, as clang emits it. */
+  arrayIndexType(): number {
+    return this.b.add({ kind: "int", name: "__ARRAY_SIZE_TYPE__", size: 4, encoding: 0, bits: 32 });
+  }
+
+  array(elem: number, nelems: number): number {
+    return this.b.add({ kind: "array", elem, index: this.arrayIndexType(), nelems });
+  }
+
+  ptr(to: number): number {
+    return this.b.add({ kind: "ptr", type: to });
+  }
+
+  typeId(t: CType): number {
+    switch (t.kind) {
+      case "void": return 0;
+      case "int": return this.intId(t);
+      case "ptr": return this.ptr(this.typeId(t.to));
+      case "array": return this.array(this.typeId(t.elem), t.length);
+      case "struct": return this.structId(t);
+    }
+  }
+
+  private intId(t: IntType): number {
+    if (t.name in C_INT_NAMES && C_INT_NAMES[t.name]!.size === t.size) return this.baseInt(t.name);
+    const base = t.name === "bool" ? this.baseInt("_Bool") : this.baseInt(baseName(t.size, t.signed));
+    if (!isCIdentifier(t.name)) return base;
+    return this.b.add({ kind: "typedef", name: t.name, type: base });
+  }
+
+  private structId(t: StructType): number {
+    const seen = this.structIds.get(t);
+    if (seen !== undefined) return seen;
+    // Same name and layout => same BTF struct, even from distinct CType objects.
+    const key = JSON.stringify([t.name, t.size, t.fields.map((f) => [f.name, f.offset, f.type.kind])]);
+    const same = this.structKeys.get(key);
+    if (same !== undefined) {
+      this.structIds.set(t, same);
+      return same;
+    }
+    const id = this.b.reserve();
+    this.structIds.set(t, id);
+    this.structKeys.set(key, id);
+    const members: BtfMember[] = t.fields.map((f) => ({
+      name: f.name, type: this.typeId(f.type), bitOffset: f.offset * 8,
+    }));
+    this.b.define(id, { kind: "struct", name: isCIdentifier(t.name) ? t.name : "", size: t.size, members });
+    return id;
+  }
+}

@@ -1,0 +1,179 @@
+// Hand-built BpfObjectModels for the object-writer tests, and tiny instruction builders.
+// In: nothing. Out: models of a kprobe + tracepoint object with HASH, ARRAY and RINGBUF
+// maps, and CO-RE models against kernel structs (struct file, struct pt_regs).
+
+import { ALU, CLS, JMP, MODE, SRC, SZ, type Insn } from "../../compiler/bpf/insn.js";
+import { MAP_TYPE, type BpfObjectModel, type ObjectProgram } from "../../compiler/object/model.js";
+import { U32, U64, VOID, layoutStruct } from "../../compiler/types/ctype.js";
+
+export const R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R6 = 6, R10 = 10;
+
+export const I = {
+  movImm: (dst: number, imm: number): Insn => ({ code: CLS.ALU64 | ALU.MOV | SRC.K, dst, src: 0, off: 0, imm }),
+  movReg: (dst: number, src: number): Insn => ({ code: CLS.ALU64 | ALU.MOV | SRC.X, dst, src, off: 0, imm: 0 }),
+  addImm: (dst: number, imm: number): Insn => ({ code: CLS.ALU64 | ALU.ADD | SRC.K, dst, src: 0, off: 0, imm }),
+  /** ld_imm64 of a map address; libbpf fills src/imm from the relocation. */
+  ldMap: (dst: number): Insn => ({ code: CLS.LD | SZ.DW | MODE.IMM, dst, src: 0, off: 0, imm: 0, imm64hi: 0 }),
+  // BPF_ST (store immediate) is avoided: llvm-objdump 14 prints it as <unknown>.
+  stxW: (dst: number, off: number, src: number): Insn => ({ code: CLS.STX | SZ.W | MODE.MEM, dst, src, off, imm: 0 }),
+  stxDW: (dst: number, off: number, src: number): Insn => ({ code: CLS.STX | SZ.DW | MODE.MEM, dst, src, off, imm: 0 }),
+  ldxDW: (dst: number, src: number, off: number): Insn => ({ code: CLS.LDX | SZ.DW | MODE.MEM, dst, src, off, imm: 0 }),
+  atomicAddDW: (dst: number, src: number, off: number): Insn => ({ code: CLS.STX | SZ.DW | MODE.ATOMIC, dst, src, off, imm: ALU.ADD }),
+  jeqImm: (dst: number, imm: number, off: number): Insn => ({ code: CLS.JMP | JMP.JEQ | SRC.K, dst, src: 0, off, imm }),
+  call: (helper: number): Insn => ({ code: CLS.JMP | JMP.CALL, dst: 0, src: 0, off: 0, imm: helper }),
+  exit: (): Insn => ({ code: CLS.JMP | JMP.EXIT, dst: 0, src: 0, off: 0, imm: 0 }),
+};
+
+export const SOURCE = [
+  'import { kprobe, tracepoint, HashMap, ArrayMap, RingBuf, type u32, type u64 } from "bpftsc";',
+  "const seen = new HashMap<u32, u64>(1024);",
+  "const counts = new ArrayMap<u64>(8);",
+  "const events = new RingBuf(4096);",
+  'export const onWrite = kprobe("vfs_write", () => {',
+  "  const n = seen.get(1);",
+  "  events.output(n);",
+  "  return 0;",
+  "});",
+  'export const onOpen = tracepoint("syscalls", "sys_enter_openat", () => {',
+  "  counts.add(0, 1);",
+  "  return 0;",
+  "});",
+  "",
+].join("\n");
+
+/** kprobe: lookup seen[1]; ringbuf_output(events, &key, 8, 0); return 0. */
+export function kprobeProgram(name = "onWrite", section = "kprobe/vfs_write"): ObjectProgram {
+  const insns: Insn[] = [
+    I.movImm(R1, 1), //                 0
+    I.stxW(R10, -4, R1), //             1  key = 1
+    I.ldMap(R1), //                     2  r1 = &seen
+    I.movReg(R2, R10), //               3
+    I.addImm(R2, -4), //                4  r2 = &key
+    I.call(1), //                       5  map_lookup_elem
+    I.movImm(R1, 0), //                 6
+    I.stxDW(R10, -16, R1), //           7
+    I.ldMap(R1), //                     8  r1 = &events
+    I.movReg(R2, R10), //               9
+    I.addImm(R2, -16), //              10
+    I.movImm(R3, 8), //                11
+    I.movImm(R4, 0), //                12
+    I.call(130), //                    13  ringbuf_output
+    I.movImm(R0, 0), //                14
+    I.exit(), //                       15
+  ];
+  return {
+    name, section, context: "pt_regs", insns,
+    mapRelocs: [{ insn: 2, map: "seen" }, { insn: 8, map: "events" }],
+    lines: [{ insn: 0, line: 6, col: 13 }, { insn: 6, line: 7, col: 3 }, { insn: 14, line: 8, col: 3 }],
+    coreRelos: [],
+  };
+}
+
+/** tracepoint: counts[0] += 1 (atomic); return 0. */
+export function tracepointProgram(): ObjectProgram {
+  const insns: Insn[] = [
+    I.movImm(R1, 0), //                 0
+    I.stxW(R10, -4, R1), //             1
+    I.ldMap(R1), //                     2
+    I.movReg(R2, R10), //               3
+    I.addImm(R2, -4), //                4
+    I.call(1), //                       5
+    I.jeqImm(R0, 0, 2), //              6
+    I.movImm(R1, 1), //                 7
+    I.atomicAddDW(R0, R1, 0), //        8
+    I.movImm(R0, 0), //                 9
+    I.exit(), //                       10
+  ];
+  return {
+    name: "onOpen", section: "tracepoint/syscalls/sys_enter_openat", context: "void", insns,
+    mapRelocs: [{ insn: 2, map: "counts" }],
+    lines: [{ insn: 0, line: 11, col: 3 }, { insn: 9, line: 12, col: 3 }],
+    coreRelos: [],
+  };
+}
+
+export function basicModel(): BpfObjectModel {
+  return {
+    sourcePath: "probe.ts",
+    sourceText: SOURCE,
+    license: "GPL",
+    programs: [kprobeProgram(), tracepointProgram()],
+    maps: [
+      { name: "seen", type: MAP_TYPE.HASH, key: U32, value: U64, maxEntries: 1024 },
+      { name: "counts", type: MAP_TYPE.ARRAY, key: U32, value: U64, maxEntries: 8 },
+      { name: "events", type: MAP_TYPE.RINGBUF, maxEntries: 4096 },
+    ],
+  };
+}
+
+/**
+ * Local views of kernel structs with deliberately wrong offsets: only CO-RE (field names
+ * resolved against /sys/kernel/btf/vmlinux) can produce the right ones.
+ */
+export const LOCAL_FILE = layoutStruct("file", [
+  { name: "f_flags", type: U32 },
+  { name: "f_inode", type: { kind: "ptr", to: VOID, space: "kernel" } },
+]);
+export const LOCAL_PT_REGS = layoutStruct("pt_regs", [{ name: "di", type: U64 }]);
+
+export const CORE_SOURCE = [
+  'export const onWrite = kprobe("vfs_write", (file: Ptr<file>) => {',
+  "  const inode = file.f_inode;",
+  "  return 0;",
+  "});",
+].join("\n");
+
+/**
+ * kprobe: r6 = ctx->di (CO-RE: pt_regs.di, local offset 0);
+ * bpf_probe_read_kernel(fp-8, 8, r6 + offsetof(file, f_inode)) (CO-RE on the ALU add,
+ * local offset 8); same for f_flags (local offset 0, 4 bytes); return 0.
+ */
+export function coreModel(): BpfObjectModel {
+  const insns: Insn[] = [
+    I.ldxDW(R6, R1, 0), //              0  r6 = ctx->di        CO-RE pt_regs 0:0
+    I.movReg(R3, R6), //                1
+    I.addImm(R3, 8), //                 2  r3 += f_inode       CO-RE file 0:1
+    I.movReg(R1, R10), //               3
+    I.addImm(R1, -8), //                4
+    I.movImm(R2, 8), //                 5
+    I.call(113), //                     6  probe_read_kernel
+    I.movReg(R3, R6), //                7
+    I.addImm(R3, 0), //                 8  r3 += f_flags       CO-RE file 0:0
+    I.movReg(R1, R10), //               9
+    I.addImm(R1, -16), //              10
+    I.movImm(R2, 4), //                11
+    I.call(113), //                    12
+    I.movImm(R0, 0), //                13
+    I.exit(), //                       14
+  ];
+  return {
+    sourcePath: "/tmp/core-probe.ts",
+    sourceText: CORE_SOURCE,
+    license: "GPL",
+    maps: [],
+    programs: [{
+      name: "onWrite", section: "kprobe/vfs_write", context: "pt_regs", insns, mapRelocs: [],
+      lines: [{ insn: 0, line: 1, col: 46 }, { insn: 1, line: 2, col: 17 }, { insn: 13, line: 3, col: 3 }],
+      coreRelos: [
+        { insn: 0, type: LOCAL_PT_REGS, accessPath: [0, 0], kind: 0 },
+        { insn: 2, type: LOCAL_FILE, accessPath: [0, 1], kind: 0 },
+        { insn: 8, type: LOCAL_FILE, accessPath: [0, 0], kind: 0 },
+      ],
+    }],
+  };
+}
+
+/** fentry program (u64 array context), no maps: `return 0`. Not loadable here (EPERM). */
+export function fentryModel(): BpfObjectModel {
+  return {
+    sourcePath: "fentry.ts",
+    sourceText: 'export const f = fentry("vfs_write", () => 0);\n',
+    license: "Dual BSD/GPL",
+    maps: [],
+    programs: [{
+      name: "f", section: "fentry/vfs_write", context: "u64_array",
+      insns: [I.movImm(R0, 0), I.exit()], mapRelocs: [], coreRelos: [],
+      lines: [{ insn: 0, line: 1, col: 44 }],
+    }],
+  };
+}
