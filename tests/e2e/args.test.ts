@@ -1,0 +1,50 @@
+// Fetching arguments at a uprobe: 1 to 8 arguments of every width, register- and
+// stack-passed, values with garbage in the upper register bits. Each probe stores what
+// it fetched (widened to 64 bits by its declared type) in an array map; the loader runs
+// the C target, and the values must be exactly the C values.
+
+import { describe, expect, it } from "vitest";
+import { buildTargetFile, decodeSigned, decodeUnsigned, getMap, lookup, runLoader } from "../harness/harness.js";
+import { ARGS_CALLS, type TargetArg } from "../harness/targets/expected.js";
+import { compileProbe } from "./compile-helper.js";
+
+const tsType = (a: TargetArg) => `${a.signed ? "i" : "u"}${a.size * 8}`;
+
+function probeSource(target: string, fns: string[]): string {
+  const progs = fns.map((fn, n) => {
+    const args = ARGS_CALLS[fn];
+    const params = args.map((a) => `${a.name}: ${tsType(a)}`).join(", ");
+    const stores = args.map((a, i) => `  out_${fn}.set(${i}, ${a.name});`).join("\n");
+    return `const out_${fn} = new ArrayMap<i64>(8);\nexport const p${n}_${fn} = uprobe(${JSON.stringify(target)}, "${fn}", (${params}) => {\n${stores}\n  return 0;\n});`;
+  });
+  return `import { uprobe, ArrayMap, type i8, type i16, type i32, type i64, type u8, type u16, type u32, type u64 } from "bpftsc";\n\n${progs.join("\n\n")}\n`;
+}
+
+describe("uprobe argument fetch", () => {
+  const fns = Object.keys(ARGS_CALLS);
+  const target = buildTargetFile("args");
+  const { object } = compileProbe("args", probeSource(target, fns));
+  const result = runLoader(object, { attach: true, command: [target] });
+
+  it("runs the target to completion", () => {
+    expect(result.command?.exit_code).toBe(0);
+  });
+
+  for (const fn of fns) {
+    it(`${fn}: every argument equals the C value, extended from its declared type`, () => {
+      const map = getMap(result, `out_${fn}`);
+      ARGS_CALLS[fn].forEach((a, i) => {
+        const hex = lookup(map, i)!;
+        const got = a.signed ? decodeSigned(hex) : decodeUnsigned(hex);
+        expect({ arg: a.name, value: got }).toEqual({ arg: a.name, value: a.value });
+      });
+    });
+  }
+
+  it("fetches 5 or more parameters through a struct on the BPF stack", () => {
+    const { listing } = compileProbe("args-listing", probeSource(target, ["args6"]));
+    // With 6 parameters, the prologue writes them to the stack and the body reads them back.
+    expect(listing).toMatch(/\*\(u64 \*\)\(r10 - \d+\) = r\d/);
+    expect(listing).toMatch(/r\d = \*\(u\d+ \*\)\(r10 - \d+\)/);
+  });
+});
