@@ -25,9 +25,9 @@ export function lowerExpr(L: Lowerer, e: ts.Expression, expected?: CType): Value
   L.b.loc = L.ctx.pos(e);
   e = skipParens(e);
   if (ts.isNumericLiteral(e)) {
-    const v = parseIntegerLiteral(e.text);
+    const v = parseIntegerLiteral(e.getText(L.ctx.sf));
     if (v === undefined) return L.ctx.fail("floatNotAllowed", e);
-    if (v >= 1n << 64n) L.ctx.fail("intOutOfRange", e, e.text);
+    if (v >= 1n << 64n) L.ctx.fail("intOutOfRange", e, e.getText(L.ctx.sf));
     return constVal(v, expected?.kind === "int" ? expected : undefined);
   }
   if (ts.isBigIntLiteral(e)) return constVal(BigInt(e.text.slice(0, -1)));

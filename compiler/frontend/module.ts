@@ -162,7 +162,8 @@ function readProgram(ctx: FrontendContext, name: string, call: ts.CallExpression
 /** The value of an integer constant expression at the top level, if it is one. */
 export function constantValue(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expression): bigint | undefined {
   e = skipParens(e);
-  if (ts.isNumericLiteral(e)) return parseIntegerLiteral(e.text);
+  // The source text, not .text: TypeScript rewrites literals through a double.
+  if (ts.isNumericLiteral(e)) return parseIntegerLiteral(e.getText(ctx.sf));
   if (ts.isBigIntLiteral(e)) return BigInt(e.text.slice(0, -1));
   if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) {
     const v = constantValue(ctx, mod, e.operand);
