@@ -27,10 +27,11 @@ declare const programBrand: unique symbol;
  *  a read that faults yields 0. */
 export type Ptr<T> = T & { readonly [ptrBrand]?: T };
 
-/** A C `char[N]` buffer: filled by `comm()` and `readStr()`, stored in structs and maps. */
+/** A C `char[N]` buffer: filled by `comm()` and `readStr()`, stored in structs and maps.
+ *  N is the buffer's size in bytes; a string helper fills whichever buffer it is stored to. */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 export interface Chars<N extends number> {
   readonly [charsBrand]: true;
-  readonly length?: N;
 }
 
 /** A C array `T[N]` inside a struct. */

@@ -2,7 +2,7 @@
 // offsets, plus the side tables the object writer needs. Plain data.
 
 import type { Insn } from "../bpf/insn.js";
-import type { CoreTag, Loc } from "../ir/ir.js";
+import type { CoreTag } from "../ir/ir.js";
 
 export interface MachineCode {
   insns: Insn[];

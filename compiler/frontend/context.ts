@@ -44,7 +44,10 @@ export class FrontendContext {
 
   /** The symbol a name refers to, with imports followed to their declaration. */
   symbolOf(node: ts.Node): ts.Symbol | undefined {
-    let s = this.checker.getSymbolAtLocation(node);
+    // In `{ pid }` the name is the property; the value is the variable it names.
+    let s = ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node
+      ? this.checker.getShorthandAssignmentValueSymbol(node.parent)
+      : this.checker.getSymbolAtLocation(node);
     if (s && s.flags & ts.SymbolFlags.Alias) s = this.checker.getAliasedSymbol(s);
     return s;
   }

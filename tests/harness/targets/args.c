@@ -2,6 +2,7 @@
 // with garbage in the register's upper bits, and a function called in a loop.
 // Built at test time with `gcc -g -O0` (see tests/harness/harness.ts, buildTarget).
 // Every value main() passes is listed in tests/harness/targets/expected.ts; tests check them.
+#include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -66,6 +67,11 @@ int main(void)
 	call_dirty_int();
 	for (int i = 0; i < 10; i++)
 		tick(i);
+	/* On the stack, so the page is resident when a probe reads the name at syscall entry. */
+	char path[] = "/proc/self/stat";
+	int fd = open(path, O_RDONLY);
+	if (fd >= 0)
+		close(fd);
 	for (int i = 0; i < 3; i++)
 		syscall(SYS_getpid);
 	printf("args done %lu\n", sink);

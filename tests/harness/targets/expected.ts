@@ -49,6 +49,9 @@ export const ARGS_DIRTY_RDI: Record<string, bigint> = {
 /** targets/args.c: `int tick(int i)` is called with i = 0..9 in order, after the calls above. */
 export const ARGS_TICKS = [0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n];
 
+/** targets/args.c: then opens this file read-only (an openat() for tracepoint tests). */
+export const ARGS_OPENED_FILE = "/proc/self/stat";
+
 /** targets/args.c: then calls syscall(SYS_getpid) exactly this many times, and exits 0. */
 export const ARGS_GETPID_CALLS = 3;
 

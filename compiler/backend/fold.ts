@@ -1,0 +1,135 @@
+// IR clean-up before instruction selection: constants folded into immediate operands, and
+// dead pure instructions removed.
+// In: an IrFunction (not modified). Out: a copy in which
+//   - a register defined exactly once, by `const`, is replaced by an immediate wherever an
+//     operand may be one (alu/setcc/br right operand, store source, call argument, return);
+//   - a commutative alu or a compare with the constant on the left is swapped;
+//   - `mov d, c` of such a constant becomes `const d`;
+//   - const/mov/alu/neg/ext/setcc/load/addr/mapref whose result is never read are deleted.
+// A register defined once is constant wherever it is read: a read not reached by the
+// definition reads an uninitialized register, which the verifier rejects anyway.
+
+import {
+  isImm, type AluOp, type Block, type CmpOp, type Inst, type IrFunction, type Operand,
+  type Terminator, type VReg,
+} from "../ir/ir.js";
+
+const COMMUTATIVE: ReadonlySet<AluOp> = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
+
+/** a cmp b  ==  b swapped(cmp) a */
+export const SWAPPED_CMP: Record<CmpOp, CmpOp> = {
+  eq: "eq", ne: "ne", set: "set",
+  ugt: "ult", uge: "ule", ult: "ugt", ule: "uge",
+  sgt: "slt", sge: "sle", slt: "sgt", sle: "sge",
+};
+
+function instDst(i: Inst): VReg | undefined {
+  return "dst" in i ? i.dst : undefined;
+}
+
+function instUses(i: Inst): VReg[] {
+  const regs = (...os: (Operand | undefined)[]): VReg[] =>
+    os.filter((o): o is VReg => o !== undefined && !isImm(o));
+  switch (i.op) {
+    case "const": case "addr": case "mapref": return [];
+    case "mov": case "ext": return [i.src];
+    case "alu": case "setcc": return regs(i.a, i.b);
+    case "neg": return [i.a];
+    case "load": return "reg" in i.base ? [i.base.reg] : [];
+    case "store": return regs("reg" in i.base ? i.base.reg : undefined, i.src);
+    case "call": return regs(...i.args);
+    case "atomic_add": return [i.base.reg, i.src];
+  }
+}
+
+function termUses(t: Terminator): VReg[] {
+  if (t.op === "br") return isImm(t.b) ? [t.a] : [t.a, t.b];
+  if (t.op === "ret") return isImm(t.value) ? [] : [t.value];
+  return [];
+}
+
+const PURE = new Set<Inst["op"]>(["const", "mov", "alu", "neg", "ext", "setcc", "load", "addr", "mapref"]);
+
+function copyInst(i: Inst): Inst {
+  return i.op === "call" ? { ...i, args: [...i.args] } : { ...i };
+}
+
+export function foldConstants(fn: IrFunction): IrFunction {
+  const blocks: Block[] = fn.blocks.map((b) => ({ id: b.id, insts: b.insts.map(copyInst), term: { ...b.term } }));
+
+  // Registers defined once, by a const.
+  const defs = new Map<VReg, number>([[fn.ctx, 1]]);
+  const constOf = new Map<VReg, bigint>();
+  for (const b of blocks) {
+    for (const i of b.insts) {
+      const d = instDst(i);
+      if (d === undefined) continue;
+      defs.set(d, (defs.get(d) ?? 0) + 1);
+      if (i.op === "const") constOf.set(d, BigInt.asIntN(64, i.value));
+    }
+  }
+  for (const r of [...constOf.keys()]) if (defs.get(r) !== 1) constOf.delete(r);
+
+  const fold = (o: Operand): Operand => {
+    if (isImm(o)) return o;
+    const c = constOf.get(o);
+    return c === undefined ? o : { imm: c };
+  };
+
+  for (const b of blocks) {
+    b.insts = b.insts.map((i): Inst => {
+      switch (i.op) {
+        case "mov": {
+          const c = constOf.get(i.src);
+          return c === undefined ? i : { op: "const", dst: i.dst, value: c, ...(i.loc ? { loc: i.loc } : {}) };
+        }
+        case "alu": {
+          const bb = fold(i.b);
+          if (!i.core && !isImm(bb) && COMMUTATIVE.has(i.alu) && constOf.has(i.a)) {
+            return { ...i, a: bb, b: { imm: constOf.get(i.a)! } };
+          }
+          return { ...i, b: bb };
+        }
+        case "setcc": {
+          const bb = fold(i.b);
+          if (!isImm(bb) && constOf.has(i.a)) return { ...i, cmp: SWAPPED_CMP[i.cmp], a: bb, b: { imm: constOf.get(i.a)! } };
+          return { ...i, b: bb };
+        }
+        case "store": return { ...i, src: fold(i.src) };
+        case "call": return { ...i, args: i.args.map(fold) };
+        default: return i;
+      }
+    });
+    const t = b.term;
+    if (t.op === "br") {
+      const bb = fold(t.b);
+      b.term = !isImm(bb) && constOf.has(t.a)
+        ? { ...t, cmp: SWAPPED_CMP[t.cmp], a: bb, b: { imm: constOf.get(t.a)! } }
+        : { ...t, b: bb };
+    } else if (t.op === "ret") {
+      b.term = { ...t, value: fold(t.value) };
+    }
+  }
+
+  // Dead code: repeat until no pure instruction writes a register nobody reads.
+  for (;;) {
+    const used = new Set<VReg>();
+    for (const b of blocks) {
+      for (const i of b.insts) for (const u of instUses(i)) used.add(u);
+      for (const u of termUses(b.term)) used.add(u);
+    }
+    let removed = false;
+    for (const b of blocks) {
+      const kept = b.insts.filter((i) => {
+        const d = instDst(i);
+        const dead = PURE.has(i.op) && d !== undefined && !used.has(d);
+        if (dead) removed = true;
+        return !dead;
+      });
+      b.insts = kept;
+    }
+    if (!removed) break;
+  }
+
+  return { ...fn, blocks };
+}

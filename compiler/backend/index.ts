@@ -1,0 +1,35 @@
+// The BPF backend: one IR function in, machine code out. The whole pipeline is the list of
+// calls in compileFunction; each pass is a function of its own module.
+//   fold.ts     constants into immediates, dead code out          (IR -> IR)
+//   isel.ts     instruction selection                             (IR -> machine IR, virtual regs)
+//   regalloc.ts iterated register coalescing, spill.ts spill code (machine IR -> physical regs)
+//   frame.ts    stack frame layout                                (slots -> R10 offsets)
+//   emit.ts     block placement, expansion, label resolution      (machine IR -> MachineCode)
+// Errors the program can cause (stack over 512 bytes, ...) are thrown as BackendError.
+
+import type { IrFunction } from "../ir/ir.js";
+import { emitMachineCode } from "./emit.js";
+import { foldConstants } from "./fold.js";
+import { layoutFrame } from "./frame.js";
+import { selectInstructions } from "./isel.js";
+import { printMFunction, type MFunction } from "./mir.js";
+import type { MachineCode } from "./output.js";
+import { allocateRegisters } from "./regalloc.js";
+
+export { BackendError, type BackendErrorCode } from "./errors.js";
+export type { MachineCode } from "./output.js";
+
+export interface BackendOptions {
+  /** Called with the machine IR after "isel" and after "regalloc" (for -d style dumps). */
+  dump?: (phase: "isel" | "regalloc", text: string) => void;
+}
+
+export function compileFunction(fn: IrFunction, opts: BackendOptions = {}): MachineCode {
+  const dump = (phase: "isel" | "regalloc", mf: MFunction): void => opts.dump?.(phase, printMFunction(mf));
+  const mf = selectInstructions(foldConstants(fn));
+  dump("isel", mf);
+  allocateRegisters(mf);
+  dump("regalloc", mf);
+  const frame = layoutFrame(mf.slots, fn.name, fn.loc);
+  return emitMachineCode(mf, frame);
+}

@@ -1,0 +1,371 @@
+// Instruction selection: IR to machine IR, one IR instruction at a time.
+// In: an IrFunction (constants already folded by fold.ts). Out: an MFunction on virtual
+// registers (IR register v becomes FIRST_VREG + v), symbolic jump targets and stack slots.
+//
+// Choices made here:
+//   - ALU with an immediate when it fits s32 (sign-extended by the CPU); otherwise ld_imm64
+//     into a temporary. Division and modulo by an immediate only for 1..2^31-1, and by powers
+//     of two as shifts and masks; x/0 = 0 and x%0 = x are folded (the verifier rejects a
+//     division by an immediate 0).
+//   - Nothing LLVM 14 cannot disassemble: no BPF_MOD (a % b = a - (a / b) * b), no JSET
+//     ((a & b) != 0 is an and plus a compare), no BPF_ST (immediates are stored from a
+//     register), no CPU v4 instructions (sign extension is lsh + arsh, signed division is
+//     expanded with unsigned division, branch-free).
+//   - ctx is copied out of R1 at entry; a call copies its arguments into R1..R5 with one
+//     parallel copy and its result out of R0; a return copies into R0. The allocator
+//     coalesces these copies away where it can.
+
+import { ALU, JMP } from "../bpf/insn.js";
+import {
+  isImm, type AluOp, type Block, type CmpOp, type Inst, type IrFunction, type Loc, type Operand,
+  type Terminator, type VReg,
+} from "../ir/ir.js";
+import { BackendError } from "./errors.js";
+import {
+  ARG_REGS, Asm, FIRST_VREG, R0, R1, type MBlock, type MFunction, type MInst, type MTerm, type Mem,
+  type Reg, type Src,
+} from "./mir.js";
+
+export const CMP_CODE: Record<Exclude<CmpOp, "set">, number> = {
+  eq: JMP.JEQ, ne: JMP.JNE, ugt: JMP.JGT, uge: JMP.JGE, ult: JMP.JLT, ule: JMP.JLE,
+  sgt: JMP.JSGT, sge: JMP.JSGE, slt: JMP.JSLT, sle: JMP.JSLE,
+};
+
+const ALU_CODE: Partial<Record<AluOp, number>> = {
+  add: ALU.ADD, sub: ALU.SUB, mul: ALU.MUL, udiv: ALU.DIV, and: ALU.AND, or: ALU.OR,
+  xor: ALU.XOR, lsh: ALU.LSH, rsh: ALU.RSH, arsh: ALU.ARSH,
+};
+
+const S32_MIN = -(1n << 31n);
+const S32_MAX = (1n << 31n) - 1n;
+
+export function fitsS32(v: bigint): boolean {
+  const s = BigInt.asIntN(64, v);
+  return s >= S32_MIN && s <= S32_MAX;
+}
+
+function log2Exact(v: bigint): number {
+  if (v <= 0n || (v & (v - 1n)) !== 0n) return -1;
+  let n = 0;
+  while (v > 1n) { v >>= 1n; n++; }
+  return n;
+}
+
+/** Emits the machine instructions of one block. */
+class Selector {
+  out: MInst[] = [];
+  loc: Loc | undefined;
+
+  constructor(private readonly fn: { nextReg: Reg }) {}
+
+  tmp(): Reg {
+    return this.fn.nextReg++;
+  }
+
+  emit(i: MInst): void {
+    this.out.push(this.loc ? { ...i, loc: this.loc } : i);
+  }
+
+  mov(dst: Reg, src: Reg): void {
+    if (dst !== src) this.emit(Asm.mov(dst, src));
+  }
+
+  constant(dst: Reg, value: bigint): void {
+    const v = BigInt.asIntN(64, value);
+    this.emit(fitsS32(v) ? Asm.movImm(dst, Number(v)) : Asm.ld64(dst, v));
+  }
+
+  /** A register holding the value of the operand. */
+  reg(o: Operand): Reg {
+    if (!isImm(o)) return o + FIRST_VREG;
+    const t = this.tmp();
+    this.constant(t, o.imm);
+    return t;
+  }
+
+  /** The operand as a compare/ALU source: immediate if it fits s32. */
+  src(o: Operand): Src {
+    if (isImm(o) && fitsS32(o.imm)) return { imm: Number(BigInt.asIntN(64, o.imm)) };
+    return { reg: this.reg(o) };
+  }
+
+  /** dst = a op src, two-address: a copy, then the operation. */
+  binop(op: number, dst: Reg, a: Reg, b: Src): void {
+    if ("reg" in b && b.reg === dst && a !== dst) {
+      const t = this.tmp();
+      this.binop(op, t, a, b);
+      this.mov(dst, t);
+      return;
+    }
+    this.mov(dst, a);
+    this.emit("reg" in b ? Asm.alu(op, dst, b.reg) : Asm.aluImm(op, dst, b.imm));
+  }
+
+  /** dst = a op imm, with imm a full 64-bit value. */
+  binopImm(op: number, dst: Reg, a: Reg, imm: bigint): void {
+    this.binop(op, dst, a, this.src({ imm }));
+  }
+
+  udivImm(dst: Reg, a: Reg, v: bigint): void {
+    v = BigInt.asUintN(64, v);
+    const sh = log2Exact(v);
+    if (v === 0n) this.constant(dst, 0n);
+    else if (sh >= 0) sh === 0 ? this.mov(dst, a) : this.binop(ALU.RSH, dst, a, { imm: sh });
+    else if (v <= S32_MAX) this.binop(ALU.DIV, dst, a, { imm: Number(v) });
+    else this.binop(ALU.DIV, dst, a, { reg: this.reg({ imm: v }) });
+  }
+
+  /** dst = a % b (unsigned) as a - (a / b) * b: LLVM 14 has no BPF_MOD. */
+  umod(dst: Reg, a: Reg, b: Src): void {
+    const t = this.tmp();
+    this.binop(ALU.DIV, t, a, b);
+    this.emit("reg" in b ? Asm.alu(ALU.MUL, t, b.reg) : Asm.aluImm(ALU.MUL, t, b.imm));
+    this.binop(ALU.SUB, dst, a, { reg: t });
+  }
+
+  umodImm(dst: Reg, a: Reg, v: bigint): void {
+    v = BigInt.asUintN(64, v);
+    if (v === 0n) this.mov(dst, a);
+    else if (log2Exact(v) >= 0) this.binopImm(ALU.AND, dst, a, v - 1n);
+    else if (v <= S32_MAX) this.umod(dst, a, { imm: Number(v) });
+    else this.umod(dst, a, { reg: this.reg({ imm: v }) });
+  }
+
+  /** sign = a s>> 63 (0 or -1); abs = (a ^ sign) - sign, the magnitude as unsigned. */
+  magnitude(a: Reg): { sign: Reg; abs: Reg } {
+    const sign = this.tmp();
+    const abs = this.tmp();
+    this.binop(ALU.ARSH, sign, a, { imm: 63 });
+    this.binop(ALU.XOR, abs, a, { reg: sign });
+    this.emit(Asm.alu(ALU.SUB, abs, sign));
+    return { sign, abs };
+  }
+
+  /** x = (x ^ s) - s: negates x where s is -1. */
+  applySign(x: Reg, s: Reg): void {
+    this.emit(Asm.alu(ALU.XOR, x, s));
+    this.emit(Asm.alu(ALU.SUB, x, s));
+  }
+
+  /** Signed division and remainder, truncating toward zero, expanded branch-free:
+   *  q = sign(a)*sign(b) * (|a| / |b|), r = sign(a) * (|a| % |b|). With b = 0 the unsigned
+   *  divide gives 0 and a-(a/0)*0 = a, so x/0 = 0 and x%0 = x as in BPF. */
+  sdivmod(rem: boolean, dst: Reg, a: Reg, b: Operand): void {
+    if (isImm(b)) {
+      const v = BigInt.asIntN(64, b.imm);
+      if (v === 0n) return rem ? this.mov(dst, a) : this.constant(dst, 0n);
+      if (v === 1n || v === -1n) {
+        if (rem) return this.constant(dst, 0n);
+        this.mov(dst, a);
+        if (v === -1n) this.emit(Asm.neg(dst));
+        return;
+      }
+      const ma = this.magnitude(a);
+      const absB = v < 0n ? -v : v;
+      const r = this.tmp();
+      if (rem) {
+        this.umodImm(r, ma.abs, absB);
+        this.applySign(r, ma.sign);
+      } else {
+        this.udivImm(r, ma.abs, absB);
+        let s = ma.sign;
+        if (v < 0n) {
+          s = this.tmp();
+          this.binop(ALU.XOR, s, ma.sign, { imm: -1 });
+        }
+        this.applySign(r, s);
+      }
+      this.mov(dst, r);
+      return;
+    }
+    const ma = this.magnitude(a);
+    const mb = this.magnitude(b + FIRST_VREG);
+    const r = this.tmp();
+    if (rem) {
+      this.umod(r, ma.abs, { reg: mb.abs });
+      this.applySign(r, ma.sign);
+    } else {
+      this.binop(ALU.DIV, r, ma.abs, { reg: mb.abs });
+      this.emit(Asm.alu(ALU.XOR, mb.sign, ma.sign));
+      this.applySign(r, mb.sign);
+    }
+    this.mov(dst, r);
+  }
+
+  alu(i: Extract<Inst, { op: "alu" }>): void {
+    const dst = i.dst + FIRST_VREG;
+    const a = i.a + FIRST_VREG;
+    if (i.core) {
+      const code = ALU_CODE[i.alu];
+      if (code === undefined || !isImm(i.b) || !fitsS32(i.b.imm)) {
+        throw new BackendError("ir", `a CO-RE relocated ${i.alu} needs an s32 immediate operand`, i.loc);
+      }
+      this.mov(dst, a);
+      this.emit(Asm.aluImm(code, dst, Number(BigInt.asIntN(64, i.b.imm)), i.core));
+      return;
+    }
+    switch (i.alu) {
+      case "sdiv": return this.sdivmod(false, dst, a, i.b);
+      case "smod": return this.sdivmod(true, dst, a, i.b);
+      case "udiv":
+        if (isImm(i.b)) return this.udivImm(dst, a, i.b.imm);
+        return this.binop(ALU.DIV, dst, a, { reg: i.b + FIRST_VREG });
+      case "umod":
+        if (isImm(i.b)) return this.umodImm(dst, a, i.b.imm);
+        return this.umod(dst, a, { reg: i.b + FIRST_VREG });
+      default:
+        break;
+    }
+    const code = ALU_CODE[i.alu]!;
+    if (!isImm(i.b)) return this.binop(code, dst, a, { reg: i.b + FIRST_VREG });
+    const v = BigInt.asIntN(64, i.b.imm);
+    switch (i.alu) {
+      case "lsh": case "rsh": case "arsh": {
+        const sh = Number(BigInt.asUintN(6, v));
+        return sh === 0 ? this.mov(dst, a) : this.binop(code, dst, a, { imm: sh });
+      }
+      case "add": case "sub": case "or": case "xor":
+        if (v === 0n) return this.mov(dst, a);
+        break;
+      case "mul":
+        if (v === 1n) return this.mov(dst, a);
+        if (v === 0n) return this.constant(dst, 0n);
+        break;
+      case "and":
+        if (v === -1n) return this.mov(dst, a);
+        if (v === 0n) return this.constant(dst, 0n);
+        if (v === 0xffffffffn) return this.emit(Asm.zext32(dst, a));
+        break;
+      default:
+        break;
+    }
+    this.binopImm(code, dst, a, v);
+  }
+
+  inst(i: Inst): void {
+    this.loc = i.loc;
+    const R = (v: VReg): Reg => v + FIRST_VREG;
+    switch (i.op) {
+      case "const": return this.constant(R(i.dst), i.value);
+      case "mov": return this.mov(R(i.dst), R(i.src));
+      case "alu": return this.alu(i);
+      case "neg":
+        this.mov(R(i.dst), R(i.a));
+        return this.emit(Asm.neg(R(i.dst)));
+      case "ext": {
+        const dst = R(i.dst), src = R(i.src);
+        if (i.signed) {
+          const sh = 64 - i.bits;
+          this.binop(ALU.LSH, dst, src, { imm: sh });
+          return this.emit(Asm.aluImm(ALU.ARSH, dst, sh));
+        }
+        if (i.bits === 32) return this.emit(Asm.zext32(dst, src));
+        return this.binop(ALU.AND, dst, src, { imm: i.bits === 8 ? 0xff : 0xffff });
+      }
+      case "setcc": {
+        const dst = R(i.dst);
+        const { a, cmp, b } = this.compare(i.cmp, R(i.a), i.b);
+        // dst is written before a and b are read: a clash needs a temporary.
+        const clash = dst === a || ("reg" in b && b.reg === dst);
+        const t = clash ? this.tmp() : dst;
+        this.emit(Asm.setcc(t, cmp, a, b));
+        return this.mov(dst, t);
+      }
+      case "load": return this.emit(Asm.load(R(i.dst), i.size, this.mem(i.base, i.off)));
+      case "store": return this.emit(Asm.store(i.size, this.mem(i.base, i.off), this.reg(i.src)));
+      case "addr": return this.emit(Asm.addr(R(i.dst), i.slot, i.off));
+      case "mapref": return this.emit(Asm.ldMap(R(i.dst), i.map));
+      case "call": {
+        if (i.args.length > ARG_REGS.length) {
+          throw new BackendError("ir", `helper ${i.helper} called with ${i.args.length} arguments; BPF passes at most 5`, i.loc);
+        }
+        const moves: { dst: Reg; src: Reg }[] = [];
+        const imms: { dst: Reg; value: bigint }[] = [];
+        i.args.forEach((o, n) => {
+          if (isImm(o)) imms.push({ dst: ARG_REGS[n]!, value: BigInt.asIntN(64, o.imm) });
+          else moves.push({ dst: ARG_REGS[n]!, src: R(o) });
+        });
+        if (i.args.length > 0) this.emit({ k: "args", moves, imms });
+        this.emit(Asm.call(i.helper, i.args.length));
+        if (i.dst !== undefined) this.mov(R(i.dst), R0);
+        return;
+      }
+      case "atomic_add":
+        return this.emit(Asm.xadd(i.size, { base: R(i.base.reg), off: i.off }, R(i.src)));
+    }
+  }
+
+  mem(base: { reg: VReg } | { slot: number }, off: number): Mem {
+    return "reg" in base ? { base: base.reg + FIRST_VREG, off } : { slot: base.slot, off };
+  }
+
+  /** A compare as (a, JMP code, src); "set" becomes (a & b) != 0: LLVM 14 has no JSET. */
+  compare(cmp: CmpOp, a: Reg, b: Operand): { a: Reg; cmp: number; b: Src } {
+    if (cmp !== "set") return { a, cmp: CMP_CODE[cmp], b: this.src(b) };
+    const t = this.tmp();
+    if (isImm(b)) this.binopImm(ALU.AND, t, a, b.imm);
+    else this.binop(ALU.AND, t, a, { reg: b + FIRST_VREG });
+    return { a: t, cmp: JMP.JNE, b: { imm: 0 } };
+  }
+
+  term(t: Terminator): MTerm {
+    this.loc = t.loc;
+    const withLoc = (m: MTerm): MTerm => (t.loc ? { ...m, loc: t.loc } : m);
+    switch (t.op) {
+      case "jmp": return withLoc(Asm.jmp(t.target));
+      case "br": {
+        const c = this.compare(t.cmp, t.a + FIRST_VREG, t.b);
+        return withLoc(Asm.br(c.cmp, c.a, c.b, t.then, t.else));
+      }
+      case "ret":
+        if (isImm(t.value)) this.constant(R0, t.value.imm);
+        else this.mov(R0, t.value + FIRST_VREG);
+        return withLoc(Asm.exit());
+    }
+  }
+}
+
+function selectBlock(sel: Selector, b: Block): MBlock {
+  sel.out = [];
+  for (const i of b.insts) sel.inst(i);
+  const term = sel.term(b.term);
+  return { id: b.id, insts: sel.out, term };
+}
+
+function targets(t: Terminator): number[] {
+  return t.op === "jmp" ? [t.target] : t.op === "br" ? [t.then, t.else] : [];
+}
+
+export function selectInstructions(fn: IrFunction): MFunction {
+  if (fn.blocks.length === 0) throw new BackendError("ir", `function ${fn.name} has no blocks`, fn.loc);
+  const ids = new Set(fn.blocks.map((b) => b.id));
+  for (const b of fn.blocks) {
+    for (const t of targets(b.term)) {
+      if (!ids.has(t)) throw new BackendError("ir", `block ${b.id} jumps to missing block ${t}`, b.term.loc);
+    }
+  }
+  const mf: MFunction = {
+    name: fn.name,
+    blocks: [],
+    slots: fn.slots.map((s) => ({ ...s })),
+    nextReg: fn.nextReg + FIRST_VREG,
+    hints: new Map([...fn.hints].map(([v, p]) => [v + FIRST_VREG, p])),
+    spillTemps: new Set(),
+    ...(fn.loc ? { loc: fn.loc } : {}),
+  };
+  const sel = new Selector(mf);
+  mf.blocks = fn.blocks.map((b) => selectBlock(sel, b));
+
+  // ctx arrives in R1. If the entry block is also a jump target, the copy goes in a block
+  // of its own so it runs once.
+  const entry = fn.blocks[0]!;
+  const ctxCopy: MInst = { ...Asm.mov(fn.ctx + FIRST_VREG, R1), ...(fn.loc ? { loc: fn.loc } : {}) };
+  const entryIsTarget = fn.blocks.some((b) => targets(b.term).includes(entry.id));
+  if (entryIsTarget) {
+    const id = Math.max(...fn.blocks.map((b) => b.id)) + 1;
+    mf.blocks.unshift({ id, insts: [ctxCopy], term: Asm.jmp(entry.id) });
+  } else {
+    mf.blocks[0]!.insts.unshift(ctxCopy);
+  }
+  return mf;
+}

@@ -1,0 +1,262 @@
+// Machine IR: BPF instructions on registers that are still virtual, with symbolic jump
+// targets (block ids), symbolic stack slots, and a few pseudo-instructions that expand only
+// after register allocation (setcc, addr, the call-argument parallel copy).
+// In: built by isel.ts. Changed by regalloc.ts (spill code, then physical registers).
+// Out: read by emit.ts, which turns it into Insn[] with numeric offsets.
+//
+// Registers are numbers: 0..10 are the physical R0..R10 (R10 is the read-only frame
+// pointer and is never allocated), FIRST_VREG and up are virtual. Two-address form, as
+// BPF itself: `alu ADD dst, src` means dst += src.
+
+import type { Size, Loc, CoreTag } from "../ir/ir.js";
+
+export type Reg = number;
+
+export const R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5;
+export const R6 = 6, R7 = 7, R8 = 8, R9 = 9, FP = 10;
+/** R0..R9 are allocatable. */
+export const NUM_COLORS = 10;
+export const FIRST_VREG = 16;
+/** Registers a helper call clobbers. */
+export const CALLER_SAVED: readonly Reg[] = [R0, R1, R2, R3, R4, R5];
+/** Argument registers, in order. */
+export const ARG_REGS: readonly Reg[] = [R1, R2, R3, R4, R5];
+
+export function isPhys(r: Reg): boolean {
+  return r < FIRST_VREG;
+}
+
+/** A memory operand: a register base, or a stack slot (R10-relative once the frame is laid out). */
+export type Mem = { base: Reg; off: number } | { slot: number; off: number };
+
+/** The second operand of a compare: a register or an s32 immediate. */
+export type Src = { reg: Reg } | { imm: number };
+
+export type MInst = (
+  | { k: "mov"; dst: Reg; src: Reg }
+  | { k: "movi"; dst: Reg; imm: number }
+  | { k: "ld64"; dst: Reg; value: bigint }
+  | { k: "ldmap"; dst: Reg; map: string }
+  /** dst op= src (ALU64). `op` is an ALU.* constant. */
+  | { k: "alu"; op: number; dst: Reg; src: Reg }
+  /** dst op= imm (ALU64); a `core` instruction is relocated by libbpf and reported. */
+  | { k: "alui"; op: number; dst: Reg; imm: number; core?: CoreTag }
+  | { k: "neg"; dst: Reg }
+  /** w dst = w src: the low 32 bits, zero-extended. */
+  | { k: "zext32"; dst: Reg; src: Reg }
+  /** Pseudo: dst = R10 + (frame offset of slot) + off. */
+  | { k: "addr"; dst: Reg; slot: number; off: number }
+  | { k: "ldx"; dst: Reg; size: Size; mem: Mem }
+  | { k: "stx"; size: Size; mem: Mem; src: Reg }
+  /** lock *(size *)(mem) += src */
+  | { k: "xadd"; size: 4 | 8; mem: Mem; src: Reg }
+  /** Pseudo: dst = (a cmp b) ? 1 : 0, `cmp` a JMP.* code. dst is written before a and b are
+   *  read (early clobber), so it must not share a register with them. */
+  | { k: "setcc"; dst: Reg; cmp: number; a: Reg; b: Src }
+  /** Pseudo: the parallel copy of a call's arguments into R1..R5 (dst are physical). */
+  | { k: "args"; moves: { dst: Reg; src: Reg }[]; imms: { dst: Reg; value: bigint }[] }
+  /** Helper call: reads R1..R(nargs), writes R0, clobbers R1..R5. */
+  | { k: "call"; helper: number; nargs: number }
+) & { loc?: Loc };
+
+export type MTerm = (
+  | { k: "jmp"; target: number }
+  /** if a cmp b goto then else goto else; `cmp` a JMP.* code. */
+  | { k: "br"; cmp: number; a: Reg; b: Src; then: number; else: number }
+  /** Returns R0. */
+  | { k: "exit" }
+) & { loc?: Loc };
+
+export interface MBlock {
+  id: number;
+  insts: MInst[];
+  term: MTerm;
+}
+
+export interface MSlot {
+  id: number;
+  size: number;
+  align: number;
+  name: string;
+}
+
+export interface MFunction {
+  name: string;
+  /** Layout order; blocks[0] is the entry. */
+  blocks: MBlock[];
+  slots: MSlot[];
+  /** One past the highest register in use. */
+  nextReg: Reg;
+  /** Preferred physical register per virtual register. */
+  hints: Map<Reg, Reg>;
+  /** Virtual registers created by spilling (never spilled again). */
+  spillTemps: Set<Reg>;
+  loc?: Loc;
+}
+
+// ---- builders, in the spirit of cilium/ebpf's asm package --------------------------------
+
+export const Asm = {
+  mov: (dst: Reg, src: Reg): MInst => ({ k: "mov", dst, src }),
+  movImm: (dst: Reg, imm: number): MInst => ({ k: "movi", dst, imm }),
+  ld64: (dst: Reg, value: bigint): MInst => ({ k: "ld64", dst, value }),
+  ldMap: (dst: Reg, map: string): MInst => ({ k: "ldmap", dst, map }),
+  alu: (op: number, dst: Reg, src: Reg): MInst => ({ k: "alu", op, dst, src }),
+  aluImm: (op: number, dst: Reg, imm: number, core?: CoreTag): MInst =>
+    core ? { k: "alui", op, dst, imm, core } : { k: "alui", op, dst, imm },
+  neg: (dst: Reg): MInst => ({ k: "neg", dst }),
+  zext32: (dst: Reg, src: Reg): MInst => ({ k: "zext32", dst, src }),
+  addr: (dst: Reg, slot: number, off: number): MInst => ({ k: "addr", dst, slot, off }),
+  load: (dst: Reg, size: Size, mem: Mem): MInst => ({ k: "ldx", dst, size, mem }),
+  store: (size: Size, mem: Mem, src: Reg): MInst => ({ k: "stx", size, mem, src }),
+  xadd: (size: 4 | 8, mem: Mem, src: Reg): MInst => ({ k: "xadd", size, mem, src }),
+  setcc: (dst: Reg, cmp: number, a: Reg, b: Src): MInst => ({ k: "setcc", dst, cmp, a, b }),
+  call: (helper: number, nargs: number): MInst => ({ k: "call", helper, nargs }),
+  jmp: (target: number): MTerm => ({ k: "jmp", target }),
+  br: (cmp: number, a: Reg, b: Src, then: number, els: number): MTerm => ({ k: "br", cmp, a, b, then, else: els }),
+  exit: (): MTerm => ({ k: "exit" }),
+};
+
+// ---- operands -------------------------------------------------------------------------
+
+function memBase(m: Mem): Reg[] {
+  return "base" in m && m.base !== FP ? [m.base] : [];
+}
+
+/** Registers an instruction reads (R10 excluded). */
+export function instUses(i: MInst): Reg[] {
+  switch (i.k) {
+    case "mov": case "zext32": return [i.src];
+    case "movi": case "ld64": case "ldmap": case "addr": return [];
+    case "alu": return [i.dst, i.src];
+    case "alui": case "neg": return [i.dst];
+    case "ldx": return memBase(i.mem);
+    case "stx": case "xadd": return [...memBase(i.mem), i.src];
+    case "setcc": return "reg" in i.b ? [i.a, i.b.reg] : [i.a];
+    case "args": return i.moves.map((m) => m.src);
+    case "call": return ARG_REGS.slice(0, i.nargs);
+  }
+}
+
+/** Registers an instruction writes. */
+export function instDefs(i: MInst): Reg[] {
+  switch (i.k) {
+    case "stx": case "xadd": return [];
+    case "args": return [...i.moves.map((m) => m.dst), ...i.imms.map((m) => m.dst)];
+    case "call": return [...CALLER_SAVED];
+    default: return [i.dst];
+  }
+}
+
+export function termUses(t: MTerm): Reg[] {
+  switch (t.k) {
+    case "jmp": return [];
+    case "br": return "reg" in t.b ? [t.a, t.b.reg] : [t.a];
+    case "exit": return [R0];
+  }
+}
+
+export function successors(t: MTerm): number[] {
+  switch (t.k) {
+    case "jmp": return [t.target];
+    case "br": return t.then === t.else ? [t.then] : [t.then, t.else];
+    case "exit": return [];
+  }
+}
+
+function renameMem(m: Mem, f: (r: Reg) => Reg): Mem {
+  return "base" in m ? { base: m.base === FP ? FP : f(m.base), off: m.off } : m;
+}
+
+function renameSrc(s: Src, f: (r: Reg) => Reg): Src {
+  return "reg" in s ? { reg: f(s.reg) } : s;
+}
+
+/** A copy of the instruction with every register r (R10 excepted) replaced by f(r). */
+export function renameInst(i: MInst, f: (r: Reg) => Reg): MInst {
+  switch (i.k) {
+    case "mov": case "zext32": return { ...i, dst: f(i.dst), src: f(i.src) };
+    case "alu": return { ...i, dst: f(i.dst), src: f(i.src) };
+    case "movi": case "ld64": case "ldmap": case "addr": case "alui": case "neg":
+      return { ...i, dst: f(i.dst) };
+    case "ldx": return { ...i, dst: f(i.dst), mem: renameMem(i.mem, f) };
+    case "stx": case "xadd": return { ...i, mem: renameMem(i.mem, f), src: f(i.src) };
+    case "setcc": return { ...i, dst: f(i.dst), a: f(i.a), b: renameSrc(i.b, f) };
+    case "args":
+      return {
+        ...i,
+        moves: i.moves.map((m) => ({ dst: f(m.dst), src: f(m.src) })),
+        imms: i.imms.map((m) => ({ dst: f(m.dst), value: m.value })),
+      };
+    case "call": return i;
+  }
+}
+
+export function renameTerm(t: MTerm, f: (r: Reg) => Reg): MTerm {
+  return t.k === "br" ? { ...t, a: f(t.a), b: renameSrc(t.b, f) } : t;
+}
+
+// ---- printing (for dumps and test failure messages) -----------------------------------
+
+export function regName(r: Reg): string {
+  return isPhys(r) ? `r${r}` : `%${r - FIRST_VREG}`;
+}
+
+function memText(m: Mem): string {
+  const base = "base" in m ? regName(m.base) : `slot${m.slot}`;
+  return m.off < 0 ? `(${base} - ${-m.off})` : `(${base} + ${m.off})`;
+}
+
+function srcText(s: Src): string {
+  return "reg" in s ? regName(s.reg) : `${s.imm}`;
+}
+
+const ALU_NAMES: Record<number, string> = {
+  0x00: "+=", 0x10: "-=", 0x20: "*=", 0x30: "/=", 0x40: "|=", 0x50: "&=", 0x60: "<<=",
+  0x70: ">>=", 0x90: "%=", 0xa0: "^=", 0xc0: "s>>=",
+};
+const CMP_NAMES: Record<number, string> = {
+  0x10: "==", 0x20: ">", 0x30: ">=", 0x50: "!=", 0x60: "s>", 0x70: "s>=", 0xa0: "<",
+  0xb0: "<=", 0xc0: "s<", 0xd0: "s<=",
+};
+
+export function printInst(i: MInst): string {
+  const r = regName;
+  switch (i.k) {
+    case "mov": return `${r(i.dst)} = ${r(i.src)}`;
+    case "movi": return `${r(i.dst)} = ${i.imm}`;
+    case "ld64": return `${r(i.dst)} = ${i.value} ll`;
+    case "ldmap": return `${r(i.dst)} = map ${i.map}`;
+    case "alu": return `${r(i.dst)} ${ALU_NAMES[i.op]} ${r(i.src)}`;
+    case "alui": return `${r(i.dst)} ${ALU_NAMES[i.op]} ${i.imm}${i.core ? " (core)" : ""}`;
+    case "neg": return `${r(i.dst)} = -${r(i.dst)}`;
+    case "zext32": return `${r(i.dst)} = zext32 ${r(i.src)}`;
+    case "addr": return `${r(i.dst)} = &slot${i.slot} + ${i.off}`;
+    case "ldx": return `${r(i.dst)} = *(u${i.size * 8} *)${memText(i.mem)}`;
+    case "stx": return `*(u${i.size * 8} *)${memText(i.mem)} = ${r(i.src)}`;
+    case "xadd": return `lock *(u${i.size * 8} *)${memText(i.mem)} += ${r(i.src)}`;
+    case "setcc": return `${r(i.dst)} = ${r(i.a)} ${CMP_NAMES[i.cmp]} ${srcText(i.b)}`;
+    case "args":
+      return `args ${[...i.moves.map((m) => `${r(m.dst)} <- ${r(m.src)}`), ...i.imms.map((m) => `${r(m.dst)} <- ${m.value}`)].join(", ")}`;
+    case "call": return `call ${i.helper}`;
+  }
+}
+
+export function printTerm(t: MTerm): string {
+  switch (t.k) {
+    case "jmp": return `goto @${t.target}`;
+    case "br": return `if ${regName(t.a)} ${CMP_NAMES[t.cmp]} ${srcText(t.b)} goto @${t.then} else @${t.else}`;
+    case "exit": return "exit";
+  }
+}
+
+/** The whole function as text, one instruction a line, blocks headed `@id:`. */
+export function printMFunction(fn: MFunction): string {
+  const out: string[] = [`function ${fn.name}`];
+  for (const b of fn.blocks) {
+    out.push(`@${b.id}:`);
+    for (const i of b.insts) out.push(`  ${printInst(i)}`);
+    out.push(`  ${printTerm(b.term)}`);
+  }
+  return out.join("\n") + "\n";
+}

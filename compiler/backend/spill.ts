@@ -1,0 +1,109 @@
+// Spill code: registers the allocator could not color are kept in 8-byte stack slots (or,
+// for constants, recomputed), and each instruction that touches one gets a fresh short-lived
+// temporary with a load before it and a store after it.
+// In: an MFunction and the spilled registers, grouped (a group shares one slot). Out: the same
+// MFunction, changed in place: spill slots added to fn.slots (size 8, align 8: the verifier
+// tracks spilled pointers only in aligned 8-byte slots), new temporaries in fn.spillTemps.
+
+import {
+  Asm, instDefs, instUses, renameInst, renameTerm, termUses, type MFunction, type MInst, type Reg,
+} from "./mir.js";
+
+export interface SpillGroup {
+  regs: Reg[];
+  /** A constant to recompute at each use instead of a stack slot. */
+  remat?: bigint;
+  /** Filled in by rewriteSpills when the group needs a slot; groups with the same `share`
+   *  key get the same slot (they never interfere). */
+  share?: number;
+}
+
+function rematInst(dst: Reg, value: bigint): MInst {
+  return value >= -(1n << 31n) && value < 1n << 31n ? Asm.movImm(dst, Number(value)) : Asm.ld64(dst, value);
+}
+
+/** The constant a group can be recomputed from: its only definition is movi or ld64. */
+export function rematValue(fn: MFunction, regs: Reg[]): bigint | undefined {
+  const set = new Set(regs);
+  let value: bigint | undefined;
+  let count = 0;
+  for (const b of fn.blocks) {
+    for (const i of b.insts) {
+      if (!instDefs(i).some((d) => set.has(d))) continue;
+      count++;
+      if (i.k === "movi") value = BigInt(i.imm);
+      else if (i.k === "ld64") value = i.value;
+      else return undefined;
+    }
+  }
+  return count === 1 ? value : undefined;
+}
+
+export function rewriteSpills(fn: MFunction, groups: SpillGroup[]): void {
+  const slotOfShare = new Map<number, number>();
+  let nextSlot = Math.max(-1, ...fn.slots.map((s) => s.id)) + 1;
+  const groupOf = new Map<Reg, { slot?: number; remat?: bigint; id: number }>();
+  groups.forEach((g, id) => {
+    let slot: number | undefined;
+    if (g.remat === undefined) {
+      const key = g.share ?? -1 - id;
+      slot = slotOfShare.get(key);
+      if (slot === undefined) {
+        slot = nextSlot++;
+        slotOfShare.set(key, slot);
+        fn.slots.push({ id: slot, size: 8, align: 8, name: `spill.${slot}` });
+      }
+    }
+    for (const r of g.regs) groupOf.set(r, { ...(slot !== undefined ? { slot } : {}), ...(g.remat !== undefined ? { remat: g.remat } : {}), id });
+  });
+
+  const temp = (): Reg => {
+    const t = fn.nextReg++;
+    fn.spillTemps.add(t);
+    return t;
+  };
+  const at = (i: MInst, loc: MInst["loc"]): MInst => (loc ? { ...i, loc } : i);
+
+  for (const b of fn.blocks) {
+    const out: MInst[] = [];
+    /** Loads (or recomputations) of the spilled registers `regs` into fresh temporaries. */
+    const reload = (regs: Reg[], uses: Reg[], loc: MInst["loc"]): Map<Reg, Reg> => {
+      const rename = new Map<Reg, Reg>();
+      for (const r of regs) {
+        const t = temp();
+        rename.set(r, t);
+        if (!uses.includes(r)) continue;
+        const g = groupOf.get(r)!;
+        out.push(at(g.remat !== undefined ? rematInst(t, g.remat) : Asm.load(t, 8, { slot: g.slot!, off: 0 }), loc));
+      }
+      return rename;
+    };
+    for (const i of b.insts) {
+      const uses = instUses(i);
+      const defs = instDefs(i);
+      const regs = [...new Set([...uses, ...defs])].filter((r) => groupOf.has(r));
+      if (regs.length === 0) { out.push(i); continue; }
+      if (i.k === "mov") {
+        const d = groupOf.get(i.dst);
+        const s = groupOf.get(i.src);
+        if (d && s && d.id === s.id) continue;
+        if (d?.slot !== undefined && !s) { out.push(at(Asm.store(8, { slot: d.slot, off: 0 }, i.src), i.loc)); continue; }
+        if (s?.slot !== undefined && !d) { out.push(at(Asm.load(i.dst, 8, { slot: s.slot, off: 0 }), i.loc)); continue; }
+        if (s?.remat !== undefined && !d) { out.push(at(rematInst(i.dst, s.remat), i.loc)); continue; }
+      }
+      if ((i.k === "movi" || i.k === "ld64") && groupOf.get(i.dst)?.remat !== undefined) continue;
+      const rename = reload(regs, uses, i.loc);
+      out.push(renameInst(i, (r) => rename.get(r) ?? r));
+      for (const r of regs) {
+        const g = groupOf.get(r)!;
+        if (defs.includes(r) && g.slot !== undefined) out.push(at(Asm.store(8, { slot: g.slot, off: 0 }, rename.get(r)!), i.loc));
+      }
+    }
+    const tUses = termUses(b.term).filter((r) => groupOf.has(r));
+    if (tUses.length > 0) {
+      const rename = reload([...new Set(tUses)], tUses, b.term.loc);
+      b.term = renameTerm(b.term, (r) => rename.get(r) ?? r);
+    }
+    b.insts = out;
+  }
+}

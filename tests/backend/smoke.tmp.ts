@@ -1,0 +1,27 @@
+import { compileFunction } from "../../compiler/backend/index.js";
+import { formatListing } from "../../compiler/bpf/disasm.js";
+import { FnBuilder, imm } from "./support/ir.js";
+
+const b = new FnBuilder();
+const x = b.load({ reg: b.ctx }, 112, 8);
+b.hints.set(x, 2);
+const y = b.load({ reg: b.ctx }, 104, 8);
+b.hints.set(y, 3);
+const k = b.slot(8);
+b.store({ slot: k }, 0, 8, imm(1));
+const m = b.reg(); b.ins({ op: "mapref", dst: m, map: "seen" });
+const kp = b.reg(); b.ins({ op: "addr", dst: kp, slot: k, off: 0 });
+const v = b.call(1, [m, kp])!;
+const nul = b.label(), ok = b.label();
+b.br("eq", v, imm(0), nul, ok);
+b.at(ok);
+const one = b.const(1);
+b.ins({ op: "atomic_add", base: { reg: v }, off: 0, size: 8, src: one });
+const q = b.alu("sdiv", x, y);
+const r = b.alu("add", q, y);
+b.ret(r);
+b.at(nul);
+b.ret(imm(0));
+const mc = compileFunction(b.build(), { dump: (p, t) => console.log(p + "\n" + t) });
+console.log(formatListing(mc.insns));
+console.log(mc.stackSize, mc.mapRelocs);
