@@ -6,6 +6,7 @@ import { readFileSync, renameSync, writeFileSync, unlinkSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { compile } from "./compile.js";
 import { formatDiagnostic, makeDiagnostic } from "./diagnostics.js";
+import { packageRoot } from "./package-root.js";
 
 const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir]
 
@@ -86,7 +87,7 @@ export function main(argv: string[]): number {
 
 function readVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8"));
     return pkg.version;
   } catch {
     return "unknown";

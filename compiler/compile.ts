@@ -14,6 +14,7 @@ import { lowerProgram } from "./frontend/lower-program.js";
 import { readModule, type ProgramInfo } from "./frontend/module.js";
 import { checkSource } from "./frontend/source.js";
 import { TypeResolver } from "./frontend/types.js";
+import type { IrFunction } from "./ir/ir.js";
 import { printFunction } from "./ir/print.js";
 import type { ContextKind, ObjectProgram } from "./object/model.js";
 import { writeObject } from "./object/write-elf.js";
@@ -48,15 +49,16 @@ export function compile(opts: CompileOptions): CompileResult {
   const listings: string[] = [];
   const irs: string[] = [];
   for (const prog of mod.programs) {
+    let fn: IrFunction | undefined;
     try {
-      const fn = lowerProgram(ctx, mod, types, prog);
+      fn = lowerProgram(ctx, mod, types, prog);
       if (opts.dumpIr) irs.push(printFunction(fn));
       const code = compileFunction(fn);
       programs.push(toObjectProgram(prog, code));
       listings.push(`${prog.section}:\n${formatListing(code.insns, { source: opts.source, lines: code.lines, symbol: prog.name })}`);
     } catch (e) {
       if (e instanceof CompileError) errors.push(e.diagnostic);
-      else if (e instanceof BackendError) errors.push(backendDiagnostic(ctx, prog, e));
+      else if (e instanceof BackendError) errors.push(backendDiagnostic(ctx, prog, fn, e));
       else throw e;
     }
   }
@@ -90,9 +92,12 @@ function toObjectProgram(prog: ProgramInfo, code: MachineCode): ObjectProgram {
   };
 }
 
-function backendDiagnostic(ctx: FrontendContext, prog: ProgramInfo, e: BackendError): Diagnostic {
-  const line = e.loc?.line ?? ctx.pos(prog.node).line;
-  const col = e.loc?.col ?? ctx.pos(prog.node).col;
+function backendDiagnostic(ctx: FrontendContext, prog: ProgramInfo, fn: IrFunction | undefined, e: BackendError): Diagnostic {
+  // Too much stack: point at the largest stack object, the likeliest thing to shrink.
+  const largest = e.code === "stack" ? fn?.slots.filter((s) => s.loc).sort((a, b) => b.size - a.size)[0]?.loc : undefined;
+  const where = largest ?? e.loc;
+  const line = where?.line ?? ctx.pos(prog.node).line;
+  const col = where?.col ?? ctx.pos(prog.node).col;
   const at = { file: ctx.file, line, col, sourceLine: ctx.lines[line - 1] };
   if (e.code === "stack") return makeDiagnostic("stackTooLarge", at, /(\d+)/.exec(e.message)?.[1] ?? "more than 512");
   return { ...makeDiagnostic("badProgram", at, `internal compiler error in the backend: ${e.message}`) };

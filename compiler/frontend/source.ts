@@ -7,8 +7,8 @@
 import ts from "typescript";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { makeDiagnostic, type Diagnostic } from "../diagnostics.js";
+import { packageRoot } from "../package-root.js";
 
 export interface CheckedSource {
   sf: ts.SourceFile;
@@ -18,17 +18,7 @@ export interface CheckedSource {
   diagnostics: Diagnostic[];
 }
 
-function findRuntimeTypesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, "runtime-types");
-    if (existsSync(join(candidate, "index.d.ts"))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error("bpftsc: cannot find its runtime-types directory");
-}
-
-const runtimeDir = findRuntimeTypesDir();
+const runtimeDir = join(packageRoot(), "runtime-types");
 const RUNTIME_INDEX = join(runtimeDir, "index.d.ts");
 const RUNTIME_LIB = join(runtimeDir, "lib.bpf.d.ts");
 

@@ -33,7 +33,7 @@ export class IrBuilder {
   /** A stack slot. Slots start 8-byte aligned, so an access aligned within its slot is
    *  aligned on the stack too (the verifier rejects misaligned stack accesses). */
   newSlot(size: number, align: number, name: string): number {
-    const slot: Slot = { id: this.fn.slots.length, size, align: Math.max(align, 8), name };
+    const slot: Slot = { id: this.fn.slots.length, size, align: Math.max(align, 8), name, loc: this.loc };
     this.fn.slots.push(slot);
     return slot.id;
   }

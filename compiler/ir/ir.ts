@@ -84,6 +84,8 @@ export interface Slot {
   align: number;
   /** What the slot holds, for listings and diagnostics. */
   name: string;
+  /** Where in the probe file the slot was needed. */
+  loc?: Loc;
 }
 
 export interface IrFunction {

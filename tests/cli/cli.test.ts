@@ -1,0 +1,97 @@
+// The bpftsc command as a user runs it (bin/bpftsc.js over the built bundle):
+// exit statuses 0/1/2, diagnostics on stderr tsc-style, -S listings, atomic output
+// (a failed compile leaves an existing object untouched), and no stack traces.
+
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, runLoader } from "../harness/harness.js";
+
+const BIN = path.join(REPO_ROOT, "bin", "bpftsc.js");
+
+function bpftsc(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, BPFTSC_CACHE_DIR: path.join(cwd, ".cache") } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const GOOD = `import { kprobe, HashMap, pid, type u32, type u64 } from "bpftsc";
+const calls = new HashMap<u32, u64>(1024);
+export const onRead = kprobe("vfs_read", () => {
+  calls.add(pid(), 1);
+});
+`;
+const BAD = `import { kprobe } from "bpftsc";
+export const onRead = kprobe("vfs_read", () => {
+  const x = 2.5;
+  return 0;
+});
+`;
+
+describe("bpftsc command line", () => {
+  let dir: string;
+  beforeAll(() => {
+    if (!fs.existsSync(path.join(REPO_ROOT, "dist", "bpftsc.cjs"))) {
+      const b = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, encoding: "utf8" });
+      if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
+    }
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "bpftsc-cli-"));
+    fs.writeFileSync(path.join(dir, "good.ts"), GOOD);
+    fs.writeFileSync(path.join(dir, "bad.ts"), BAD);
+  });
+
+  it("compiles with -o, exits 0, and the object loads into the kernel", () => {
+    const r = bpftsc(["good.ts", "-o", "good.o"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const loaded = runLoader(path.join(dir, "good.o"));
+    expect(loaded.programs.map((p) => [p.name, p.section])).toEqual([["onRead", "kprobe/vfs_read"]]);
+  });
+
+  it("writes <input>.o beside the input without -o", () => {
+    expect(bpftsc(["good.ts"], dir).status).toBe(0);
+    expect(fs.existsSync(path.join(dir, "good.o"))).toBe(true);
+  });
+
+  it("-S prints the listing with TypeScript source lines", () => {
+    const r = bpftsc(["good.ts", "-S"], dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("kprobe/vfs_read:");
+    expect(r.stdout).toContain(";   calls.add(pid(), 1);");
+    expect(r.stdout).toMatch(/call 14\n/); // get_current_pid_tgid
+    expect(r.stdout).toMatch(/exit\n$/);
+  });
+
+  it("errors: exit 1, tsc-style diagnostic on stderr, no stack trace, existing output untouched", () => {
+    const out = path.join(dir, "bad.o");
+    fs.writeFileSync(out, "previous object");
+    const r = bpftsc(["bad.ts", "-o", "bad.o"], dir);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^bad\.ts\(3,13\): error BPF3002: Floating-point numbers are not supported in BPF code\.\n\n3 {3}const x = 2\.5;\n {14}~\n/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(fs.readFileSync(out, "utf8")).toBe("previous object");
+    expect(fs.readdirSync(dir).filter((f) => f.includes(".tmp"))).toEqual([]);
+  });
+
+  it("bad usage exits 2 with the usage text", () => {
+    const none = bpftsc([], dir);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain("Usage: bpftsc");
+    expect(bpftsc(["good.ts", "--frobnicate"], dir).status).toBe(2);
+    expect(bpftsc(["good.ts", "-o"], dir).status).toBe(2);
+  });
+
+  it("a missing input is a diagnostic, exit 1", () => {
+    const r = bpftsc(["nope.ts"], dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^nope\.ts: error BPF9002: Cannot read 'nope\.ts': ENOENT/);
+  });
+
+  it("--version and --help", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
+    expect(bpftsc(["--version"], dir).stdout).toBe(`bpftsc ${pkg.version}\n`);
+    expect(bpftsc(["--help"], dir).stdout).toContain("--emit-asm");
+  });
+});

@@ -1,0 +1,8 @@
+// expect: BPF2001 4:1
+import { kprobe } from "bpftsc";
+
+class Counter {
+  n = 0;
+}
+
+export const p = kprobe("vfs_read", () => 0);

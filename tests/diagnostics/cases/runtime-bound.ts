@@ -1,0 +1,10 @@
+// expect: BPF4002 6:3
+import { kprobe, type u64 } from "bpftsc";
+
+export const p = kprobe("vfs_read", (n: u64) => {
+  let s: u64 = 0;
+  for (let i = 0; i < n; i++) {
+    s += i;
+  }
+  return s;
+});
