@@ -41,7 +41,9 @@ export function storeValue(L: Lowerer, dst: Mem, v: Value): void {
     return;
   }
   if (t.kind !== "int") throw new Error("internal: storeValue into non-scalar");
-  const n = narrow(L, v, t);
+  // A store writes the low bytes only: it narrows by itself, no extension needed.
+  const s = scalar(L, v);
+  const n = s.kind === "int" || s.kind === "ptr" ? s : narrow(L, s, t);
   L.b.emit({ op: "store", base: dst.base, off: dst.off, size: t.size, src: toOperand(L, n) });
 }
 

@@ -1,0 +1,82 @@
+// The examples, compiled: each listing (-S) must equal its golden file (regenerate with
+// UPDATE_GOLDEN=1 and review the diff), must agree line for line with llvm-objdump -d on
+// the object, and the object must pass the kernel verifier. readelf and bpftool read it.
+
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { compile } from "../../compiler/index.js";
+import { formatDiagnostic } from "../../compiler/diagnostics.js";
+import { REPO_ROOT, ensureTracefs, runLoader } from "../harness/harness.js";
+import { OUT_DIR } from "../e2e/compile-helper.js";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const EXAMPLES = path.join(REPO_ROOT, "examples");
+
+/** Instruction lines per section, as both listings print them. */
+function instructionsBySection(text: string, sectionHeader: RegExp): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let cur: string[] | undefined;
+  for (const line of text.split("\n")) {
+    const h = sectionHeader.exec(line);
+    if (h) out.set(h[1], (cur = []));
+    else if (cur && /^\s+\d+:\t/.test(line)) cur.push(line.replace(/\s+<[^>]+>$/, "").trimEnd());
+  }
+  return out;
+}
+
+function tool(cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("examples", () => {
+  ensureTracefs();
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  for (const file of fs.readdirSync(EXAMPLES).filter((f) => f.endsWith(".ts")).sort()) {
+    const name = file.replace(/\.ts$/, "");
+    describe(name, () => {
+      // Relative name: the listing and line info do not depend on where the repo is.
+      const source = fs.readFileSync(path.join(EXAMPLES, file), "utf8");
+      const r = compile({ fileName: `examples/${file}`, source });
+      const object = path.join(OUT_DIR, `${name}.o`);
+
+      it("compiles without diagnostics", () => {
+        expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
+        fs.writeFileSync(object, r.object!);
+      });
+
+      it("listing equals the golden file", () => {
+        const golden = path.join(HERE, `${name}.lst`);
+        if (process.env.UPDATE_GOLDEN) fs.writeFileSync(golden, r.listing!);
+        expect(r.listing).toBe(fs.readFileSync(golden, "utf8"));
+      });
+
+      it("listing agrees with llvm-objdump -d", () => {
+        const d = tool("llvm-objdump", ["-d", object]);
+        expect(d.status).toBe(0);
+        const ours = instructionsBySection(r.listing!, /^(\S+):$/);
+        const theirs = instructionsBySection(d.stdout, /^Disassembly of section (\S+):$/);
+        expect(ours.size).toBeGreaterThan(0);
+        expect(ours).toEqual(theirs);
+      });
+
+      it("readelf and bpftool read the object", () => {
+        const re = tool("readelf", ["-a", "-W", object]);
+        expect(re.status).toBe(0);
+        expect(re.stderr).toBe("");
+        expect(re.stdout).toContain("Machine:                           Linux BPF");
+        const btf = tool("bpftool", ["btf", "dump", "file", object]);
+        expect(btf.status).toBe(0);
+        expect(btf.stdout).toMatch(/DATASEC '\.maps'/);
+      });
+
+      it("the kernel verifier accepts it", () => {
+        const res = runLoader(object, { stats: true });
+        for (const p of res.programs) expect(p.verified_insns).toBeGreaterThan(0);
+      });
+    });
+  }
+});
