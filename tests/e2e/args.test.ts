@@ -41,6 +41,24 @@ describe("uprobe argument fetch", () => {
     });
   }
 
+  it("fetchFailed() reports per parameter: stack reads that succeeded and register reads are 0", () => {
+    const src = `import { uprobe, ArrayMap, fetchFailed, type i8, type u32, type u64 } from "bpftsc";
+const flags = new ArrayMap<u64>(4);
+export const p = uprobe(${JSON.stringify(target)}, "args8", (a: i8, arg6: u32, arg7: u64) => {
+  flags.set(0, fetchFailed(a) ? 1 : 0);
+  flags.set(1, fetchFailed(arg6) ? 1 : 0);
+  flags.set(2, arg7);
+  flags.set(3, 7);
+});
+`;
+    const { object: o, listing } = compileProbe("fetch-failed", src);
+    // The stack-passed argument's probe read result decides its flag.
+    expect(listing).toMatch(/call 112/);
+    const r = runLoader(o, { attach: true, command: [target] });
+    const map = getMap(r, "flags");
+    expect([0, 1, 2, 3].map((i) => decodeUnsigned(lookup(map, i)!))).toEqual([0n, 0n, 0xfedcba9876543210n, 7n]);
+  });
+
   it("fetches 5 or more parameters through a struct on the BPF stack", () => {
     const { listing } = compileProbe("args-listing", probeSource(target, ["args6"]));
     // With 6 parameters, the prologue writes them to the stack and the body reads them back.

@@ -3,13 +3,18 @@
 // uretprobe reads tick's return value, and tracepoint programs count getpid() calls and
 // read openat()'s fields by name from the tracepoint format (filename via readStr).
 
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildTargetFile, decodeCString, decodeStruct, ensureTracefs, getMap, intEntries, runLoader } from "../harness/harness.js";
 import { ARGS_GETPID_CALLS, ARGS_OPENED_FILE, ARGS_TICKS } from "../harness/targets/expected.js";
 import { compileProbe } from "./compile-helper.js";
 
+/** A value unique to this run, so the test finds its own printk lines in the trace buffer. */
+const marker = process.pid * 1000 + Math.floor(Math.random() * 1000);
+
 function source(target: string): string {
-  return `import { uprobe, uretprobe, tracepoint, RingBuf, HashMap, ArrayMap, pid, tid, uid, cpu, ktimeNs, comm, readStr,
+  return `import { uprobe, uretprobe, tracepoint, RingBuf, HashMap, ArrayMap, pid, tid, uid, cpu, ktimeNs, comm, readStr, printk,
   type i32, type i64, type u8, type u32, type u64, type Chars, type Ptr } from "bpftsc";
 
 interface Tick {
@@ -36,6 +41,7 @@ const targetPid = new ArrayMap<u32>(1);
 
 export const onTick = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => {
   targetPid.set(0, pid());
+  printk("bpftsc-tick %d of %d", i, ${marker});
   ticks.output({ pid: pid(), tid: tid(), i, uid: uid(), cpu: cpu(), ts: ktimeNs(), comm: comm() });
 });
 
@@ -85,6 +91,11 @@ describe("helpers, ring buffers, return probes and tracepoints", () => {
     const ts = records.map((r) => r.ts);
     expect(ts.every((t, k) => k === 0 || t >= ts[k - 1])).toBe(true);
     expect(ts[0]).toBeGreaterThan(0n);
+  });
+
+  it("printk writes to the trace buffer", () => {
+    const trace = fs.readFileSync(path.join(ensureTracefs(), "trace"), "utf8");
+    for (const i of ARGS_TICKS) expect(trace).toContain(`bpftsc-tick ${i} of ${marker}`);
   });
 
   it("a uretprobe reads the return value", () => {
