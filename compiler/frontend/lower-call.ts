@@ -35,15 +35,21 @@ export function lowerCall(L: Lowerer, call: ts.CallExpression, expected?: CType)
   return L.ctx.fail("badCall", call, `'${callee.getText(L.ctx.sf)}' cannot be called in BPF code: call the bpftsc helpers, map methods or functions of this file.`);
 }
 
-/** The address of a key or value of type t: its own memory if it has it, else a stack copy. */
-function memoryFor(L: Lowerer, t: CType, e: ts.Expression, what: string): VReg {
+type Mem = Extract<Value, { kind: "mem" }>;
+
+/** Memory holding a key or value of type t: its own if it has it, else a stack copy.
+ *  Callers take its address (addressOf) only right before the helper call, so the
+ *  address is not held in a register across other calls. */
+function memoryFor(L: Lowerer, t: CType, e: ts.Expression, what: string): Mem {
   if (t.kind !== "int") {
     const v = lowerExpr(L, e, t);
-    if (v.kind === "mem" && sizeOf(v.type) === sizeOf(t)) return addressOf(L, v);
+    if (v.kind === "mem" && sizeOf(v.type) === sizeOf(t)) return v;
   }
   const tmp = newLocal(L, t, what);
   storeInto(L, tmp, e);
-  return addressOf(L, tmp);
+  // A scalar key or value is one store, then only read by the map helper.
+  if (t.kind === "int" && "slot" in tmp.base) L.b.markReadOnly(tmp.base.slot);
+  return tmp;
 }
 
 function mapRef(L: Lowerer, map: MapInfo): VReg {
@@ -61,7 +67,7 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
     if (method !== "output") return L.ctx.fail("badCall", call, `A RingBuf has one method: output(record).`);
     need(1, "record");
     const rec = memoryFor(L, map.value!, args[0], "ring buffer record");
-    L.b.emit({ op: "call", helper: HELPER.ringbuf_output, args: [mapRef(L, map), rec, { imm: BigInt(sizeOf(map.value!)) }, { imm: 0n }] });
+    L.b.emit({ op: "call", helper: HELPER.ringbuf_output, args: [mapRef(L, map), addressOf(L, rec), { imm: BigInt(sizeOf(map.value!)) }, { imm: 0n }] });
     return { kind: "void" };
   }
   const key = map.key!, value = map.value!;
@@ -70,20 +76,20 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
       need(1, "key");
       const k = memoryFor(L, key, args[0], "map key");
       const p = L.b.newReg();
-      L.b.emit({ op: "call", dst: p, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), k] });
+      L.b.emit({ op: "call", dst: p, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), addressOf(L, k)] });
       return { kind: "maybe", type: value, reg: p };
     }
     case "set": {
       need(2, "key, value");
       const k = memoryFor(L, key, args[0], "map key");
       const v = memoryFor(L, value, args[1], "map value");
-      L.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [mapRef(L, map), k, v, { imm: BPF_ANY }] });
+      L.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [mapRef(L, map), addressOf(L, k), addressOf(L, v), { imm: BPF_ANY }] });
       return { kind: "void" };
     }
     case "delete": {
       need(1, "key");
       const k = memoryFor(L, key, args[0], "map key");
-      L.b.emit({ op: "call", helper: HELPER.map_delete_elem, args: [mapRef(L, map), k] });
+      L.b.emit({ op: "call", helper: HELPER.map_delete_elem, args: [mapRef(L, map), addressOf(L, k)] });
       return { kind: "void" };
     }
     case "add":
@@ -99,7 +105,7 @@ function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, keyExpr: ts.Expressi
   const k = memoryFor(L, map.key!, keyExpr, "map key");
   const delta = toReg(L, narrow(L, lowerExpr(L, deltaExpr, value), value));
   const p = L.b.newReg();
-  L.b.emit({ op: "call", dst: p, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), k] });
+  L.b.emit({ op: "call", dst: p, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), addressOf(L, k)] });
   const found = L.b.newBlock(), missing = L.b.newBlock(), join = L.b.newBlock();
   L.b.terminate({ op: "br", cmp: "eq", a: p, b: { imm: 0n }, then: L.b.ref(missing), else: L.b.ref(found) });
   L.b.setBlock(found);
@@ -121,7 +127,7 @@ function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, keyExpr: ts.Expressi
     L.b.emit({ op: "store", base: { slot }, off: 0, size: value.size, src: delta });
     const v = L.b.newReg();
     L.b.emit({ op: "addr", dst: v, slot, off: 0 });
-    L.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [mapRef(L, map), k, v, { imm: BPF_NOEXIST }] });
+    L.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [mapRef(L, map), addressOf(L, k), v, { imm: BPF_NOEXIST }] });
     L.b.jump(join);
   }
   L.b.setBlock(join);
@@ -158,7 +164,10 @@ function inlineCall(L: Lowerer, sym: ts.Symbol, fn: ts.FunctionDeclaration, call
   }
   const exit = L.b.newBlock();
   const result = L.b.newReg();
-  L.b.emit({ op: "const", dst: result, value: 0n });
+  const stmts = fn.body!.statements;
+  const endsInReturn = stmts.length > 0 && ts.isReturnStatement(stmts[stmts.length - 1]);
+  // A function that can fall off its end returns 0 there.
+  if (retType && !endsInReturn) L.b.emit({ op: "const", dst: result, value: 0n });
   L.inline.push({ symbol: sym, exit, result, type: retType });
   const savedLoops = L.loops;
   L.loops = [];

@@ -12,7 +12,7 @@ import type { Block, CmpOp, AluOp, VReg } from "../ir/ir.js";
 import { BOOL, I64, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { lowerCall } from "./lower-call.js";
 import { storeInto, storeValue } from "./lower-store.js";
-import { parseIntegerLiteral, skipParens } from "./module.js";
+import { constantValue, parseIntegerLiteral, skipParens } from "./module.js";
 import { fieldOf, elementOf } from "./probed.js";
 import {
   constVal, intTypeOf, loadScalar, narrow, nonNegative, scalar, toOperand, toReg,
@@ -263,6 +263,8 @@ export function lowerCond(L: Lowerer, e: ts.Expression, t: Block, f: Block): voi
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
     if (op === K.AmpersandAmpersandToken || op === K.BarBarToken) {
+      const range = op === K.AmpersandAmpersandToken ? rangeCheck(L, e.left, e.right) : undefined;
+      if (range) return branch(L, range, t, f);
       const mid = L.b.newBlock();
       if (op === K.AmpersandAmpersandToken) lowerCond(L, e.left, mid, f);
       else lowerCond(L, e.left, t, mid);
@@ -293,6 +295,36 @@ export function lowerCond(L: Lowerer, e: ts.Expression, t: Block, f: Block): voi
   if (s.kind === "const") return L.b.jump(s.value !== 0n ? t : f);
   if (s.kind !== "int" && s.kind !== "ptr") L.ctx.fail("unsupportedSyntax", e, "A struct as a condition");
   branch(L, { cmp: "ne", a: toReg(L, s), b: { imm: 0n } }, t, f);
+}
+
+/** `x >= 0 && x < N` (or `<= N`) on a signed x and a constant N >= 0 is one unsigned
+ *  comparison, `x u< N`: negative values are huge when read unsigned. */
+function rangeCheck(L: Lowerer, lower: ts.Expression, upper: ts.Expression): ReturnType<typeof compare> | undefined {
+  lower = skipParens(lower);
+  upper = skipParens(upper);
+  if (!ts.isBinaryExpression(lower) || !ts.isBinaryExpression(upper)) return undefined;
+  const x = skipParens(lower.left);
+  const lo = lower.operatorToken.kind;
+  const hi = upper.operatorToken.kind;
+  if (!ts.isIdentifier(x) || lo !== K.GreaterThanEqualsToken || (hi !== K.LessThanToken && hi !== K.LessThanEqualsToken)) return undefined;
+  const y = skipParens(upper.left);
+  if (!ts.isIdentifier(y) || L.ctx.symbolOf(x) !== L.ctx.symbolOf(y)) return undefined;
+  const zero = constantOf(L, lower.right);
+  const bound = constantOf(L, upper.right);
+  if (zero !== 0n || bound === undefined || bound < 0n) return undefined;
+  const v = scalar(L, lowerExpr(L, x));
+  if (v.kind !== "int" || !v.type.signed) return undefined;
+  return { cmp: hi === K.LessThanToken ? "ult" : "ule", a: v.reg, b: { imm: bound } };
+}
+
+/** The value of a literal or a constant name, without emitting anything. */
+function constantOf(L: Lowerer, e: ts.Expression): bigint | undefined {
+  e = skipParens(e);
+  if (ts.isIdentifier(e)) {
+    const b = bindingOf(L, e);
+    return b?.kind === "const" ? b.value : undefined;
+  }
+  return constantValue(L.ctx, L.mod, e);
 }
 
 function branch(L: Lowerer, c: ReturnType<typeof compare>, t: Block, f: Block): void {

@@ -5,6 +5,7 @@
 import ts from "typescript";
 import { IrBuilder } from "../ir/builder.js";
 import { cleanupFunction } from "../ir/cleanup.js";
+import { shareSlots } from "../ir/share-slots.js";
 import type { IrFunction } from "../ir/ir.js";
 import type { FrontendContext } from "./context.js";
 import { lowerExpr } from "./lower-expr.js";
@@ -38,5 +39,5 @@ export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeR
   }
   b.loc = ctx.pos(h.body.getLastToken(ctx.sf) ?? h.body);
   b.terminate({ op: "ret", value: { imm: 0n } });
-  return cleanupFunction(b.finish(ctx.pos(h)));
+  return shareSlots(cleanupFunction(b.finish(ctx.pos(h))));
 }

@@ -74,14 +74,16 @@ function writesWholeField(L: Lowerer, t: CType, e: ts.Expression): boolean {
   return !(t.kind === "array" && ts.isCallExpression(e) && L.ctx.runtimeName(e.expression) === "readStr");
 }
 
-/** Zeroes the uncovered byte runs with the widest aligned stores. */
+/** Zeroes the uncovered byte runs with the widest aligned stores, from one zero register. */
 function zeroUncovered(L: Lowerer, dst: Mem, covered: Uint8Array): void {
+  if (covered.every((c) => c)) return;
+  const zero = L.b.constReg(0n);
   let i = 0;
   while (i < covered.length) {
     if (covered[i]) { i++; continue; }
     let size: 1 | 2 | 4 | 8 = 8;
     while (size > 1 && ((dst.off + i) % size !== 0 || i + size > covered.length || covered.subarray(i, i + size).some((c) => c))) size = (size / 2) as 1 | 2 | 4;
-    L.b.emit({ op: "store", base: dst.base, off: dst.off + i, size, src: { imm: 0n } });
+    L.b.emit({ op: "store", base: dst.base, off: dst.off + i, size, src: zero });
     i += size;
   }
 }

@@ -38,6 +38,11 @@ export class IrBuilder {
     return slot.id;
   }
 
+  /** Declares a slot written once, then only read (see Slot.readOnly). */
+  markReadOnly(slot: number): void {
+    this.fn.slots[slot].readOnly = true;
+  }
+
   /** A new block, not yet placed: placement order is the order of setBlock calls. */
   newBlock(): Block {
     return { id: -1, insts: [], term: { op: "ret", value: { imm: 0n } } };

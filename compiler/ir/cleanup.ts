@@ -5,10 +5,12 @@
 // in layout order, and side-effect-free instructions whose result is never read
 // (a fetched parameter the body ignores, say) are deleted.
 
-import { isImm, type Base, type Block, type Inst, type IrFunction, type Operand, type VReg } from "./ir.js";
+import { successors } from "./dominators.js";
+import { isImm, type Base, type Inst, type IrFunction, type Operand, type VReg } from "./ir.js";
 
 export function cleanupFunction(fn: IrFunction): IrFunction {
   threadJumps(fn);
+  mergeReturns(fn);
   removeUnreachable(fn);
   removeDeadCode(fn);
   return fn;
@@ -54,12 +56,6 @@ function removeDeadCode(fn: IrFunction): void {
   }
 }
 
-function successors(b: Block): number[] {
-  const t = b.term;
-  if (t.op === "jmp") return [t.target];
-  if (t.op === "br") return [t.then, t.else];
-  return [];
-}
 
 /** A block with no instructions that only jumps elsewhere is skipped by its predecessors. */
 function threadJumps(fn: IrFunction): void {
@@ -82,6 +78,26 @@ function threadJumps(fn: IrFunction): void {
       t.else = forward(t.else);
       if (t.then === t.else) b.term = { op: "jmp", target: t.then, loc: t.loc };
     }
+  }
+}
+
+/** Empty blocks that return the same constant become one: an early `return 0` branches
+ *  to the shared exit instead of repeating `r0 = 0; exit`. */
+function mergeReturns(fn: IrFunction): void {
+  const canonical = new Map<bigint, number>();
+  const redirect = new Map<number, number>();
+  for (const b of [...fn.blocks].reverse()) {
+    const t = b.term;
+    if (b.insts.length !== 0 || t.op !== "ret" || !isImm(t.value)) continue;
+    const c = canonical.get(t.value.imm);
+    if (c === undefined) canonical.set(t.value.imm, b.id);
+    else redirect.set(b.id, c);
+  }
+  const to = (id: number) => redirect.get(id) ?? id;
+  for (const b of fn.blocks) {
+    const t = b.term;
+    if (t.op === "jmp") t.target = to(t.target);
+    else if (t.op === "br") { t.then = to(t.then); t.else = to(t.else); }
   }
 }
 

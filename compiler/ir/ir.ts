@@ -86,6 +86,9 @@ export interface Slot {
   name: string;
   /** Where in the probe file the slot was needed. */
   loc?: Loc;
+  /** Written once by a store of the whole slot, then only read (by helpers such as
+   *  map lookups that take its address). Such slots holding the same value can share. */
+  readOnly?: boolean;
 }
 
 export interface IrFunction {
