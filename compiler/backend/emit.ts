@@ -14,7 +14,7 @@ import type { MachineCode } from "./output.js";
 import { BackendError } from "./errors.js";
 import type { Frame } from "./frame.js";
 import { sequentializeMoves } from "./parmove.js";
-import { CALLER_SAVED, FP, R0, successors, type MBlock, type MFunction, type MInst, type MTerm, type Mem, type Reg, type Src } from "./mir.js";
+import { CALLER_SAVED, FP, successors, type MBlock, type MFunction, type MInst, type MTerm, type Mem, type Reg, type Src } from "./mir.js";
 
 /** src_reg of a map-loading ld_imm64 in the object. clang writes 0 and libbpf sets
  *  BPF_PSEUDO_MAP_FD when it patches in the map's fd; with 0, llvm-objdump 14 prints the
@@ -152,9 +152,8 @@ class Emitter {
         this.push(I.movImm(i.dst, 0));
         return;
       case "args": {
-        const used = new Set([...i.moves.map((m) => m.dst), ...i.moves.map((m) => m.src), ...i.imms.map((m) => m.dst)]);
-        const scratch = CALLER_SAVED.find((r) => !used.has(r)) ?? R0;
-        for (const m of sequentializeMoves(i.moves, scratch)) this.push(I.mov(m.dst, m.src));
+        // Immediates go in after the moves, so their registers are free scratch too.
+        for (const m of sequentializeMoves(i.moves, CALLER_SAVED)) this.push(I.mov(m.dst, m.src));
         for (const m of i.imms) {
           const v = m.value;
           this.push(v >= -(1n << 31n) && v < 1n << 31n ? I.movImm(m.dst, Number(v)) : I.ld64(m.dst, v));

@@ -5,6 +5,8 @@
 //     operand may be one (alu/setcc/br right operand, store source, call argument, return);
 //   - a commutative alu or a compare with the constant on the left is swapped;
 //   - `mov d, c` of such a constant becomes `const d`;
+//   - a setcc whose only reader is the branch right after it (`c = a < b; if c != 0`)
+//     becomes the branch's own compare (`if a < b`);
 //   - const/mov/alu/neg/ext/setcc/load/addr/mapref whose result is never read are deleted.
 // A register defined once is constant wherever it is read: a read not reached by the
 // definition reads an uninitialized register, which the verifier rejects anyway.
@@ -111,6 +113,8 @@ export function foldConstants(fn: IrFunction): IrFunction {
     }
   }
 
+  fuseCompareBranches(blocks, defs);
+
   // Dead code: repeat until no pure instruction writes a register nobody reads.
   for (;;) {
     const used = new Set<VReg>();
@@ -132,4 +136,28 @@ export function foldConstants(fn: IrFunction): IrFunction {
   }
 
   return { ...fn, blocks };
+}
+
+/** `d = a cmp b` as the last instruction of a block whose branch tests d against 0 or 1, with
+ *  d defined and read nowhere else: the branch compares a and b itself (swapping its targets
+ *  for "d == 0"), and the setcc is left to dead-code elimination. */
+function fuseCompareBranches(blocks: Block[], defs: Map<VReg, number>): void {
+  const reads = new Map<VReg, number>();
+  for (const b of blocks) {
+    for (const i of b.insts) for (const u of instUses(i)) reads.set(u, (reads.get(u) ?? 0) + 1);
+    for (const u of termUses(b.term)) reads.set(u, (reads.get(u) ?? 0) + 1);
+  }
+  for (const b of blocks) {
+    const last = b.insts[b.insts.length - 1];
+    const t = b.term;
+    if (last?.op !== "setcc" || t.op !== "br" || t.a !== last.dst || !isImm(t.b)) continue;
+    if ((t.cmp !== "eq" && t.cmp !== "ne") || (t.b.imm !== 0n && t.b.imm !== 1n)) continue;
+    if (defs.get(last.dst) !== 1 || reads.get(last.dst) !== 1 || last.a === last.dst || last.b === last.dst) continue;
+    const whenTrue = (t.cmp === "ne") === (t.b.imm === 0n);
+    b.term = {
+      op: "br", cmp: last.cmp, a: last.a, b: last.b,
+      then: whenTrue ? t.then : t.else, else: whenTrue ? t.else : t.then,
+      ...(t.loc ? { loc: t.loc } : {}),
+    };
+  }
 }

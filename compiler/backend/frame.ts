@@ -34,10 +34,16 @@ export function layoutFrame(slots: MSlot[], fnName = "function", loc?: Loc): Fra
   }
   const size = alignUp(depth, 8);
   if (size > MAX_STACK) {
-    const big = [...slots].sort((a, b) => b.size - a.size).slice(0, 3).map((s) => `${s.name} (${s.size})`).join(", ");
+    const locals = slots.filter((s) => !s.spill);
+    const spilled = slots.length - locals.length;
+    const big = [...locals].sort((a, b) => b.size - a.size).slice(0, 3).map((s) => `${s.name} (${s.size} bytes)`);
+    const parts = [
+      ...(big.length > 0 ? [`largest locals: ${big.join(", ")}`] : []),
+      ...(spilled > 0 ? [`${spilled * 8} bytes hold values spilled from registers`] : []),
+    ];
     throw new BackendError(
       "stack",
-      `${fnName} needs ${size} bytes of BPF stack, over the limit of ${MAX_STACK}; the largest are ${big}`,
+      `${fnName} needs ${size} bytes of BPF stack, over the limit of ${MAX_STACK}${parts.length > 0 ? ` (${parts.join("; ")})` : ""}`,
       loc,
     );
   }

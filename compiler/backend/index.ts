@@ -5,9 +5,11 @@
 //   regalloc.ts iterated register coalescing, spill.ts spill code (machine IR -> physical regs)
 //   frame.ts    stack frame layout                                (slots -> R10 offsets)
 //   emit.ts     block placement, expansion, label resolution      (machine IR -> MachineCode)
+// check.ts verifies the machine IR's invariants after isel and after allocation.
 // Errors the program can cause (stack over 512 bytes, ...) are thrown as BackendError.
 
 import type { IrFunction } from "../ir/ir.js";
+import { checkMFunction } from "./check.js";
 import { emitMachineCode } from "./emit.js";
 import { foldConstants } from "./fold.js";
 import { layoutFrame } from "./frame.js";
@@ -28,8 +30,10 @@ export function compileFunction(fn: IrFunction, opts: BackendOptions = {}): Mach
   const dump = (phase: "isel" | "regalloc", mf: MFunction): void => opts.dump?.(phase, printMFunction(mf));
   const mf = selectInstructions(foldConstants(fn));
   dump("isel", mf);
+  checkMFunction(mf, "isel", false);
   allocateRegisters(mf);
   dump("regalloc", mf);
+  checkMFunction(mf, "regalloc", true);
   const frame = layoutFrame(mf.slots, fn.name, fn.loc);
   return emitMachineCode(mf, frame);
 }

@@ -272,7 +272,11 @@ class Selector {
         return this.mov(dst, t);
       }
       case "load": return this.emit(Asm.load(R(i.dst), i.size, this.mem(i.base, i.off)));
-      case "store": return this.emit(Asm.store(i.size, this.mem(i.base, i.off), this.reg(i.src)));
+      case "store": {
+        // Only the low `size` bytes are stored: a narrow store's immediate needs no ld_imm64.
+        const src = isImm(i.src) && i.size < 8 ? { imm: BigInt.asIntN(i.size * 8, i.src.imm) } : i.src;
+        return this.emit(Asm.store(i.size, this.mem(i.base, i.off), this.reg(src)));
+      }
       case "addr": return this.emit(Asm.addr(R(i.dst), i.slot, i.off));
       case "mapref": return this.emit(Asm.ldMap(R(i.dst), i.map));
       case "call": {

@@ -10,42 +10,54 @@ export interface Liveness {
   liveOut: Map<number, Set<Reg>>;
 }
 
+/** Backward dataflow on bit sets (one bit per register), then Sets for the callers. */
 export function computeLiveness(fn: MFunction): Liveness {
-  const use = new Map<number, Set<Reg>>();
-  const def = new Map<number, Set<Reg>>();
+  const words = Math.ceil(fn.nextReg / 32);
+  const set = (bits: Uint32Array, r: Reg): void => { bits[r >>> 5]! |= 1 << (r & 31); };
+  const has = (bits: Uint32Array, r: Reg): boolean => (bits[r >>> 5]! & (1 << (r & 31))) !== 0;
+  const n = fn.blocks.length;
+  const index = new Map(fn.blocks.map((b, k) => [b.id, k]));
+  const use: Uint32Array[] = [], def: Uint32Array[] = [], ins: Uint32Array[] = [], outs: Uint32Array[] = [];
+  const succ: number[][] = [];
   for (const b of fn.blocks) {
-    const u = new Set<Reg>();
-    const d = new Set<Reg>();
+    const u = new Uint32Array(words), d = new Uint32Array(words);
     for (const i of b.insts) {
-      for (const r of instUses(i)) if (!d.has(r)) u.add(r);
-      for (const r of instDefs(i)) d.add(r);
+      for (const r of instUses(i)) if (!has(d, r)) set(u, r);
+      for (const r of instDefs(i)) set(d, r);
     }
-    for (const r of termUses(b.term)) if (!d.has(r)) u.add(r);
-    use.set(b.id, u);
-    def.set(b.id, d);
-  }
-  const liveIn = new Map<number, Set<Reg>>();
-  const liveOut = new Map<number, Set<Reg>>();
-  for (const b of fn.blocks) {
-    liveIn.set(b.id, new Set());
-    liveOut.set(b.id, new Set());
+    for (const r of termUses(b.term)) if (!has(d, r)) set(u, r);
+    use.push(u); def.push(d);
+    ins.push(u.slice()); outs.push(new Uint32Array(words));
+    succ.push(successors(b.term).map((s) => index.get(s)!).filter((k) => k !== undefined));
   }
   for (let changed = true; changed;) {
     changed = false;
-    for (let k = fn.blocks.length - 1; k >= 0; k--) {
-      const b = fn.blocks[k]!;
-      const out = liveOut.get(b.id)!;
-      for (const s of successors(b.term)) {
-        for (const r of liveIn.get(s) ?? []) {
-          if (!out.has(r)) { out.add(r); changed = true; }
-        }
+    for (let k = n - 1; k >= 0; k--) {
+      const out = outs[k]!, inn = ins[k]!, d = def[k]!, u = use[k]!;
+      for (const s of succ[k]!) {
+        const si = ins[s]!;
+        for (let w = 0; w < words; w++) out[w]! |= si[w]!;
       }
-      const inn = liveIn.get(b.id)!;
-      const d = def.get(b.id)!;
-      for (const r of use.get(b.id)!) if (!inn.has(r)) { inn.add(r); changed = true; }
-      for (const r of out) if (!d.has(r) && !inn.has(r)) { inn.add(r); changed = true; }
+      for (let w = 0; w < words; w++) {
+        const v = (u[w]! | (out[w]! & ~d[w]!)) >>> 0;
+        if (v !== inn[w]) { inn[w] = v; changed = true; }
+      }
     }
   }
+  const toSet = (bits: Uint32Array): Set<Reg> => {
+    const out = new Set<Reg>();
+    for (let w = 0; w < words; w++) {
+      let v = bits[w]!;
+      while (v !== 0) {
+        const t = v & -v;
+        out.add(w * 32 + 31 - Math.clz32(t));
+        v ^= t;
+      }
+    }
+    return out;
+  };
+  const liveIn = new Map<number, Set<Reg>>(), liveOut = new Map<number, Set<Reg>>();
+  fn.blocks.forEach((b, k) => { liveIn.set(b.id, toSet(ins[k]!)); liveOut.set(b.id, toSet(outs[k]!)); });
   return { liveIn, liveOut };
 }
 

@@ -78,6 +78,8 @@ export interface MSlot {
   size: number;
   align: number;
   name: string;
+  /** Made by the register allocator for a spilled value. */
+  spill?: boolean;
 }
 
 export interface MFunction {

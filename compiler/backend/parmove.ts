@@ -1,18 +1,18 @@
 // Sequentializes a parallel copy: the moves {dst <- src} all read before any writes, as a
-// call's arguments going into R1..R5 must. Emits a move once nothing still pending reads its
-// destination; what is left then is cycles, each broken through a scratch register.
-// In: moves on physical registers (distinct destinations) and a scratch register that is not
-// a destination and whose value is not needed once the cycles are reached (a source that is
-// no cycle member has been read by then). Out: an ordered list of plain moves.
+// call's arguments going into R1..R5 must. A move is emitted once nothing still pending reads
+// its destination; what is left then is cycles, each broken through a scratch register.
+// In: moves on physical registers (distinct destinations) and the registers that may serve
+// as scratch: free after the copy, so any of them that is not a destination and no longer
+// waits to be read will do. For a call, that is R0..R5: nothing in them outlives the call.
+// Out: an ordered list of plain moves.
 
 import type { Reg } from "./mir.js";
 
 export interface RegMove { dst: Reg; src: Reg }
 
-export function sequentializeMoves(moves: readonly RegMove[], scratch: Reg): RegMove[] {
+export function sequentializeMoves(moves: readonly RegMove[], scratch: readonly Reg[]): RegMove[] {
   const dsts = new Set(moves.map((m) => m.dst));
   if (dsts.size !== moves.length) throw new Error("parallel copy with a repeated destination");
-  if (dsts.has(scratch)) throw new Error("scratch register is a destination");
   const pending = moves.filter((m) => m.dst !== m.src).map((m) => ({ ...m }));
   const out: RegMove[] = [];
   while (pending.length > 0) {
@@ -23,10 +23,12 @@ export function sequentializeMoves(moves: readonly RegMove[], scratch: Reg): Reg
       continue;
     }
     // Only cycles remain: save one destination's value and read it from the scratch instead.
-    if (pending.some((m) => m.src === scratch)) throw new Error("scratch register still to be read");
+    // (A source outside the cycles has been read by now, so it may serve as scratch.)
+    const tmp = scratch.find((r) => !dsts.has(r) && !pending.some((m) => m.src === r));
+    if (tmp === undefined) throw new Error("no scratch register to break a cycle of moves");
     const saved = pending[0]!.dst;
-    out.push({ dst: scratch, src: saved });
-    for (const m of pending) if (m.src === saved) m.src = scratch;
+    out.push({ dst: tmp, src: saved });
+    for (const m of pending) if (m.src === saved) m.src = tmp;
   }
   return out;
 }

@@ -22,7 +22,7 @@ import {
   FIRST_VREG, NUM_COLORS, R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, instDefs, instUses, isPhys,
   renameInst, renameTerm, termUses, type MFunction, type Reg,
 } from "./mir.js";
-import { rematValue, rewriteSpills, type SpillGroup } from "./spill.js";
+import { rematValues, rewriteSpills, type SpillGroup } from "./spill.js";
 
 const K = NUM_COLORS;
 /** Color preference when nothing else decides: argument registers first, callee-saved last. */
@@ -31,12 +31,39 @@ const MAX_ROUNDS = 32;
 
 interface Move { dst: Reg; src: Reg }
 
+/** The interference relation: a bit matrix while it stays small, per-node sets beyond. */
+class Adjacency {
+  private readonly bits: Uint32Array | undefined;
+  private readonly sets: Set<Reg>[] | undefined;
+
+  constructor(private readonly n: number) {
+    if (n <= 16384) this.bits = new Uint32Array(Math.ceil((n * n) / 32));
+    else this.sets = Array.from({ length: n }, () => new Set<Reg>());
+  }
+
+  has(u: Reg, v: Reg): boolean {
+    if (this.bits) { const k = u * this.n + v; return (this.bits[k >>> 5]! & (1 << (k & 31))) !== 0; }
+    return this.sets![u]!.has(v);
+  }
+
+  add(u: Reg, v: Reg): void {
+    if (this.bits) {
+      const a = u * this.n + v, b = v * this.n + u;
+      this.bits[a >>> 5]! |= 1 << (a & 31);
+      this.bits[b >>> 5]! |= 1 << (b & 31);
+    } else {
+      this.sets![u]!.add(v);
+      this.sets![v]!.add(u);
+    }
+  }
+}
+
 type Outcome = { colors: Map<Reg, Reg> } | { spills: SpillGroup[] };
 
 /** One round of build / simplify / coalesce / freeze / spill / select. */
 class Round {
   private readonly n: number;
-  private readonly adjSet = new Set<number>();
+  private readonly adjSet: Adjacency;
   private readonly adjList: Reg[][] = [];
   private readonly degree: number[] = [];
   private readonly moveList: Set<number>[] = [];
@@ -61,6 +88,7 @@ class Round {
 
   constructor(private readonly fn: MFunction) {
     this.n = fn.nextReg;
+    this.adjSet = new Adjacency(this.n);
     for (let r = 0; r < this.n; r++) {
       this.adjList.push([]);
       this.degree.push(isPhys(r) ? Infinity : 0);
@@ -77,13 +105,12 @@ class Round {
   }
 
   private adjacent(u: Reg, v: Reg): boolean {
-    return this.adjSet.has(u * this.n + v);
+    return this.adjSet.has(u, v);
   }
 
   private addEdge(u: Reg, v: Reg): void {
     if (u === v || this.adjacent(u, v) || (this.pre(u) && this.pre(v))) return;
-    this.adjSet.add(u * this.n + v);
-    this.adjSet.add(v * this.n + u);
+    this.adjSet.add(u, v);
     if (!this.pre(u)) { this.adjList[u]!.push(v); this.degree[u]!++; }
     if (!this.pre(v)) { this.adjList[v]!.push(u); this.degree[v]!++; }
   }
@@ -285,6 +312,8 @@ class Round {
     this.freezeMoves(best!);
   }
 
+  /** The hint if free; else a move partner's color (biased coloring); else the first free
+   *  color in ORDER, passing over colors that uncolored neighbors are hinted to. */
   private chooseColor(n: Reg, ok: Set<Reg>): Reg {
     const h = this.hint[n];
     if (h !== undefined && ok.has(h)) return h;
@@ -294,7 +323,13 @@ class Round {
       const c = this.color[other]!;
       if (c >= 0 && ok.has(c)) return c;
     }
-    return ORDER.find((c) => ok.has(c))!;
+    const wanted = new Set<Reg>();
+    for (const w of this.adjList[n]!) {
+      const a = this.getAlias(w);
+      const hw = this.hint[a];
+      if (hw !== undefined && !this.pre(a) && this.color[a]! < 0) wanted.add(hw);
+    }
+    return ORDER.find((c) => ok.has(c) && !wanted.has(c)) ?? ORDER.find((c) => ok.has(c))!;
   }
 
   private assignColors(): void {
@@ -340,8 +375,9 @@ class Round {
     for (const n of this.coalescedNodes) members.get(this.getAlias(n))?.push(n);
     const groups: SpillGroup[] = [];
     const shares: Reg[][] = [];
+    const constants = rematValues(this.fn, members);
     for (const [rep, regs] of members) {
-      const remat = rematValue(this.fn, regs);
+      const remat = constants.get(rep);
       if (remat !== undefined) { groups.push({ regs, remat }); continue; }
       let share = shares.findIndex((reps) => reps.every((r) => !this.adjacent(r, rep)));
       if (share < 0) { share = shares.length; shares.push([]); }

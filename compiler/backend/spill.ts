@@ -22,21 +22,29 @@ function rematInst(dst: Reg, value: bigint): MInst {
   return value >= -(1n << 31n) && value < 1n << 31n ? Asm.movImm(dst, Number(value)) : Asm.ld64(dst, value);
 }
 
-/** The constant a group can be recomputed from: its only definition is movi or ld64. */
-export function rematValue(fn: MFunction, regs: Reg[]): bigint | undefined {
-  const set = new Set(regs);
-  let value: bigint | undefined;
-  let count = 0;
+/** The constant each group can be recomputed from: its only definition is movi or ld64.
+ *  Groups are keyed by a representative; the result has an entry for each such group. */
+export function rematValues(fn: MFunction, groups: Map<Reg, Reg[]>): Map<Reg, bigint> {
+  const groupOf = new Map<Reg, Reg>();
+  for (const [rep, regs] of groups) for (const r of regs) groupOf.set(r, rep);
+  const defs = new Map<Reg, { count: number; value?: bigint }>();
   for (const b of fn.blocks) {
     for (const i of b.insts) {
-      if (!instDefs(i).some((d) => set.has(d))) continue;
-      count++;
-      if (i.k === "movi") value = BigInt(i.imm);
-      else if (i.k === "ld64") value = i.value;
-      else return undefined;
+      for (const d of instDefs(i)) {
+        const rep = groupOf.get(d);
+        if (rep === undefined) continue;
+        const e = defs.get(rep) ?? { count: 0 };
+        e.count++;
+        if (i.k === "movi") e.value = BigInt(i.imm);
+        else if (i.k === "ld64") e.value = i.value;
+        else delete e.value;
+        defs.set(rep, e);
+      }
     }
   }
-  return count === 1 ? value : undefined;
+  const out = new Map<Reg, bigint>();
+  for (const [rep, e] of defs) if (e.count === 1 && e.value !== undefined) out.set(rep, e.value);
+  return out;
 }
 
 export function rewriteSpills(fn: MFunction, groups: SpillGroup[]): void {
@@ -51,7 +59,7 @@ export function rewriteSpills(fn: MFunction, groups: SpillGroup[]): void {
       if (slot === undefined) {
         slot = nextSlot++;
         slotOfShare.set(key, slot);
-        fn.slots.push({ id: slot, size: 8, align: 8, name: `spill.${slot}` });
+        fn.slots.push({ id: slot, size: 8, align: 8, name: `spill.${slot}`, spill: true });
       }
     }
     for (const r of g.regs) groupOf.set(r, { ...(slot !== undefined ? { slot } : {}), ...(g.remat !== undefined ? { remat: g.remat } : {}), id });

@@ -1,0 +1,35 @@
+// Invariants of machine IR, checked between passes (QBE-style): a broken invariant is a
+// compiler bug, reported as a BackendError with code "ir" naming the pass before it.
+// In: an MFunction and whether registers must all be physical by now. Out: nothing, or a throw.
+
+import { BackendError } from "./errors.js";
+import {
+  ARG_REGS, FP, instDefs, instUses, isPhys, printInst, successors, termUses, type MFunction,
+} from "./mir.js";
+
+export function checkMFunction(fn: MFunction, after: string, allocated: boolean): void {
+  const fail = (msg: string): never => {
+    throw new BackendError("ir", `${fn.name}: after ${after}: ${msg}`, fn.loc);
+  };
+  const ids = new Set<number>();
+  for (const b of fn.blocks) {
+    if (ids.has(b.id)) fail(`block @${b.id} appears twice`);
+    ids.add(b.id);
+  }
+  const slots = new Set(fn.slots.map((s) => s.id));
+  for (const b of fn.blocks) {
+    for (const s of successors(b.term)) if (!ids.has(s)) fail(`block @${b.id} jumps to missing @${s}`);
+    if (fn.blocks[0] && successors(b.term).includes(fn.blocks[0].id)) fail(`block @${b.id} jumps to the entry block`);
+    for (const i of b.insts) {
+      const regs = [...instUses(i), ...instDefs(i)];
+      if (instDefs(i).includes(FP)) fail(`writes r10: ${printInst(i)}`);
+      if (allocated && regs.some((r) => !isPhys(r))) fail(`virtual register left: ${printInst(i)}`);
+      if (regs.some((r) => r >= fn.nextReg)) fail(`register beyond nextReg: ${printInst(i)}`);
+      if (i.k === "args" && [...i.moves, ...i.imms].some((m) => !ARG_REGS.includes(m.dst))) fail(`argument outside r1-r5: ${printInst(i)}`);
+      if ((i.k === "addr" && !slots.has(i.slot)) || ((i.k === "ldx" || i.k === "stx") && "slot" in i.mem && !slots.has(i.mem.slot))) {
+        fail(`undeclared stack slot: ${printInst(i)}`);
+      }
+    }
+    if (allocated && termUses(b.term).some((r) => !isPhys(r))) fail(`virtual register left in the terminator of @${b.id}`);
+  }
+}

@@ -1,0 +1,467 @@
+// The backend on hand-built IR functions: values computed by the compiled code (run on the
+// test BPF machine, which rejects reads of unwritten or call-clobbered registers and of
+// unwritten stack) against the IR run directly and against known answers; instruction
+// sequences where the shape is the point (immediates, fallthrough, CO-RE, listings).
+
+import { describe, expect, it } from "vitest";
+import { BackendError, compileFunction } from "../../compiler/backend/index.js";
+import { formatInsn } from "../../compiler/bpf/disasm.js";
+import { ALU, CLS, type Insn } from "../../compiler/bpf/insn.js";
+import type { AluOp, CmpOp, IrFunction } from "../../compiler/ir/ir.js";
+import type { StructType } from "../../compiler/types/ctype.js";
+import { ctxOf, makeEnv, runBoth } from "./support/env.js";
+import { FnBuilder, imm } from "./support/ir.js";
+import { runBpf, s64, u64, type HelperCall } from "./support/machine.js";
+
+const text = (insns: Insn[]): string[] => insns.map(formatInsn);
+
+/** Helper calls with the stack-address argument of map lookups left out (it differs by design). */
+const calls = (cs: HelperCall[]): HelperCall[] => cs.map((c) => (c.id === 1 ? { id: 1, args: [c.args[0]!] } : c));
+
+function check(ir: IrFunction, ctxs: Uint8Array[]): ReturnType<typeof compileFunction> {
+  const mc = compileFunction(ir);
+  for (const t of text(mc.insns)) expect(t).not.toBe("<unknown>");
+  for (const c of ctxs) {
+    const r = runBoth(ir, mc, c);
+    expect(u64(r.bpf.r0)).toBe(u64(r.ir.r0));
+    expect(calls(r.bpf.calls)).toEqual(calls(r.ir.calls));
+  }
+  return mc;
+}
+
+function run(ir: IrFunction, ...ctx: bigint[]): bigint {
+  return runBpf(compileFunction(ir), makeEnv(ctxOf(...ctx))).r0;
+}
+
+/** fn(x, y) = x op y, x and y loaded from ctx (or y an immediate). */
+function binary(op: AluOp, y?: bigint): IrFunction {
+  const b = new FnBuilder();
+  const x = b.load({ reg: b.ctx }, 0, 8);
+  const yy = y === undefined ? b.load({ reg: b.ctx }, 8, 8) : imm(y);
+  b.ret(b.alu(op, x, yy));
+  return b.build();
+}
+
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+const SAMPLES = [0n, 1n, -1n, 2n, -2n, 7n, -7n, 13n, 255n, 256n, 1n << 31n, -(1n << 31n), (1n << 32n) + 5n, INT64_MIN, INT64_MAX, 0x123456789abcdefn];
+const OPS: AluOp[] = ["add", "sub", "mul", "udiv", "umod", "sdiv", "smod", "and", "or", "xor", "lsh", "rsh", "arsh"];
+
+describe("arithmetic", () => {
+  it.each(OPS)("%s on registers matches the IR for edge values", (op) => {
+    const ir = binary(op);
+    const ctxs = SAMPLES.flatMap((x) => SAMPLES.map((y) => ctxOf(x, op.endsWith("sh") ? y & 63n : y)));
+    check(ir, ctxs);
+  });
+
+  it.each(OPS)("%s with immediates matches the IR for edge values", (op) => {
+    const imms = [...SAMPLES, 3n, 4n, 8n, 1n << 40n, 0xffffffffn, 0x7fffffffn, 63n];
+    for (const y of imms) check(binary(op, op.endsWith("sh") ? y & 63n : y), SAMPLES.map((x) => ctxOf(x)));
+  });
+
+  it("signed division truncates toward zero, and x/0 = 0, x%0 = x", () => {
+    const cases: [bigint, bigint, bigint, bigint][] = [
+      [-7n, 2n, -3n, -1n], [7n, -2n, -3n, 1n], [-7n, -2n, 3n, -1n], [7n, 2n, 3n, 1n],
+      [INT64_MIN, -1n, INT64_MIN, 0n], [INT64_MIN, 1n, INT64_MIN, 0n], [INT64_MIN, 2n, -(1n << 62n), 0n],
+      [-9n, 0n, 0n, -9n], [9n, 0n, 0n, 9n], [INT64_MIN, INT64_MIN, 1n, 0n], [-1n, INT64_MIN, 0n, -1n],
+    ];
+    for (const [a, b, q, r] of cases) {
+      expect(s64(run(binary("sdiv"), a, b)), `${a} / ${b}`).toBe(q);
+      expect(s64(run(binary("smod"), a, b)), `${a} % ${b}`).toBe(r);
+      expect(s64(run(binary("sdiv", b), a)), `${a} / imm ${b}`).toBe(q);
+      expect(s64(run(binary("smod", b), a)), `${a} % imm ${b}`).toBe(r);
+    }
+  });
+
+  it("expands signed division with unsigned divides only (no CPU v4, no BPF_MOD)", () => {
+    for (const op of ["sdiv", "smod", "umod"] as const) {
+      for (const mc of [compileFunction(binary(op)), compileFunction(binary(op, -7n))]) {
+        for (const i of mc.insns) {
+          const isAlu = (i.code & 7) === CLS.ALU64 || (i.code & 7) === CLS.ALU;
+          if (isAlu) expect((i.code & 0xf0) === ALU.MOD || (i.code & 0xf0) === ALU.DIV && i.off !== 0).toBe(false);
+        }
+        expect(text(mc.insns).join("\n")).not.toMatch(/<unknown>/);
+      }
+    }
+  });
+
+  it("uses an ALU immediate when it fits s32 and ld_imm64 otherwise", () => {
+    expect(text(compileFunction(binary("add", 5n)).insns)).toEqual(["r0 = *(u64 *)(r1 + 0)", "r0 += 5", "exit"]);
+    expect(text(compileFunction(binary("add", -2147483648n)).insns)).toContain("r0 += -2147483648");
+    const big = text(compileFunction(binary("add", 1n << 33n)).insns);
+    expect(big).toContain("r1 = 8589934592 ll");
+    expect(big.some((t) => /^r\d \+= r\d$/.test(t))).toBe(true);
+  });
+
+  it("turns division and modulo by powers of two into shifts and masks", () => {
+    expect(text(compileFunction(binary("udiv", 8n)).insns)).toContain("r0 >>= 3");
+    expect(text(compileFunction(binary("umod", 8n)).insns)).toContain("r0 &= 7");
+    expect(text(compileFunction(binary("umod", 7n)).insns).join(";")).toMatch(/\/= 7;.*\*= 7;.*-= r/);
+  });
+
+  it("folds a const register into the immediate of its users", () => {
+    const b = new FnBuilder();
+    const x = b.load({ reg: b.ctx }, 0, 8);
+    const c = b.const(40);
+    const s = b.alu("add", c, x); // constant on the left of a commutative op
+    const lt = b.reg();
+    b.ins({ op: "setcc", dst: lt, cmp: "ult", a: c, b: s });
+    b.ret(b.alu("add", s, lt));
+    const t = text(compileFunction(b.build()).insns);
+    expect(t.some((l) => /^r\d \+= 40$/.test(l))).toBe(true);
+    expect(t.some((l) => /^if r\d > 40 goto/.test(l))).toBe(true);
+    expect(t.filter((l) => / = 40$/.test(l))).toEqual([]);
+    check(b.build(), [ctxOf(1n), ctxOf(-41n), ctxOf(-40n)]);
+  });
+
+  it("extends 8/16/32-bit values with and, w = w, and lsh/arsh", () => {
+    for (const bits of [8, 16, 32] as const) {
+      for (const signed of [false, true]) {
+        const b = new FnBuilder();
+        const x = b.load({ reg: b.ctx }, 0, 8);
+        const d = b.reg();
+        b.ins({ op: "ext", dst: d, src: x, bits, signed });
+        b.ret(d);
+        const ir = b.build();
+        const t = text(compileFunction(ir).insns);
+        if (signed) expect(t).toEqual(["r0 = *(u64 *)(r1 + 0)", `r0 <<= ${64 - bits}`, `r0 s>>= ${64 - bits}`, "exit"]);
+        else if (bits === 32) expect(t.join(";")).toMatch(/^r(\d) = \*\(u64 \*\)\(r1 \+ 0\);w0 = w\1;exit$/);
+        else expect(t).toEqual(["r0 = *(u64 *)(r1 + 0)", `r0 &= ${bits === 8 ? 255 : 65535}`, "exit"]);
+        check(ir, [ctxOf(-5n), ctxOf(0x1234_5678_9abc_def0n), ctxOf(0x80n), ctxOf(0x8000n), ctxOf(0x8000_0000n)]);
+      }
+    }
+  });
+
+  it("computes every comparison with setcc, including set (a & b) != 0", () => {
+    const cmps: CmpOp[] = ["eq", "ne", "set", "ugt", "uge", "ult", "ule", "sgt", "sge", "slt", "sle"];
+    for (const cmp of cmps) {
+      for (const withImm of [false, true]) {
+        const b = new FnBuilder();
+        const x = b.load({ reg: b.ctx }, 0, 8);
+        const y = withImm ? imm(-2) : b.load({ reg: b.ctx }, 8, 8);
+        b.ret(b.setcc(cmp, x, y));
+        check(b.build(), SAMPLES.slice(0, 8).flatMap((p) => [ctxOf(p, -2n), ctxOf(p, 7n), ctxOf(p, p)]));
+      }
+    }
+  });
+
+  it("keeps a setcc result apart from its operands (x = x < y)", () => {
+    const b = new FnBuilder();
+    const x = b.load({ reg: b.ctx }, 0, 8);
+    const y = b.load({ reg: b.ctx }, 8, 8);
+    b.ins({ op: "setcc", dst: x, cmp: "slt", a: x, b: y });
+    b.ret(b.alu("add", x, y));
+    check(b.build(), [ctxOf(1n, 2n), ctxOf(3n, 2n), ctxOf(-3n, 2n)]);
+  });
+});
+
+describe("calls", () => {
+  it("passes arguments from scrambled registers with a parallel copy (a swap through r0)", () => {
+    const b = new FnBuilder();
+    const q = b.load({ reg: b.ctx }, 8, 8);
+    const p = b.load({ reg: b.ctx }, 0, 8);
+    b.hints.set(p, 1);
+    b.hints.set(q, 2);
+    const r = b.call(102, [q, p])!;
+    b.ret(r);
+    const ir = b.build();
+    const mc = check(ir, [ctxOf(11n, 22n)]);
+    expect(text(mc.insns)).toEqual([
+      "r2 = *(u64 *)(r1 + 8)",
+      "r1 = *(u64 *)(r1 + 0)",
+      "r0 = r1",
+      "r1 = r2",
+      "r2 = r0",
+      "call 102",
+      "exit",
+    ]);
+  });
+
+  it("moves hinted parameters into argument registers in any order", () => {
+    const b = new FnBuilder();
+    const ps = [0, 1, 2, 3].map((k) => {
+      const p = b.load({ reg: b.ctx }, 8 * k, 8);
+      b.hints.set(p, 2 + k);
+      return p;
+    });
+    const r = b.call(105, [ps[3]!, ps[2]!, ps[0]!, ps[1]!, imm(1n << 40n)])!;
+    b.ret(r);
+    const mc = check(b.build(), [ctxOf(1n, 2n, 3n, 4n)]);
+    const t = text(mc.insns);
+    expect(t.slice(0, 4)).toEqual(["r2 = *(u64 *)(r1 + 0)", "r3 = *(u64 *)(r1 + 8)", "r4 = *(u64 *)(r1 + 16)", "r5 = *(u64 *)(r1 + 24)"]);
+    expect(t).toContain("r5 = 1099511627776 ll");
+    expect(t.length).toBeLessThanOrEqual(4 + 6 + 1 + 1 + 1);
+  });
+
+  it("keeps values live across calls in r6-r9 and reads the result from r0", () => {
+    const b = new FnBuilder();
+    const vs = [0, 1, 2].map((k) => b.load({ reg: b.ctx }, 8 * k, 8));
+    const t1 = b.call(5, [])!;
+    const t2 = b.call(101, [vs[0]!])!;
+    let acc = b.alu("sub", t2, t1);
+    for (const v of vs) acc = b.alu("xor", acc, v);
+    b.ret(acc);
+    const mc = check(b.build(), [ctxOf(5n, 6n, 7n, 8n)]);
+    expect(mc.stackSize).toBe(0);
+  });
+
+  it("spills values live across a call when r6-r9 run out, to aligned 8-byte slots", () => {
+    const b = new FnBuilder();
+    const vs = Array.from({ length: 9 }, (_, k) => b.load({ reg: b.ctx }, 8 * k, 8));
+    const t = b.call(5, [])!;
+    let acc = t;
+    for (const v of vs) acc = b.alu("mul", b.alu("add", acc, v), imm(3));
+    b.ret(acc);
+    const mc = check(b.build(), [ctxOf(1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n)]);
+    expect(mc.stackSize).toBeGreaterThanOrEqual(40);
+    expect(mc.stackSize % 8).toBe(0);
+    const stackOps = mc.insns.filter((i) => (i.code === 0x7b && i.dst === 10) || (i.code === 0x79 && i.src === 10));
+    expect(stackOps.length).toBeGreaterThanOrEqual(10);
+    for (const i of stackOps) expect(Math.abs(i.off % 8)).toBe(0);
+  });
+
+  it("spills under register pressure without calls", () => {
+    const b = new FnBuilder();
+    const vs = Array.from({ length: 16 }, (_, k) => b.load({ reg: b.ctx }, 8 * k, 8));
+    const ws = vs.map((v, k) => b.alu("add", v, vs[(k + 5) % 16]!));
+    let acc = b.const(0);
+    for (const [k, w] of ws.entries()) acc = b.alu(k % 2 ? "xor" : "add", acc, b.alu("mul", w, vs[k]!));
+    b.ret(acc);
+    const mc = check(b.build(), [ctxOf(...Array.from({ length: 16 }, (_, k) => BigInt(k * 7919 + 1)))]);
+    expect(mc.stackSize).toBeGreaterThan(0);
+  });
+
+  it("rejects more than five arguments", () => {
+    const b = new FnBuilder();
+    b.call(105, [imm(1), imm(2), imm(3), imm(4), imm(5), imm(6)]);
+    expect(() => compileFunction(b.build())).toThrow(BackendError);
+  });
+});
+
+describe("control flow", () => {
+  it("runs a loop with a back edge (sum of 0..n-1)", () => {
+    const b = new FnBuilder();
+    const n = b.load({ reg: b.ctx }, 0, 8);
+    const i = b.const(0), s = b.const(0);
+    const head = b.label(), body = b.label(), done = b.label();
+    b.jmp(head);
+    b.at(head).br("ult", i, n, body, done);
+    b.at(body);
+    b.ins({ op: "alu", alu: "add", dst: s, a: s, b: i });
+    b.ins({ op: "alu", alu: "add", dst: i, a: i, b: imm(1) });
+    b.jmp(head);
+    b.at(done).ret(s);
+    const ir = b.build();
+    check(ir, [ctxOf(0n), ctxOf(1n), ctxOf(10n), ctxOf(100n)]);
+    expect(run(ir, 100n)).toBe(4950n);
+    const t = text(compileFunction(ir).insns);
+    expect(t).not.toContain("goto +0");
+    expect(t.filter((l) => l.startsWith("goto"))).toHaveLength(1);
+  });
+
+  it("keeps loop state across a helper call inside the loop", () => {
+    const b = new FnBuilder();
+    const n = b.load({ reg: b.ctx }, 0, 8);
+    const i = b.const(0), s = b.const(0);
+    const head = b.label(), body = b.label(), done = b.label();
+    b.jmp(head);
+    b.at(head).br("slt", i, n, body, done);
+    b.at(body);
+    const h = b.call(102, [i, s])!;
+    b.ins({ op: "alu", alu: "xor", dst: s, a: s, b: h });
+    b.ins({ op: "alu", alu: "add", dst: i, a: i, b: imm(1) });
+    b.jmp(head);
+    b.at(done).ret(s);
+    check(b.build(), [ctxOf(0n), ctxOf(3n), ctxOf(20n)]);
+  });
+
+  it("copies ctx out of r1 once when the entry block is a loop header", () => {
+    const b = new FnBuilder();
+    const t = b.call(5, [])!; // the clock: 2000, 3000, ...
+    const limit = b.load({ reg: b.ctx }, 0, 8); // ctx is read on every iteration
+    const out = b.label();
+    b.br("ult", t, limit, 0, out);
+    b.at(out).ret(t);
+    const ir = b.build();
+    check(ir, [ctxOf(5000n), ctxOf(0n)]);
+    expect(run(ir, 5000n)).toBe(5000n);
+  });
+
+  it("places the fallthrough successor without jumps and inverts branches for it", () => {
+    const b = new FnBuilder();
+    const x = b.load({ reg: b.ctx }, 0, 8);
+    const then = b.label(), els = b.label();
+    b.br("sgt", x, imm(10), then, els);
+    b.at(then).ret(imm(1));
+    b.at(els).ret(imm(2));
+    expect(text(compileFunction(b.build()).insns)).toEqual([
+      "r1 = *(u64 *)(r1 + 0)",
+      "if r1 s<= 10 goto +2",
+      "r0 = 1",
+      "exit",
+      "r0 = 2",
+      "exit",
+    ]);
+  });
+
+  it("fuses a setcc read only by the next branch into the branch", () => {
+    for (const [cmp, k] of [["ne", 0n], ["eq", 0n], ["eq", 1n], ["ne", 1n]] as const) {
+      const b = new FnBuilder();
+      const x = b.load({ reg: b.ctx }, 0, 8);
+      const c = b.setcc("set", x, imm(4));
+      const yes = b.label(), no = b.label();
+      b.br(cmp, c, imm(k), yes, no);
+      b.at(yes).ret(imm(1));
+      b.at(no).ret(imm(2));
+      const ir = b.build();
+      const t = text(compileFunction(ir).insns);
+      expect(t.length).toBe(7); // load, and, branch, two returns of two
+      check(ir, [ctxOf(4n), ctxOf(3n)]);
+    }
+  });
+
+  it("reports a jump to a missing block as an 'ir' BackendError", () => {
+    const b = new FnBuilder();
+    b.jmp(42);
+    let err: unknown;
+    try { compileFunction(b.build()); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(BackendError);
+    expect((err as BackendError).code).toBe("ir");
+  });
+
+  it("threads jumps through empty blocks", () => {
+    const b = new FnBuilder();
+    const x = b.load({ reg: b.ctx }, 0, 8);
+    const a = b.label(), c = b.label(), d = b.label();
+    b.br("eq", x, imm(0), a, d);
+    b.at(a).jmp(c);
+    b.at(d).ret(imm(7));
+    b.at(c).ret(x);
+    const t = text(compileFunction(b.build()).insns);
+    expect(t.filter((l) => l.startsWith("goto"))).toEqual([]);
+    check(b.build(), [ctxOf(0n), ctxOf(3n)]);
+  });
+});
+
+describe("maps, stack and relocations", () => {
+  function lookup(): IrFunction {
+    const b = new FnBuilder("count");
+    b.loc = { line: 3, col: 3 };
+    const key = b.slot(8, 8, "key");
+    const pid = b.call(5, [])!;
+    const k = b.alu("and", pid, imm(7));
+    b.store({ slot: key }, 0, 8, k);
+    b.loc = { line: 4, col: 13 };
+    const m = b.reg();
+    b.ins({ op: "mapref", dst: m, map: "seen" });
+    const kp = b.reg();
+    b.ins({ op: "addr", dst: kp, slot: key, off: 0 });
+    const v = b.call(1, [m, kp])!;
+    const none = b.label(), some = b.label();
+    b.br("eq", v, imm(0), none, some);
+    b.loc = { line: 5, col: 5 };
+    b.at(some);
+    const one = b.const(1);
+    b.ins({ op: "atomic_add", base: { reg: v }, off: 0, size: 8, src: one });
+    const cur = b.load({ reg: v }, 0, 8);
+    b.ret(cur);
+    b.loc = { line: 6, col: 3 };
+    b.at(none).ret(imm(0));
+    return b.build();
+  }
+
+  it("compiles a map lookup with the null check on the register holding the result", () => {
+    const mc = compileFunction(lookup());
+    expect(text(mc.insns)).toEqual([
+      "call 5",
+      "r0 &= 7",
+      "*(u64 *)(r10 - 8) = r0",
+      "r1 = 0 ll",
+      "r2 = r10",
+      "r2 += -8",
+      "call 1",
+      "if r0 != 0 goto +2",
+      "r0 = 0",
+      "exit",
+      "r1 = 1",
+      "lock *(u64 *)(r0 + 0) += r1",
+      "r0 = *(u64 *)(r0 + 0)",
+      "exit",
+    ]);
+    expect(mc.mapRelocs).toEqual([{ insn: 3, map: "seen" }]);
+    expect(mc.stackSize).toBe(8);
+    expect(mc.lines).toEqual([
+      { insn: 0, line: 3, col: 3 },
+      { insn: 3, line: 4, col: 13 },
+      { insn: 8, line: 6, col: 3 },
+      { insn: 10, line: 5, col: 5 },
+    ]);
+    const r = runBpf(mc, makeEnv(ctxOf(0n)));
+    expect(r.r0).toBe(1n);
+  });
+
+  it("reports a CO-RE relocated offset as one ALU-immediate instruction", () => {
+    const task: StructType = { kind: "struct", name: "task_struct", fields: [], size: 8, align: 8 };
+    const b = new FnBuilder();
+    const p = b.load({ reg: b.ctx }, 0, 8);
+    const a = b.reg();
+    b.ins({ op: "alu", alu: "add", dst: a, a: p, b: imm(0), core: { type: task, accessPath: [0, 3], kind: 0 } });
+    b.ret(a);
+    const mc = compileFunction(b.build());
+    expect(mc.coreRelos).toHaveLength(1);
+    const at = mc.coreRelos[0]!;
+    expect(at.tag.type).toBe(task);
+    expect(formatInsn(mc.insns[at.insn]!)).toBe("r0 += 0");
+  });
+
+  it("lays out slots below r10 at their alignment and reports the frame size", () => {
+    const b = new FnBuilder();
+    const s1 = b.slot(1, 1), s8 = b.slot(16, 8), s4 = b.slot(4, 4);
+    b.store({ slot: s1 }, 0, 1, imm(1));
+    b.store({ slot: s8 }, 8, 8, imm(2));
+    b.store({ slot: s4 }, 0, 4, imm(3));
+    const x = b.load({ slot: s1 }, 0, 1), y = b.load({ slot: s8 }, 8, 8), z = b.load({ slot: s4 }, 0, 4);
+    b.ret(b.alu("add", b.alu("add", x, y), z));
+    const ir = b.build();
+    const mc = check(ir, [ctxOf(0n)]);
+    expect(mc.stackSize).toBe(24);
+    const offs = mc.insns.filter((i) => i.code === 0x7b || i.code === 0x63 || i.code === 0x73).map((i) => i.off);
+    expect(offs).toEqual([-21, -8, -20]);
+  });
+
+  it("fails with a 'stack' BackendError carrying the function's location past 512 bytes", () => {
+    const b = new FnBuilder("big");
+    b.loc = { line: 9, col: 1 };
+    const s = b.slot(400), t = b.slot(120);
+    b.store({ slot: s }, 0, 8, imm(0));
+    b.store({ slot: t }, 0, 8, imm(0));
+    b.ret(imm(0));
+    let err: unknown;
+    try { compileFunction(b.build()); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(BackendError);
+    expect((err as BackendError).code).toBe("stack");
+    expect((err as BackendError).loc).toEqual({ line: 1, col: 1 });
+    expect((err as BackendError).message).toMatch(/520 bytes/);
+  });
+
+  it("stores a narrow immediate without ld_imm64", () => {
+    const b = new FnBuilder();
+    const s = b.slot(8);
+    b.store({ slot: s }, 0, 4, imm(0xffffffffn));
+    b.ret(b.load({ slot: s }, 0, 4));
+    const mc = check(b.build(), [ctxOf(0n)]);
+    expect(text(mc.insns)).toContain("r1 = -1");
+    expect(run(b.build())).toBe(0xffffffffn);
+  });
+
+  it("stores and compares 64-bit constants through ld_imm64", () => {
+    const b = new FnBuilder();
+    const s = b.slot(8);
+    b.store({ slot: s }, 0, 8, imm(0x1122334455667788n));
+    const v = b.load({ slot: s }, 0, 8);
+    b.ret(b.setcc("eq", v, imm(0x1122334455667788n)));
+    const mc = check(b.build(), [ctxOf(0n)]);
+    expect(run(b.build())).toBe(1n);
+    expect(text(mc.insns).filter((t) => t.endsWith(" ll"))).toHaveLength(2);
+  });
+});
