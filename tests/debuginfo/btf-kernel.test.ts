@@ -1,0 +1,226 @@
+// kernel-btf.ts against the running kernel's /sys/kernel/btf/vmlinux, with
+// `bpftool btf dump file ... format raw` as the oracle: function prototypes (every FUNC's
+// parameters), struct layouts with anonymous members flattened, CO-RE access paths walked
+// in bpftool's view of the types, tracepoint records, and load/lookup time.
+
+import { existsSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  fieldAccess, kernelFunction, kernelStruct, loadKernelBtf, lookupStructId, structMembers, tracepointStruct,
+  type KernelBtf,
+} from "../../compiler/debuginfo/kernel-btf.js";
+import { typeToString, type CType, type PtrType, type StructType } from "../../compiler/types/ctype.js";
+import { bpftoolRaw, hasBpftool, oracleFind, oracleFlatten, type OracleType } from "./bpftool-oracle.js";
+
+const VMLINUX = "/sys/kernel/btf/vmlinux";
+const MODS = ["TYPEDEF", "CONST", "VOLATILE", "RESTRICT", "TYPE_TAG"];
+
+describe.skipIf(!existsSync(VMLINUX))("kernel BTF of the running kernel", () => {
+  let k: KernelBtf;
+  let loadMs = 0, funcMs = 0, structMs = 0;
+
+  beforeAll(() => {
+    // The first load in this worker: read + index + the lookups a kprobe compile does.
+    const t0 = performance.now();
+    k = loadKernelBtf(VMLINUX);
+    const t1 = performance.now();
+    kernelFunction(k, "vfs_write");
+    const t2 = performance.now();
+    kernelStruct(k, "file");
+    const t3 = performance.now();
+    loadMs = t1 - t0; funcMs = t2 - t1; structMs = t3 - t2;
+  });
+
+  it("loads vmlinux BTF and binds a kprobe's parameters well under a second", () => {
+    console.log(`loadKernelBtf ${loadMs.toFixed(1)} ms, kernelFunction(vfs_write) ${funcMs.toFixed(1)} ms, ` +
+      `kernelStruct(file) ${structMs.toFixed(1)} ms`);
+    expect(loadMs + funcMs + structMs).toBeLessThan(500);
+    expect(loadKernelBtf(VMLINUX)).toBe(k); // cached per path
+  });
+
+  it("gives vfs_write's parameters (file, buf, count, pos)", () => {
+    const f = kernelFunction(k, "vfs_write")!;
+    expect(f.params.map((p) => p.name)).toEqual(["file", "buf", "count", "pos"]);
+    expect(f.params.map((p) => p.type.kind)).toEqual(["ptr", "ptr", "int", "ptr"]);
+    expect(f.params[2].type).toMatchObject({ name: "u64", size: 8, signed: false }); // size_t
+    expect(((f.params[0].type as PtrType).to as StructType).name).toBe("file");
+    expect(f.params[0].type).toMatchObject({ space: "kernel" });
+    expect(f.ret).toMatchObject({ name: "i64" }); // ssize_t
+    expect(f.variadic).toBe(false);
+  });
+
+  it("gives int parameters as i32 (do_sys_openat2's dfd)", () => {
+    const f = kernelFunction(k, "do_sys_openat2")!;
+    expect(f.params[0]).toMatchObject({ name: "dfd", type: { kind: "int", name: "i32" } });
+    expect(f.params.map((p) => p.name)).toEqual(["dfd", "filename", "how"]);
+  });
+
+  it("returns undefined for a function BTF does not have", () => {
+    expect(kernelFunction(k, "no_such_function_xyz")).toBeUndefined();
+    expect(kernelStruct(k, "no_such_struct_xyz")).toBeUndefined();
+  });
+
+  it("keeps conversion lazy: struct file converts only what it embeds", () => {
+    const before = k.ctypes.size;
+    const st = kernelStruct(k, "task_struct")!;
+    expect(st.fields.length).toBeGreaterThan(100);
+    // task_struct embeds many structs but must not pull in the kernel through its pointers.
+    expect(k.ctypes.size - before).toBeLessThan(400);
+    const parent = st.fields.find((f) => f.name === "real_parent")!.type as PtrType;
+    expect(parent.to).toBe(st);
+    // Follow pointers a long way: it terminates and reuses objects.
+    let cur: StructType = st;
+    for (let i = 0; i < 50; i++) cur = (cur.fields.find((f) => f.name === "parent")!.type as PtrType).to as StructType;
+    expect(cur).toBe(st);
+  });
+
+  it("gives tracepoint record layouts (trace_event_raw_*)", () => {
+    const enter = tracepointStruct(k, "sys_enter")!;
+    expect(enter.fields.map((f) => `${f.name}@${f.offset}:${typeToString(f.type)}`)).toEqual([
+      "ent@0:trace_entry", "id@8:i64", "args@16:FixedArray<u64, 6>", "__data@64:Chars<0>",
+    ]);
+    const sw = tracepointStruct(k, "sched_switch")!;
+    expect(sw.fields.find((f) => f.name === "prev_comm")!.type).toMatchObject({ kind: "array", length: 16, isString: true });
+  });
+
+  describe.skipIf(!hasBpftool())("compared with bpftool", () => {
+    let oracle: Map<number, OracleType>;
+    beforeAll(() => { oracle = bpftoolRaw(VMLINUX); });
+
+    const resolve = (id: number): OracleType | undefined => {
+      let t = oracle.get(id);
+      while (t && MODS.includes(t.kind)) t = oracle.get(Number(t.attrs.type_id));
+      return t; // undefined is void
+    };
+    /** What the oracle says a parameter's CType should look like: kind and integer name. */
+    const expected = (id: number): string => {
+      const t = resolve(id);
+      if (!t) return "void";
+      const n = Number(t.attrs.size);
+      const intName = (signed: boolean) => `${signed ? "i" : "u"}${n * 8}`;
+      switch (t.kind) {
+        case "INT": return t.attrs.encoding === "BOOL" ? "bool" : n > 8 ? "void" : intName(t.attrs.encoding === "SIGNED");
+        case "ENUM": case "ENUM64": return intName(t.attrs.encoding === "SIGNED");
+        case "PTR": return "ptr";
+        case "STRUCT": case "UNION": return "struct";
+        default: return "void";
+      }
+    };
+    const actual = (c: CType): string =>
+      c.kind === "int" ? c.name : c.kind === "ptr" ? "ptr" : c.kind === "struct" ? "struct" : c.kind;
+
+    it("binds every kernel function's parameters as bpftool describes them", () => {
+      let checked = 0;
+      const problems: string[] = [];
+      for (const t of oracle.values()) {
+        if (t.kind !== "FUNC") continue;
+        const proto = oracle.get(Number(t.attrs.type_id))!;
+        const f = kernelFunction(k, t.name);
+        if (!f) { problems.push(`${t.name}: not found`); continue; }
+        const params = proto.items.filter((p) => !(p.name === "" && p.attrs.type_id === "0"));
+        const want = params.map((p, i) => `${p.name || `arg${i}`}: ${expected(Number(p.attrs.type_id))}`);
+        const got = f.params.map((p) => `${p.name}: ${actual(p.type)}`);
+        if (want.join(", ") !== got.join(", ")) problems.push(`${t.name}: want (${want}) got (${got})`);
+        if (expected(Number(proto.attrs.ret_type_id)) !== actual(f.ret)) problems.push(`${t.name}: return type`);
+        checked++;
+      }
+      expect(problems.slice(0, 10)).toEqual([]);
+      expect(checked).toBeGreaterThan(10_000);
+    });
+
+    it("puts file.f_inode at the offset bpftool gives", () => {
+      const file = oracleFind(oracle, "STRUCT", "file")!;
+      const m = file.items.find((x) => x.name === "f_inode")!;
+      const st = kernelStruct(k, "file")!;
+      expect(st.size).toBe(Number(file.attrs.size));
+      expect(st.fields.find((f) => f.name === "f_inode")!.offset).toBe(Number(m.attrs.bits_offset) / 8);
+      const fa = fieldAccess(k, "file", ["f_inode"])!;
+      expect(fa.offset).toBe(Number(m.attrs.bits_offset) / 8);
+      expect(fa.typeId).toBe(file.id);
+      expect(fa.accessIndices).toEqual([0, file.items.indexOf(m)]);
+      // f_inode is a pointer: i_ino is a second access, rooted at struct inode.
+      expect(fieldAccess(k, "file", ["f_inode", "i_ino"])).toBeUndefined();
+      const inodeSt = (fa.type as PtrType).to as StructType;
+      expect(inodeSt.name).toBe("inode");
+      const ino = fieldAccess(k, inodeSt.name, ["i_ino"])!;
+      const inode = oracleFind(oracle, "STRUCT", "inode")!;
+      const i_ino = inode.items.find((x) => x.name === "i_ino")!;
+      expect(ino).toMatchObject({ typeId: inode.id, offset: Number(i_ino.attrs.bits_offset) / 8, accessIndices: [0, inode.items.indexOf(i_ino)] });
+      expect(ino.type).toMatchObject({ kind: "int", name: "u64" });
+    });
+
+    const STRUCTS = ["file", "inode", "task_struct", "sk_buff", "page", "sock", "mm_struct", "dentry", "super_block", "bio"];
+
+    it.each(STRUCTS)("flattens struct %s's anonymous members as bpftool's layout says", (name) => {
+      const id = lookupStructId(k, name)!;
+      const want = oracleFlatten(oracle, id);
+      const got = new Map(structMembers(k, id).map((m) => [m.name, { offset: m.offset, bitfield: m.omitted === "bitfield" }]));
+      expect(got).toEqual(want);
+      const st = kernelStruct(k, name)!;
+      // The StructType has every member that is not a bitfield (vmlinux has no floats in structs
+      // that matter here; 128-bit integers are also left out).
+      const omittedOther = structMembers(k, id).filter((m) => m.omitted && m.omitted !== "bitfield").length;
+      expect(st.fields.length).toBe([...want.values()].filter((v) => !v.bitfield).length - omittedOther);
+      for (const f of st.fields) expect(f.offset).toBe(want.get(f.name)!.offset);
+      expect(st.size).toBe(Number(oracle.get(id)!.attrs.size));
+    });
+
+    /** Walks a libbpf access spec over bpftool's view: returns the member name and bit offset. */
+    const walk = (rootId: number, spec: number[]): { name: string; bits: number } => {
+      let t = resolve(rootId)!;
+      let bits = 0, name = "";
+      for (const idx of spec.slice(1)) {
+        if (t.kind === "ARRAY") {
+          const elem = resolve(Number(t.attrs.type_id))!;
+          bits += idx * Number(elem.attrs.size ?? 8) * 8;
+          name = String(idx);
+          t = elem;
+        } else {
+          const m = t.items[idx];
+          bits += Number(m.attrs.bits_offset);
+          if (m.name) name = m.name;
+          t = resolve(Number(m.attrs.type_id))!;
+        }
+      }
+      return { name, bits };
+    };
+
+    it.each([
+      ["file", ["f_pos"]],
+      ["file", ["f_path", "dentry"]],
+      ["sk_buff", ["len"]],
+      ["sk_buff", ["protocol"]],
+      ["sk_buff", ["data"]],
+      ["task_struct", ["pid"]],
+      ["task_struct", ["comm", "3"]],
+      ["task_struct", ["se", "vruntime"]],
+      ["page", ["mapping"]],
+      ["sock", ["__sk_common", "skc_daddr"]],
+      ["sock", ["sk_rcvbuf"]],
+    ])("gives %s.%s a CO-RE access spec that leads to it in bpftool's layout", (root, path) => {
+      const fa = fieldAccess(k, root, path as string[])!;
+      expect(fa).toBeDefined();
+      expect(fa.accessIndices[0]).toBe(0);
+      const w = walk(fa.typeId, fa.accessIndices);
+      expect(w.name).toBe((path as string[]).at(-1));
+      expect(w.bits).toBe(fa.offset * 8);
+      // The flat path names the same field through the StructTypes.
+      let cur: CType = fa.root;
+      for (const i of fa.flatAccessIndices.slice(1)) cur = cur.kind === "struct" ? cur.fields[i].type : (cur as { elem: CType }).elem;
+      expect(cur).toBe(fa.type);
+    });
+
+    it("chooses the fuller struct when vmlinux has two of one name", () => {
+      const dups = new Map<string, OracleType[]>();
+      for (const t of oracle.values()) {
+        if ((t.kind === "STRUCT" || t.kind === "UNION") && t.name) dups.set(t.name, [...(dups.get(t.name) ?? []), t]);
+      }
+      const dupNames = [...dups].filter(([, ts]) => ts.length > 1);
+      expect(dupNames.length).toBeGreaterThan(0);
+      for (const [name, ts] of dupNames) {
+        const most = Math.max(...ts.map((t) => t.items.length));
+        expect(ts.find((t) => t.id === lookupStructId(k, name))!.items.length).toBe(most);
+      }
+    });
+  });
+});
