@@ -7,17 +7,22 @@ import { dirname, basename, join } from "node:path";
 import { compile } from "./compile.js";
 import { formatDiagnostic, makeDiagnostic } from "./diagnostics.js";
 import { packageRoot } from "./package-root.js";
+import { typesMain } from "./types-cli.js";
 
-const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir]
+const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir] [--btf <file>]
+       bpftsc types [--btf <file>] [-o <out.d.ts>] [--depth N] <struct>...
 
   -o <file>        write the BPF ELF object (default: <probe>.o beside the input)
   -S, --emit-asm   print each program's instructions with their TypeScript lines
   --dump-ir        print the intermediate representation
+  --btf <file>     kernel BTF for function prototypes and struct layouts
+                   (default /sys/kernel/btf/vmlinux)
+  types            write TypeScript declarations of kernel structs from BTF
   -h, --help       this text
   --version        the compiler's version
 `;
 
-interface Args { input: string; output?: string; emitAsm: boolean; dumpIr: boolean }
+interface Args { input: string; output?: string; emitAsm: boolean; dumpIr: boolean; btf?: string }
 
 function parseArgs(argv: string[]): Args | string {
   const args: Partial<Args> & { emitAsm: boolean; dumpIr: boolean } = { emitAsm: false, dumpIr: false };
@@ -26,6 +31,9 @@ function parseArgs(argv: string[]): Args | string {
     if (a === "-o") {
       if (i + 1 >= argv.length) return "-o needs a file name";
       args.output = argv[++i];
+    } else if (a === "--btf") {
+      if (i + 1 >= argv.length) return "--btf needs a file name";
+      args.btf = argv[++i];
     } else if (a === "-S" || a === "--emit-asm") args.emitAsm = true;
     else if (a === "--dump-ir") args.dumpIr = true;
     else if (a.startsWith("-")) return `unknown option '${a}'`;
@@ -37,6 +45,7 @@ function parseArgs(argv: string[]): Args | string {
 }
 
 export function main(argv: string[]): number {
+  if (argv[0] === "types") return typesMain(argv.slice(1));
   if (argv.includes("-h") || argv.includes("--help")) {
     process.stdout.write(USAGE);
     return 0;
@@ -59,7 +68,7 @@ export function main(argv: string[]): number {
   }
   let result;
   try {
-    result = compile({ fileName: args.input, source, dumpIr: args.dumpIr });
+    result = compile({ fileName: args.input, source, dumpIr: args.dumpIr, btfPath: args.btf });
   } catch (e) {
     // Never a stack trace for the user: an internal error is reported as one line.
     process.stderr.write(`${args.input}: error BPF9999: internal compiler error: ${(e as Error).message}. Please report this with the probe file.\n`);

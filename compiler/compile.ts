@@ -26,6 +26,9 @@ export interface CompileOptions {
   source: string;
   /** Also return the IR of each program as text. */
   dumpIr?: boolean;
+  /** Kernel BTF for kernel function prototypes and struct layouts
+   *  (default /sys/kernel/btf/vmlinux, read only when the probe needs it). */
+  btfPath?: string;
 }
 
 export interface CompileResult {
@@ -40,12 +43,12 @@ export interface CompileResult {
 export function compile(opts: CompileOptions): CompileResult {
   const checked = checkSource(opts.fileName, opts.source);
   if (checked.diagnostics.length) return { diagnostics: checked.diagnostics };
-  const ctx = new FrontendContext(opts.fileName, checked.sf, checked.checker, checked.runtimeFile);
+  const ctx = new FrontendContext(opts.fileName, checked.sf, checked.checker, checked.runtimeFile, opts.btfPath);
   const types = new TypeResolver(ctx);
   const errors: Diagnostic[] = [];
   const mod = readModule(ctx, types, errors);
 
-  const programs: ObjectProgram[] = [];
+  const compiled: { prog: ProgramInfo; code: MachineCode }[] = [];
   const listings: string[] = [];
   const irs: string[] = [];
   for (const prog of mod.programs) {
@@ -54,7 +57,7 @@ export function compile(opts: CompileOptions): CompileResult {
       fn = lowerProgram(ctx, mod, types, prog);
       if (opts.dumpIr) irs.push(printFunction(fn));
       const code = compileFunction(fn);
-      programs.push(toObjectProgram(prog, code));
+      compiled.push({ prog, code });
       listings.push(`${prog.section}:\n${formatListing(code.insns, { source: opts.source, lines: code.lines, symbol: prog.name })}`);
     } catch (e) {
       if (e instanceof CompileError) errors.push(e.diagnostic);
@@ -65,6 +68,8 @@ export function compile(opts: CompileOptions): CompileResult {
   const diagnostics = [...errors, ...ctx.warnings];
   const ir = opts.dumpIr ? irs.join("\n") : undefined;
   if (errors.length) return { diagnostics, ir };
+  ctx.kernel.finishCoreTypes();
+  const programs = compiled.map(({ prog, code }) => toObjectProgram(prog, code));
   const object = writeObject({
     sourcePath: opts.fileName,
     sourceText: opts.source,

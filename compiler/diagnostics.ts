@@ -10,7 +10,7 @@ export const DIAG = {
   typescript: { code: 1000, text: "{0}" },
   // 2xxx: the probe file's shape.
   unsupportedTopLevel: { code: 2001, text: "This statement is not allowed at the top level of a probe file: {0}." },
-  badImport: { code: 2002, text: "Only imports from \"bpftsc\" are allowed in a probe file." },
+  badImport: { code: 2002, text: "A probe file imports from \"bpftsc\", and types only (import type) from files beside it." },
   badProgram: { code: 2003, text: "{0}" },
   badMap: { code: 2004, text: "{0}" },
   badLicense: { code: 2005, text: "LICENSE must be a string literal." },
@@ -37,6 +37,7 @@ export const DIAG = {
   // 6xxx: the fetch spec.
   unknownParam: { code: 6001, text: "{0}" },
   fetchSpec: { code: 6002, text: "{0}" },
+  narrowedParam: { code: 6003, text: "'{0}' is {1} in the probed code; declared {2}, it keeps the low bytes only." },
   // 9xxx: the command line and files.
   usage: { code: 9001, text: "{0}" },
   fileRead: { code: 9002, text: "Cannot read '{0}': {1}." },

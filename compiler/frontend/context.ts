@@ -4,18 +4,23 @@
 
 import ts from "typescript";
 import { CompileError, makeDiagnostic, type DiagKind, type Diagnostic } from "../diagnostics.js";
+import { KernelTypes } from "./kernel.js";
 
 export class FrontendContext {
   readonly lines: string[];
   readonly warnings: Diagnostic[] = [];
+  /** The kernel's types (BTF), loaded on first use. */
+  readonly kernel: KernelTypes;
 
   constructor(
     readonly file: string,
     readonly sf: ts.SourceFile,
     readonly checker: ts.TypeChecker,
     readonly runtimeFile: string,
+    btfPath?: string,
   ) {
     this.lines = sf.text.split(/\r?\n/);
+    this.kernel = new KernelTypes(this, btfPath);
   }
 
   /** 1-based line and column of a node's first token. */

@@ -73,8 +73,11 @@ export function readModule(ctx: FrontendContext, types: TypeResolver, errors: Di
 
 function readStatement(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, stmt: ts.Statement, names: Set<string>): void {
   if (ts.isImportDeclaration(stmt)) {
-    if (!ts.isStringLiteral(stmt.moduleSpecifier) || stmt.moduleSpecifier.text !== "bpftsc") ctx.fail("badImport", stmt);
-    return;
+    const from = ts.isStringLiteral(stmt.moduleSpecifier) ? stmt.moduleSpecifier.text : "";
+    if (from === "bpftsc") return;
+    // Types may come from declaration files beside the probe (`bpftsc types` output).
+    if (from.startsWith(".") && isTypeOnlyImport(stmt)) return;
+    ctx.fail("badImport", stmt);
   }
   if (ts.isInterfaceDeclaration(stmt) || ts.isTypeAliasDeclaration(stmt)) return; // resolved where used
   if (ts.isFunctionDeclaration(stmt)) {
@@ -195,6 +198,14 @@ export function parseIntegerLiteral(text: string): bigint | undefined {
   if (/^0[xob]/i.test(t)) return BigInt(t);
   if (/^\d+$/.test(t)) return BigInt(t);
   return undefined;
+}
+
+function isTypeOnlyImport(stmt: ts.ImportDeclaration): boolean {
+  const clause = stmt.importClause;
+  if (!clause) return false;
+  if (clause.isTypeOnly) return true;
+  const named = clause.namedBindings;
+  return !clause.name && !!named && ts.isNamedImports(named) && named.elements.every((e) => e.isTypeOnly);
 }
 
 export function skipParens(e: ts.Expression): ts.Expression {

@@ -21,6 +21,14 @@ function structOf(v: Located): CType {
 export function fieldOf(L: Lowerer, obj: Located, name: string, node: ts.PropertyAccessExpression): Value {
   const st = structOf(obj);
   if (st.kind !== "struct") return L.ctx.fail("unsupportedSyntax", node, `Reading '.${name}' through a pointer to a non-struct type`);
+  const kernel = L.ctx.kernel.field(st, name, node.name);
+  if (kernel?.core) {
+    // One relocatable add per field: libbpf rewrites its immediate for the running kernel.
+    const r = L.b.newReg();
+    L.b.emit({ op: "alu", alu: "add", dst: r, a: obj.reg, b: { imm: BigInt(kernel.offset) }, core: kernel.core });
+    return at(L, r, kernel.type);
+  }
+  if (kernel) return at(L, offsetAddress(L, obj.reg, kernel.offset), kernel.type);
   const f = st.fields.find((x) => x.name === name);
   if (!f) return L.ctx.fail("unknownName", node.name, name);
   return at(L, offsetAddress(L, obj.reg, f.offset), f.type);

@@ -10,7 +10,7 @@
 import ts from "typescript";
 import { HELPER } from "../helpers.js";
 import type { VReg } from "../ir/ir.js";
-import { layoutStruct, type IntType, type PtrType } from "../types/ctype.js";
+import { layoutStruct, typeToString, type CType, type IntType, type PtrType } from "../types/ctype.js";
 import type { ProgramInfo } from "./module.js";
 import { readTracepointFormat, type TracepointField } from "./tracefs.js";
 import type { Lowerer } from "./values.js";
@@ -66,41 +66,76 @@ function describeParam(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration
   if (!ts.isIdentifier(p.name)) return L.ctx.fail("unsupportedSyntax", p, "A destructured parameter");
   if (p.dotDotDotToken || p.initializer || p.questionToken) L.ctx.fail("fetchSpec", p, "A fetched parameter is a plain name with a type: no '...', '?' or default value.");
   const name = p.name.text;
-  if (!p.type) return L.ctx.fail("badParamType", p, name);
-  const type = L.types.resolve(p.type);
-  if (type.kind !== "int" && type.kind !== "ptr") return L.ctx.fail("fetchSpec", p.type, `Parameter '${name}' must be an integer, bool or Ptr<T>; structs are reached through a Ptr.`);
+  const v = variableOf(L, prog, p, name, index);
+  const type = p.type ? L.types.resolve(p.type) : v.type;
+  if (!type) return L.ctx.fail("badParamType", p, name);
+  if (type.kind !== "int" && type.kind !== "ptr") return L.ctx.fail("fetchSpec", p.type ?? p, `Parameter '${name}' must be an integer, bool or Ptr<T>; structs are reached through a Ptr.`);
+  if (p.type && type.kind === "int" && v.type?.kind === "int" && type.size < v.type.size) {
+    L.ctx.warn("narrowedParam", p.type, name, typeToString(v.type), typeToString(type));
+  }
   const sym = L.ctx.symbolOf(p.name)!;
-  return { sym, name, type, source: sourceOf(L, prog, p, name, index), node: p };
+  return { sym, name, type, source: v.source, node: p };
 }
 
-function sourceOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string, index: number): Source {
+/** A variable of the probed code: where its value is, and its type when debug info says. */
+interface Variable { source: Source; type?: CType }
+
+function argument(pos: number): Source {
+  if (pos < PT_REGS_ARG_OFFSETS.length) return { kind: "ctx", off: PT_REGS_ARG_OFFSETS[pos], size: 8, signed: false };
+  return { kind: "stack", spOff: STACK_ARG_BASE + 8 * (pos - PT_REGS_ARG_OFFSETS.length) };
+}
+
+function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string, index: number): Variable {
   const positional = /^arg(\d+)$/.exec(name);
-  const pos = positional ? Number(positional[1]) : index;
   switch (prog.kind) {
     case "kprobe":
-    case "uprobe":
-      if (pos < PT_REGS_ARG_OFFSETS.length) return { kind: "ctx", off: PT_REGS_ARG_OFFSETS[pos], size: 8, signed: false };
-      return { kind: "stack", spOff: STACK_ARG_BASE + 8 * (pos - PT_REGS_ARG_OFFSETS.length) };
-    case "kretprobe":
-    case "uretprobe":
-      if (index !== 0) L.ctx.fail("fetchSpec", p, `A return probe fetches one value, the return value (name it 'ret').`);
-      return { kind: "ctx", off: PT_REGS_RET, size: 8, signed: false };
     case "fentry":
-    case "fexit":
-      return { kind: "ctx", off: 8 * pos, size: 8, signed: false };
+    case "fexit": {
+      const named = positional ? undefined : kernelArgument(L, prog, p, name);
+      const pos = named?.pos ?? (positional ? Number(positional[1]) : index);
+      const source: Source = prog.kind === "kprobe" ? argument(pos) : { kind: "ctx", off: 8 * pos, size: 8, signed: false };
+      return { source, type: named?.type };
+    }
+    case "uprobe":
+      return { source: argument(positional ? Number(positional[1]) : index) };
+    case "kretprobe":
+    case "uretprobe": {
+      if (index !== 0) L.ctx.fail("fetchSpec", p, `A return probe fetches one value, the return value (name it 'ret').`);
+      const ret = prog.kind === "kretprobe" && name === "ret" ? kernelFunctionOf(L, prog, p)?.ret : undefined;
+      return { source: { kind: "ctx", off: PT_REGS_RET, size: 8, signed: false }, type: ret?.kind === "void" ? undefined : ret };
+    }
     case "tracepoint":
-      return tracepointSource(L, prog, p, name);
+      return tracepointVariable(L, prog, p, name);
   }
 }
 
-function tracepointSource(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): Source {
+/** The kernel function's BTF prototype; undefined (with a warning) when BTF lacks it. */
+function kernelFunctionOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration) {
+  const fn = L.ctx.kernel.function(prog.target[0], p);
+  if (!fn) L.ctx.warn("fetchSpec", p, `Kernel function '${prog.target[0]}' is not in the kernel's BTF (${L.ctx.kernel.path}); parameters bind by position.`);
+  return fn;
+}
+
+/** A kernel function's parameter by name, from BTF: its position and type. */
+function kernelArgument(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): { pos: number; type?: CType } | undefined {
+  const fn = kernelFunctionOf(L, prog, p);
+  if (!fn) return undefined;
+  const pos = fn.params.findIndex((x) => x.name === name);
+  if (pos >= 0) return { pos, type: fn.params[pos].type };
+  if (prog.kind === "fexit" && name === "ret") return { pos: fn.params.length, type: fn.ret };
+  const names = fn.params.map((x) => `${x.name}: ${typeToString(x.type)}`).join(", ");
+  return L.ctx.fail("unknownParam", p.name, `${prog.target[0]}() has no parameter '${name}'. Its parameters: ${names || "none"}${prog.kind === "fexit" ? ", and ret" : ""}.`);
+}
+
+function tracepointVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): Variable {
   const [category, event] = prog.target;
   const fields = readTracepointFormat(category, event);
   if (!fields) return L.ctx.fail("fetchSpec", p, `Cannot read the format of tracepoint ${category}/${event} (is tracefs mounted at /sys/kernel/tracing, and does the event exist?).`);
   const f = fields.find((x) => x.name === name);
   if (!f) return L.ctx.fail("unknownParam", p.name, `Tracepoint ${category}/${event} has no field '${name}'. Its fields: ${listFields(fields)}.`);
   if (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8) L.ctx.fail("fetchSpec", p, `Field '${name}' (${f.cType}) is not a scalar; only integer and pointer fields can be fetched.`);
-  return { kind: "ctx", off: f.offset, size: f.size, signed: f.signed };
+  const type: CType = f.isPointer ? { kind: "ptr", to: { kind: "void" }, space: L.space } : { kind: "int", size: f.size as 1 | 2 | 4 | 8, signed: f.signed, name: `${f.signed ? "i" : "u"}${f.size * 8}` };
+  return { source: { kind: "ctx", off: f.offset, size: f.size, signed: f.signed }, type };
 }
 
 function listFields(fields: TracepointField[]): string {

@@ -42,8 +42,10 @@ export function checkSource(path: string, text: string): CheckedSource {
   const host: ts.CompilerHost = {
     getSourceFile(name, languageVersion) {
       if (name === fileName) return ts.createSourceFile(name, text, languageVersion, true, ts.ScriptKind.TS);
+      if (!existsSync(name)) return undefined;
+      if (!name.startsWith(runtimeDir)) return ts.createSourceFile(name, readFileSync(name, "utf8"), languageVersion, true);
       let sf = libCache.get(name);
-      if (!sf && existsSync(name)) {
+      if (!sf) {
         sf = ts.createSourceFile(name, readFileSync(name, "utf8"), languageVersion, true);
         libCache.set(name, sf);
       }
@@ -57,12 +59,13 @@ export function checkSource(path: string, text: string): CheckedSource {
     getNewLine: () => "\n",
     fileExists: (f) => f === fileName || existsSync(f),
     readFile: (f) => (f === fileName ? text : existsSync(f) ? readFileSync(f, "utf8") : undefined),
-    resolveModuleNameLiterals(literals) {
-      return literals.map((lit) =>
-        lit.text === "bpftsc"
-          ? { resolvedModule: { resolvedFileName: RUNTIME_INDEX, extension: ts.Extension.Dts, isExternalLibraryImport: false } }
-          : { resolvedModule: undefined },
-      );
+    resolveModuleNameLiterals(literals, containingFile) {
+      return literals.map((lit) => {
+        if (lit.text === "bpftsc") return { resolvedModule: { resolvedFileName: RUNTIME_INDEX, extension: ts.Extension.Dts, isExternalLibraryImport: false } };
+        // Relative imports: type declarations beside the probe (kernel types from `bpftsc types`).
+        if (lit.text.startsWith(".")) return ts.resolveModuleName(lit.text, containingFile, OPTIONS, ts.sys);
+        return { resolvedModule: undefined };
+      });
     },
   };
   const program = ts.createProgram({ rootNames: [fileName, RUNTIME_LIB], options: OPTIONS, host });

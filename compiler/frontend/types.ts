@@ -30,6 +30,8 @@ export class TypeResolver {
     }
     const sym = ctx.symbolOf(node.typeName);
     const decl = sym?.declarations?.[0];
+    const kernelName = decl && kernelTag(decl);
+    if (kernelName) return ctx.kernel.struct(kernelName, node);
     if (decl && ts.isInterfaceDeclaration(decl)) {
       if (decl.typeParameters?.length || decl.heritageClauses?.length) ctx.fail("unsupportedType", node, node.getText(ctx.sf), ": struct interfaces cannot be generic or extend others");
       return this.struct(decl, decl.name.text, decl.members);
@@ -90,4 +92,11 @@ export class TypeResolver {
 
   private readonly inProgress = new Set<StructType>();
   private behindPointer = false;
+}
+
+/** `@kernel <name>` in a declaration's JSDoc (as `bpftsc types` writes): a kernel struct. */
+function kernelTag(decl: ts.Declaration): string | undefined {
+  const tag = ts.getJSDocTags(decl).find((t) => t.tagName.text === "kernel");
+  const text = typeof tag?.comment === "string" ? tag.comment.trim() : undefined;
+  return text || undefined;
 }

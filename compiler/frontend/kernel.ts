@@ -1,0 +1,99 @@
+// The running (or a given) kernel's types for the frontend: BTF loaded on first use,
+// kernel structs named by `@kernel` declarations (from `bpftsc types`), kernel function
+// prototypes for binding handler parameters by name, and the CO-RE relocation of each
+// field access through a kernel struct.
+// In: the BTF path (--btf, default /sys/kernel/btf/vmlinux). Out: StructTypes laid out as
+// that kernel lays them out, and CoreTags whose local struct holds just the fields the
+// probe file reads (libbpf matches them by name against the kernel it loads on).
+
+import { existsSync } from "node:fs";
+import type ts from "typescript";
+import {
+  fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, structTypeId,
+  type KernelBtf, type KernelFunction,
+} from "../debuginfo/kernel-btf.js";
+import type { CoreTag } from "../ir/ir.js";
+import type { CType, StructType } from "../types/ctype.js";
+import type { FrontendContext } from "./context.js";
+
+export const DEFAULT_BTF = "/sys/kernel/btf/vmlinux";
+/** enum bpf_core_relo_kind: the field's byte offset. */
+const FIELD_BYTE_OFFSET = 0;
+
+export class KernelTypes {
+  private loaded: KernelBtf | undefined;
+  /** Local (object-file) struct per kernel struct BTF id: only the fields accessed, at
+   *  this kernel's offsets (libbpf checks an instruction's offset against the local one). */
+  private readonly local = new Map<number, { st: StructType; tags: Map<string, CoreTag> }>();
+
+  constructor(private readonly ctx: FrontendContext, readonly path = DEFAULT_BTF) {}
+
+  /** The kernel's BTF; a diagnostic at `node` when it cannot be read. */
+  btf(node: ts.Node): KernelBtf {
+    if (this.loaded) return this.loaded;
+    if (!existsSync(this.path)) return this.ctx.fail("fetchSpec", node, `Kernel BTF '${this.path}' does not exist; this needs a kernel with CONFIG_DEBUG_INFO_BTF, or --btf FILE.`);
+    try {
+      this.loaded = loadKernelBtf(this.path);
+    } catch (e) {
+      return this.ctx.fail("fetchSpec", node, `Cannot read kernel BTF '${this.path}': ${(e as Error).message}.`);
+    }
+    return this.loaded;
+  }
+
+  struct(name: string, node: ts.Node): StructType {
+    const st = kernelStruct(this.btf(node), name);
+    return st ?? this.ctx.fail("unsupportedType", node, name, ` (no struct '${name}' in the kernel's BTF ${this.path})`);
+  }
+
+  function(name: string, node: ts.Node): KernelFunction | undefined {
+    return kernelFunction(this.btf(node), name);
+  }
+
+  /** For a struct converted from kernel BTF: the field's offset on this kernel and the
+   *  CO-RE tag that lets libbpf fix it for another. Undefined for other structs. */
+  field(st: StructType, name: string, node: ts.Node): { offset: number; type: CType; core?: CoreTag } | undefined {
+    if (!this.loaded) return undefined;
+    const id = structTypeId(this.loaded, st);
+    if (id === undefined) return undefined;
+    const acc = fieldAccessById(this.loaded, id, [name]);
+    if (!acc) return this.ctx.fail("unknownName", node, name);
+    // libbpf wants a union root and enum fields described as such locally; those are
+    // read at this kernel's offset without relocation.
+    if (acc.rootKind !== "struct" || acc.fieldKind === "enum" || acc.fieldKind === "enum64") return { offset: acc.offset, type: acc.type };
+    return { offset: acc.offset, type: acc.type, core: this.coreTag(id, st, name, acc.offset, acc.type) };
+  }
+
+  private coreTag(id: number, kernelSt: StructType, field: string, offset: number, type: CType): CoreTag {
+    let entry = this.local.get(id);
+    if (!entry) {
+      entry = { st: { kind: "struct", name: kernelSt.name, fields: [], size: kernelSt.size, align: kernelSt.align }, tags: new Map() };
+      this.local.set(id, entry);
+    }
+    let tag = entry.tags.get(field);
+    if (!tag) {
+      entry.st.fields.push({ name: field, type: localType(type), offset });
+      tag = { type: entry.st, accessPath: [0, -1], kind: FIELD_BYTE_OFFSET };
+      entry.tags.set(field, tag);
+    }
+    return tag;
+  }
+
+  /** Once every program is lowered: local struct fields in offset order (as BTF
+   *  requires), and each CO-RE tag's access path pointing at its field's index. */
+  finishCoreTypes(): void {
+    for (const { st, tags } of this.local.values()) {
+      st.fields.sort((a, b) => a.offset - b.offset);
+      for (const [field, tag] of tags) tag.accessPath = [0, st.fields.findIndex((f) => f.name === field)];
+    }
+  }
+}
+
+/** A field's type in the local BTF: scalars as they are; pointers to void and embedded
+ *  structs as empty structs of their name, so writing the local struct does not pull the
+ *  kernel's type graph into the object (libbpf only needs the kinds to match). */
+function localType(t: CType): CType {
+  if (t.kind === "ptr") return { kind: "ptr", to: { kind: "void" }, space: t.space };
+  if (t.kind === "struct") return { kind: "struct", name: t.name, fields: [], size: t.size, align: t.align };
+  if (t.kind === "array") return { ...t, elem: localType(t.elem) };
+  return t;
+}
