@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import type ts from "typescript";
 import {
-  fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, structTypeId,
+  fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, structTypeId, tracepointStruct,
   type KernelBtf, type KernelFunction,
 } from "../debuginfo/kernel-btf.js";
 import type { CoreTag } from "../ir/ir.js";
@@ -43,6 +43,16 @@ export class KernelTypes {
   struct(name: string, node: ts.Node): StructType {
     const st = kernelStruct(this.btf(node), name);
     return st ?? this.ctx.fail("unsupportedType", node, name, ` (no struct '${name}' in the kernel's BTF ${this.path})`);
+  }
+
+  /** Whether there is a BTF file to read (kernels without CONFIG_DEBUG_INFO_BTF have none). */
+  get available(): boolean {
+    return this.loaded !== undefined || existsSync(this.path);
+  }
+
+  /** A tracepoint's record layout (struct trace_event_raw_<event>), if BTF has one. */
+  tracepointRecord(event: string, node: ts.Node): StructType | undefined {
+    return tracepointStruct(this.btf(node), event);
   }
 
   function(name: string, node: ts.Node): KernelFunction | undefined {

@@ -12,6 +12,7 @@ import { HELPER } from "../helpers.js";
 import type { VReg } from "../ir/ir.js";
 import { layoutStruct, typeToString, type CType, type IntType, type PtrType } from "../types/ctype.js";
 import type { ProgramInfo } from "./module.js";
+import type { KernelFunction } from "../debuginfo/kernel-btf.js";
 import { readTracepointFormat, type TracepointField } from "./tracefs.js";
 import type { Lowerer } from "./values.js";
 
@@ -109,12 +110,17 @@ function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, n
   }
 }
 
-/** The kernel function's BTF prototype; undefined (with a warning) when BTF lacks it. */
+/** The kernel function's BTF prototype; undefined (with a warning) when there is no BTF
+ *  or it lacks the function: parameters then bind by position. */
 function kernelFunctionOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration) {
-  const fn = L.ctx.kernel.function(prog.target[0], p);
+  if (prototypes.has(prog)) return prototypes.get(prog);
+  const fn = L.ctx.kernel.available ? L.ctx.kernel.function(prog.target[0], p) : undefined;
   if (!fn) L.ctx.warn("fetchSpec", p, `Kernel function '${prog.target[0]}' is not in the kernel's BTF (${L.ctx.kernel.path}); parameters bind by position.`);
+  prototypes.set(prog, fn);
   return fn;
 }
+/** Looked up once per program (and warned about once). */
+const prototypes = new WeakMap<ProgramInfo, KernelFunction | undefined>();
 
 /** A kernel function's parameter by name, from BTF: its position and type. */
 function kernelArgument(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): { pos: number; type?: CType } | undefined {
@@ -129,13 +135,28 @@ function kernelArgument(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaratio
 
 function tracepointVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): Variable {
   const [category, event] = prog.target;
-  const fields = readTracepointFormat(category, event);
+  const fields = readTracepointFormat(category, event) ?? btfTracepointFields(L, event, p);
   if (!fields) return L.ctx.fail("fetchSpec", p, `Cannot read the format of tracepoint ${category}/${event} (is tracefs mounted at /sys/kernel/tracing, and does the event exist?).`);
   const f = fields.find((x) => x.name === name);
   if (!f) return L.ctx.fail("unknownParam", p.name, `Tracepoint ${category}/${event} has no field '${name}'. Its fields: ${listFields(fields)}.`);
   if (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8) L.ctx.fail("fetchSpec", p, `Field '${name}' (${f.cType}) is not a scalar; only integer and pointer fields can be fetched.`);
   const type: CType = f.isPointer ? { kind: "ptr", to: { kind: "void" }, space: L.space } : { kind: "int", size: f.size as 1 | 2 | 4 | 8, signed: f.signed, name: `${f.signed ? "i" : "u"}${f.size * 8}` };
   return { source: { kind: "ctx", off: f.offset, size: f.size, signed: f.signed }, type };
+}
+
+/** Without tracefs: the record layout from BTF (struct trace_event_raw_<event>), for
+ *  events that have their own (syscall events share a generic one). */
+function btfTracepointFields(L: Lowerer, event: string, p: ts.Node): TracepointField[] | undefined {
+  if (!L.ctx.kernel.available) return undefined;
+  const st = L.ctx.kernel.tracepointRecord(event, p);
+  return st?.fields.filter((f) => f.name !== "ent" && (f.type.kind === "int" || f.type.kind === "ptr")).map((f) => ({
+    name: f.name,
+    cType: typeToString(f.type),
+    offset: f.offset,
+    size: f.type.kind === "int" ? f.type.size : 8,
+    signed: f.type.kind === "int" && f.type.signed,
+    isPointer: f.type.kind === "ptr",
+  }));
 }
 
 function listFields(fields: TracepointField[]): string {

@@ -15,10 +15,14 @@ export interface TracepointField {
   isPointer: boolean;
 }
 
-const TRACEFS_ROOTS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+/** Where tracefs is looked for: $BPFTSC_TRACEFS if set, else the usual mount points. */
+function tracefsRoots(): string[] {
+  const env = process.env.BPFTSC_TRACEFS;
+  return env ? [env] : ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+}
 
 /** Where the format file is, or undefined when tracefs is not mounted / the event is unknown. */
-export function formatPath(category: string, event: string, roots = TRACEFS_ROOTS): string | undefined {
+export function formatPath(category: string, event: string, roots = tracefsRoots()): string | undefined {
   for (const root of roots) {
     const p = join(root, "events", category, event, "format");
     if (existsSync(p)) return p;

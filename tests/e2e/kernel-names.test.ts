@@ -84,3 +84,23 @@ describe("kernel parameters by name, kernel types through CO-RE", () => {
   });
 
 });
+
+describe("tracepoint fields without tracefs", () => {
+  it("come from the BTF record struct trace_event_raw_<event>, at the format's offsets", () => {
+    const format = fs.readFileSync("/sys/kernel/tracing/events/sched/sched_process_exec/format", "utf8");
+    const pidOffset = Number(/field:pid_t pid;\s*offset:(\d+);/.exec(format)![1]);
+    const saved = process.env.BPFTSC_TRACEFS;
+    process.env.BPFTSC_TRACEFS = fs.mkdtempSync(path.join(OUT_DIR, "no-tracefs-"));
+    try {
+      const { object, listing } = compileProbe("tp-btf", `import { tracepoint, ArrayMap, type i32 } from "bpftsc";
+const last = new ArrayMap<i32>(1);
+export const onExec = tracepoint("sched", "sched_process_exec", (pid: i32) => { last.set(0, pid); });
+`);
+      expect(listing).toMatch(new RegExp(`= \\*\\(u32 \\*\\)\\(r1 \\+ ${pidOffset}\\)`));
+      runLoader(object);
+    } finally {
+      if (saved === undefined) delete process.env.BPFTSC_TRACEFS;
+      else process.env.BPFTSC_TRACEFS = saved;
+    }
+  });
+});
