@@ -71,15 +71,17 @@ function describeParam(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration
   const type = p.type ? L.types.resolve(p.type) : v.type;
   if (!type) return L.ctx.fail("badParamType", p, name);
   if (type.kind !== "int" && type.kind !== "ptr") return L.ctx.fail("fetchSpec", p.type ?? p, `Parameter '${name}' must be an integer, bool or Ptr<T>; structs are reached through a Ptr.`);
-  if (p.type && type.kind === "int" && v.type?.kind === "int" && type.size < v.type.size) {
+  if (p.type && !v.slotSized && type.kind === "int" && v.type?.kind === "int" && type.size < v.type.size) {
     L.ctx.warn("narrowedParam", p.type, name, typeToString(v.type), typeToString(type));
   }
   const sym = L.ctx.symbolOf(p.name)!;
   return { sym, name, type, source: v.source, node: p };
 }
 
-/** A variable of the probed code: where its value is, and its type when debug info says. */
-interface Variable { source: Source; type?: CType }
+/** A variable of the probed code: where its value is, and its type when debug info says.
+ *  `slotSized`: the type is the size of the record slot rather than the C type (syscall
+ *  tracepoint fields are 8-byte slots), so a narrower declaration is no narrowing. */
+interface Variable { source: Source; type?: CType; slotSized?: boolean }
 
 function argument(pos: number): Source {
   if (pos < PT_REGS_ARG_OFFSETS.length) return { kind: "ctx", off: PT_REGS_ARG_OFFSETS[pos], size: 8, signed: false };
@@ -141,7 +143,7 @@ function tracepointVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclar
   if (!f) return L.ctx.fail("unknownParam", p.name, `Tracepoint ${category}/${event} has no field '${name}'. Its fields: ${listFields(fields)}.`);
   if (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8) L.ctx.fail("fetchSpec", p, `Field '${name}' (${f.cType}) is not a scalar; only integer and pointer fields can be fetched.`);
   const type: CType = f.isPointer ? { kind: "ptr", to: { kind: "void" }, space: L.space } : { kind: "int", size: f.size as 1 | 2 | 4 | 8, signed: f.signed, name: `${f.signed ? "i" : "u"}${f.size * 8}` };
-  return { source: { kind: "ctx", off: f.offset, size: f.size, signed: f.signed }, type };
+  return { source: { kind: "ctx", off: f.offset, size: f.size, signed: f.signed }, type, slotSized: true };
 }
 
 /** Without tracefs: the record layout from BTF (struct trace_event_raw_<event>), for

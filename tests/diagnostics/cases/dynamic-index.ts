@@ -6,7 +6,7 @@ interface Slots {
 }
 const m = new HashMap<u32, Slots>(4);
 
-export const p = kprobe("vfs_read", (i: u32) => {
+export const p = kprobe("vfs_read", (count: u32) => {
   const s = m.get(0);
-  return s === undefined ? 0 : s.v[i];
+  return s === undefined ? 0 : s.v[count];
 });

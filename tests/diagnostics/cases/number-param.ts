@@ -1,6 +1,6 @@
-// expect: BPF3001 4:41
+// expect: BPF3001 4:45
 import { kprobe } from "bpftsc";
 
-export const p = kprobe("vfs_read", (n: number) => {
-  return n;
+export const p = kprobe("vfs_read", (count: number) => {
+  return count;
 });

@@ -5,4 +5,4 @@ function fact(n: u64): u64 {
   return fact(n - 1) * n;
 }
 
-export const p = kprobe("vfs_read", (n: u64) => fact(n));
+export const p = kprobe("vfs_read", (count: u64) => fact(count));
