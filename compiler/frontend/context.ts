@@ -5,12 +5,15 @@
 import ts from "typescript";
 import { CompileError, makeDiagnostic, type DiagKind, type Diagnostic } from "../diagnostics.js";
 import { KernelTypes } from "./kernel.js";
+import { UserDebug } from "./user-debug.js";
 
 export class FrontendContext {
   readonly lines: string[];
   readonly warnings: Diagnostic[] = [];
   /** The kernel's types (BTF), loaded on first use. */
   readonly kernel: KernelTypes;
+  /** User binaries' DWARF, read on first use. */
+  readonly user: UserDebug;
 
   constructor(
     readonly file: string,
@@ -21,6 +24,7 @@ export class FrontendContext {
   ) {
     this.lines = sf.text.split(/\r?\n/);
     this.kernel = new KernelTypes(this, btfPath);
+    this.user = new UserDebug(this);
   }
 
   /** 1-based line and column of a node's first token. */

@@ -156,10 +156,18 @@ function readProgram(ctx: FrontendContext, name: string, call: ts.CallExpression
   const handler = skipParens(args[arity]);
   if (!ts.isArrowFunction(handler) && !ts.isFunctionExpression(handler)) return ctx.fail("badProgram", handler, "The handler must be an arrow function or a function expression.");
   const section =
-    kind === "uprobe" || kind === "uretprobe" ? `${kind}/${target[0]}:${target[1]}`
+    kind === "uprobe" || kind === "uretprobe" ? `${kind}/${target[0]}:${userProbeSymbol(ctx, target[0], target[1], args[1])}`
     : kind === "tracepoint" ? `tracepoint/${target[0]}/${target[1]}`
     : `${kind}/${target[0]}`;
   return { name, kind, section, target, handler, node: call };
+}
+
+/** libbpf's `symbol[+offset]` for a user probe point; `file.c:line` resolved through DWARF. */
+function userProbeSymbol(ctx: FrontendContext, binary: string, spec: string, node: ts.Node): string {
+  if (!/^.+\.[A-Za-z0-9]+:\d+$/.test(spec)) return spec;
+  const point = ctx.user.probePoint(binary, spec, node);
+  if (!point) return ctx.fail("noDebugInfo", node, `A probe at ${spec} needs DWARF line information, and ${binary} has none (build it with -g).`);
+  return point.offset === 0n ? point.fn.name : `${point.fn.name}+0x${point.offset.toString(16)}`;
 }
 
 /** The value of an integer constant expression at the top level, if it is one. */

@@ -27,10 +27,11 @@ export const MAX_REGISTER_PARAMS = 4;
 
 type Scalar = IntType | PtrType;
 
-/** Where a parameter's value comes from. */
+/** Where a parameter's value comes from: a context field (pt_regs slot, tracepoint
+ *  field), or the probed code's memory at a pt_regs register's value plus `disp`. */
 type Source =
   | { kind: "ctx"; off: number; size: number; signed: boolean }
-  | { kind: "stack"; spOff: number };
+  | { kind: "mem"; base: number; disp: bigint };
 
 interface Param { sym: ts.Symbol; name: string; type: Scalar; source: Source; node: ts.ParameterDeclaration }
 
@@ -53,8 +54,8 @@ export function bindParams(L: Lowerer, prog: ProgramInfo): void {
   for (const p of order) {
     const f = st.fields.find((x) => x.name === p.name)!;
     const size = p.type.kind === "int" ? p.type.size : 8;
-    if (p.source.kind === "stack") {
-      readStackArg(L, p, slot, f.offset, size, faultable.has(p.sym));
+    if (p.source.kind === "mem") {
+      readMemory(L, p, slot, f.offset, size, faultable.has(p.sym));
     } else {
       const reg = fetchToRegister(L, p, false);
       L.b.emit({ op: "store", base: { slot }, off: f.offset, size: size as 1 | 2 | 4 | 8, src: reg });
@@ -85,7 +86,7 @@ interface Variable { source: Source; type?: CType; slotSized?: boolean }
 
 function argument(pos: number): Source {
   if (pos < PT_REGS_ARG_OFFSETS.length) return { kind: "ctx", off: PT_REGS_ARG_OFFSETS[pos], size: 8, signed: false };
-  return { kind: "stack", spOff: STACK_ARG_BASE + 8 * (pos - PT_REGS_ARG_OFFSETS.length) };
+  return { kind: "mem", base: PT_REGS_SP, disp: BigInt(STACK_ARG_BASE + 8 * (pos - PT_REGS_ARG_OFFSETS.length)) };
 }
 
 function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string, index: number): Variable {
@@ -100,7 +101,7 @@ function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, n
       return { source, type: named?.type };
     }
     case "uprobe":
-      return { source: argument(positional ? Number(positional[1]) : index) };
+      return (positional ? undefined : userVariable(L, prog, p, name)) ?? { source: argument(positional ? Number(positional[1]) : index) };
     case "kretprobe":
     case "uretprobe": {
       if (index !== 0) L.ctx.fail("fetchSpec", p, `A return probe fetches one value, the return value (name it 'ret').`);
@@ -111,6 +112,23 @@ function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, n
       return tracepointVariable(L, prog, p, name);
   }
 }
+
+/** A uprobe's variable by name from the binary's DWARF; undefined (with one warning) when
+ *  the binary has no debug information for the probed function. */
+function userVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): Variable | undefined {
+  const [binary, spec] = prog.target;
+  const info = L.ctx.user.info(binary);
+  const point = info && L.ctx.user.probePoint(binary, spec, p);
+  if (!info || !point) {
+    if (!noDwarfWarned.has(prog)) L.ctx.warn("noDebugInfo", p, `${binary} has no DWARF for '${spec}' (build it with -g); parameters bind by position.`);
+    noDwarfWarned.add(prog);
+    return undefined;
+  }
+  const v = L.ctx.user.variable(info, point, name, p.name);
+  const source: Source = v.location.kind === "reg" ? { kind: "ctx", off: v.location.ptRegs, size: 8, signed: false } : { kind: "mem", base: v.location.ptRegs, disp: v.location.disp };
+  return { source, type: v.type };
+}
+const noDwarfWarned = new WeakSet<ProgramInfo>();
 
 /** The kernel function's BTF prototype; undefined (with a warning) when there is no BTF
  *  or it lacks the function: parameters then bind by position. */
@@ -167,10 +185,10 @@ function listFields(fields: TracepointField[]): string {
 
 /** Loads a parameter into a fresh register, narrowed to its declared type. */
 function fetchToRegister(L: Lowerer, p: Param, wantFault: boolean): VReg {
-  if (p.source.kind === "stack") {
+  if (p.source.kind === "mem") {
     const size = p.type.kind === "int" ? p.type.size : 8;
-    const slot = L.b.newSlot(8, 8, `stack argument ${p.name}`);
-    readStackArg(L, p, slot, 0, size, wantFault);
+    const slot = L.b.newSlot(8, 8, `fetched ${p.name}`);
+    readMemory(L, p, slot, 0, size, wantFault);
     const r = L.b.newReg();
     L.b.emit({ op: "load", dst: r, base: { slot }, off: 0, size: size as 1 | 2 | 4 | 8 });
     return signExtend(L, r, size, p.type.kind === "int" && p.type.signed);
@@ -194,12 +212,13 @@ function signExtend(L: Lowerer, r: VReg, loadedSize: number, signed: boolean): V
   return s;
 }
 
-/** probe_read of a stack-passed argument into slot+off; optionally keeps the fault flag. */
-function readStackArg(L: Lowerer, p: Param, slot: number, off: number, size: number, wantFault: boolean): void {
-  if (p.source.kind !== "stack") return;
-  const sp = L.b.newReg(), addr = L.b.newReg(), dst = L.b.newReg();
-  L.b.emit({ op: "load", dst: sp, base: { reg: L.b.ctx }, off: PT_REGS_SP, size: 8 });
-  L.b.emit({ op: "alu", alu: "add", dst: addr, a: sp, b: { imm: BigInt(p.source.spOff) } });
+/** probe_read of a value in the probed code's memory (a stack-passed argument, a local
+ *  in its frame) into slot+off; optionally keeps the fault flag. */
+function readMemory(L: Lowerer, p: Param, slot: number, off: number, size: number, wantFault: boolean): void {
+  if (p.source.kind !== "mem") return;
+  const base = L.b.newReg(), addr = L.b.newReg(), dst = L.b.newReg();
+  L.b.emit({ op: "load", dst: base, base: { reg: L.b.ctx }, off: p.source.base, size: 8 });
+  L.b.emit({ op: "alu", alu: "add", dst: addr, a: base, b: { imm: p.source.disp } });
   L.b.emit({ op: "addr", dst, slot, off });
   const ret = L.b.newReg();
   L.b.emit({ op: "call", dst: ret, helper: L.space === "user" ? HELPER.probe_read_user : HELPER.probe_read_kernel, args: [dst, { imm: BigInt(size) }, addr] });

@@ -1,0 +1,115 @@
+// Debug information of user programs for uprobes: where a named variable of the probed
+// function is at the probe point, from the binary's DWARF (gcc/clang -g, DWARF 4 or 5).
+// In: a binary's path and a probe point (`symbol`, `symbol+offset` or `file.c:line`).
+// Out: the function and pc probed, and for each variable name a location (a pt_regs
+// slot, or memory at a register plus a displacement) and its C type; undefined when the
+// binary has no DWARF (the caller binds by position and warns).
+
+import { readFileSync } from "node:fs";
+import type ts from "typescript";
+import {
+  DebugFormatError, cfaAt, entryLocations, findFunction, functionNames, lineAddresses, locationAt,
+  readDebugInfo, variablesAt, type DebugInfo, type DwarfFunction, type LocExpr,
+} from "../debuginfo/dwarf.js";
+import type { CType } from "../types/ctype.js";
+import type { FrontendContext } from "./context.js";
+
+/** struct pt_regs offset of each DWARF x86-64 register number (0 rax .. 15 r15). */
+const PT_REGS_OF_DWARF = [80, 96, 88, 40, 104, 112, 32, 152, 72, 64, 56, 48, 24, 16, 8, 0];
+
+export interface ProbePoint {
+  fn: DwarfFunction;
+  /** Offset of the probed instruction from the function's symbol. */
+  offset: bigint;
+  pc: bigint;
+}
+
+/** Where a variable's value is: a pt_regs slot, or memory at (a pt_regs slot's value) + disp. */
+export type UserLocation = { kind: "reg"; ptRegs: number } | { kind: "mem"; ptRegs: number; disp: bigint };
+
+export interface UserVariable { location: UserLocation; type: CType; cType: string }
+
+export class UserDebug {
+  private readonly infos = new Map<string, DebugInfo | undefined>();
+
+  constructor(private readonly ctx: FrontendContext) {}
+
+  /** The binary's DWARF, or undefined when it has none (or cannot be read). */
+  info(binary: string): DebugInfo | undefined {
+    if (this.infos.has(binary)) return this.infos.get(binary);
+    let info: DebugInfo | undefined;
+    try {
+      info = readDebugInfo(readFileSync(binary));
+    } catch (e) {
+      if (!(e instanceof DebugFormatError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+    }
+    this.infos.set(binary, info);
+    return info;
+  }
+
+  /** Resolves `symbol`, `symbol+offset` or `file.c:line` to a function and pc. */
+  probePoint(binary: string, spec: string, node: ts.Node): ProbePoint | undefined {
+    const info = this.info(binary);
+    if (!info) return undefined;
+    const line = /^(.+\.[A-Za-z0-9]+):(\d+)$/.exec(spec);
+    if (line) {
+      const pcs = lineAddresses(info, line[1], Number(line[2]));
+      if (pcs.length === 0) return this.ctx.fail("fetchSpec", node, `${binary} has no code for ${spec} (no line-table row for that line).`);
+      const pc = pcs[0];
+      const fn = functionNames(info).map((n) => findFunction(info, n)).find((f) => f && f.ranges.some(([lo, hi]) => pc >= lo && pc < hi));
+      if (!fn) return this.ctx.fail("fetchSpec", node, `${spec} is not inside a function ${binary}'s DWARF describes.`);
+      return { fn, offset: pc - fn.lowPc, pc };
+    }
+    const m = /^([A-Za-z_.$][\w.$]*)(?:\+(0x[0-9a-fA-F]+|\d+))?$/.exec(spec);
+    if (!m) return undefined;
+    const fn = findFunction(info, m[1]);
+    if (!fn) return undefined;
+    const offset = m[2] ? BigInt(m[2]) : 0n;
+    return { fn, offset, pc: fn.lowPc + offset };
+  }
+
+  /** The named variable at the probe point: a parameter at entry, any visible variable inside. */
+  variable(info: DebugInfo, point: ProbePoint, name: string, node: ts.Node): UserVariable {
+    const { fn, pc } = point;
+    const atEntry = point.offset === 0n;
+    const visible = atEntry ? fn.params : variablesAt(info, fn, pc);
+    const index = visible.findIndex((v) => v.name === name);
+    if (index < 0) {
+      const names = visible.map((v) => `${v.name}: ${v.cType}`).join(", ") || "none";
+      return this.ctx.fail("unknownParam", node, `${fn.name}${atEntry ? "()" : ` at +0x${point.offset.toString(16)}`} has no ${atEntry ? "parameter" : "variable"} '${name}'. ${atEntry ? "Its parameters" : "Visible there"}: ${names}.`);
+    }
+    const v = visible[index];
+    const loc = atEntry ? entryLocations(fn)[index] : locationAt(v, pc);
+    if (!loc) return this.ctx.fail("optimizedOut", node, name, fn.name, atEntry ? "its entry" : `+0x${point.offset.toString(16)}`);
+    return { location: this.place(info, fn, pc, loc, name, node), type: v.type, cType: v.cType };
+  }
+
+  private place(info: DebugInfo, fn: DwarfFunction, pc: bigint, loc: LocExpr, name: string, node: ts.Node): UserLocation {
+    const slot = (reg: number) => {
+      const off = PT_REGS_OF_DWARF[reg];
+      return off ?? this.ctx.fail("fetchSpec", node, `'${name}' is in DWARF register ${reg}, which a uprobe's pt_regs does not hold.`);
+    };
+    switch (loc.kind) {
+      case "reg": return { kind: "reg", ptRegs: slot(loc.reg) };
+      case "entry_value": return { kind: "reg", ptRegs: slot(loc.reg) };
+      case "breg":
+        if (!loc.deref) return { kind: "mem", ptRegs: slot(loc.reg), disp: loc.offset };
+        break;
+      case "fbreg": {
+        const base = fn.frameBase;
+        if (base?.kind === "reg") return { kind: "mem", ptRegs: slot(base.reg), disp: loc.offset };
+        if (base?.kind === "breg" && !base.deref) return { kind: "mem", ptRegs: slot(base.reg), disp: base.offset + loc.offset };
+        if (base?.kind === "cfa") {
+          const cfa = cfaAt(info, pc);
+          if (cfa) return { kind: "mem", ptRegs: slot(cfa.reg), disp: cfa.offset + loc.offset };
+        }
+        break;
+      }
+    }
+    return this.ctx.fail("fetchSpec", node, `'${name}' has a location bpftsc cannot fetch yet (${describe(loc)}).`);
+  }
+}
+
+function describe(loc: LocExpr): string {
+  return loc.kind === "unsupported" ? loc.ops : loc.kind;
+}
