@@ -1,5 +1,7 @@
 // Records every malloc() size asked for by each process, through a ring buffer:
-// a uprobe on libc, its argument fetched by the handler's parameter list.
+// a uprobe on libc, its argument fetched by the handler's parameter list. Distribution
+// libcs ship without DWARF, so the argument is named by position (arg0); with debug
+// information, `(size: u64)` would do.
 import { uprobe, RingBuf, pid, comm, type u32, type u64, type Chars } from "bpftsc";
 
 interface Alloc {
@@ -10,8 +12,8 @@ interface Alloc {
 
 const allocs = new RingBuf<Alloc>(1 << 16);
 
-export const onMalloc = uprobe("/lib/x86_64-linux-gnu/libc.so.6", "malloc", (size: u64) => {
-  if (size >= 4096) {
-    allocs.output({ pid: pid(), size, comm: comm() });
+export const onMalloc = uprobe("/lib/x86_64-linux-gnu/libc.so.6", "malloc", (arg0: u64) => {
+  if (arg0 >= 4096) {
+    allocs.output({ pid: pid(), size: arg0, comm: comm() });
   }
 });
