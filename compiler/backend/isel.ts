@@ -55,6 +55,9 @@ function log2Exact(v: bigint): number {
 class Selector {
   out: MInst[] = [];
   loc: Loc | undefined;
+  /** Registers holding an immediate that stores in this block wrote (no BPF_ST), reused
+   *  by later stores of the same value until a call clobbers the argument registers. */
+  readonly storedImms = new Map<bigint, Reg>();
 
   constructor(private readonly fn: { nextReg: Reg }) {}
 
@@ -274,8 +277,11 @@ class Selector {
       case "load": return this.emit(Asm.load(R(i.dst), i.size, this.mem(i.base, i.off)));
       case "store": {
         // Only the low `size` bytes are stored: a narrow store's immediate needs no ld_imm64.
-        const src = isImm(i.src) && i.size < 8 ? { imm: BigInt.asIntN(i.size * 8, i.src.imm) } : i.src;
-        return this.emit(Asm.store(i.size, this.mem(i.base, i.off), this.reg(src)));
+        if (!isImm(i.src)) return this.emit(Asm.store(i.size, this.mem(i.base, i.off), R(i.src)));
+        const value = i.size < 8 ? BigInt.asIntN(i.size * 8, i.src.imm) : i.src.imm;
+        let r = this.storedImms.get(value);
+        if (r === undefined) this.storedImms.set(value, (r = this.reg({ imm: value })));
+        return this.emit(Asm.store(i.size, this.mem(i.base, i.off), r));
       }
       case "addr": return this.emit(Asm.addr(R(i.dst), i.slot, i.off));
       case "mapref": return this.emit(Asm.ldMap(R(i.dst), i.map));
@@ -331,7 +337,11 @@ class Selector {
 
 function selectBlock(sel: Selector, b: Block): MBlock {
   sel.out = [];
-  for (const i of b.insts) sel.inst(i);
+  sel.storedImms.clear();
+  for (const i of b.insts) {
+    sel.inst(i);
+    if (i.op === "call") sel.storedImms.clear();
+  }
   const term = sel.term(b.term);
   return { id: b.id, insts: sel.out, term };
 }
