@@ -12,8 +12,35 @@ export function cleanupFunction(fn: IrFunction): IrFunction {
   threadJumps(fn);
   mergeReturns(fn);
   removeUnreachable(fn);
+  skipExtensionsBeforeNarrowStores(fn);
   removeDeadCode(fn);
   return fn;
+}
+
+/** A store of n bytes writes only the low n bytes: an extension from n bytes or more
+ *  whose result only such stores read is not needed (they store its source instead). */
+function skipExtensionsBeforeNarrowStores(fn: IrFunction): void {
+  const defs = new Map<VReg, number>();
+  const readers = new Map<VReg, Inst[]>();
+  const termUses = new Set<VReg>();
+  for (const b of fn.blocks) {
+    for (const i of b.insts) {
+      if ("dst" in i && i.dst !== undefined) defs.set(i.dst, (defs.get(i.dst) ?? 0) + 1);
+      for (const r of uses(i)) readers.set(r, [...(readers.get(r) ?? []), i]);
+    }
+    const t = b.term;
+    if (t.op === "br") { termUses.add(t.a); if (!isImm(t.b)) termUses.add(t.b); }
+    if (t.op === "ret" && !isImm(t.value)) termUses.add(t.value);
+  }
+  for (const b of fn.blocks) {
+    for (const ext of b.insts) {
+      if (ext.op !== "ext" || defs.get(ext.dst) !== 1 || defs.get(ext.src) !== 1 || termUses.has(ext.dst)) continue;
+      const rs = readers.get(ext.dst) ?? [];
+      const narrowStores = rs.every((i) => i.op === "store" && i.src === ext.dst && !("reg" in i.base && i.base.reg === ext.dst) && i.size * 8 <= ext.bits);
+      if (!narrowStores || rs.length === 0) continue;
+      for (const i of rs) if (i.op === "store") i.src = ext.src;
+    }
+  }
 }
 
 const PURE = new Set<Inst["op"]>(["const", "mov", "alu", "neg", "ext", "setcc", "load", "addr", "mapref"]);
