@@ -18,7 +18,9 @@ export function cleanupFunction(fn: IrFunction): IrFunction {
 }
 
 /** A store of n bytes writes only the low n bytes: an extension from n bytes or more
- *  whose result only such stores read is not needed (they store its source instead). */
+ *  whose result only such stores read is not needed (they store its source instead).
+ *  Kept to stores later in the extension's own block, where the source, defined once
+ *  and before the extension, still holds the same value. */
 function skipExtensionsBeforeNarrowStores(fn: IrFunction): void {
   const defs = new Map<VReg, number>();
   const readers = new Map<VReg, Inst[]>();
@@ -33,13 +35,15 @@ function skipExtensionsBeforeNarrowStores(fn: IrFunction): void {
     if (t.op === "ret" && !isImm(t.value)) termUses.add(t.value);
   }
   for (const b of fn.blocks) {
-    for (const ext of b.insts) {
-      if (ext.op !== "ext" || defs.get(ext.dst) !== 1 || defs.get(ext.src) !== 1 || termUses.has(ext.dst)) continue;
+    b.insts.forEach((ext, at) => {
+      if (ext.op !== "ext" || defs.get(ext.dst) !== 1 || defs.get(ext.src) !== 1 || termUses.has(ext.dst)) return;
+      const srcDefinedBefore = b.insts.slice(0, at).some((i) => "dst" in i && i.dst === ext.src);
+      const later = new Set(b.insts.slice(at + 1));
       const rs = readers.get(ext.dst) ?? [];
-      const narrowStores = rs.every((i) => i.op === "store" && i.src === ext.dst && !("reg" in i.base && i.base.reg === ext.dst) && i.size * 8 <= ext.bits);
-      if (!narrowStores || rs.length === 0) continue;
+      const narrowStores = srcDefinedBefore && rs.every((i) => later.has(i) && i.op === "store" && i.src === ext.dst && !("reg" in i.base && i.base.reg === ext.dst) && i.size * 8 <= ext.bits);
+      if (!narrowStores || rs.length === 0) return;
       for (const i of rs) if (i.op === "store") i.src = ext.src;
-    }
+    });
   }
 }
 
