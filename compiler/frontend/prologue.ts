@@ -14,7 +14,7 @@ import { layoutStruct, typeToString, type CType, type IntType, type PtrType } fr
 import type { ProgramInfo } from "./module.js";
 import type { KernelFunction } from "../debuginfo/kernel-btf.js";
 import { readTracepointFormat, type TracepointField } from "./tracefs.js";
-import type { Lowerer } from "./values.js";
+import { truncate, type Lowerer } from "./values.js";
 
 /** x86-64 struct pt_regs offsets of the argument registers, in argument order. */
 export const PT_REGS_ARG_OFFSETS = [112, 104, 96, 88, 72, 64];
@@ -31,7 +31,9 @@ type Scalar = IntType | PtrType;
  *  field), or the probed code's memory at a pt_regs register's value plus `disp`. */
 type Source =
   | { kind: "ctx"; off: number; size: number; signed: boolean }
-  | { kind: "mem"; base: number; disp: bigint };
+  | { kind: "mem"; base: number; disp: bigint }
+  /** A value the probed code's debug information gives as a constant at the probe point. */
+  | { kind: "const"; value: bigint };
 
 interface Param { sym: ts.Symbol; name: string; type: Scalar; source: Source; node: ts.ParameterDeclaration }
 
@@ -125,7 +127,11 @@ function userVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration,
     return undefined;
   }
   const v = L.ctx.user.variable(info, point, name, p.name);
-  const source: Source = v.location.kind === "reg" ? { kind: "ctx", off: v.location.ptRegs, size: 8, signed: false } : { kind: "mem", base: v.location.ptRegs, disp: v.location.disp };
+  const loc = v.location;
+  const source: Source =
+    loc.kind === "reg" ? { kind: "ctx", off: loc.ptRegs, size: 8, signed: false }
+    : loc.kind === "mem" ? { kind: "mem", base: loc.ptRegs, disp: loc.disp }
+    : { kind: "const", value: loc.value };
   return { source, type: v.type };
 }
 const noDwarfWarned = new WeakSet<ProgramInfo>();
@@ -192,6 +198,10 @@ function fetchToRegister(L: Lowerer, p: Param, wantFault: boolean): VReg {
     const r = L.b.newReg();
     L.b.emit({ op: "load", dst: r, base: { slot }, off: 0, size: size as 1 | 2 | 4 | 8 });
     return signExtend(L, r, size, p.type.kind === "int" && p.type.signed);
+  }
+  if (p.source.kind === "const") {
+    const value = p.type.kind === "int" ? truncate(p.source.value, p.type) : p.source.value;
+    return L.b.constReg(BigInt.asIntN(64, value));
   }
   const src = p.source;
   const want = p.type.kind === "int" ? p.type.size : 8;

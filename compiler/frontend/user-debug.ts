@@ -25,7 +25,11 @@ export interface ProbePoint {
 }
 
 /** Where a variable's value is: a pt_regs slot, or memory at (a pt_regs slot's value) + disp. */
-export type UserLocation = { kind: "reg"; ptRegs: number } | { kind: "mem"; ptRegs: number; disp: bigint };
+export type UserLocation =
+  | { kind: "reg"; ptRegs: number }
+  | { kind: "mem"; ptRegs: number; disp: bigint }
+  /** The compiler knows the value at this point (DW_OP_lit*, const + stack_value). */
+  | { kind: "value"; value: bigint };
 
 export interface UserVariable { location: UserLocation; type: CType; cType: string }
 
@@ -80,7 +84,9 @@ export class UserDebug {
     }
     const v = visible[index];
     const loc = atEntry ? entryLocations(fn)[index] : locationAt(v, pc);
-    if (!loc) return this.ctx.fail("optimizedOut", node, name, fn.name, atEntry ? "its entry" : `+0x${point.offset.toString(16)}`);
+    // Past the entry, an entry value (what a register held when the function was called)
+    // is gone from that register: nothing at the probe point holds it.
+    if (!loc || (!atEntry && loc.kind === "entry_value")) return this.ctx.fail("optimizedOut", node, name, fn.name, atEntry ? "its entry" : `+0x${point.offset.toString(16)}`);
     return { location: this.place(info, fn, pc, loc, name, node), type: v.type, cType: v.cType };
   }
 
@@ -91,7 +97,8 @@ export class UserDebug {
     };
     switch (loc.kind) {
       case "reg": return { kind: "reg", ptRegs: slot(loc.reg) };
-      case "entry_value": return { kind: "reg", ptRegs: slot(loc.reg) };
+      case "entry_value": return { kind: "reg", ptRegs: slot(loc.reg) }; // at the entry only
+      case "value": return { kind: "value", value: loc.value };
       case "breg":
         if (!loc.deref) return { kind: "mem", ptRegs: slot(loc.reg), disp: loc.offset };
         break;

@@ -42,10 +42,13 @@ describe("uprobe parameters by name from DWARF", () => {
     });
   }
 
-  it("locals at a source line inside a function, at their DWARF locations", () => {
-    const target = buildTargetFile("structs");
-    const line = fs.readFileSync(path.join(TARGETS_DIR, "structs.c"), "utf8").split("\n").findIndex((l) => l.includes("sum += n->value;")) + 1;
-    const { object } = compileProbe("user-line", `import { uprobe, RingBuf, type i64, type Ptr } from "bpftsc";
+  // -O0: the locals live in frame slots (fbreg through the CFA); -O2: in registers, as
+  // the location lists say at that address.
+  for (const flags of [["-g", "-O0"], ["-g", "-O2"]]) {
+    it(`locals at a source line inside a function, at their DWARF locations (gcc ${flags.join(" ")})`, () => {
+      const target = buildTargetFile("structs", flags);
+      const line = fs.readFileSync(path.join(TARGETS_DIR, "structs.c"), "utf8").split("\n").findIndex((l) => l.includes("sum += n->value;")) + 1;
+      const { object } = compileProbe(`user-line${flags[1]}`, `import { uprobe, RingBuf, type i64, type Ptr } from "bpftsc";
 interface Node { value: i64; next: Ptr<Node> }
 interface Step { sum: i64; value: i64 }
 const steps = new RingBuf<Step>(4096);
@@ -53,12 +56,13 @@ export const inLoop = uprobe(${JSON.stringify(target)}, "structs.c:${line}", (su
   steps.output({ sum, value: n.value });
 });
 `);
-    const r = runLoader(object, { attach: true, command: [target] });
-    expect(r.programs[0].section).toMatch(/^uprobe\/.*:sum_list\+0x[0-9a-f]+$/);
-    const steps = getMap(r, "steps").records!.map((hex) => decodeStruct(hex, { sum: { offset: 0, type: "i64" }, value: { offset: 8, type: "i64" } }));
-    const sums = STRUCTS_LIST.map((_, i) => STRUCTS_LIST.slice(0, i).reduce((a, b) => a + b, 0n));
-    expect(steps).toEqual(STRUCTS_LIST.map((v, i) => ({ sum: sums[i], value: v })));
-  });
+      const r = runLoader(object, { attach: true, command: [target] });
+      expect(r.programs[0].section).toMatch(/^uprobe\/.*:sum_list\+0x[0-9a-f]+$/);
+      const steps = getMap(r, "steps").records!.map((hex) => decodeStruct(hex, { sum: { offset: 0, type: "i64" }, value: { offset: 8, type: "i64" } }));
+      const sums = STRUCTS_LIST.map((_, i) => STRUCTS_LIST.slice(0, i).reduce((a, b) => a + b, 0n));
+      expect(steps).toEqual(STRUCTS_LIST.map((v, i) => ({ sum: sums[i], value: v })));
+    });
+  }
 
   it("an unknown name is an error listing the function's parameters", () => {
     const target = buildTargetFile("args");
