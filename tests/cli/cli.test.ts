@@ -89,6 +89,23 @@ describe("bpftsc command line", () => {
     expect(r.stderr).toMatch(/^nope\.ts: error BPF9002: Cannot read 'nope\.ts': ENOENT/);
   });
 
+  it("types writes kernel struct declarations that a probe compiles against", () => {
+    const r = bpftsc(["types", "--depth", "1", "-o", "kernel.d.ts", "file"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const decls = fs.readFileSync(path.join(dir, "kernel.d.ts"), "utf8");
+    expect(decls).toMatch(/@kernel file \*\/\nexport interface file \{/);
+    fs.writeFileSync(path.join(dir, "inode.ts"), `import { kprobe, ArrayMap, type u64, type Ptr } from "bpftsc";
+import type { file } from "./kernel.js";
+const ino = new ArrayMap<u64>(1);
+export const onRead = kprobe("vfs_read", (file: Ptr<file>) => { ino.set(0, file.f_inode.i_ino); });
+`);
+    const c = bpftsc(["inode.ts", "-o", "inode.o"], dir);
+    expect(c.stderr).toBe("");
+    expect(c.status).toBe(0);
+    expect(runLoader(path.join(dir, "inode.o")).programs.map((p) => p.name)).toEqual(["onRead"]);
+  });
+
   it("--version and --help", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
     expect(bpftsc(["--version"], dir).stdout).toBe(`bpftsc ${pkg.version}\n`);
