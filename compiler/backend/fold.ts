@@ -13,8 +13,9 @@
 
 import {
   isImm, type AluOp, type Block, type CmpOp, type Inst, type IrFunction, type Operand,
-  type Terminator, type VReg,
+  type VReg,
 } from "../ir/ir.js";
+import { instDst, instUses, removeDeadCode, termUses } from "../ir/uses.js";
 
 const COMMUTATIVE: ReadonlySet<AluOp> = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
 
@@ -24,33 +25,6 @@ export const SWAPPED_CMP: Record<CmpOp, CmpOp> = {
   ugt: "ult", uge: "ule", ult: "ugt", ule: "uge",
   sgt: "slt", sge: "sle", slt: "sgt", sle: "sge",
 };
-
-function instDst(i: Inst): VReg | undefined {
-  return "dst" in i ? i.dst : undefined;
-}
-
-function instUses(i: Inst): VReg[] {
-  const regs = (...os: (Operand | undefined)[]): VReg[] =>
-    os.filter((o): o is VReg => o !== undefined && !isImm(o));
-  switch (i.op) {
-    case "const": case "addr": case "mapref": return [];
-    case "mov": case "ext": return [i.src];
-    case "alu": case "setcc": return regs(i.a, i.b);
-    case "neg": return [i.a];
-    case "load": return "reg" in i.base ? [i.base.reg] : [];
-    case "store": return regs("reg" in i.base ? i.base.reg : undefined, i.src);
-    case "call": return regs(...i.args);
-    case "atomic_add": return [i.base.reg, i.src];
-  }
-}
-
-function termUses(t: Terminator): VReg[] {
-  if (t.op === "br") return isImm(t.b) ? [t.a] : [t.a, t.b];
-  if (t.op === "ret") return isImm(t.value) ? [] : [t.value];
-  return [];
-}
-
-const PURE = new Set<Inst["op"]>(["const", "mov", "alu", "neg", "ext", "setcc", "load", "addr", "mapref"]);
 
 function copyInst(i: Inst): Inst {
   return i.op === "call" ? { ...i, args: [...i.args] } : { ...i };
@@ -115,25 +89,8 @@ export function foldConstants(fn: IrFunction): IrFunction {
 
   fuseCompareBranches(blocks, defs);
 
-  // Dead code: repeat until no pure instruction writes a register nobody reads.
-  for (;;) {
-    const used = new Set<VReg>();
-    for (const b of blocks) {
-      for (const i of b.insts) for (const u of instUses(i)) used.add(u);
-      for (const u of termUses(b.term)) used.add(u);
-    }
-    let removed = false;
-    for (const b of blocks) {
-      const kept = b.insts.filter((i) => {
-        const d = instDst(i);
-        const dead = PURE.has(i.op) && d !== undefined && !used.has(d);
-        if (dead) removed = true;
-        return !dead;
-      });
-      b.insts = kept;
-    }
-    if (!removed) break;
-  }
+  // Dead code: folding leaves constants nobody reads any more.
+  removeDeadCode(blocks);
 
   return { ...fn, blocks };
 }

@@ -6,14 +6,15 @@
 // (a fetched parameter the body ignores, say) are deleted.
 
 import { successors } from "./dominators.js";
-import { isImm, type Base, type Inst, type IrFunction, type Operand, type VReg } from "./ir.js";
+import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
+import { instUses, removeDeadCode, termUses } from "./uses.js";
 
 export function cleanupFunction(fn: IrFunction): IrFunction {
   threadJumps(fn);
   mergeReturns(fn);
   removeUnreachable(fn);
   skipExtensionsBeforeNarrowStores(fn);
-  removeDeadCode(fn);
+  removeDeadCode(fn.blocks);
   return fn;
 }
 
@@ -24,19 +25,17 @@ export function cleanupFunction(fn: IrFunction): IrFunction {
 function skipExtensionsBeforeNarrowStores(fn: IrFunction): void {
   const defs = new Map<VReg, number>();
   const readers = new Map<VReg, Inst[]>();
-  const termUses = new Set<VReg>();
+  const termReads = new Set<VReg>();
   for (const b of fn.blocks) {
     for (const i of b.insts) {
       if ("dst" in i && i.dst !== undefined) defs.set(i.dst, (defs.get(i.dst) ?? 0) + 1);
-      for (const r of uses(i)) readers.set(r, [...(readers.get(r) ?? []), i]);
+      for (const r of instUses(i)) readers.set(r, [...(readers.get(r) ?? []), i]);
     }
-    const t = b.term;
-    if (t.op === "br") { termUses.add(t.a); if (!isImm(t.b)) termUses.add(t.b); }
-    if (t.op === "ret" && !isImm(t.value)) termUses.add(t.value);
+    for (const r of termUses(b.term)) termReads.add(r);
   }
   for (const b of fn.blocks) {
     b.insts.forEach((ext, at) => {
-      if (ext.op !== "ext" || defs.get(ext.dst) !== 1 || defs.get(ext.src) !== 1 || termUses.has(ext.dst)) return;
+      if (ext.op !== "ext" || defs.get(ext.dst) !== 1 || defs.get(ext.src) !== 1 || termReads.has(ext.dst)) return;
       const srcDefinedBefore = b.insts.slice(0, at).some((i) => "dst" in i && i.dst === ext.src);
       const later = new Set(b.insts.slice(at + 1));
       const rs = readers.get(ext.dst) ?? [];
@@ -46,47 +45,6 @@ function skipExtensionsBeforeNarrowStores(fn: IrFunction): void {
     });
   }
 }
-
-const PURE = new Set<Inst["op"]>(["const", "mov", "alu", "neg", "ext", "setcc", "load", "addr", "mapref"]);
-
-/** Registers an instruction reads. */
-export function uses(i: Inst): VReg[] {
-  const regs: VReg[] = [];
-  const add = (o: Operand) => { if (!isImm(o)) regs.push(o); };
-  const base = (b: Base) => { if ("reg" in b) regs.push(b.reg); };
-  switch (i.op) {
-    case "mov": add(i.src); break;
-    case "alu": add(i.a); add(i.b); break;
-    case "neg": add(i.a); break;
-    case "ext": add(i.src); break;
-    case "setcc": add(i.a); add(i.b); break;
-    case "load": base(i.base); break;
-    case "store": base(i.base); add(i.src); break;
-    case "call": i.args.forEach(add); break;
-    case "atomic_add": base(i.base); add(i.src); break;
-  }
-  return regs;
-}
-
-/** Deletes pure instructions whose destination no instruction or terminator reads. */
-function removeDeadCode(fn: IrFunction): void {
-  for (;;) {
-    const used = new Set<VReg>();
-    for (const b of fn.blocks) {
-      for (const i of b.insts) for (const r of uses(i)) used.add(r);
-      const t = b.term;
-      if (t.op === "br") { used.add(t.a); if (!isImm(t.b)) used.add(t.b); }
-      if (t.op === "ret" && !isImm(t.value)) used.add(t.value);
-    }
-    let removed = false;
-    for (const b of fn.blocks) {
-      const kept = b.insts.filter((i) => !(PURE.has(i.op) && "dst" in i && i.dst !== undefined && !used.has(i.dst)));
-      if (kept.length !== b.insts.length) { b.insts = kept; removed = true; }
-    }
-    if (!removed) return;
-  }
-}
-
 
 /** A block with no instructions that only jumps elsewhere is skipped by its predecessors. */
 function threadJumps(fn: IrFunction): void {

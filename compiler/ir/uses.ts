@@ -1,0 +1,56 @@
+// Which virtual registers an IR instruction or terminator reads and writes, and the
+// dead-code sweep built on that; shared by the IR clean-up and the backend's folding.
+// In: IR instructions and blocks. Out: register lists; blocks with dead pure
+// instructions removed (in place).
+
+import { isImm, type Block, type Inst, type Operand, type Terminator, type VReg } from "./ir.js";
+
+/** The register an instruction writes, if any. */
+export function instDst(i: Inst): VReg | undefined {
+  return "dst" in i ? i.dst : undefined;
+}
+
+/** The registers an instruction reads. */
+export function instUses(i: Inst): VReg[] {
+  const regs = (...os: (Operand | undefined)[]): VReg[] => os.filter((o): o is VReg => o !== undefined && !isImm(o));
+  switch (i.op) {
+    case "const": case "addr": case "mapref": return [];
+    case "mov": case "ext": return [i.src];
+    case "alu": case "setcc": return regs(i.a, i.b);
+    case "neg": return [i.a];
+    case "load": return "reg" in i.base ? [i.base.reg] : [];
+    case "store": return regs("reg" in i.base ? i.base.reg : undefined, i.src);
+    case "call": return regs(...i.args);
+    case "atomic_add": return [i.base.reg, i.src];
+  }
+}
+
+/** The registers a terminator reads. */
+export function termUses(t: Terminator): VReg[] {
+  if (t.op === "br") return isImm(t.b) ? [t.a] : [t.a, t.b];
+  if (t.op === "ret") return isImm(t.value) ? [] : [t.value];
+  return [];
+}
+
+/** Instructions with no effect but their result. */
+export const PURE_OPS: ReadonlySet<Inst["op"]> = new Set<Inst["op"]>(["const", "mov", "alu", "neg", "ext", "setcc", "load", "addr", "mapref"]);
+
+/** Removes pure instructions whose result nothing reads, until none is left. */
+export function removeDeadCode(blocks: Block[]): void {
+  for (;;) {
+    const used = new Set<VReg>();
+    for (const b of blocks) {
+      for (const i of b.insts) for (const u of instUses(i)) used.add(u);
+      for (const u of termUses(b.term)) used.add(u);
+    }
+    let removed = false;
+    for (const b of blocks) {
+      const kept = b.insts.filter((i) => {
+        const d = instDst(i);
+        return !(PURE_OPS.has(i.op) && d !== undefined && !used.has(d));
+      });
+      if (kept.length !== b.insts.length) { b.insts = kept; removed = true; }
+    }
+    if (!removed) return;
+  }
+}
