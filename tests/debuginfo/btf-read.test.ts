@@ -245,20 +245,10 @@ describe("btf-read on the running kernel's BTF", () => {
     }
   });
 
-  it("parses vmlinux BTF and finds a function fast", () => {
-    const t0 = performance.now();
-    const bytes = readFileSync(VMLINUX);
-    const t1 = performance.now();
-    const t = parseBtf(bytes);
-    const t2 = performance.now();
+  it("parses vmlinux BTF and finds a function", () => {
+    const t = parseBtf(readFileSync(VMLINUX));
     const ids = t.idsByName("func", "vfs_write");
-    const t3 = performance.now();
     expect(ids).toHaveLength(1);
     expect(t.type(ids[0])).toMatchObject({ kind: "func", name: "vfs_write" });
-    console.log(`vmlinux BTF (${bytes.length} bytes, ${t.count} types): read ${(t1 - t0).toFixed(1)} ms, ` +
-      `parse ${(t2 - t1).toFixed(1)} ms, lookup vfs_write ${(t3 - t2).toFixed(1)} ms`);
-    // Generous bounds for a shared 2-core VM; typical is ~30 + ~15 + ~3 ms.
-    expect(t2 - t1).toBeLessThan(250);
-    expect(t3 - t2).toBeLessThan(100);
   });
 });

@@ -1,5 +1,6 @@
 // The reader on a larger binary (thousands of functions and struct types in one unit, and
-// the same split over many units): a probe compile's lookups must stay well under a second.
+// the same split over many units): the lookups a probe compile makes give the right
+// answers. (How long they take is measured by `npm run bench`, not asserted here.)
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -37,8 +38,7 @@ describe.each([
   const bin = build(cc, ["-g", "-O0"], files[0], files.slice(1));
   const last = N - 1;
 
-  it("reads, finds the last function, its variables after the prologue, a line's address and the CFA there in well under a second", () => {
-    const t0 = performance.now();
+  it("reads, finds the last function, its variables after the prologue, a line's address and the CFA there", () => {
     const info = readDebugInfo(readFileSync(bin))!;
     const fn = findFunction(info, `fn${last}`)!;
     const pe = prologueEnd(info, fn);
@@ -48,8 +48,6 @@ describe.each([
     const [pc] = lineAddresses(info, `perf-${units}-${units - 1}.c`, line);
     const inner = variablesAt(info, fn, pc!);
     const cfa = cfaAt(info, pc!);
-    const ms = performance.now() - t0;
-    console.log(`${N} functions, ${units} unit(s), ${cc}: ${ms.toFixed(1)} ms`);
 
     // Right answers, checked against llvm-dwarfdump.
     const dump = run(DWARFDUMP, [`--name=fn${last}`, "-c", bin]);
@@ -60,6 +58,5 @@ describe.each([
     expect(inner.map((v) => v.name)).toEqual(["t", "q", "acc", "p", "k", "j"]);
     expect(inner.every((v) => locationAt(v, pc!)?.kind === "fbreg")).toBe(true);
     expect(cfa).toEqual({ reg: 6, offset: 16n });
-    expect(ms).toBeLessThan(1000);
   });
 });
