@@ -31,6 +31,7 @@ export const DIAG = {
   badCall: { code: 4006, text: "{0}" },
   recursion: { code: 4007, text: "Function '{0}' calls itself; BPF code cannot recurse." },
   badBreak: { code: 4008, text: "'{0}' is only allowed inside a loop." },
+  deletedMapValue: { code: 4009, text: "'{0}' may point to the entry that {1}.delete() removed at line {2}: that memory is freed and reused; get() the value again, or read it before the delete." },
   // 5xxx: limits the verifier would enforce.
   stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack; the limit is 512." },
   tooManyHelperArgs: { code: 5002, text: "{0}" },

@@ -11,7 +11,7 @@ import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { lowerStmt } from "./lower-stmt.js";
 import type { MapInfo } from "./module.js";
 import { storeInto } from "./lower-store.js";
-import { addressOf, narrow, newLocal, toReg, type Lowerer, type Value } from "./values.js";
+import { addressOf, narrow, newLocal, scalar, toReg, type Binding, type Lowerer, type Value } from "./values.js";
 
 export function lowerCall(L: Lowerer, call: ts.CallExpression, expected?: CType): Value {
   const callee = call.expression;
@@ -77,7 +77,7 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
       const k = memoryFor(L, key, args[0], "map key");
       const p = L.b.newReg();
       L.b.emit({ op: "call", dst: p, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), addressOf(L, k)] });
-      return { kind: "maybe", type: value, reg: p };
+      return { kind: "maybe", type: value, reg: p, map };
     }
     case "set": {
       need(2, "key, value");
@@ -138,7 +138,9 @@ function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, keyExpr: ts.Expressi
 function inlineCall(L: Lowerer, sym: ts.Symbol, fn: ts.FunctionDeclaration, call: ts.CallExpression): Value {
   if (L.inline.some((f) => f.symbol === sym)) return L.ctx.fail("recursion", call, sym.name);
   if (fn.parameters.length !== call.arguments.length) L.ctx.fail("badCall", call, `${sym.name}() takes ${fn.parameters.length} arguments.`);
-  fn.parameters.forEach((p, i) => {
+  // Every argument is evaluated before any parameter is bound: an argument may itself
+  // call this function (`f(1, f(2, 3))`), and that inner call binds the same parameters.
+  const bindings = fn.parameters.map((p, i): [ts.Symbol, Binding] => {
     if (!p.type || !ts.isIdentifier(p.name)) return L.ctx.fail("badParamType", p, p.name.getText(L.ctx.sf));
     const t = L.types.resolve(p.type);
     const psym = L.ctx.symbolOf(p.name)!;
@@ -146,16 +148,17 @@ function inlineCall(L: Lowerer, sym: ts.Symbol, fn: ts.FunctionDeclaration, call
     if (t.kind === "int" || t.kind === "ptr") {
       const v = lowerExpr(L, arg, t);
       const reg = L.b.newReg();
-      const n = t.kind === "int" ? narrow(L, v, t) : v;
+      const n = t.kind === "int" ? narrow(L, v, t) : scalar(L, v);
       if (n.kind === "const") L.b.emit({ op: "const", dst: reg, value: BigInt.asIntN(64, n.value) });
-      else L.b.emit({ op: "mov", dst: reg, src: toReg(L, n) });
-      L.env.set(psym, { kind: "reg", reg, type: t });
-    } else {
-      const v = lowerExpr(L, arg, t);
-      if (v.kind !== "mem") L.ctx.fail("badCall", arg, `A ${t.kind} argument must be a struct value in BPF memory.`);
-      L.env.set(psym, { kind: "mem", type: t, base: v.base, off: v.off });
+      else if (n.kind === "int" || n.kind === "ptr") L.b.emit({ op: "mov", dst: reg, src: n.reg });
+      else L.ctx.fail("badCall", arg, `'${p.name.text}' takes ${t.kind === "int" ? "an integer" : "a pointer"}.`);
+      return [psym, { kind: "reg", reg, type: t }];
     }
+    const v = lowerExpr(L, arg, t);
+    if (v.kind !== "mem") L.ctx.fail("badCall", arg, `A ${t.kind} argument must be a struct value in BPF memory.`);
+    return [psym, { kind: "mem", type: t, base: v.base, off: v.off }];
   });
+  for (const [psym, binding] of bindings) L.env.set(psym, binding);
   let retType: IntType | undefined;
   if (fn.type && fn.type.kind !== ts.SyntaxKind.VoidKeyword) {
     const t = L.types.resolve(fn.type);

@@ -12,10 +12,10 @@ import type { Block, CmpOp, AluOp, VReg } from "../ir/ir.js";
 import { BOOL, I64, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { lowerCall } from "./lower-call.js";
 import { storeInto, storeValue } from "./lower-store.js";
-import { constantValue, parseIntegerLiteral, skipParens } from "./module.js";
+import { constantValue, parseIntegerLiteral, skipParens, type MapInfo } from "./module.js";
 import { fieldOf, elementOf } from "./probed.js";
 import {
-  constVal, intTypeOf, loadScalar, narrow, nonNegative, scalar, toOperand, toReg,
+  constVal, intTypeOf, loadScalar, narrow, nonNegative, scalar, toOperand, toReg, truncate,
   type Binding, type Lowerer, type Value,
 } from "./values.js";
 
@@ -82,9 +82,51 @@ function lowerIdentifier(L: Lowerer, id: ts.Identifier): Value {
     case "reg": return b.type.kind === "ptr" ? { kind: "ptr", type: b.type, reg: b.reg } : { kind: "int", type: b.type, reg: b.reg };
     case "mem": return { kind: "mem", type: b.type, base: b.base, off: b.off };
     case "const": return constVal(b.value, b.type);
-    case "maybe": return isDefinedHere(L, id) ? deref(b.reg, b.type) : { kind: "maybe", type: b.type, reg: b.reg };
+    case "maybe":
+      if (b.map) checkNotDeleted(L, id, b.map);
+      return isDefinedHere(L, id) ? deref(b.reg, b.type) : { kind: "maybe", type: b.type, reg: b.reg, map: b.map };
     case "map": return L.ctx.fail("unknownName", id, `${id.text}' is a map: call its methods (get, set, delete, add, output); '${id.text}`);
   }
+}
+
+/** Refuses a map value variable read after a `map.delete(...)` statement of its map that
+ *  runs before the read on every path (a statement of a block enclosing the read, after
+ *  the variable got its value). The deleted entry's memory is freed and may be handed to
+ *  the next insertion (hash maps recycle their elements): the verifier allows the access,
+ *  but it reads or writes some other entry. Array maps never free their values. */
+function checkNotDeleted(L: Lowerer, id: ts.Identifier, map: MapInfo): void {
+  if (map.className === "ArrayMap" || map.className === "PerCpuArrayMap") return;
+  const sym = L.ctx.symbolOf(id);
+  for (let n: ts.Node = id; n.parent && !ts.isFunctionLike(n); n = n.parent) {
+    const block = n.parent;
+    if (!ts.isBlock(block)) continue;
+    const stmts = block.statements;
+    for (let i = stmts.indexOf(n as ts.Statement) - 1; i >= 0; i--) {
+      if (setsVariable(L, stmts[i], sym)) return;
+      const del = deleteOf(L, stmts[i], map);
+      if (del) L.ctx.fail("deletedMapValue", id, id.text, map.name, String(L.ctx.pos(del).line));
+    }
+  }
+}
+
+/** Does the statement declare or assign the variable? */
+function setsVariable(L: Lowerer, n: ts.Node, sym: ts.Symbol | undefined): boolean {
+  if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && L.ctx.symbolOf(n.name) === sym) return true;
+  if (ts.isBinaryExpression(n) && n.operatorToken.kind === K.EqualsToken) {
+    const left = skipParens(n.left);
+    if (ts.isIdentifier(left) && L.ctx.symbolOf(left) === sym) return true;
+  }
+  return ts.forEachChild(n, (c) => setsVariable(L, c, sym)) ?? false;
+}
+
+/** The `map.delete(...)` call a statement consists of, if it is one. */
+function deleteOf(L: Lowerer, st: ts.Statement, map: MapInfo): ts.Node | undefined {
+  if (!ts.isExpressionStatement(st)) return undefined;
+  const call = skipParens(st.expression);
+  if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression) || call.expression.name.text !== "delete") return undefined;
+  const obj = call.expression.expression;
+  const b = ts.isIdentifier(obj) ? bindingOf(L, obj) : undefined;
+  return b?.kind === "map" && b.map === map ? call : undefined;
 }
 
 /** TypeScript's flow narrowing says this use of a `V | undefined` variable is defined. */
@@ -107,14 +149,15 @@ function lowerPrefix(L: Lowerer, e: ts.PrefixUnaryExpression): Value {
     case K.PlusToken: return scalar(L, lowerExpr(L, e.operand));
     case K.MinusToken: {
       const v = intOperand(L, e.operand);
-      if (v.kind === "const") return constVal(-v.value, v.type && !v.type.signed ? U64 : I64);
+      // A constant promotes like a register: only a u64 stays unsigned.
+      if (v.kind === "const") return constVal(-v.value, resultType(v, v));
       const r = L.b.newReg();
       L.b.emit({ op: "neg", dst: r, a: toReg(L, v) });
       return { kind: "int", type: resultType(v, v), reg: r };
     }
     case K.TildeToken: {
       const v = intOperand(L, e.operand);
-      if (v.kind === "const") return constVal(~v.value, v.type && !v.type.signed ? U64 : I64);
+      if (v.kind === "const") return constVal(~v.value, resultType(v, v));
       const r = L.b.newReg();
       L.b.emit({ op: "alu", alu: "xor", dst: r, a: toReg(L, v), b: { imm: -1n } });
       return { kind: "int", type: resultType(v, v), reg: r };
@@ -379,9 +422,7 @@ function lowerConditional(L: Lowerer, e: ts.ConditionalExpression, expected?: CT
   L.b.jump(join);
   L.b.setBlock(join);
   if (a.kind === "ptr" && b.kind === "ptr") return { kind: "ptr", type: a.type, reg: dst };
-  const ta = intTypeOf(a), tb = intTypeOf(b);
-  const type = a.kind === "const" && a.type === undefined ? tb : b.kind === "const" && b.type === undefined ? ta : ta === tb ? ta : resultType(a, b);
-  return { kind: "int", type, reg: dst };
+  return { kind: "int", type: branchesType(a, b), reg: dst };
 }
 
 function moveInto(L: Lowerer, dst: VReg, v: Value, node: ts.Node): void {
@@ -390,23 +431,56 @@ function moveInto(L: Lowerer, dst: VReg, v: Value, node: ts.Node): void {
   else L.ctx.fail("unsupportedSyntax", node, "A struct or unchecked map value as a conditional's result");
 }
 
-/** `m.get(k) ?? fallback` */
+/** `m.get(k) ?? fallback`. The left side is evaluated once. A fallback that may be
+ *  undefined itself (`a.get(k) ?? b.get(k) ?? 0`) makes the result a map value
+ *  reference that may be undefined: whichever pointer is not null. Otherwise the
+ *  result is the value or the fallback, typed as a conditional would be. */
 function lowerNullish(L: Lowerer, e: ts.BinaryExpression, expected?: CType): Value {
-  const ref = maybeRef(L, e.left);
   const left = lowerExpr(L, e.left);
-  const valueType = left.kind === "maybe" ? left.type : undefined;
-  if (!valueType || (valueType.kind !== "int")) return L.ctx.fail("unsupportedSyntax", e, "'??' on anything but an integer map value");
+  if (left.kind !== "maybe" || left.type.kind !== "int") return L.ctx.fail("unsupportedSyntax", e, "'??' on anything but an integer map value");
+  const valueType = left.type;
   const isNull = L.b.newBlock(), has = L.b.newBlock(), join = L.b.newBlock();
   const dst = L.b.newReg();
-  L.b.terminate({ op: "br", cmp: "eq", a: ref, b: { imm: 0n }, then: L.b.ref(isNull), else: L.b.ref(has) });
-  L.b.setBlock(has);
-  moveInto(L, dst, loadScalar(L, { kind: "mem", type: valueType, base: { reg: ref }, off: 0 }), e.left);
-  L.b.jump(join);
+  L.b.terminate({ op: "br", cmp: "eq", a: left.reg, b: { imm: 0n }, then: L.b.ref(isNull), else: L.b.ref(has) });
   L.b.setBlock(isNull);
-  moveInto(L, dst, narrow(L, lowerExpr(L, e.right, expected ?? valueType), valueType), e.right);
+  const right = lowerExpr(L, e.right, expected ?? valueType);
+  if (right.kind === "maybe") {
+    if (right.type.kind !== "int" || right.type.size !== valueType.size || right.type.signed !== valueType.signed) {
+      L.ctx.fail("unsupportedSyntax", e, "'??' between map values of different types");
+    }
+    L.b.emit({ op: "mov", dst, src: right.reg });
+    L.b.jump(join);
+    L.b.setBlock(has);
+    L.b.emit({ op: "mov", dst, src: left.reg });
+    L.b.jump(join);
+    L.b.setBlock(join);
+    return { kind: "maybe", type: valueType, reg: dst };
+  }
+  const fallback = scalar(L, right);
+  const value: Value = { kind: "int", type: valueType, reg: 0 };
+  const type = branchesType(value, fallback);
+  moveInto(L, dst, fallback.kind === "int" || fallback.kind === "const" ? narrow(L, fallback, type) : fallback, e.right);
+  L.b.jump(join);
+  L.b.setBlock(has);
+  moveInto(L, dst, loadScalar(L, { kind: "mem", type: valueType, base: { reg: left.reg }, off: 0 }), e.left);
   L.b.jump(join);
   L.b.setBlock(join);
-  return { kind: "int", type: valueType, reg: dst };
+  return { kind: "int", type, reg: dst };
+}
+
+/** The type of a value that is one of two scalars (`c ? a : b`, `v ?? d`): their common
+ *  type, or an untyped constant takes the other side's type when it fits it; otherwise
+ *  the promoted type, which holds both (a u32 or -1 is an i64). */
+function branchesType(a: Value, b: Value): IntType {
+  const ta = intTypeOf(a), tb = intTypeOf(b);
+  if (a.kind === "const" && a.type === undefined && fits(a.value, tb)) return tb;
+  if (b.kind === "const" && b.type === undefined && fits(b.value, ta)) return ta;
+  if (ta.size === tb.size && ta.signed === tb.signed && (ta.name === "bool") === (tb.name === "bool")) return ta;
+  return resultType(a, b);
+}
+
+function fits(v: bigint, t: IntType): boolean {
+  return t.name === "bool" ? v === 0n || v === 1n : truncate(v, t) === v;
 }
 
 function lowerProperty(L: Lowerer, e: ts.PropertyAccessExpression): Value {
@@ -481,7 +555,8 @@ function writeLvalue(L: Lowerer, lv: LValue, v: Value): Value {
   if (lv.kind === "mem") {
     if (lv.mem.type.kind !== "int" && lv.mem.type.kind !== "ptr") L.ctx.fail("notAssignable", lv.node, "A struct field of this kind, with this operator");
     storeValue(L, lv.mem, v);
-    return v;
+    // The expression's value is what the field now holds, as for a variable.
+    return lv.mem.type.kind === "int" ? narrow(L, v, lv.mem.type) : scalar(L, v);
   }
   const b = lv.binding;
   if (b.kind === "maybe") {

@@ -13,7 +13,7 @@ import { lowerStmt } from "./lower-stmt.js";
 import type { ModuleInfo, ProgramInfo } from "./module.js";
 import { bindParams } from "./prologue.js";
 import type { TypeResolver } from "./types.js";
-import type { Lowerer } from "./values.js";
+import { scalar, type Lowerer } from "./values.js";
 
 export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, prog: ProgramInfo): IrFunction {
   const b = new IrBuilder(prog.name);
@@ -33,9 +33,12 @@ export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeR
   if (ts.isBlock(h.body)) {
     lowerStmt(L, h.body);
   } else {
-    const v = lowerExpr(L, h.body);
+    // An expression body is the program's return value, as in `return <expr>;`
+    // (a call that returns nothing returns 0).
+    const v = scalar(L, lowerExpr(L, h.body));
     if (v.kind === "const") b.terminate({ op: "ret", value: { imm: BigInt.asIntN(64, v.value) } });
     else if (v.kind === "int") b.terminate({ op: "ret", value: v.reg });
+    else if (v.kind !== "void") ctx.fail("unsupportedSyntax", h.body, "Returning anything but an integer from a program");
   }
   b.loc = ctx.pos(h.body.getLastToken(ctx.sf) ?? h.body);
   b.terminate({ op: "ret", value: { imm: 0n } });

@@ -3,9 +3,9 @@
 // In: a statement node. Out: IR blocks and instructions through the builder.
 
 import ts from "typescript";
-import type { CType } from "../types/ctype.js";
+import { I64, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { lowerCond, lowerExpr } from "./lower-expr.js";
-import { storeInto } from "./lower-store.js";
+import { copyMem, storeInto } from "./lower-store.js";
 import { checkLoopBound } from "./loops.js";
 import { constantValue, skipParens } from "./module.js";
 import { intTypeOf, narrow, newLocal, scalar, toReg, truncate, type Binding, type Lowerer, type Value } from "./values.js";
@@ -69,11 +69,16 @@ function declare(L: Lowerer, d: ts.VariableDeclaration, declared: CType | undefi
     return { kind: "reg", reg, type: declared as Extract<CType, { kind: "int" | "ptr" }> };
   }
   const v = lowerExpr(L, init, declared);
-  if (v.kind === "maybe") return { kind: "maybe", reg: copyIfMutable(L, v.reg, isConst), type: v.type };
+  if (v.kind === "maybe") return { kind: "maybe", reg: copyIfMutable(L, v.reg, isConst), type: v.type, map: v.map };
   if (v.kind === "mem" && v.type.kind !== "int" && v.type.kind !== "ptr") {
     // A struct: the declaration names the memory the initializer produced (a literal,
-    // a checked map value) or a copy of another local.
-    return { kind: "mem", type: v.type, base: v.base, off: v.off };
+    // comm(), a checked map value, which stays a reference into the map) or a copy of
+    // another local: locals are values, as assignment (`b = a`, a copy) treats them.
+    const fresh = ts.isObjectLiteralExpression(skipParens(init)) || ts.isCallExpression(skipParens(init));
+    if (fresh || !("slot" in v.base)) return { kind: "mem", type: v.type, base: v.base, off: v.off };
+    const copy = newLocal(L, v.type, (d.name as ts.Identifier).text);
+    copyMem(L, copy, v, sizeOf(v.type));
+    return { kind: "mem", type: v.type, base: copy.base, off: 0 };
   }
   if (v.kind === "probed") L.ctx.fail("unsupportedSyntax", init, "Holding a struct of the probed memory in a variable (read its fields instead)");
   if (v.kind === "void") L.ctx.fail("unsupportedSyntax", init, "Using the result of a call that returns nothing");
@@ -136,11 +141,11 @@ function lowerReturn(L: Lowerer, s: ts.ReturnStatement): void {
   const v = scalar(L, lowerExpr(L, s.expression));
   if (v.kind === "const") L.b.terminate({ op: "ret", value: { imm: BigInt.asIntN(64, v.value) } });
   else if (v.kind === "int") L.b.terminate({ op: "ret", value: v.reg });
-  else L.ctx.fail("unsupportedSyntax", s.expression, "A program returns an integer");
+  else L.ctx.fail("unsupportedSyntax", s.expression, "Returning anything but an integer from a program");
 }
 
 function lowerLoop(L: Lowerer, s: ts.ForStatement | ts.WhileStatement | ts.DoStatement): void {
-  checkLoopBound(L.ctx, L.mod, s, (sym) => precedingInitial(L, s, sym));
+  checkLoopBound(L.ctx, L.mod, s, (sym) => precedingInitial(L, s, sym), (sym) => counterType(L, sym));
   if (ts.isForStatement(s) && s.initializer) {
     if (ts.isVariableDeclarationList(s.initializer)) lowerDeclarations(L, s.initializer);
     else lowerExpr(L, s.initializer);
@@ -178,6 +183,24 @@ function precedingInitial(L: Lowerer, loop: ts.Statement, sym: ts.Symbol): bigin
     if (mentions(L, st, sym)) return undefined;
   }
   return undefined;
+}
+
+/** The type a loop counter's declaration gives it (as declare() does): its annotation,
+ *  or the type of its initializer (an untyped constant is an i64). */
+function counterType(L: Lowerer, sym: ts.Symbol): IntType {
+  const d = sym.valueDeclaration;
+  if (!d || !ts.isVariableDeclaration(d)) return I64;
+  if (d.type) {
+    const t = L.types.resolve(d.type);
+    return t.kind === "int" ? t : U64;
+  }
+  const init = d.initializer && skipParens(d.initializer);
+  if (init && ts.isIdentifier(init)) {
+    const b = L.env.get(L.ctx.symbolOf(init)!);
+    if (b?.kind === "const" && b.type) return b.type;
+    if (b?.kind === "reg" && b.type.kind === "int") return b.type;
+  }
+  return I64;
 }
 
 function mentions(L: Lowerer, n: ts.Node, sym: ts.Symbol): boolean {

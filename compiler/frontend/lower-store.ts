@@ -1,11 +1,11 @@
 // Stores into BPF memory: scalars narrowed to the field's type, object literals laid out
-// field by field (with the bytes they leave uncovered zeroed, so the verifier never sees
-// uninitialised stack passed to a helper), struct copies, and Chars<N> buffers filled by
-// string helpers.
+// field by field and array literals element by element (with the bytes they leave
+// uncovered zeroed, so the verifier never sees uninitialised stack passed to a helper),
+// struct copies, and Chars<N> buffers filled by string helpers.
 // In: a memory destination and a TypeScript expression. Out: IR stores and calls.
 
 import ts from "typescript";
-import { sizeOf, type CType, type StructType } from "../types/ctype.js";
+import { sizeOf, type ArrayType, type CType, type StructType } from "../types/ctype.js";
 import { lowerBuiltinInto } from "./builtins.js";
 import { lowerExpr } from "./lower-expr.js";
 import { skipParens } from "./module.js";
@@ -25,6 +25,10 @@ export function storeInto(L: Lowerer, dst: Mem, expr: ts.Expression): void {
     return;
   }
   if (t.kind === "array" && ts.isCallExpression(expr) && lowerBuiltinInto(L, dst, expr)) return;
+  if (t.kind === "array" && ts.isArrayLiteralExpression(expr)) {
+    storeArray(L, dst, t, expr);
+    return;
+  }
   const v = lowerExpr(L, expr, t);
   if (v.kind !== "mem" || sizeOf(v.type) !== sizeOf(t) || v.type.kind !== t.kind) {
     L.ctx.fail("notAssignable", expr, `A value of this kind into a ${t.kind === "array" ? "fixed array" : "struct"} field`);
@@ -65,6 +69,21 @@ function storeObject(L: Lowerer, dst: Mem, t: StructType, lit: ts.ObjectLiteralE
     const e = given.get(f.name);
     if (e) storeInto(L, { kind: "mem", type: f.type, base: dst.base, off: dst.off + f.offset }, e);
   }
+}
+
+/** A FixedArray (or Chars) field from an array literal: element by element, the elements
+ *  it leaves out zeroed. */
+function storeArray(L: Lowerer, dst: Mem, t: ArrayType, lit: ts.ArrayLiteralExpression): void {
+  const elems = lit.elements;
+  if (elems.length > t.length) L.ctx.fail("unsupportedSyntax", elems[t.length], `An array literal with more than ${t.length} elements for a ${t.length}-element array`);
+  const size = sizeOf(t.elem);
+  const covered = new Uint8Array(sizeOf(t));
+  covered.fill(1, 0, elems.length * size);
+  zeroUncovered(L, dst, covered);
+  elems.forEach((e, i) => {
+    if (ts.isSpreadElement(e) || ts.isOmittedExpression(e)) L.ctx.fail("unsupportedSyntax", e, "A spread or a hole in an array literal");
+    storeInto(L, { kind: "mem", type: t.elem, base: dst.base, off: dst.off + i * size }, e);
+  });
 }
 
 /** Whether storing `e` into a field of type t writes every byte of it. */

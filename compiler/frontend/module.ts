@@ -216,8 +216,10 @@ function isTypeOnlyImport(stmt: ts.ImportDeclaration): boolean {
   return !clause.name && !!named && ts.isNamedImports(named) && named.elements.every((e) => e.isTypeOnly);
 }
 
+/** The expression inside parentheses and `as const` (which TypeScript parses as a type
+ *  reference named `const`). */
 export function skipParens(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) && e.type.kind === ts.SyntaxKind.ConstKeyword) e = e.expression;
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) && ts.isConstTypeReference(e.type)) e = e.expression;
   return e;
 }
 

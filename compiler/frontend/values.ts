@@ -22,14 +22,15 @@ export type Value =
   | { kind: "mem"; type: CType; base: Base; off: number }
   /** A struct or array in the probed code's memory at an address (not yet read). */
   | { kind: "probed"; type: CType; reg: VReg }
-  /** A map value reference that may be null (a map get not yet checked). */
-  | { kind: "maybe"; type: CType; reg: VReg }
+  /** A map value reference that may be null (a map get not yet checked); `map` is the
+   *  map it points into. */
+  | { kind: "maybe"; type: CType; reg: VReg; map?: MapInfo }
   | { kind: "void" };
 
 export type Binding =
   | { kind: "reg"; reg: VReg; type: IntType | PtrType }
   | { kind: "mem"; type: CType; base: Base; off: number }
-  | { kind: "maybe"; reg: VReg; type: CType }
+  | { kind: "maybe"; reg: VReg; type: CType; map?: MapInfo }
   | { kind: "const"; value: bigint; type: IntType | undefined }
   | { kind: "map"; map: MapInfo };
 
