@@ -20,3 +20,6 @@ type Readonly<T> = { readonly [P in keyof T]: T[P] };
 type Partial<T> = { [P in keyof T]?: T[P] };
 type Record<K extends keyof any, T> = { [P in K]: T };
 type NonNullable<T> = T & {};
+// So that an async handler is refused by bpftsc at its location, not by a global error.
+interface Promise<T> { readonly __promise?: T }
+interface PromiseLike<T> { readonly __promiseLike?: T }
