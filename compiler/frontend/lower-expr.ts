@@ -1,21 +1,20 @@
 // Lowers TypeScript expressions of the subset to IR.
 // In: an expression node and the lowering state. Out: a Value (register, constant,
-// BPF memory, probed memory or a map reference), IR emitted on the way; conditions
-// lower straight to branches (lowerCond).
-//
-// Integer rules (README "Integer semantics"): operands promote to 64 bits; the result is
-// u64 when either operand is u64, else i64. Signedness picks signed or unsigned compare,
-// >>, / and %; division truncates toward zero and x/0 = 0, x%0 = x as in BPF.
+// BPF memory, probed memory or a map reference), IR emitted on the way. Arithmetic is in
+// lower-arith.ts, conditions in lower-cond.ts, assignments in lower-assign.ts.
 
 import ts from "typescript";
-import type { Block, CmpOp, AluOp, VReg } from "../ir/ir.js";
-import { BOOL, I64, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
+import type { VReg } from "../ir/ir.js";
+import { BOOL, I64, sizeOf, type CType, type IntType } from "../types/ctype.js";
+import { arith, resultType } from "./lower-arith.js";
+import { assign, lowerIncDec, lvalue, readLvalue, writeLvalue } from "./lower-assign.js";
 import { lowerCall } from "./lower-call.js";
-import { storeInto, storeValue } from "./lower-store.js";
-import { constantValue, parseIntegerLiteral, skipParens, type MapInfo } from "./module.js";
+import { COMPARE, condToValue, lowerCond } from "./lower-cond.js";
+import { storeInto } from "./lower-store.js";
+import { parseIntegerLiteral, skipParens, type MapInfo } from "./module.js";
 import { fieldOf, elementOf } from "./probed.js";
 import {
-  constVal, intTypeOf, loadScalar, narrow, nonNegative, scalar, toOperand, toReg, truncate,
+  constVal, intTypeOf, loadScalar, narrow, scalar, toReg, truncate,
   type Binding, type Lowerer, type Value,
 } from "./values.js";
 
@@ -172,16 +171,6 @@ function intOperand(L: Lowerer, e: ts.Expression): Value {
   return v;
 }
 
-function isU64(v: Value): boolean {
-  const t = intTypeOf(v);
-  return t.size === 8 && !t.signed && !(v.kind === "const" && v.type === undefined);
-}
-
-/** The promoted type of an arithmetic result: u64 if either side is u64, else i64. */
-export function resultType(a: Value, b: Value): IntType {
-  return isU64(a) || isU64(b) ? U64 : I64;
-}
-
 const ARITH: Partial<Record<ts.SyntaxKind, string>> = {
   [K.PlusToken]: "+", [K.MinusToken]: "-", [K.AsteriskToken]: "*", [K.SlashToken]: "/", [K.PercentToken]: "%",
   [K.AmpersandToken]: "&", [K.BarToken]: "|", [K.CaretToken]: "^",
@@ -192,14 +181,6 @@ const COMPOUND: Partial<Record<ts.SyntaxKind, string>> = {
   [K.PlusEqualsToken]: "+", [K.MinusEqualsToken]: "-", [K.AsteriskEqualsToken]: "*", [K.SlashEqualsToken]: "/",
   [K.PercentEqualsToken]: "%", [K.AmpersandEqualsToken]: "&", [K.BarEqualsToken]: "|", [K.CaretEqualsToken]: "^",
   [K.LessThanLessThanEqualsToken]: "<<", [K.GreaterThanGreaterThanEqualsToken]: ">>", [K.GreaterThanGreaterThanGreaterThanEqualsToken]: ">>>",
-};
-
-const COMPARE: Partial<Record<ts.SyntaxKind, [CmpOp, CmpOp]>> = {
-  // [signed, unsigned]
-  [K.EqualsEqualsEqualsToken]: ["eq", "eq"], [K.EqualsEqualsToken]: ["eq", "eq"],
-  [K.ExclamationEqualsEqualsToken]: ["ne", "ne"], [K.ExclamationEqualsToken]: ["ne", "ne"],
-  [K.LessThanToken]: ["slt", "ult"], [K.LessThanEqualsToken]: ["sle", "ule"],
-  [K.GreaterThanToken]: ["sgt", "ugt"], [K.GreaterThanEqualsToken]: ["sge", "uge"],
 };
 
 function lowerBinary(L: Lowerer, e: ts.BinaryExpression, expected?: CType): Value {
@@ -220,192 +201,6 @@ function lowerBinary(L: Lowerer, e: ts.BinaryExpression, expected?: CType): Valu
     return lowerExpr(L, e.right, expected);
   }
   return L.ctx.fail("unsupportedSyntax", e.operatorToken, `The operator '${e.operatorToken.getText(L.ctx.sf)}'`);
-}
-
-/** Evaluates an integer binary operation, folding constants. */
-export function arith(L: Lowerer, op: string, av: Value, bv: Value, node: ts.Node): Value {
-  const a = scalar(L, av);
-  const b = scalar(L, bv);
-  for (const v of [a, b]) {
-    if (v.kind !== "int" && v.kind !== "const") L.ctx.fail("unsupportedSyntax", node, `Arithmetic on a ${v.kind === "ptr" ? "pointer" : v.kind === "maybe" ? "map value that may be undefined" : "struct"}`);
-  }
-  const type = resultType(a, b);
-  const signedDiv = type.signed && !(nonNegative(a) && nonNegative(b));
-  const signedShr = intTypeOf(a).signed && !nonNegative(a);
-  if (a.kind === "const" && b.kind === "const") return constVal(fold(op, a.value, b.value, signedDiv, signedShr), type);
-  let alu: AluOp;
-  switch (op) {
-    case "+": alu = "add"; break;
-    case "-": alu = "sub"; break;
-    case "*": alu = "mul"; break;
-    case "/": alu = signedDiv ? "sdiv" : "udiv"; break;
-    case "%": alu = signedDiv ? "smod" : "umod"; break;
-    case "&": alu = "and"; break;
-    case "|": alu = "or"; break;
-    case "^": alu = "xor"; break;
-    case "<<": alu = "lsh"; break;
-    case ">>": alu = signedShr ? "arsh" : "rsh"; break;
-    default: alu = "rsh"; break; // >>>
-  }
-  const shift = alu === "lsh" || alu === "rsh" || alu === "arsh";
-  let left = a, right = b;
-  if (left.kind === "const" && (alu === "add" || alu === "mul" || alu === "and" || alu === "or" || alu === "xor")) [left, right] = [right, left];
-  const dst = L.b.newReg();
-  const rhs = right.kind === "const" ? { imm: shift ? right.value & 63n : BigInt.asIntN(64, right.value) } : toReg(L, right);
-  L.b.emit({ op: "alu", alu, dst, a: toReg(L, left), b: rhs });
-  return { kind: "int", type, reg: dst };
-}
-
-function fold(op: string, a: bigint, b: bigint, signedDiv: boolean, signedShr: boolean): bigint {
-  const s = (x: bigint) => BigInt.asIntN(64, x);
-  const u = (x: bigint) => BigInt.asUintN(64, x);
-  switch (op) {
-    case "+": return a + b;
-    case "-": return a - b;
-    case "*": return a * b;
-    case "/": if (b === 0n) return 0n; return signedDiv ? s(a) / s(b) : u(a) / u(b);
-    case "%": if (b === 0n) return a; return signedDiv ? s(a) % s(b) : u(a) % u(b);
-    case "&": return a & b;
-    case "|": return a | b;
-    case "^": return a ^ b;
-    case "<<": return s(a << (b & 63n));
-    case ">>": return signedShr ? s(a) >> (b & 63n) : u(a) >> (b & 63n);
-    default: return u(a) >> (b & 63n);
-  }
-}
-
-/** A comparison of two scalars, ready for a branch; or a constant outcome. */
-export function compare(L: Lowerer, op: ts.SyntaxKind, av: Value, bv: Value, node: ts.Node): { cmp: CmpOp; a: VReg; b: ReturnType<typeof toOperand> } | boolean {
-  let a = scalar(L, av), b = scalar(L, bv);
-  for (const v of [a, b]) {
-    if (v.kind !== "int" && v.kind !== "const" && v.kind !== "ptr") L.ctx.fail("unsupportedSyntax", node, "Comparing a struct or an unchecked map value");
-  }
-  const unsigned = isU64(a) || isU64(b) || a.kind === "ptr" || b.kind === "ptr";
-  let cmp = COMPARE[op]![unsigned ? 1 : 0];
-  if (a.kind === "const" && b.kind === "const") {
-    const x = unsigned ? BigInt.asUintN(64, a.value) : BigInt.asIntN(64, a.value);
-    const y = unsigned ? BigInt.asUintN(64, b.value) : BigInt.asIntN(64, b.value);
-    return { eq: x === y, ne: x !== y, slt: x < y, ult: x < y, sle: x <= y, ule: x <= y, sgt: x > y, ugt: x > y, sge: x >= y, uge: x >= y, set: (x & y) !== 0n }[cmp];
-  }
-  if (a.kind === "const") {
-    [a, b] = [b, a];
-    cmp = MIRROR[cmp];
-  }
-  return { cmp, a: toReg(L, a), b: toOperand(L, b) };
-}
-
-const MIRROR: Record<CmpOp, CmpOp> = {
-  eq: "eq", ne: "ne", set: "set", ugt: "ult", uge: "ule", ult: "ugt", ule: "uge", sgt: "slt", sge: "sle", slt: "sgt", sle: "sge",
-};
-
-/** Lowers a condition straight to a branch to `t` or `f`. */
-export function lowerCond(L: Lowerer, e: ts.Expression, t: Block, f: Block): void {
-  L.b.loc = L.ctx.pos(e);
-  e = skipParens(e);
-  if (ts.isPrefixUnaryExpression(e) && e.operator === K.ExclamationToken) return lowerCond(L, e.operand, f, t);
-  if (ts.isBinaryExpression(e)) {
-    const op = e.operatorToken.kind;
-    if (op === K.AmpersandAmpersandToken || op === K.BarBarToken) {
-      const range = op === K.AmpersandAmpersandToken ? rangeCheck(L, e.left, e.right) : undefined;
-      if (range) return branch(L, range, t, f);
-      const mid = L.b.newBlock();
-      if (op === K.AmpersandAmpersandToken) lowerCond(L, e.left, mid, f);
-      else lowerCond(L, e.left, t, mid);
-      L.b.setBlock(mid);
-      return lowerCond(L, e.right, t, f);
-    }
-    if (COMPARE[op]) {
-      const eq = op === K.EqualsEqualsEqualsToken || op === K.EqualsEqualsToken;
-      const ne = op === K.ExclamationEqualsEqualsToken || op === K.ExclamationEqualsToken;
-      const other = isNullish(e.right) ? e.left : isNullish(e.left) ? e.right : undefined;
-      if (other && (eq || ne)) {
-        const reg = maybeRef(L, other);
-        return branch(L, { cmp: eq ? "eq" : "ne", a: reg, b: { imm: 0n } }, t, f);
-      }
-      return branch(L, compare(L, op, lowerExpr(L, e.left), lowerExpr(L, e.right), e), t, f);
-    }
-  }
-  const v = lowerExpr(L, e);
-  if (v.kind === "maybe") {
-    if (v.type.kind !== "int") return branch(L, { cmp: "ne", a: v.reg, b: { imm: 0n } }, t, f);
-    // `if (n)` on a number | undefined: defined and non-zero, as in TypeScript.
-    const mid = L.b.newBlock();
-    branch(L, { cmp: "ne", a: v.reg, b: { imm: 0n } }, mid, f);
-    L.b.setBlock(mid);
-    return branch(L, { cmp: "ne", a: toReg(L, loadScalar(L, { kind: "mem", type: v.type, base: { reg: v.reg }, off: 0 })), b: { imm: 0n } }, t, f);
-  }
-  const s = scalar(L, v);
-  if (s.kind === "const") return L.b.jump(s.value !== 0n ? t : f);
-  if (s.kind !== "int" && s.kind !== "ptr") L.ctx.fail("unsupportedSyntax", e, "A struct as a condition");
-  branch(L, { cmp: "ne", a: toReg(L, s), b: { imm: 0n } }, t, f);
-}
-
-/** `x >= 0 && x < N` (or `<= N`) on a signed x and a constant N >= 0 is one unsigned
- *  comparison, `x u< N`: negative values are huge when read unsigned. */
-function rangeCheck(L: Lowerer, lower: ts.Expression, upper: ts.Expression): ReturnType<typeof compare> | undefined {
-  lower = skipParens(lower);
-  upper = skipParens(upper);
-  if (!ts.isBinaryExpression(lower) || !ts.isBinaryExpression(upper)) return undefined;
-  const x = skipParens(lower.left);
-  const lo = lower.operatorToken.kind;
-  const hi = upper.operatorToken.kind;
-  if (!ts.isIdentifier(x) || lo !== K.GreaterThanEqualsToken || (hi !== K.LessThanToken && hi !== K.LessThanEqualsToken)) return undefined;
-  const y = skipParens(upper.left);
-  if (!ts.isIdentifier(y) || L.ctx.symbolOf(x) !== L.ctx.symbolOf(y)) return undefined;
-  const zero = constantOf(L, lower.right);
-  const bound = constantOf(L, upper.right);
-  if (zero !== 0n || bound === undefined || bound < 0n) return undefined;
-  const v = scalar(L, lowerExpr(L, x));
-  if (v.kind !== "int" || !v.type.signed) return undefined;
-  return { cmp: hi === K.LessThanToken ? "ult" : "ule", a: v.reg, b: { imm: bound } };
-}
-
-/** The value of a literal or a constant name, without emitting anything. */
-function constantOf(L: Lowerer, e: ts.Expression): bigint | undefined {
-  e = skipParens(e);
-  if (ts.isIdentifier(e)) {
-    const b = bindingOf(L, e);
-    return b?.kind === "const" ? b.value : undefined;
-  }
-  return constantValue(L.ctx, L.mod, e);
-}
-
-function branch(L: Lowerer, c: ReturnType<typeof compare>, t: Block, f: Block): void {
-  if (typeof c === "boolean") return L.b.jump(c ? t : f);
-  L.b.terminate({ op: "br", cmp: c.cmp, a: c.a, b: c.b, then: L.b.ref(t), else: L.b.ref(f) });
-}
-
-function isNullish(e: ts.Expression): boolean {
-  e = skipParens(e);
-  return e.kind === K.NullKeyword || (ts.isIdentifier(e) && e.text === "undefined");
-}
-
-/** The pointer register of a map value that may be undefined (for === undefined tests). */
-function maybeRef(L: Lowerer, e: ts.Expression): VReg {
-  e = skipParens(e);
-  if (ts.isIdentifier(e)) {
-    const b = bindingOf(L, e);
-    if (b?.kind === "maybe") return b.reg;
-  }
-  const v = lowerExpr(L, e);
-  if (v.kind === "maybe") return v.reg;
-  if (v.kind === "ptr") return v.reg;
-  return L.ctx.fail("unsupportedSyntax", e, "Comparing this value with undefined (only map values from get() can be undefined)");
-}
-
-/** A condition used as a value: 0 or 1. */
-function condToValue(L: Lowerer, e: ts.Expression): Value {
-  const dst = L.b.newReg();
-  const t = L.b.newBlock(), f = L.b.newBlock(), join = L.b.newBlock();
-  lowerCond(L, e, t, f);
-  L.b.setBlock(t);
-  L.b.emit({ op: "const", dst, value: 1n });
-  L.b.jump(join);
-  L.b.setBlock(f);
-  L.b.emit({ op: "const", dst, value: 0n });
-  L.b.jump(join);
-  L.b.setBlock(join);
-  return { kind: "int", type: BOOL, reg: dst };
 }
 
 function lowerConditional(L: Lowerer, e: ts.ConditionalExpression, expected?: CType): Value {
@@ -525,72 +320,4 @@ function lowerCast(L: Lowerer, e: ts.AsExpression | ts.TypeAssertion): Value {
     return { kind: "ptr", type: t, reg: toReg(L, s) };
   }
   return L.ctx.fail("unsupportedSyntax", e, `A cast to ${e.type.getText(L.ctx.sf)}`);
-}
-
-// ---- assignment ----
-
-type LValue = { kind: "var"; binding: Extract<Binding, { kind: "reg" | "maybe" }>; node: ts.Node } | { kind: "mem"; mem: Extract<Value, { kind: "mem" }>; node: ts.Node };
-
-function lvalue(L: Lowerer, e: ts.Expression): LValue {
-  e = skipParens(e);
-  if (ts.isIdentifier(e)) {
-    const b = bindingOf(L, e);
-    if (b?.kind === "reg" || b?.kind === "maybe") return { kind: "var", binding: b, node: e };
-    if (b?.kind === "mem") return { kind: "mem", mem: { kind: "mem", type: b.type, base: b.base, off: b.off }, node: e };
-    return L.ctx.fail("notAssignable", e, b?.kind === "const" ? `The constant '${e.text}'` : `'${e.text}'`);
-  }
-  const v = lowerExpr(L, e);
-  if (v.kind === "mem") return { kind: "mem", mem: v, node: e };
-  return L.ctx.fail("notAssignable", e, v.kind === "probed" ? "The probed program's memory (it is read-only)" : "This expression");
-}
-
-function readLvalue(L: Lowerer, lv: LValue): Value {
-  if (lv.kind === "mem") return scalar(L, lv.mem);
-  const b = lv.binding;
-  if (b.kind === "maybe") return L.ctx.fail("unsupportedSyntax", lv.node, "Arithmetic on a map value that may be undefined");
-  return b.type.kind === "ptr" ? { kind: "ptr", type: b.type, reg: b.reg } : { kind: "int", type: b.type, reg: b.reg };
-}
-
-function writeLvalue(L: Lowerer, lv: LValue, v: Value): Value {
-  if (lv.kind === "mem") {
-    if (lv.mem.type.kind !== "int" && lv.mem.type.kind !== "ptr") L.ctx.fail("notAssignable", lv.node, "A struct field of this kind, with this operator");
-    storeValue(L, lv.mem, v);
-    // The expression's value is what the field now holds, as for a variable.
-    return lv.mem.type.kind === "int" ? narrow(L, v, lv.mem.type) : scalar(L, v);
-  }
-  const b = lv.binding;
-  if (b.kind === "maybe") {
-    if (v.kind !== "maybe") L.ctx.fail("notAssignable", lv.node, "A map value variable (only another get() result)");
-    L.b.emit({ op: "mov", dst: b.reg, src: v.reg });
-    return v;
-  }
-  const n = b.type.kind === "int" ? narrow(L, v, b.type) : scalar(L, v);
-  if (n.kind === "const") L.b.emit({ op: "const", dst: b.reg, value: BigInt.asIntN(64, n.value) });
-  else if (n.kind === "int" || n.kind === "ptr") { if (n.reg !== b.reg) L.b.emit({ op: "mov", dst: b.reg, src: n.reg }); }
-  else L.ctx.fail("notAssignable", lv.node, "This value to a scalar variable");
-  return b.type.kind === "ptr" ? { kind: "ptr", type: b.type, reg: b.reg } : { kind: "int", type: b.type, reg: b.reg };
-}
-
-function assign(L: Lowerer, left: ts.Expression, right: ts.Expression): Value {
-  const lv = lvalue(L, left);
-  if (lv.kind === "mem" && lv.mem.type.kind !== "int" && lv.mem.type.kind !== "ptr") {
-    storeInto(L, lv.mem, right);
-    return { kind: "void" };
-  }
-  const expected = lv.kind === "mem" ? lv.mem.type : lv.binding.type;
-  return writeLvalue(L, lv, lowerExpr(L, right, expected));
-}
-
-function lowerIncDec(L: Lowerer, target: ts.Expression, alu: "add" | "sub", postfix: boolean): Value {
-  const lv = lvalue(L, target);
-  const old = readLvalue(L, lv);
-  let before: Value = old;
-  if (postfix && old.kind === "int") {
-    // The variable's register changes below: keep the old value apart.
-    const r = L.b.newReg();
-    L.b.emit({ op: "mov", dst: r, src: old.reg });
-    before = { kind: "int", type: old.type, reg: r };
-  }
-  const updated = writeLvalue(L, lv, arith(L, alu === "add" ? "+" : "-", old, constVal(1n), target));
-  return postfix ? before : updated;
 }

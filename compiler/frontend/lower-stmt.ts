@@ -4,7 +4,8 @@
 
 import ts from "typescript";
 import { I64, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
-import { lowerCond, lowerExpr } from "./lower-expr.js";
+import { lowerCond } from "./lower-cond.js";
+import { lowerExpr } from "./lower-expr.js";
 import { copyMem, storeInto } from "./lower-store.js";
 import { checkLoopBound } from "./loops.js";
 import { constantValue, skipParens } from "./module.js";
