@@ -21,11 +21,19 @@ export type bool = boolean;
 declare const ptrBrand: unique symbol;
 declare const charsBrand: unique symbol;
 declare const programBrand: unique symbol;
+declare const userBrand: unique symbol;
+declare const kernelBrand: unique symbol;
 
 /** A pointer into the probed code's memory (kernel memory for kprobes and tracepoints,
  *  user memory for uprobes). Field access reads through it, one probe read per hop;
  *  a read that faults yields 0. */
 export type Ptr<T> = T & { readonly [ptrBrand]?: T };
+
+/** A pointer into user memory, whatever the probe kind: a kernel function's `__user`
+ *  argument (read with bpf_probe_read_user). */
+export type UserPtr<T> = Ptr<T> & { readonly [userBrand]?: true };
+/** A pointer into kernel memory, whatever the probe kind. */
+export type KernelPtr<T> = Ptr<T> & { readonly [kernelBrand]?: true };
 
 /** A C `char[N]` buffer: filled by `comm()` and `readStr()`, stored in structs and maps.
  *  N is the buffer's size in bytes; a string helper fills whichever buffer it is stored to. */

@@ -8,7 +8,7 @@ import { HELPER } from "../helpers.js";
 import { BOOL, U32, U64, type IntType } from "../types/ctype.js";
 import { lowerExpr } from "./lower-expr.js";
 import { skipParens } from "./module.js";
-import { addressOf, scalar, toOperand, toReg, type Lowerer, type Value } from "./values.js";
+import { addressOf, scalar, spaceOf, toOperand, toReg, type Lowerer, type Value } from "./values.js";
 
 type Mem = Extract<Value, { kind: "mem" }>;
 
@@ -61,7 +61,8 @@ export function lowerBuiltinInto(L: Lowerer, dst: Mem, call: ts.CallExpression):
   if (call.arguments.length !== 1) L.ctx.fail("badCall", call, "readStr(src) takes the string's address.");
   const src = scalar(L, lowerExpr(L, call.arguments[0]));
   if (src.kind !== "ptr" && src.kind !== "int") L.ctx.fail("badCall", call.arguments[0], "readStr() reads from a Ptr or an address.");
-  const helper = L.space === "user" ? HELPER.probe_read_user_str : HELPER.probe_read_kernel_str;
+  const space = src.kind === "ptr" ? spaceOf(L, src.type) : L.space;
+  const helper = space === "user" ? HELPER.probe_read_user_str : HELPER.probe_read_kernel_str;
   L.b.emit({ op: "call", helper, args: [addr, { imm: BigInt(size) }, toReg(L, src)] });
   return true;
 }

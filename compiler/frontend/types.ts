@@ -24,6 +24,8 @@ export class TypeResolver {
     if (name !== undefined) {
       if (name in INT_TYPES) return INT_TYPES[name];
       if (name === "Ptr" && args.length === 1) return { kind: "ptr", to: this.resolvePointee(args[0]), space: "kernel" };
+      if (name === "UserPtr" && args.length === 1) return { kind: "ptr", to: this.resolvePointee(args[0]), space: "user", explicit: true };
+      if (name === "KernelPtr" && args.length === 1) return { kind: "ptr", to: this.resolvePointee(args[0]), space: "kernel", explicit: true };
       if (name === "Chars" && args.length === 1) return { kind: "array", elem: INT_TYPES.u8, length: this.literalNumber(args[0]), isString: true };
       if (name === "FixedArray" && args.length === 2) return { kind: "array", elem: this.resolve(args[0]), length: this.literalNumber(args[1]) };
       ctx.fail("unsupportedType", node, node.getText(ctx.sf), "");

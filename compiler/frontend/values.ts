@@ -21,7 +21,7 @@ export type Value =
   /** BPF-addressable memory: a stack slot, or a checked map value pointer. */
   | { kind: "mem"; type: CType; base: Base; off: number }
   /** A struct or array in the probed code's memory at an address (not yet read). */
-  | { kind: "probed"; type: CType; reg: VReg }
+  | { kind: "probed"; type: CType; reg: VReg; space: "user" | "kernel" }
   /** A map value reference that may be null (a map get not yet checked); `map` is the
    *  map it points into. */
   | { kind: "maybe"; type: CType; reg: VReg; map?: MapInfo }
@@ -55,6 +55,11 @@ export interface Lowerer {
   faults: Map<ts.Symbol, VReg>;
   /** An 8-byte slot that probe reads land in before they are loaded into a register. */
   scratch?: number;
+}
+
+/** The memory a pointer points into: its type's, if the type says, else the probe's. */
+export function spaceOf(L: Lowerer, p: PtrType): "user" | "kernel" {
+  return p.explicit ? p.space : L.space;
 }
 
 export function scratchSlot(L: Lowerer): number {

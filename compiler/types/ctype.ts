@@ -21,6 +21,8 @@ export interface PtrType {
   to: CType;
   /** Where the pointee lives; decides which probe-read helper dereferences it. */
   space: "kernel" | "user";
+  /** Said by the type (UserPtr/KernelPtr); otherwise the probe kind decides. */
+  explicit?: boolean;
 }
 
 export interface ArrayType {

@@ -104,3 +104,21 @@ export const onExec = tracepoint("sched", "sched_process_exec", (pid: i32) => { 
     }
   });
 });
+
+describe("user pointers in kernel functions", () => {
+  it("UserPtr<T> reads with the user-memory helper in a kprobe; Ptr<T> with the kernel one", () => {
+    const src = (ptr: string) => `import { kprobe, RingBuf, readStr, type u8, type Chars, type ${ptr} } from "bpftsc";
+interface Write { data: Chars<32> }
+const writes = new RingBuf<Write>(4096);
+export const onWrite = kprobe("vfs_write", (buf: ${ptr}<u8>) => {
+  writes.output({ data: readStr(buf) });
+});
+`;
+    const user = compileProbe("user-ptr", src("UserPtr"));
+    expect(user.listing).toMatch(/call 114\n/); // bpf_probe_read_user_str
+    expect(user.listing).not.toMatch(/call 115\n/);
+    runLoader(user.object);
+    const kernel = compileProbe("kernel-ptr", src("Ptr"));
+    expect(kernel.listing).toMatch(/call 115\n/); // bpf_probe_read_kernel_str
+  });
+});
