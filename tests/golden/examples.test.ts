@@ -73,6 +73,16 @@ describe("examples", () => {
         expect(btf.stdout).toMatch(/DATASEC '\.maps'/);
       });
 
+      it("bpftool gen skeleton and gen object accept it", () => {
+        const skel = tool("bpftool", ["gen", "skeleton", object]);
+        expect(skel.stderr).toBe("");
+        expect(skel.status).toBe(0);
+        expect(skel.stdout).toContain(`struct ${name.replace(/-/g, "_")}`);
+        const linked = path.join(OUT_DIR, `${name}.linked.o`);
+        const gen = tool("bpftool", ["gen", "object", linked, object]);
+        expect(gen.status, gen.stderr).toBe(0);
+      });
+
       it("the kernel verifier accepts it", () => {
         const res = runLoader(object, { stats: true });
         for (const p of res.programs) expect(p.verified_insns).toBeGreaterThan(0);
