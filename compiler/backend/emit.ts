@@ -32,8 +32,8 @@ export const INVERTED: Record<number, number> = {
 const I = {
   mov: (dst: Reg, src: Reg): Insn => ({ code: CLS.ALU64 | ALU.MOV | SRC.X, dst, src, off: 0, imm: 0 }),
   movImm: (dst: Reg, imm: number): Insn => ({ code: CLS.ALU64 | ALU.MOV | SRC.K, dst, src: 0, off: 0, imm }),
-  alu: (op: number, dst: Reg, src: Reg): Insn => ({ code: CLS.ALU64 | op | SRC.X, dst, src, off: 0, imm: 0 }),
-  aluImm: (op: number, dst: Reg, imm: number): Insn => ({ code: CLS.ALU64 | op | SRC.K, dst, src: 0, off: 0, imm }),
+  alu: (op: number, dst: Reg, src: Reg, w32 = false): Insn => ({ code: (w32 ? CLS.ALU : CLS.ALU64) | op | SRC.X, dst, src, off: 0, imm: 0 }),
+  aluImm: (op: number, dst: Reg, imm: number, w32 = false): Insn => ({ code: (w32 ? CLS.ALU : CLS.ALU64) | op | SRC.K, dst, src: 0, off: 0, imm }),
   ld64: (dst: Reg, value: bigint, src = 0): Insn => ({
     code: CLS.LD | SZ.DW | MODE.IMM, dst, src, off: 0,
     imm: Number(BigInt.asIntN(32, value)), imm64hi: Number(BigInt.asIntN(32, value >> 32n)),
@@ -117,9 +117,9 @@ class Emitter {
       case "ldmap":
         this.mapRelocs.push({ insn: this.push(I.ld64(i.dst, 0n, MAP_LOAD_SRC_REG)), map: i.map });
         return;
-      case "alu": this.push(I.alu(i.op, i.dst, i.src)); return;
+      case "alu": this.push(I.alu(i.op, i.dst, i.src, i.w32)); return;
       case "alui": {
-        const at = this.push(I.aluImm(i.op, i.dst, i.imm));
+        const at = this.push(I.aluImm(i.op, i.dst, i.imm, i.w32));
         if (i.core) this.coreRelos.push({ insn: at, tag: i.core });
         return;
       }

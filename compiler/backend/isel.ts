@@ -92,16 +92,16 @@ class Selector {
     return { reg: this.reg(o) };
   }
 
-  /** dst = a op src, two-address: a copy, then the operation. */
-  binop(op: number, dst: Reg, a: Reg, b: Src): void {
+  /** dst = a op src, two-address: a copy, then the operation (32-bit with w32). */
+  binop(op: number, dst: Reg, a: Reg, b: Src, w32 = false): void {
     if ("reg" in b && b.reg === dst && a !== dst) {
       const t = this.tmp();
-      this.binop(op, t, a, b);
+      this.binop(op, t, a, b, w32);
       this.mov(dst, t);
       return;
     }
     this.mov(dst, a);
-    this.emit("reg" in b ? Asm.alu(op, dst, b.reg) : Asm.aluImm(op, dst, b.imm));
+    this.emit("reg" in b ? Asm.alu(op, dst, b.reg, w32) : Asm.aluImm(op, dst, b.imm, undefined, w32));
   }
 
   /** dst = a op imm, with imm a full 64-bit value. */
@@ -206,6 +206,11 @@ class Selector {
       this.mov(dst, a);
       this.emit(Asm.aluImm(code, dst, Number(BigInt.asIntN(64, i.b.imm)), i.core));
       return;
+    }
+    if (i.w32) {
+      // The 32-bit ALU: operands' low halves, result zero-extended.
+      const b: Src = isImm(i.b) ? { imm: Number(BigInt.asIntN(32, i.b.imm)) } : { reg: i.b + FIRST_VREG };
+      return this.binop(ALU_CODE[i.alu]!, dst, a, b, true);
     }
     switch (i.alu) {
       case "sdiv": return this.sdivmod(false, dst, a, i.b);

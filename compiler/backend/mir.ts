@@ -37,10 +37,10 @@ export type MInst = (
   | { k: "movi"; dst: Reg; imm: number }
   | { k: "ld64"; dst: Reg; value: bigint }
   | { k: "ldmap"; dst: Reg; map: string }
-  /** dst op= src (ALU64). `op` is an ALU.* constant. */
-  | { k: "alu"; op: number; dst: Reg; src: Reg }
-  /** dst op= imm (ALU64); a `core` instruction is relocated by libbpf and reported. */
-  | { k: "alui"; op: number; dst: Reg; imm: number; core?: CoreTag }
+  /** dst op= src (ALU64, or the 32-bit ALU with w32). `op` is an ALU.* constant. */
+  | { k: "alu"; op: number; dst: Reg; src: Reg; w32?: boolean }
+  /** dst op= imm (ALU64, or 32-bit with w32); a `core` instruction is relocated by libbpf. */
+  | { k: "alui"; op: number; dst: Reg; imm: number; core?: CoreTag; w32?: boolean }
   | { k: "neg"; dst: Reg }
   /** w dst = w src: the low 32 bits, zero-extended. */
   | { k: "zext32"; dst: Reg; src: Reg }
@@ -103,9 +103,9 @@ export const Asm = {
   movImm: (dst: Reg, imm: number): MInst => ({ k: "movi", dst, imm }),
   ld64: (dst: Reg, value: bigint): MInst => ({ k: "ld64", dst, value }),
   ldMap: (dst: Reg, map: string): MInst => ({ k: "ldmap", dst, map }),
-  alu: (op: number, dst: Reg, src: Reg): MInst => ({ k: "alu", op, dst, src }),
-  aluImm: (op: number, dst: Reg, imm: number, core?: CoreTag): MInst =>
-    core ? { k: "alui", op, dst, imm, core } : { k: "alui", op, dst, imm },
+  alu: (op: number, dst: Reg, src: Reg, w32 = false): MInst => (w32 ? { k: "alu", op, dst, src, w32 } : { k: "alu", op, dst, src }),
+  aluImm: (op: number, dst: Reg, imm: number, core?: CoreTag, w32 = false): MInst =>
+    core ? { k: "alui", op, dst, imm, core } : w32 ? { k: "alui", op, dst, imm, w32 } : { k: "alui", op, dst, imm },
   neg: (dst: Reg): MInst => ({ k: "neg", dst }),
   zext32: (dst: Reg, src: Reg): MInst => ({ k: "zext32", dst, src }),
   addr: (dst: Reg, slot: number, off: number): MInst => ({ k: "addr", dst, slot, off }),
@@ -229,8 +229,8 @@ export function printInst(i: MInst): string {
     case "movi": return `${r(i.dst)} = ${i.imm}`;
     case "ld64": return `${r(i.dst)} = ${i.value} ll`;
     case "ldmap": return `${r(i.dst)} = map ${i.map}`;
-    case "alu": return `${r(i.dst)} ${ALU_NAMES[i.op]} ${r(i.src)}`;
-    case "alui": return `${r(i.dst)} ${ALU_NAMES[i.op]} ${i.imm}${i.core ? " (core)" : ""}`;
+    case "alu": return `${r(i.dst)} ${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${r(i.src)}`;
+    case "alui": return `${r(i.dst)} ${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${i.imm}${i.core ? " (core)" : ""}`;
     case "neg": return `${r(i.dst)} = -${r(i.dst)}`;
     case "zext32": return `${r(i.dst)} = zext32 ${r(i.src)}`;
     case "addr": return `${r(i.dst)} = &slot${i.slot} + ${i.off}`;

@@ -14,6 +14,7 @@ export function cleanupFunction(fn: IrFunction): IrFunction {
   mergeReturns(fn);
   removeUnreachable(fn);
   skipExtensionsBeforeNarrowStores(fn);
+  fuseZeroExtensionsIntoAlu32(fn);
   removeDeadCode(fn.blocks);
   return fn;
 }
@@ -43,6 +44,31 @@ function skipExtensionsBeforeNarrowStores(fn: IrFunction): void {
       if (!narrowStores || rs.length === 0) return;
       for (const i of rs) if (i.op === "store") i.src = ext.src;
     });
+  }
+}
+
+/** Operations whose low 32 bits depend only on their operands' low 32 bits. */
+const LOW_HALF_OPS = new Set(["add", "sub", "mul", "and", "or", "xor"]);
+
+/** `t = a op b; d = zext32 t`, t read nowhere else, is one 32-bit ALU operation `d = a op32 b`
+ *  (u32 arithmetic: BPF's 32-bit ALU zero-extends its result for free). */
+function fuseZeroExtensionsIntoAlu32(fn: IrFunction): void {
+  const reads = new Map<VReg, number>();
+  for (const b of fn.blocks) {
+    for (const i of b.insts) for (const r of instUses(i)) reads.set(r, (reads.get(r) ?? 0) + 1);
+    for (const r of termUses(b.term)) reads.set(r, (reads.get(r) ?? 0) + 1);
+  }
+  for (const b of fn.blocks) {
+    const out: Inst[] = [];
+    for (const i of b.insts) {
+      const prev = out[out.length - 1];
+      const fusable = i.op === "ext" && i.bits === 32 && !i.signed && prev?.op === "alu" && prev.dst === i.src
+        && !prev.core && reads.get(prev.dst) === 1 && prev.a !== prev.dst && (isImm(prev.b) || prev.b !== prev.dst)
+        && (LOW_HALF_OPS.has(prev.alu) || (prev.alu === "lsh" && isImm(prev.b) && prev.b.imm >= 0n && prev.b.imm < 32n));
+      if (fusable) out[out.length - 1] = { ...prev, dst: i.dst, w32: true };
+      else out.push(i);
+    }
+    b.insts = out;
   }
 }
 

@@ -47,7 +47,9 @@ export interface CoreTag { type: StructType; accessPath: number[]; kind: number 
 export type Inst = (
   | { op: "const"; dst: VReg; value: bigint }
   | { op: "mov"; dst: VReg; src: VReg }
-  | { op: "alu"; alu: AluOp; dst: VReg; a: VReg; b: Operand; core?: CoreTag }
+  /** w32: the operation on the low 32 bits, its result zero-extended (BPF's 32-bit ALU);
+   *  only add, sub, mul, and, or, xor, and lsh by an immediate below 32. */
+  | { op: "alu"; alu: AluOp; dst: VReg; a: VReg; b: Operand; core?: CoreTag; w32?: boolean }
   | { op: "neg"; dst: VReg; a: VReg }
   /** dst = src truncated to `bits` and zero- or sign-extended back to 64. */
   | { op: "ext"; dst: VReg; src: VReg; bits: 8 | 16 | 32; signed: boolean }

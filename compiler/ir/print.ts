@@ -10,7 +10,7 @@ export function printInst(i: Inst): string {
   switch (i.op) {
     case "const": return `%${i.dst} = ${i.value}`;
     case "mov": return `%${i.dst} = %${i.src}`;
-    case "alu": return `%${i.dst} = ${i.alu} %${i.a}, ${opnd(i.b)}${i.core ? ` core(${i.core.type.name}:${i.core.accessPath.join(":")})` : ""}`;
+    case "alu": return `%${i.dst} = ${i.alu}${i.w32 ? "32" : ""} %${i.a}, ${opnd(i.b)}${i.core ? ` core(${i.core.type.name}:${i.core.accessPath.join(":")})` : ""}`;
     case "neg": return `%${i.dst} = neg %${i.a}`;
     case "ext": return `%${i.dst} = ${i.signed ? "sext" : "zext"}${i.bits} %${i.src}`;
     case "setcc": return `%${i.dst} = ${i.cmp} %${i.a}, ${opnd(i.b)}`;

@@ -84,7 +84,7 @@ ${block("narrowOut", NARROW_EXPRS)}
 
 describe("integer semantics at run time", () => {
   const target = buildTargetFile("edge");
-  const { object } = compileProbe("integers", source(target));
+  const { object, listing } = compileProbe("integers", source(target));
   const result = runLoader(object, { attach: true, command: [target] });
   const read = (map: string, key: number, signed: boolean) => {
     const hex = lookup(getMap(result, map), key);
@@ -93,6 +93,10 @@ describe("integer semantics at run time", () => {
   };
 
   it("the target ran", () => expect(result.command?.exit_code).toBe(0));
+
+  it("u32 arithmetic narrowed at once uses the 32-bit ALU (narrow32(b * 2))", () => {
+    expect(listing).toMatch(/\tw\d \*= 2\n/);
+  });
 
   EDGE_DIV.forEach(({ a, b }, seq) => {
     it(`signed: a=${a} b=${b}`, () => {
