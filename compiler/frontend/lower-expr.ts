@@ -10,8 +10,9 @@ import { arith, resultType } from "./lower-arith.js";
 import { assign, lowerIncDec, lvalue, readLvalue, writeLvalue } from "./lower-assign.js";
 import { lowerCall } from "./lower-call.js";
 import { COMPARE, condToValue, lowerCond } from "./lower-cond.js";
+import { checkNotDeleted } from "./deleted-values.js";
 import { storeInto } from "./lower-store.js";
-import { parseIntegerLiteral, skipParens, type MapInfo } from "./module.js";
+import { parseIntegerLiteral, skipParens } from "./module.js";
 import { fieldOf, elementOf } from "./probed.js";
 import {
   constVal, intTypeOf, loadScalar, narrow, scalar, toReg, truncate,
@@ -86,46 +87,6 @@ function lowerIdentifier(L: Lowerer, id: ts.Identifier): Value {
       return isDefinedHere(L, id) ? deref(b.reg, b.type) : { kind: "maybe", type: b.type, reg: b.reg, map: b.map };
     case "map": return L.ctx.fail("unknownName", id, `${id.text}' is a map: call its methods (get, set, delete, add, output); '${id.text}`);
   }
-}
-
-/** Refuses a map value variable read after a `map.delete(...)` statement of its map that
- *  runs before the read on every path (a statement of a block enclosing the read, after
- *  the variable got its value). The deleted entry's memory is freed and may be handed to
- *  the next insertion (hash maps recycle their elements): the verifier allows the access,
- *  but it reads or writes some other entry. Array maps never free their values. */
-function checkNotDeleted(L: Lowerer, id: ts.Identifier, map: MapInfo): void {
-  if (map.className === "ArrayMap" || map.className === "PerCpuArrayMap") return;
-  const sym = L.ctx.symbolOf(id);
-  for (let n: ts.Node = id; n.parent && !ts.isFunctionLike(n); n = n.parent) {
-    const block = n.parent;
-    if (!ts.isBlock(block)) continue;
-    const stmts = block.statements;
-    for (let i = stmts.indexOf(n as ts.Statement) - 1; i >= 0; i--) {
-      if (setsVariable(L, stmts[i], sym)) return;
-      const del = deleteOf(L, stmts[i], map);
-      if (del) L.ctx.fail("deletedMapValue", id, id.text, map.name, String(L.ctx.pos(del).line));
-    }
-  }
-}
-
-/** Does the statement declare or assign the variable? */
-function setsVariable(L: Lowerer, n: ts.Node, sym: ts.Symbol | undefined): boolean {
-  if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && L.ctx.symbolOf(n.name) === sym) return true;
-  if (ts.isBinaryExpression(n) && n.operatorToken.kind === K.EqualsToken) {
-    const left = skipParens(n.left);
-    if (ts.isIdentifier(left) && L.ctx.symbolOf(left) === sym) return true;
-  }
-  return ts.forEachChild(n, (c) => setsVariable(L, c, sym)) ?? false;
-}
-
-/** The `map.delete(...)` call a statement consists of, if it is one. */
-function deleteOf(L: Lowerer, st: ts.Statement, map: MapInfo): ts.Node | undefined {
-  if (!ts.isExpressionStatement(st)) return undefined;
-  const call = skipParens(st.expression);
-  if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression) || call.expression.name.text !== "delete") return undefined;
-  const obj = call.expression.expression;
-  const b = ts.isIdentifier(obj) ? bindingOf(L, obj) : undefined;
-  return b?.kind === "map" && b.map === map ? call : undefined;
 }
 
 /** TypeScript's flow narrowing says this use of a `V | undefined` variable is defined. */
