@@ -1,15 +1,21 @@
-// Assignment: plain, compound and ++/--, to scalar variables, map-value variables and
-// fields in BPF memory; each stored value narrowed to its destination's type.
+// Assignment: plain, compound and ++/--, to scalar variables, map-value variables,
+// fields in BPF memory and array elements at run-time indexes (which write nothing when
+// out of range); each stored value narrowed to its destination's type.
 // In: the target and value expressions. Out: IR moves and stores; the assigned value.
 
 import ts from "typescript";
 import { arith } from "./lower-arith.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
+import { closeGuard, dynamicElement, openElement, type DynamicElement } from "./lower-index.js";
 import { storeInto, storeValue } from "./lower-store.js";
 import { skipParens } from "./module.js";
 import { constVal, narrow, scalar, type Binding, type Lowerer, type Value } from "./values.js";
 
-type LValue = { kind: "var"; binding: Extract<Binding, { kind: "reg" | "maybe" }>; node: ts.Node } | { kind: "mem"; mem: Extract<Value, { kind: "mem" }>; node: ts.Node };
+type LValue =
+  | { kind: "var"; binding: Extract<Binding, { kind: "reg" | "maybe" }>; node: ts.Node }
+  | { kind: "mem"; mem: Extract<Value, { kind: "mem" }>; node: ts.Node }
+  /** arr[i] with a run-time i: accessed inside a bounds check (openElement/closeGuard). */
+  | { kind: "element"; element: DynamicElement; node: ts.Node };
 
 export function lvalue(L: Lowerer, e: ts.Expression): LValue {
   e = skipParens(e);
@@ -19,12 +25,44 @@ export function lvalue(L: Lowerer, e: ts.Expression): LValue {
     if (b?.kind === "mem") return { kind: "mem", mem: { kind: "mem", type: b.type, base: b.base, off: b.off }, node: e };
     return L.ctx.fail("notAssignable", e, b?.kind === "const" ? `The constant '${e.text}'` : `'${e.text}'`);
   }
+  if (ts.isElementAccessExpression(e)) {
+    const array = lowerExpr(L, e.expression);
+    const index = scalar(L, lowerExpr(L, e.argumentExpression));
+    if (index.kind !== "const" && array.kind === "mem" && array.type.kind === "array") {
+      return { kind: "element", element: dynamicElement(L, array, index, e), node: e };
+    }
+  }
   const v = lowerExpr(L, e);
   if (v.kind === "mem") return { kind: "mem", mem: v, node: e };
   return L.ctx.fail("notAssignable", e, v.kind === "probed" ? "The probed program's memory (it is read-only)" : "This expression");
 }
 
+/** Reads, changes and writes back a target: `update` gets the old value, gives the new.
+ *  An element at a run-time index is updated inside its bounds check. */
+function update(L: Lowerer, lv: LValue, next: (old: Value) => Value): Value {
+  if (lv.kind !== "element") return writeLvalue(L, lv, next(readLvalue(L, lv)));
+  const { mem, outOfRange } = openElement(L, lv.element);
+  storeValue(L, mem, next(scalar(L, mem)));
+  closeGuard(L, outOfRange);
+  return { kind: "void" };
+}
+
+export function compoundAssign(L: Lowerer, left: ts.Expression, op: string, right: ts.Expression, node: ts.Node): Value {
+  const lv = lvalue(L, left);
+  const operand = lowerExpr(L, right);
+  // Evaluated before a bounds check, so it is computed on both of its paths.
+  const rhs = lv.kind === "element" ? fixed(L, operand, right) : operand;
+  return update(L, lv, (old) => arith(L, op, old, rhs, node));
+}
+
+/** A value in a register (or a constant), so it stays valid across branches. */
+function fixed(L: Lowerer, v: Value, node: ts.Node): Value {
+  const s = scalar(L, v);
+  return s.kind === "int" || s.kind === "ptr" || s.kind === "const" ? s : L.ctx.fail("notAssignable", node, "This value to an array element");
+}
+
 export function readLvalue(L: Lowerer, lv: LValue): Value {
+  if (lv.kind === "element") throw new Error("internal: readLvalue of a guarded element");
   if (lv.kind === "mem") return scalar(L, lv.mem);
   const b = lv.binding;
   if (b.kind === "maybe") return L.ctx.fail("unsupportedSyntax", lv.node, "Arithmetic on a map value that may be undefined");
@@ -32,6 +70,7 @@ export function readLvalue(L: Lowerer, lv: LValue): Value {
 }
 
 export function writeLvalue(L: Lowerer, lv: LValue, v: Value): Value {
+  if (lv.kind === "element") throw new Error("internal: writeLvalue of a guarded element");
   if (lv.kind === "mem") {
     if (lv.mem.type.kind !== "int" && lv.mem.type.kind !== "ptr") L.ctx.fail("notAssignable", lv.node, "A struct field of this kind, with this operator");
     storeValue(L, lv.mem, v);
@@ -53,6 +92,13 @@ export function writeLvalue(L: Lowerer, lv: LValue, v: Value): Value {
 
 export function assign(L: Lowerer, left: ts.Expression, right: ts.Expression): Value {
   const lv = lvalue(L, left);
+  if (lv.kind === "element") {
+    const v = fixed(L, lowerExpr(L, right, lv.element.elem), right);
+    const { mem, outOfRange } = openElement(L, lv.element);
+    storeValue(L, mem, v);
+    closeGuard(L, outOfRange);
+    return v;
+  }
   if (lv.kind === "mem" && lv.mem.type.kind !== "int" && lv.mem.type.kind !== "ptr") {
     storeInto(L, lv.mem, right);
     return { kind: "void" };
@@ -63,6 +109,7 @@ export function assign(L: Lowerer, left: ts.Expression, right: ts.Expression): V
 
 export function lowerIncDec(L: Lowerer, target: ts.Expression, alu: "add" | "sub", postfix: boolean): Value {
   const lv = lvalue(L, target);
+  if (lv.kind === "element") return update(L, lv, (old) => arith(L, alu === "add" ? "+" : "-", old, constVal(1n), target));
   const old = readLvalue(L, lv);
   let before: Value = old;
   if (postfix && old.kind === "int") {

@@ -7,7 +7,8 @@ import ts from "typescript";
 import type { VReg } from "../ir/ir.js";
 import { BOOL, I64, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { arith, resultType } from "./lower-arith.js";
-import { assign, lowerIncDec, lvalue, readLvalue, writeLvalue } from "./lower-assign.js";
+import { assign, compoundAssign, lowerIncDec } from "./lower-assign.js";
+import { dynamicElement, readDynamicElement } from "./lower-index.js";
 import { lowerCall } from "./lower-call.js";
 import { COMPARE, condToValue, lowerCond } from "./lower-cond.js";
 import { checkNotDeleted } from "./deleted-values.js";
@@ -148,11 +149,7 @@ function lowerBinary(L: Lowerer, e: ts.BinaryExpression, expected?: CType): Valu
   const op = e.operatorToken.kind;
   if (op === K.EqualsToken) return assign(L, e.left, e.right);
   const compound = COMPOUND[op];
-  if (compound) {
-    const lv = lvalue(L, e.left);
-    const v = arith(L, compound, readLvalue(L, lv), lowerExpr(L, e.right), e);
-    return writeLvalue(L, lv, v);
-  }
+  if (compound) return compoundAssign(L, e.left, compound, e.right, e);
   const ar = ARITH[op];
   if (ar) return arith(L, ar, lowerExpr(L, e.left), lowerExpr(L, e.right), e);
   if (COMPARE[op] || op === K.AmpersandAmpersandToken || op === K.BarBarToken) return condToValue(L, e);
@@ -257,7 +254,10 @@ function lowerProperty(L: Lowerer, e: ts.PropertyAccessExpression): Value {
 function lowerElement(L: Lowerer, e: ts.ElementAccessExpression): Value {
   const obj = lowerExpr(L, e.expression);
   const idx = scalar(L, lowerExpr(L, e.argumentExpression));
-  if (idx.kind !== "const") return L.ctx.fail("unsupportedSyntax", e.argumentExpression, "An array index that is not a compile-time constant");
+  if (idx.kind !== "const") {
+    if (obj.kind === "mem" && obj.type.kind === "array") return readDynamicElement(L, dynamicElement(L, obj, idx, e));
+    return L.ctx.fail("unsupportedSyntax", e.argumentExpression, "A run-time index into the probed program's memory (index arrays in BPF memory, or use a constant)");
+  }
   if (obj.kind === "mem" && obj.type.kind === "array") {
     const i = Number(idx.value);
     if (i < 0 || i >= obj.type.length) L.ctx.fail("unsupportedSyntax", e.argumentExpression, `Index ${i} outside 0..${obj.type.length - 1}`);

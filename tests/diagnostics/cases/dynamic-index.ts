@@ -1,12 +1,10 @@
-// expect: BPF4001 11:36
-import { kprobe, HashMap, type u32, type FixedArray } from "bpftsc";
+// expect: BPF4001 9:17
+import { kprobe, type u32, type Ptr, type FixedArray } from "bpftsc";
 
 interface Slots {
   v: FixedArray<u32, 4>;
 }
-const m = new HashMap<u32, Slots>(4);
 
-export const p = kprobe("vfs_read", (count: u32) => {
-  const s = m.get(0);
-  return s === undefined ? 0 : s.v[count];
+export const p = kprobe("vfs_read", (file: Ptr<Slots>, count: u32) => {
+  return file.v[count];
 });

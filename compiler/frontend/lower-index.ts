@@ -1,0 +1,65 @@
+// Fixed-array elements at an index known only at run time, in BPF memory (a stack local
+// or a checked map value): the index is checked against the length before the access,
+// as the verifier demands. An index out of range reads 0 and writes nothing.
+// In: `arr[i]` with `arr` a FixedArray in BPF memory. Out: the element's memory inside a
+// guarded region (openElement) and the join after it (closeGuard).
+
+import type ts from "typescript";
+import type { Block, VReg } from "../ir/ir.js";
+import { sizeOf, type CType } from "../types/ctype.js";
+import { scalar, toReg, type Lowerer, type Value } from "./values.js";
+
+type Mem = Extract<Value, { kind: "mem" }>;
+
+/** An array element whose index is a register: evaluated, not yet bounds-checked. */
+export interface DynamicElement { array: Mem; elem: CType; length: number; index: VReg; node: ts.Node }
+
+/** `arr[index]` with `arr` (already lowered) a FixedArray in BPF memory and `index` a
+ *  run-time value: the element to guard. */
+export function dynamicElement(L: Lowerer, array: Mem, index: Value, e: ts.ElementAccessExpression): DynamicElement {
+  if (array.type.kind !== "array") throw new Error("internal: dynamicElement of a non-array");
+  if (index.kind !== "int") return L.ctx.fail("unsupportedSyntax", e.argumentExpression, "An array index that is not an integer");
+  const elem = array.type.elem;
+  if (elem.kind !== "int" && elem.kind !== "ptr") return L.ctx.fail("unsupportedSyntax", e, "A run-time index into an array of structs or arrays (index scalars)");
+  return { array, elem, length: array.type.length, index: index.reg, node: e };
+}
+
+/** Branches on `index < length` and, in range, gives the element's memory; the caller
+ *  accesses it, then calls closeGuard. Returns the out-of-range block. */
+export function openElement(L: Lowerer, d: DynamicElement): { mem: Mem; outOfRange: Block } {
+  const inRange = L.b.newBlock(), outOfRange = L.b.newBlock();
+  L.b.terminate({ op: "br", cmp: "ult", a: d.index, b: { imm: BigInt(d.length) }, then: L.b.ref(inRange), else: L.b.ref(outOfRange) });
+  L.b.setBlock(inRange);
+  const base = L.b.newReg();
+  const { array } = d;
+  if ("slot" in array.base) L.b.emit({ op: "addr", dst: base, slot: array.base.slot, off: array.off });
+  else L.b.emit({ op: "alu", alu: "add", dst: base, a: array.base.reg, b: { imm: BigInt(array.off) } });
+  const size = sizeOf(d.elem);
+  const scaled = L.b.newReg();
+  const shift = Math.log2(size);
+  if (Number.isInteger(shift)) L.b.emit({ op: "alu", alu: "lsh", dst: scaled, a: d.index, b: { imm: BigInt(shift) } });
+  else L.b.emit({ op: "alu", alu: "mul", dst: scaled, a: d.index, b: { imm: BigInt(size) } });
+  const addr = L.b.newReg();
+  L.b.emit({ op: "alu", alu: "add", dst: addr, a: base, b: scaled });
+  return { mem: { kind: "mem", type: d.elem, base: { reg: addr }, off: 0 }, outOfRange };
+}
+
+/** Ends a guarded access: both paths meet after it; `onOutOfRange` runs on the other. */
+export function closeGuard(L: Lowerer, outOfRange: Block, onOutOfRange?: () => void): void {
+  const join = L.b.newBlock();
+  L.b.jump(join);
+  L.b.setBlock(outOfRange);
+  onOutOfRange?.();
+  L.b.jump(join);
+  L.b.setBlock(join);
+}
+
+/** Reads `arr[i]` with a run-time index: the element, or 0 when i is out of range. */
+export function readDynamicElement(L: Lowerer, d: DynamicElement): Value {
+  const result = L.b.newReg();
+  const { mem, outOfRange } = openElement(L, d);
+  L.b.emit({ op: "mov", dst: result, src: toReg(L, scalar(L, mem)) });
+  closeGuard(L, outOfRange, () => L.b.emit({ op: "const", dst: result, value: 0n }));
+  const type = d.elem;
+  return type.kind === "ptr" ? { kind: "ptr", type, reg: result } : { kind: "int", type: type as Extract<CType, { kind: "int" }>, reg: result };
+}
