@@ -2,16 +2,19 @@
 // loads each named value before the body runs. Up to 4 values land in registers
 // (hinted to R2..R5; R1 keeps the context); with 5 or more they are written to a struct
 // on the BPF stack and the body reads them from there. Each value is truncated and
-// sign- or zero-extended to its declared type. x86-64 stack-passed arguments (7th and
-// later) are read from the probed stack with a probe read, whose failure zeroes that
-// value only and sets its fetchFailed() flag.
+// sign- or zero-extended to its declared type. Kernel arguments are placed by the x86-64
+// calling convention from their BTF types (a struct by value takes two registers or goes
+// on the stack); stack-passed ones are read from the probed stack with a probe read,
+// whose failure zeroes that value only and sets its fetchFailed() flag. A tracepoint's
+// __data_loc field is fetched as a pointer to its data in the record.
 // In: the program and its handler's parameters. Out: bindings in the lowering state.
 
+import { existsSync } from "node:fs";
 import ts from "typescript";
 import { HELPER } from "../helpers.js";
 import type { VReg } from "../ir/ir.js";
-import { layoutStruct, typeToString, type CType, type IntType, type PtrType } from "../types/ctype.js";
-import type { ProgramInfo } from "./module.js";
+import { layoutStruct, sizeOf, typeToString, type CType, type IntType, type PtrType } from "../types/ctype.js";
+import { skipParens, type ProgramInfo } from "./module.js";
 import type { KernelFunction } from "../debuginfo/kernel-btf.js";
 import { readTracepointFormat, type TracepointField } from "./tracefs.js";
 import { truncate, type Lowerer } from "./values.js";
@@ -33,9 +36,15 @@ type Source =
   | { kind: "ctx"; off: number; size: number; signed: boolean }
   | { kind: "mem"; base: number; disp: bigint }
   /** A value the probed code's debug information gives as a constant at the probe point. */
-  | { kind: "const"; value: bigint };
+  | { kind: "const"; value: bigint }
+  /** The address of a tracepoint's variable-length data: the context plus the low 16 bits
+   *  of the u32 at `off` (plus the end of that u32 when `rel`: __rel_loc). */
+  | { kind: "loc"; off: number; rel: boolean };
 
-interface Param { sym: ts.Symbol; name: string; type: Scalar; source: Source; node: ts.ParameterDeclaration }
+/** `width`: how many bytes of the source to read, and whether to sign-extend them, when
+ *  the declared type is wider than the probed variable's C type (an `int` declared i64
+ *  reads 4 bytes: the rest of its register or frame slot is not part of it). */
+interface Param { sym: ts.Symbol; name: string; type: Scalar; source: Source; node: ts.ParameterDeclaration; width?: { size: number; signed: boolean } }
 
 export function bindParams(L: Lowerer, prog: ProgramInfo): void {
   const params = prog.handler.parameters.map((p, i) => describeParam(L, prog, p, i));
@@ -56,10 +65,10 @@ export function bindParams(L: Lowerer, prog: ProgramInfo): void {
   for (const p of order) {
     const f = st.fields.find((x) => x.name === p.name)!;
     const size = p.type.kind === "int" ? p.type.size : 8;
-    if (p.source.kind === "mem") {
+    if (p.source.kind === "mem" && readSize(p) === size) {
       readMemory(L, p, slot, f.offset, size, faultable.has(p.sym));
     } else {
-      const reg = fetchToRegister(L, p, false);
+      const reg = fetchToRegister(L, p, faultable.has(p.sym));
       L.b.emit({ op: "store", base: { slot }, off: f.offset, size: size as 1 | 2 | 4 | 8, src: reg });
     }
     L.env.set(p.sym, { kind: "mem", type: p.type, base: { slot }, off: f.offset });
@@ -74,17 +83,20 @@ function describeParam(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration
   const type = p.type ? L.types.resolve(p.type) : v.type;
   if (!type) return L.ctx.fail("badParamType", p, name);
   if (type.kind !== "int" && type.kind !== "ptr") return L.ctx.fail("fetchSpec", p.type ?? p, `Parameter '${name}' must be an integer, bool or Ptr<T>; structs are reached through a Ptr.`);
+  if (v.loc && type.kind !== "ptr") L.ctx.fail("fetchSpec", p.type ?? p, `Field '${name}' (${v.loc}) is variable-length data in the record: declare it Ptr<T> (readStr(${name}) reads a string).`);
+  if (type.kind === "ptr" && v.type?.kind === "int" && v.type.size < 8) L.ctx.fail("fetchSpec", p.type ?? p, `'${name}' is ${typeToString(v.type)} in the probed code, too narrow for a pointer; declare it as an integer.`);
   if (p.type && !v.slotSized && type.kind === "int" && v.type?.kind === "int" && type.size < v.type.size) {
     L.ctx.warn("narrowedParam", p.type, name, typeToString(v.type), typeToString(type));
   }
   const sym = L.ctx.symbolOf(p.name)!;
-  return { sym, name, type, source: v.source, node: p };
+  const width = type.kind === "int" && v.type?.kind === "int" && !v.slotSized && v.type.size < type.size ? { size: v.type.size, signed: v.type.signed } : undefined;
+  return { sym, name, type, source: v.source, node: p, width };
 }
 
 /** A variable of the probed code: where its value is, and its type when debug info says.
  *  `slotSized`: the type is the size of the record slot rather than the C type (syscall
  *  tracepoint fields are 8-byte slots), so a narrower declaration is no narrowing. */
-interface Variable { source: Source; type?: CType; slotSized?: boolean }
+interface Variable { source: Source; type?: CType; slotSized?: boolean; /** A __data_loc field's C type: only a Ptr can hold it. */ loc?: string }
 
 function argument(pos: number): Source {
   if (pos < PT_REGS_ARG_OFFSETS.length) return { kind: "ctx", off: PT_REGS_ARG_OFFSETS[pos], size: 8, signed: false };
@@ -97,18 +109,19 @@ function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, n
     case "kprobe":
     case "fentry":
     case "fexit": {
-      const named = positional ? undefined : kernelArgument(L, prog, p, name);
-      const pos = named?.pos ?? (positional ? Number(positional[1]) : index);
-      const source: Source = prog.kind === "kprobe" ? argument(pos) : { kind: "ctx", off: 8 * pos, size: 8, signed: false };
-      return { source, type: named?.type };
+      const fn = kernelFunctionOf(L, prog, p, !positional);
+      if (fn) return kernelArgument(L, prog, fn, p, name, positional ? Number(positional[1]) : undefined);
+      const pos = positional ? Number(positional[1]) : index;
+      return { source: prog.kind === "kprobe" ? argument(pos) : contextSlot(pos) };
     }
     case "uprobe":
       return (positional ? undefined : userVariable(L, prog, p, name)) ?? { source: argument(positional ? Number(positional[1]) : index) };
     case "kretprobe":
     case "uretprobe": {
       if (index !== 0) L.ctx.fail("fetchSpec", p, `A return probe fetches one value, the return value (name it 'ret').`);
-      const ret = prog.kind === "kretprobe" && name === "ret" ? kernelFunctionOf(L, prog, p)?.ret : undefined;
-      return { source: { kind: "ctx", off: PT_REGS_RET, size: 8, signed: false }, type: ret?.kind === "void" ? undefined : ret };
+      const fn = prog.kind === "kretprobe" && name === "ret" ? kernelFunctionOf(L, prog, p, true) : undefined;
+      if (fn?.ret.kind === "void") L.ctx.fail("fetchSpec", p, `${fn.name}() returns void: there is no return value to fetch.`);
+      return { source: { kind: "ctx", off: PT_REGS_RET, size: 8, signed: false }, type: fn?.ret };
     }
     case "tracepoint":
       return tracepointVariable(L, prog, p, name);
@@ -122,7 +135,8 @@ function userVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration,
   const info = L.ctx.user.info(binary);
   const point = info && L.ctx.user.probePoint(binary, spec, p);
   if (!info || !point) {
-    if (!noDwarfWarned.has(prog)) L.ctx.warn("noDebugInfo", p, `${binary} has no DWARF for '${spec}' (build it with -g); parameters bind by position.`);
+    const why = existsSync(binary) ? `has no DWARF for '${spec}' (build it with -g)` : "does not exist here, so its DWARF cannot be read";
+    if (!noDwarfWarned.has(prog)) L.ctx.warn("noDebugInfo", p, `${binary} ${why}; parameters bind by position.`);
     noDwarfWarned.add(prog);
     return undefined;
   }
@@ -136,27 +150,74 @@ function userVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration,
 }
 const noDwarfWarned = new WeakSet<ProgramInfo>();
 
-/** The kernel function's BTF prototype; undefined (with a warning) when there is no BTF
- *  or it lacks the function: parameters then bind by position. */
-function kernelFunctionOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration) {
-  if (prototypes.has(prog)) return prototypes.get(prog);
-  const fn = L.ctx.kernel.available ? L.ctx.kernel.function(prog.target[0], p) : undefined;
-  if (!fn) L.ctx.warn("fetchSpec", p, `Kernel function '${prog.target[0]}' is not in the kernel's BTF (${L.ctx.kernel.path}); parameters bind by position.`);
-  prototypes.set(prog, fn);
+/** The kernel function's BTF prototype; undefined when there is no BTF or it lacks the
+ *  function: parameters then bind by position (with a warning, unless `warn` is false:
+ *  arg0..argN say the position themselves). */
+function kernelFunctionOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, warn: boolean) {
+  if (!prototypes.has(prog)) prototypes.set(prog, L.ctx.kernel.available ? L.ctx.kernel.function(prog.target[0], p) : undefined);
+  const fn = prototypes.get(prog);
+  if (!fn && warn && !prototypeWarned.has(prog)) {
+    L.ctx.warn("fetchSpec", p, `Kernel function '${prog.target[0]}' is not in the kernel's BTF (${L.ctx.kernel.path}); parameters bind by position.`);
+    prototypeWarned.add(prog);
+  }
   return fn;
 }
 /** Looked up once per program (and warned about once). */
 const prototypes = new WeakMap<ProgramInfo, KernelFunction | undefined>();
+const prototypeWarned = new WeakSet<ProgramInfo>();
 
-/** A kernel function's parameter by name, from BTF: its position and type. */
-function kernelArgument(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): { pos: number; type?: CType } | undefined {
-  const fn = kernelFunctionOf(L, prog, p);
-  if (!fn) return undefined;
-  const pos = fn.params.findIndex((x) => x.name === name);
-  if (pos >= 0) return { pos, type: fn.params[pos].type };
-  if (prog.kind === "fexit" && name === "ret") return { pos: fn.params.length, type: fn.ret };
+/** An fentry/fexit context slot: the trampoline saves the arguments as an array of u64. */
+function contextSlot(slot: number): Source {
+  return { kind: "ctx", off: 8 * slot, size: 8, signed: false };
+}
+
+/** Where each parameter of a kernel function is at its entry, from the BTF types (x86-64
+ *  System V; the kernel passes no floating point): `source` for a kprobe (an argument
+ *  register, or the probed stack), `slot` in an fentry/fexit context. A struct or union
+ *  of 9 to 16 bytes takes two registers (and two context slots), a larger one is passed
+ *  on the stack (and the trampoline refuses the function: `tooBig`), and so is one that
+ *  no longer fits in the registers left; a struct result over 16 bytes takes rdi for its
+ *  hidden pointer. */
+function kernelArgPlaces(fn: KernelFunction): { places: { source: Source; slot: number; tooBig: boolean }[]; slots: number } {
+  let reg = fn.ret.kind === "struct" && sizeOf(fn.ret) > 16 ? 1 : 0;
+  let stack = STACK_ARG_BASE;
+  let slots = 0;
+  const places = fn.params.map((x) => {
+    const words = x.type.kind === "struct" ? Math.max(1, Math.ceil(sizeOf(x.type) / 8)) : 1;
+    let source: Source;
+    if (words <= 2 && reg + words <= PT_REGS_ARG_OFFSETS.length) {
+      source = argument(reg);
+      reg += words;
+    } else {
+      source = { kind: "mem", base: PT_REGS_SP, disp: BigInt(stack) };
+      stack += 8 * words;
+    }
+    const place = { source, slot: slots, tooBig: words > 2 };
+    slots += Math.min(words, 2);
+    return place;
+  });
+  return { places, slots };
+}
+
+/** A kernel function's parameter by name (or by position, `argN`), from BTF: where it is
+ *  for this program kind, and its type. fexit's `ret` follows the arguments. */
+function kernelArgument(L: Lowerer, prog: ProgramInfo, fn: KernelFunction, p: ts.ParameterDeclaration, name: string, position: number | undefined): Variable {
+  const { places, slots } = kernelArgPlaces(fn);
+  if (prog.kind !== "kprobe") {
+    const big = places.findIndex((x) => x.tooBig);
+    if (big >= 0) L.ctx.fail("fetchSpec", p, `${prog.kind} cannot attach to ${fn.name}(): its parameter '${fn.params[big].name}' is a ${sizeOf(fn.params[big].type)}-byte struct passed by value (the kernel's trampoline takes at most 16 bytes); use a kprobe.`);
+  }
+  let i = fn.params.findIndex((x) => x.name === name);
+  if (i < 0 && position !== undefined && position < fn.params.length) i = position;
+  if (i >= 0) return { source: prog.kind === "kprobe" ? places[i].source : contextSlot(places[i].slot), type: fn.params[i].type };
+  if (prog.kind === "fexit" && name === "ret") {
+    if (fn.ret.kind === "void") L.ctx.fail("fetchSpec", p, `${fn.name}() returns void: there is no return value to fetch.`);
+    return { source: contextSlot(slots), type: fn.ret };
+  }
+  // Past the declared parameters of a variadic function, argN is the Nth argument word.
+  if (position !== undefined && fn.variadic && prog.kind === "kprobe") return { source: argument(position) };
   const names = fn.params.map((x) => `${x.name}: ${typeToString(x.type)}`).join(", ");
-  return L.ctx.fail("unknownParam", p.name, `${prog.target[0]}() has no parameter '${name}'. Its parameters: ${names || "none"}${prog.kind === "fexit" ? ", and ret" : ""}.`);
+  return L.ctx.fail("unknownParam", p.name, `${fn.name}() has no parameter '${name}'. Its parameters: ${names || "none"}${prog.kind === "fexit" ? ", and ret" : ""}.`);
 }
 
 function tracepointVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): Variable {
@@ -165,24 +226,37 @@ function tracepointVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclar
   if (!fields) return L.ctx.fail("fetchSpec", p, `Cannot read the format of tracepoint ${category}/${event} (is tracefs mounted at /sys/kernel/tracing, and does the event exist?).`);
   const f = fields.find((x) => x.name === name);
   if (!f) return L.ctx.fail("unknownParam", p.name, `Tracepoint ${category}/${event} has no field '${name}'. Its fields: ${listFields(fields)}.`);
-  if (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8) L.ctx.fail("fetchSpec", p, `Field '${name}' (${f.cType}) is not a scalar; only integer and pointer fields can be fetched.`);
+  // Variable-length data (__data_loc char[] filename): the parameter points at it.
+  if (f.loc) return { source: { kind: "loc", off: f.offset, rel: f.loc === "rel" }, type: { kind: "ptr", to: { kind: "void" }, space: "kernel" }, loc: f.cType };
+  if (f.isArray || (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8)) L.ctx.fail("fetchSpec", p, `Field '${name}' (${f.cType}) is not a scalar; only integer and pointer fields can be fetched.`);
   const type: CType = f.isPointer ? { kind: "ptr", to: { kind: "void" }, space: L.space } : { kind: "int", size: f.size as 1 | 2 | 4 | 8, signed: f.signed, name: `${f.signed ? "i" : "u"}${f.size * 8}` };
-  return { source: { kind: "ctx", off: f.offset, size: f.size, signed: f.signed }, type, slotSized: true };
+  // The kernel overwrites the record's first 8 bytes (the common_* fields) with a pt_regs
+  // pointer before a BPF program runs, and the verifier refuses loads from them.
+  if (f.offset < 8) L.ctx.fail("fetchSpec", p, `Field '${name}' is in the record's first 8 bytes, which BPF programs cannot read (the kernel keeps a pt_regs pointer there); pid() and tid() give the current task.`);
+  // Syscall events store every argument in an 8-byte slot, whatever its C type.
+  return { source: { kind: "ctx", off: f.offset, size: f.size, signed: f.signed }, type, slotSized: category === "syscalls" };
 }
 
 /** Without tracefs: the record layout from BTF (struct trace_event_raw_<event>), for
- *  events that have their own (syscall events share a generic one). */
+ *  events that have their own (syscall events share a generic one); __data_loc fields
+ *  are the u32 members BTF names `__data_loc_<field>`. */
 function btfTracepointFields(L: Lowerer, event: string, p: ts.Node): TracepointField[] | undefined {
   if (!L.ctx.kernel.available) return undefined;
   const st = L.ctx.kernel.tracepointRecord(event, p);
-  return st?.fields.filter((f) => f.name !== "ent" && (f.type.kind === "int" || f.type.kind === "ptr")).map((f) => ({
-    name: f.name,
-    cType: typeToString(f.type),
-    offset: f.offset,
-    size: f.type.kind === "int" ? f.type.size : 8,
-    signed: f.type.kind === "int" && f.type.signed,
-    isPointer: f.type.kind === "ptr",
-  }));
+  return st?.fields.filter((f) => f.name !== "ent" && (f.type.kind === "int" || f.type.kind === "ptr" || f.type.kind === "array")).map((f) => {
+    // The record struct spells `__data_loc char[] filename` as `u32 __data_loc_filename`.
+    const loc = /^__(data|rel)_loc_(.+)$/.exec(f.name);
+    return {
+      name: loc ? loc[2] : f.name,
+      cType: loc ? `__${loc[1]}_loc` : typeToString(f.type),
+      offset: f.offset,
+      size: f.type.kind === "int" ? f.type.size : sizeOf(f.type),
+      signed: f.type.kind === "int" && f.type.signed,
+      isPointer: f.type.kind === "ptr",
+      isArray: f.type.kind === "array",
+      loc: loc ? (loc[1] as "data" | "rel") : undefined,
+    };
+  });
 }
 
 function listFields(fields: TracepointField[]): string {
@@ -192,26 +266,45 @@ function listFields(fields: TracepointField[]): string {
 /** Loads a parameter into a fresh register, narrowed to its declared type. */
 function fetchToRegister(L: Lowerer, p: Param, wantFault: boolean): VReg {
   if (p.source.kind === "mem") {
-    const size = p.type.kind === "int" ? p.type.size : 8;
+    const size = readSize(p);
     const slot = L.b.newSlot(8, 8, `fetched ${p.name}`);
     readMemory(L, p, slot, 0, size, wantFault);
     const r = L.b.newReg();
     L.b.emit({ op: "load", dst: r, base: { slot }, off: 0, size: size as 1 | 2 | 4 | 8 });
-    return signExtend(L, r, size, p.type.kind === "int" && p.type.signed);
+    return signExtend(L, r, size, p.width ? p.width.signed : p.type.kind === "int" && p.type.signed);
   }
   if (p.source.kind === "const") {
     const value = p.type.kind === "int" ? truncate(p.source.value, p.type) : p.source.value;
     return L.b.constReg(BigInt.asIntN(64, value));
   }
+  if (p.source.kind === "loc") {
+    // ctx + (loc & 0xffff): the verifier allows the arithmetic, and the probe-read
+    // helpers take the result as a plain address.
+    const word = L.b.newReg(), off = L.b.newReg(), addr = L.b.newReg();
+    L.b.emit({ op: "load", dst: word, base: { reg: L.b.ctx }, off: p.source.off, size: 4 });
+    L.b.emit({ op: "alu", alu: "and", dst: off, a: word, b: { imm: 0xffffn } });
+    let from = off;
+    if (p.source.rel) {
+      from = L.b.newReg();
+      L.b.emit({ op: "alu", alu: "add", dst: from, a: off, b: { imm: BigInt(p.source.off + 4) } });
+    }
+    L.b.emit({ op: "alu", alu: "add", dst: addr, a: L.b.ctx, b: from });
+    return addr;
+  }
   const src = p.source;
   const want = p.type.kind === "int" ? p.type.size : 8;
-  const size = Math.min(want, src.size) as 1 | 2 | 4 | 8;
+  const size = Math.min(readSize(p), src.size) as 1 | 2 | 4 | 8;
   const r = L.b.newReg();
   // Little-endian: the low bytes of a slot are at its offset, so a narrow load truncates.
   L.b.emit({ op: "load", dst: r, base: { reg: L.b.ctx }, off: src.off, size });
-  // A declared type wider than the field takes the field's signedness.
-  const signed = p.type.kind === "int" && (want > src.size ? src.signed : p.type.signed);
+  // A declared type wider than the variable or field takes its signedness.
+  const signed = p.type.kind === "int" && (want > size ? (p.width?.signed ?? src.signed) : p.type.signed);
   return signExtend(L, r, size, signed);
+}
+
+/** Bytes to read for a parameter: its declared width, or its C type's when narrower. */
+function readSize(p: Param): number {
+  return Math.min(p.type.kind === "int" ? p.type.size : 8, p.width?.size ?? 8);
 }
 
 /** Sign-extends a zero-extended narrow load when the value is signed. */
@@ -243,8 +336,9 @@ function readMemory(L: Lowerer, p: Param, slot: number, off: number, size: numbe
 function usedFaultFlags(L: Lowerer, handler: ts.ArrowFunction | ts.FunctionExpression): Set<ts.Symbol> {
   const used = new Set<ts.Symbol>();
   const visit = (n: ts.Node): void => {
-    if (ts.isCallExpression(n) && L.ctx.runtimeName(n.expression) === "fetchFailed" && n.arguments.length === 1 && ts.isIdentifier(n.arguments[0])) {
-      const s = L.ctx.symbolOf(n.arguments[0]);
+    const arg = ts.isCallExpression(n) && n.arguments.length === 1 ? skipParens(n.arguments[0]) : undefined;
+    if (arg && ts.isIdentifier(arg) && L.ctx.runtimeName((n as ts.CallExpression).expression) === "fetchFailed") {
+      const s = L.ctx.symbolOf(arg);
       if (s) used.add(s);
     }
     ts.forEachChild(n, visit);

@@ -51,7 +51,9 @@ export class UserDebug {
     return info;
   }
 
-  /** Resolves `symbol`, `symbol+offset` or `file.c:line` to a function and pc. */
+  /** Resolves `symbol`, `symbol+offset` or `file.c:line` to a function and pc; undefined
+   *  (bind by position) for a symbol the DWARF does not describe; a diagnostic for a name
+   *  the binary does not have at all, or an offset past the function's end. */
   probePoint(binary: string, spec: string, node: ts.Node): ProbePoint | undefined {
     const info = this.info(binary);
     if (!info) return undefined;
@@ -67,9 +69,15 @@ export class UserDebug {
     const m = /^([A-Za-z_.$][\w.$]*)(?:\+(0x[0-9a-fA-F]+|\d+))?$/.exec(spec);
     if (!m) return undefined;
     const fn = findFunction(info, m[1]);
-    if (!fn) return undefined;
+    if (!fn) {
+      // Not in the DWARF but in the symbol table (code built without -g): bind by position.
+      if (info.elf.symbolAddress(m[1])) return undefined;
+      return this.ctx.fail("fetchSpec", node, `${binary} has no function '${m[1]}' (neither its DWARF nor its symbol table names it).`);
+    }
     const offset = m[2] ? BigInt(m[2]) : 0n;
-    return { fn, offset, pc: fn.lowPc + offset };
+    const pc = fn.lowPc + offset;
+    if (!fn.ranges.some(([lo, hi]) => pc >= lo && pc < hi)) return this.ctx.fail("fetchSpec", node, `${spec} is outside ${fn.name}(), which is 0x${(fn.highPc - fn.lowPc).toString(16)} bytes long.`);
+    return { fn, offset, pc };
   }
 
   /** The named variable at the probe point: a parameter at entry, any visible variable inside. */
