@@ -16,11 +16,11 @@ import { readTracepointFormat, type TracepointField } from "./tracefs.js";
 import type { Lowerer } from "./values.js";
 
 /** x86-64 struct pt_regs offsets of the argument registers, in argument order. */
-export const PT_REGS_ARG_OFFSETS = [112, 104, 96, 88, 72, 64];
-export const PT_REGS_RET = 80;
-export const PT_REGS_SP = 152;
+const PT_REGS_ARG_OFFSETS = [112, 104, 96, 88, 72, 64];
+const PT_REGS_RET = 80;
+const PT_REGS_SP = 152;
 /** At function entry, the 7th argument is at sp+8, the 8th at sp+16, ... */
-export const STACK_ARG_BASE = 8;
+const STACK_ARG_BASE = 8;
 
 /** Where a parameter's value comes from: a context field (pt_regs slot, tracepoint
  *  field), or the probed code's memory at a pt_regs register's value plus `disp`. */

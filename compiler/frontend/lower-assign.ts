@@ -17,7 +17,7 @@ type LValue =
   /** arr[i] with a run-time i: accessed inside a bounds check (openElement/closeGuard). */
   | { kind: "element"; element: DynamicElement; node: ts.Node };
 
-export function lvalue(L: Lowerer, e: ts.Expression): LValue {
+function lvalue(L: Lowerer, e: ts.Expression): LValue {
   e = skipParens(e);
   if (ts.isIdentifier(e)) {
     const b = bindingOf(L, e);
@@ -61,7 +61,7 @@ function fixed(L: Lowerer, v: Value, node: ts.Node): Value {
   return s.kind === "int" || s.kind === "ptr" || s.kind === "const" ? s : L.ctx.fail("notAssignable", node, "This value to an array element");
 }
 
-export function readLvalue(L: Lowerer, lv: LValue): Value {
+function readLvalue(L: Lowerer, lv: LValue): Value {
   if (lv.kind === "element") throw new Error("internal: readLvalue of a guarded element");
   if (lv.kind === "mem") return scalar(L, lv.mem);
   const b = lv.binding;
@@ -69,7 +69,7 @@ export function readLvalue(L: Lowerer, lv: LValue): Value {
   return b.type.kind === "ptr" ? { kind: "ptr", type: b.type, reg: b.reg } : { kind: "int", type: b.type, reg: b.reg };
 }
 
-export function writeLvalue(L: Lowerer, lv: LValue, v: Value): Value {
+function writeLvalue(L: Lowerer, lv: LValue, v: Value): Value {
   if (lv.kind === "element") throw new Error("internal: writeLvalue of a guarded element");
   if (lv.kind === "mem") {
     if (lv.mem.type.kind !== "int" && lv.mem.type.kind !== "ptr") L.ctx.fail("notAssignable", lv.node, "A struct field of this kind, with this operator");

@@ -223,6 +223,6 @@ export function skipParens(e: ts.Expression): ts.Expression {
   return e;
 }
 
-export function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
   return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
 }

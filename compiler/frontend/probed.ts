@@ -55,7 +55,7 @@ function at(L: Lowerer, addr: VReg, type: CType, space: "user" | "kernel"): Valu
 }
 
 /** One probe read of a scalar or pointer into the scratch slot, then a load. */
-export function readProbed(L: Lowerer, addr: VReg, type: CType, space: "user" | "kernel"): Value {
+function readProbed(L: Lowerer, addr: VReg, type: CType, space: "user" | "kernel"): Value {
   const size = type.kind === "int" ? type.size : 8;
   const slot = scratchSlot(L);
   const dst = L.b.newReg();
