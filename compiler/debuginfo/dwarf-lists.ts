@@ -80,18 +80,26 @@ function readRnglist(ctx: DwarfContext, u: Unit, sec: Uint8Array, offset: number
   }
 }
 
-function readRanges(u: Unit, sec: Uint8Array, offset: number, baseIn: bigint): Range[] {
+/** The entries of a DWARF 2-4 list (.debug_ranges, .debug_loc): address pairs relative
+ *  to a base, where a pair starting with all ones selects a new base and 0,0 ends the
+ *  list. Calls `entry` with each pair made absolute, the reader just after the pair. */
+function eachPre5Entry(u: Unit, sec: Uint8Array, offset: number, baseIn: bigint, entry: (r: ByteReader, lo: bigint, hi: bigint) => void): void {
   const r = new ByteReader(sec, offset);
-  const out: Range[] = [];
   const max = u.addrSize === 8 ? ALL_ONES_64 : (1n << BigInt(u.addrSize * 8)) - 1n;
   let base = baseIn;
   for (;;) {
     const lo = r.uSized(u.addrSize);
     const hi = r.uSized(u.addrSize);
-    if (lo === 0n && hi === 0n) return out;
+    if (lo === 0n && hi === 0n) return;
     if (lo === max) base = hi;
-    else add(out, base + lo, base + hi);
+    else entry(r, base + lo, base + hi);
   }
+}
+
+function readRanges(u: Unit, sec: Uint8Array, offset: number, base: bigint): Range[] {
+  const out: Range[] = [];
+  eachPre5Entry(u, sec, offset, base, (_r, lo, hi) => add(out, lo, hi));
+  return out;
 }
 
 function add(out: Range[], lo: bigint, hi: bigint): void {
@@ -142,20 +150,8 @@ function readLoclist(ctx: DwarfContext, u: Unit, sec: Uint8Array, offset: number
   }
 }
 
-function readLoc(u: Unit, sec: Uint8Array, offset: number, baseIn: bigint): RawLocEntry[] {
-  const r = new ByteReader(sec, offset);
+function readLoc(u: Unit, sec: Uint8Array, offset: number, base: bigint): RawLocEntry[] {
   const out: RawLocEntry[] = [];
-  const max = u.addrSize === 8 ? ALL_ONES_64 : (1n << BigInt(u.addrSize * 8)) - 1n;
-  let base = baseIn;
-  for (;;) {
-    const lo = r.uSized(u.addrSize);
-    const hi = r.uSized(u.addrSize);
-    if (lo === 0n && hi === 0n) return out;
-    if (lo === max) {
-      base = hi;
-      continue;
-    }
-    const e = r.bytes(r.u16());
-    out.push({ lo: base + lo, hi: base + hi, expr: e });
-  }
+  eachPre5Entry(u, sec, offset, base, (r, lo, hi) => out.push({ lo, hi, expr: r.bytes(r.u16()) }));
+  return out;
 }
