@@ -352,10 +352,8 @@ describe("maps, stack and relocations", () => {
     const k = b.alu("and", pid, imm(7));
     b.store({ slot: key }, 0, 8, k);
     b.loc = { line: 4, col: 13 };
-    const m = b.reg();
-    b.ins({ op: "mapref", dst: m, map: "seen" });
-    const kp = b.reg();
-    b.ins({ op: "addr", dst: kp, slot: key, off: 0 });
+    const m = b.mapref("seen");
+    const kp = b.addr(key);
     const v = b.call(1, [m, kp])!;
     const none = b.label(), some = b.label();
     b.br("eq", v, imm(0), none, some);

@@ -42,10 +42,8 @@ const countWrites: Case = {
     const k = b.aluImm("rsh", pid, 32);
     b.store({ slot: keyS }, 0, 4, k);
     b.loc = { line: 3, col: 13 };
-    const m = b.reg();
-    b.ins({ op: "mapref", dst: m, map: "seen" });
-    const kp = b.reg();
-    b.ins({ op: "addr", dst: kp, slot: keyS, off: 0 });
+    const m = b.mapref("seen");
+    const kp = b.addr(keyS);
     const v = b.call(1, [m, kp])!;
     const some = b.label(), none = b.label(), done = b.label();
     b.loc = { line: 4, col: 3 };
@@ -57,12 +55,9 @@ const countWrites: Case = {
     b.at(none);
     b.loc = { line: 5, col: 8 };
     b.store({ slot: valS }, 0, 8, count);
-    const m2 = b.reg();
-    b.ins({ op: "mapref", dst: m2, map: "seen" });
-    const kp2 = b.reg();
-    b.ins({ op: "addr", dst: kp2, slot: keyS, off: 0 });
-    const vp = b.reg();
-    b.ins({ op: "addr", dst: vp, slot: valS, off: 0 });
+    const m2 = b.mapref("seen");
+    const kp2 = b.addr(keyS);
+    const vp = b.addr(valS);
     b.call(2, [m2, kp2, vp, imm(0)], false);
     b.jmp(done);
     b.at(done);

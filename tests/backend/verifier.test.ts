@@ -34,10 +34,8 @@ describe("kernel verifier", () => {
     const key = b.slot(8);
     const pid = b.call(14, [])!;
     b.store({ slot: key }, 0, 8, pid);
-    const m = b.reg();
-    b.ins({ op: "mapref", dst: m, map: "seen" });
-    const kp = b.reg();
-    b.ins({ op: "addr", dst: kp, slot: key, off: 0 });
+    const m = b.mapref("seen");
+    const kp = b.addr(key);
     const v = b.call(1, [m, kp])!;
     const none = b.label(), some = b.label();
     b.br("eq", v, imm(0), none, some);

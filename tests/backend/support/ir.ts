@@ -53,6 +53,20 @@ export class FnBuilder {
     this.cur!.term = this.loc ? { ...t, loc: this.loc } : t;
   }
 
+  /** A register loaded with a map's address. */
+  mapref(map: string): VReg {
+    const dst = this.reg();
+    this.ins({ op: "mapref", dst, map });
+    return dst;
+  }
+
+  /** A register holding a stack slot's address (plus off). */
+  addr(slot: number, off = 0): VReg {
+    const dst = this.reg();
+    this.ins({ op: "addr", dst, slot, off });
+    return dst;
+  }
+
   const(value: bigint | number): VReg {
     const dst = this.reg();
     this.ins({ op: "const", dst, value: BigInt(value) });
