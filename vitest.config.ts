@@ -5,6 +5,6 @@ export default defineConfig({
   test: {
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    include: ["tests/**/*.test.ts"],
+    include: ["test/**/*.test.ts"],
   },
 });

@@ -1,9 +1,9 @@
-// The real-kernel test harness: builds the libbpf loader (tests/harness/loader.c) and C
+// The real-kernel test harness: builds the libbpf loader (test/harness/loader.c) and C
 // uprobe targets at test time, runs BPF objects through the loader, and decodes the map
 // contents it prints. Tests never skip: without root and bpf() they fail with a clear error.
 //
-// Build products live in tests/.build/ (gitignored). Target binaries are content-addressed
-// (tests/.build/targets/<name>-<hash>/<name>), never replaced in place, and each test
+// Build products live in test/.build/ (gitignored). Target binaries are content-addressed
+// (test/.build/targets/<name>-<hash>/<name>), never replaced in place, and each test
 // process runs its own copy (…/<name>-<hash>/p<pid>/<name>): a uprobe attaches to a file,
 // so parallel workers probing the same target must not share one.
 
@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 
 export const HARNESS_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(HARNESS_DIR, "..", "..");
-export const BUILD_DIR = path.join(REPO_ROOT, "tests", ".build");
+export const BUILD_DIR = path.join(REPO_ROOT, "test", ".build");
 export const TARGETS_DIR = path.join(HARNESS_DIR, "targets");
 export const FIXTURES_DIR = path.join(HARNESS_DIR, "fixtures");
 export const LOADER_SOURCE = path.join(HARNESS_DIR, "loader.c");
@@ -73,7 +73,7 @@ function tmpName(file: string): string {
 
 // ---- building ---------------------------------------------------------------------------
 
-/** Compile tests/harness/loader.c into tests/.build/loader once; rebuilt when the source is newer. */
+/** Compile test/harness/loader.c into test/.build/loader once; rebuilt when the source is newer. */
 export function buildLoader(): string {
   const srcTime = fs.statSync(LOADER_SOURCE).mtimeMs;
   const binTime = fs.existsSync(LOADER_PATH) ? fs.statSync(LOADER_PATH).mtimeMs : -1;
@@ -141,7 +141,7 @@ function pruneDeadCopies(dir: string): void {
   }
 }
 
-/** Build one of tests/harness/targets/<name>.c ("args", "structs", "edge"). */
+/** Build one of test/harness/targets/<name>.c ("args", "structs", "edge"). */
 export function buildTargetFile(name: string, gccFlags: string[] = ["-g", "-O0"]): string {
   return buildTarget(name, fs.readFileSync(path.join(TARGETS_DIR, `${name}.c`), "utf8"), gccFlags);
 }
@@ -183,7 +183,7 @@ export function buildBpfC(name: string, cSource: string, defines: Record<string,
   return obj;
 }
 
-/** Build tests/harness/fixtures/<name>.bpf.c with clang. */
+/** Build test/harness/fixtures/<name>.bpf.c with clang. */
 export function buildBpfFixture(name: string, defines: Record<string, string | number> = {}): string {
   return buildBpfC(name, fs.readFileSync(path.join(FIXTURES_DIR, `${name}.bpf.c`), "utf8"), defines);
 }

@@ -79,8 +79,8 @@ describe("the builds use the encodings they claim", () => {
   });
 });
 
-describe("the uprobe harness target (tests/harness/targets/args.c)", () => {
-  it("has the parameters tests/harness/targets/expected.ts lists, with their widths and signedness", () => {
+describe("the uprobe harness target (test/harness/targets/args.c)", () => {
+  it("has the parameters test/harness/targets/expected.ts lists, with their widths and signedness", () => {
     const src = new URL("../harness/targets/args.c", import.meta.url).pathname;
     const bin = build("gcc", ["-g", "-O0"], src);
     const info = readDebugInfo(readFileSync(bin))!;

@@ -1,5 +1,5 @@
 // Compiles probe source text with the in-process API and writes the object under
-// tests/.build/bpftsc/, failing the test with the diagnostics if there are any.
+// test/.build/bpftsc/, failing the test with the diagnostics if there are any.
 
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -1,7 +1,7 @@
 // Uprobe target: functions of 1 to 8 arguments of mixed widths, narrow arguments passed
 // with garbage in the register's upper bits, and a function called in a loop.
-// Built at test time with `gcc -g -O0` (see tests/harness/harness.ts, buildTarget).
-// Every value main() passes is listed in tests/harness/targets/expected.ts; tests check them.
+// Built at test time with `gcc -g -O0` (see test/harness/harness.ts, buildTarget).
+// Every value main() passes is listed in test/harness/targets/expected.ts; tests check them.
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>

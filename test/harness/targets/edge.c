@@ -3,7 +3,7 @@
 // arguments; they never divide, so LONG_MIN / -1 cannot trap here. Every call's first
 // argument is a sequence number so that a probe can store each call under its own key.
 // Built at test time with `gcc -g -O0`;
-// the values main() passes are in tests/harness/targets/expected.ts.
+// the values main() passes are in test/harness/targets/expected.ts.
 #include <limits.h>
 #include <stdio.h>
 

@@ -1,4 +1,4 @@
-// The exact calls that the uprobe targets' main() makes (tests/harness/targets/*.c).
+// The exact calls that the uprobe targets' main() makes (test/harness/targets/*.c).
 // End-to-end tests compare what a probe fetched against these values.
 // `value` is the C value the callee sees (signed types as negative numbers).
 

@@ -1,6 +1,6 @@
 // Uprobe target: structs passed by pointer. A linked list of four nodes and a record with
 // one field of every integer width. Built at test time with `gcc -g -O0`;
-// the values main() passes are in tests/harness/targets/expected.ts.
+// the values main() passes are in test/harness/targets/expected.ts.
 #include <stdio.h>
 
 #define PROBED __attribute__((noinline, noipa, used))
