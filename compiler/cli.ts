@@ -71,7 +71,7 @@ export function main(argv: string[]): number {
     result = compile({ fileName: args.input, source, dumpIr: args.dumpIr, btfPath: args.btf });
   } catch (e) {
     // Never a stack trace for the user: an internal error is reported as one line.
-    process.stderr.write(`${args.input}: error BPF9999: internal compiler error: ${(e as Error).message}. Please report this with the probe file.\n`);
+    process.stderr.write(formatDiagnostic(makeDiagnostic("internal", { file: args.input, line: 0, col: 0 }, (e as Error).message)) + "\n");
     return 1;
   }
   for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");

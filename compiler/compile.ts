@@ -1,23 +1,30 @@
 // The whole pipeline in one place:
-//   probe file --checkSource--> typed AST --readModule--> maps, programs
-//   --lowerProgram--> IR --compileFunction--> BPF instructions --writeObject--> ELF bytes
+//   probe file --checkSource--> typed AST --readModule--> maps, globals, functions, programs
+//   --lowerProgram / lowerSubprogram--> IR (cleaned up) --compileFunction--> BPF instructions
+//   --checkCallStacks--> --writeObject--> ELF bytes
+// Programs are lowered first; the subprograms they call (and those call) are lowered as
+// they are requested. Each stage hands plain data to the next and changes nothing it got.
 // In: a file name and its text. Out: the object bytes, a listing and the diagnostics.
-// Nothing here touches the file system except reading tracepoint formats and BTF.
+// Nothing here touches the file system except reading tracepoint formats, BTF and DWARF.
 
+import { worstChains, MAX_CALL_FRAMES, MAX_COMBINED_STACK, type CompiledFrame } from "./backend/call-stack.js";
 import { BackendError } from "./backend/errors.js";
 import { compileFunction } from "./backend/index.js";
 import type { MachineCode } from "./backend/output.js";
 import { formatListing } from "./bpf/disasm.js";
 import { CompileError, makeDiagnostic, type Diagnostic } from "./diagnostics.js";
 import { FrontendContext } from "./frontend/context.js";
-import { lowerProgram } from "./frontend/lower-program.js";
-import { readModule, type ProgramInfo } from "./frontend/module.js";
+import { lowerProgram, lowerSubprogram } from "./frontend/lower-program.js";
+import { readModule, type MapInfo } from "./frontend/module.js";
 import { checkSource } from "./frontend/source.js";
+import { SubprogramQueue } from "./frontend/subprograms.js";
 import { TypeResolver } from "./frontend/types.js";
 import type { IrFunction } from "./ir/ir.js";
 import { printFunction } from "./ir/print.js";
-import type { ContextKind, ObjectProgram } from "./object/model.js";
+import type { ObjectFunction, ObjectMap, ObjectProgram, ObjectSubprogram } from "./object/model.js";
+import { TEXT_SECTION, sectionName } from "./object/sections.js";
 import { writeObject } from "./object/write-elf.js";
+import type { CType } from "./types/ctype.js";
 
 export interface CompileOptions {
   /** The probe file's path (used in diagnostics and line info). */
@@ -40,6 +47,9 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
 }
 
+/** One function through the backend: where it goes in the object, and its code. */
+interface Compiled { name: string; section: string; code: MachineCode; at: { line: number; col: number } }
+
 export function compile(opts: CompileOptions): CompileResult {
   const checked = checkSource(opts.fileName, opts.source);
   if (checked.diagnostics.length) return { diagnostics: checked.diagnostics };
@@ -47,63 +57,101 @@ export function compile(opts: CompileOptions): CompileResult {
   const types = new TypeResolver(ctx);
   const errors: Diagnostic[] = [];
   const mod = readModule(ctx, types, errors);
+  const subprograms = new SubprogramQueue(new Set([...mod.maps.values(), ...mod.globals.values(), ...mod.programs].map((x) => x.name)));
 
-  const compiled: { prog: ProgramInfo; code: MachineCode }[] = [];
-  const listings: string[] = [];
   const irs: string[] = [];
-  for (const prog of mod.programs) {
-    let fn: IrFunction | undefined;
+  const compiled: Compiled[] = [];
+  const backend = (ir: IrFunction, section: string, at: { line: number; col: number }): MachineCode | undefined => {
+    if (opts.dumpIr) irs.push(printFunction(ir));
     try {
-      fn = lowerProgram(ctx, mod, types, prog);
-      if (opts.dumpIr) irs.push(printFunction(fn));
-      const code = compileFunction(fn);
-      compiled.push({ prog, code });
-      listings.push(`${prog.section}:\n${formatListing(code.insns, { source: opts.source, lines: code.lines, symbol: prog.name })}`);
+      const code = compileFunction(ir);
+      compiled.push({ name: ir.name, section, code, at });
+      return code;
+    } catch (e) {
+      if (!(e instanceof BackendError)) throw e;
+      errors.push(backendDiagnostic(ctx, ir, e, at));
+      return undefined;
+    }
+  };
+  const attempt = (f: () => void): void => {
+    try {
+      f();
     } catch (e) {
       if (e instanceof CompileError) errors.push(e.diagnostic);
-      else if (e instanceof BackendError) errors.push(backendDiagnostic(ctx, prog, fn, e));
       else throw e;
     }
+  };
+
+  const programs: ObjectProgram[] = [];
+  for (const prog of mod.programs) {
+    attempt(() => {
+      const code = backend(lowerProgram(ctx, mod, types, subprograms, prog), sectionName(prog.point), ctx.pos(prog.node));
+      if (code) programs.push({ name: prog.name, point: prog.point, ...objectCode(code) });
+    });
   }
+  const subs: ObjectSubprogram[] = [];
+  for (let req = subprograms.next(); req; req = subprograms.next()) {
+    const { fn, space, symbol } = req;
+    attempt(() => {
+      const { ir, sig } = lowerSubprogram(ctx, mod, types, subprograms, fn, symbol, space);
+      const code = backend(ir, TEXT_SECTION, ctx.pos(fn.decl.name!));
+      if (!code) return;
+      // A struct parameter arrives as a pointer to it.
+      const params = sig.params.map((p) => ({ name: p.name, type: p.type.kind === "int" || p.type.kind === "ptr" ? p.type : { kind: "ptr", to: p.type, space: "kernel" } as CType }));
+      subs.push({ name: symbol, params, ret: sig.ret, ...objectCode(code) });
+    });
+  }
+  if (errors.length === 0) checkCallStacks(ctx, compiled, programs, errors);
+
   const diagnostics = [...errors, ...ctx.warnings];
   const ir = opts.dumpIr ? irs.join("\n") : undefined;
   if (errors.length) return { diagnostics, ir };
-  ctx.kernel.finishCoreTypes();
-  const programs = compiled.map(({ prog, code }) => toObjectProgram(prog, code));
   const object = writeObject({
     sourcePath: opts.fileName,
     sourceText: opts.source,
     license: mod.license,
     programs,
-    maps: [...mod.maps.values()].map((m) => ({ name: m.name, type: m.type, key: m.className === "RingBuf" ? undefined : m.key, value: m.className === "RingBuf" ? undefined : m.value, maxEntries: m.maxEntries })),
+    subprograms: subs,
+    maps: [...mod.maps.values()].map(objectMap),
+    globals: [...mod.globals.values()].map((g) => ({ name: g.name, section: g.section, type: g.type, init: g.init })),
   });
-  return { object, listing: listings.join("\n"), ir, diagnostics };
+  const listing = compiled.map((c) => `${c.section}:\n${formatListing(c.code.insns, { source: opts.source, lines: c.code.lines, symbol: c.name })}`).join("\n");
+  return { object, listing, ir, diagnostics };
 }
 
-const CONTEXT: Record<ProgramInfo["kind"], ContextKind> = {
-  kprobe: "pt_regs", kretprobe: "pt_regs", uprobe: "pt_regs", uretprobe: "pt_regs",
-  tracepoint: "void", fentry: "u64_array", fexit: "u64_array",
-};
-
-function toObjectProgram(prog: ProgramInfo, code: MachineCode): ObjectProgram {
+function objectCode(code: MachineCode): Omit<ObjectFunction, "name"> {
   return {
-    name: prog.name,
-    section: prog.section,
-    context: CONTEXT[prog.kind],
     insns: code.insns,
-    mapRelocs: code.mapRelocs,
+    relocs: code.relocs,
     lines: code.lines,
-    coreRelos: code.coreRelos.map((r) => ({ insn: r.insn, type: r.tag.type, accessPath: r.tag.accessPath, kind: r.tag.kind })),
+    coreRelos: code.coreRelos.map((r) => ({ insn: r.insn, root: r.tag.root, field: r.tag.field, kind: r.tag.kind })),
   };
 }
 
-function backendDiagnostic(ctx: FrontendContext, prog: ProgramInfo, fn: IrFunction | undefined, e: BackendError): Diagnostic {
+function objectMap(m: MapInfo): ObjectMap {
+  const ring = m.className === "RingBuf";
+  return { name: m.name, type: m.type, key: ring ? undefined : m.key, value: ring ? undefined : m.value, record: ring ? m.value : undefined, maxEntries: m.maxEntries };
+}
+
+/** The verifier adds up the stack of every frame on a chain of BPF-to-BPF calls. */
+function checkCallStacks(ctx: FrontendContext, compiled: Compiled[], programs: ObjectProgram[], errors: Diagnostic[]): void {
+  const frames = new Map<string, CompiledFrame>(compiled.map((c) => [c.name, {
+    stackSize: c.code.stackSize, callees: c.code.relocs.filter((r) => r.kind === "call").map((r) => r.symbol),
+  }]));
+  for (const p of programs) {
+    const at = compiled.find((c) => c.name === p.name)!.at;
+    const where = { file: ctx.file, ...at, sourceLine: ctx.lines[at.line - 1] };
+    const { byStack, byFrames } = worstChains(frames, p.name);
+    if (byFrames.frames.length > MAX_CALL_FRAMES) errors.push(makeDiagnostic("callsTooDeep", where, String(byFrames.frames.length), byFrames.frames.join(" -> ")));
+    else if (byStack.stack > MAX_COMBINED_STACK) errors.push(makeDiagnostic("stackTooLarge", where, String(byStack.stack), ` across the calls ${byStack.frames.join(" -> ")} (each frame rounded up to 32 bytes)`));
+  }
+}
+
+function backendDiagnostic(ctx: FrontendContext, fn: IrFunction, e: BackendError, fallback: { line: number; col: number }): Diagnostic {
   // Too much stack: point at the largest stack object, the likeliest thing to shrink.
-  const largest = e.code === "stack" ? fn?.slots.filter((s) => s.loc).sort((a, b) => b.size - a.size)[0]?.loc : undefined;
-  const where = largest ?? e.loc;
-  const line = where?.line ?? ctx.pos(prog.node).line;
-  const col = where?.col ?? ctx.pos(prog.node).col;
+  const largest = e.frame ? fn.slots.filter((s) => s.loc).sort((a, b) => b.size - a.size)[0]?.loc : undefined;
+  const { line, col } = largest ?? e.loc ?? fallback;
   const at = { file: ctx.file, line, col, sourceLine: ctx.lines[line - 1] };
-  if (e.code === "stack") return makeDiagnostic("stackTooLarge", at, /(\d+)/.exec(e.message)?.[1] ?? "more than 512");
-  return { ...makeDiagnostic("badProgram", at, `internal compiler error in the backend: ${e.message}`) };
+  if (e.frame) return makeDiagnostic("stackTooLarge", at, String(e.frame.bytes), e.frame.detail);
+  return makeDiagnostic("internal", at, `in the backend: ${e.message}`);
 }

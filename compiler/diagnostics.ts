@@ -22,6 +22,8 @@ export const DIAG = {
   intOutOfRange: { code: 3003, text: "Integer literal {0} does not fit in 64 bits." },
   badParamType: { code: 3004, text: "Parameter '{0}' needs a type annotation (u8..u64, i8..i64, bool or Ptr<T>)." },
   badMapType: { code: 3005, text: "Map {0} type must be an integer or a struct, not '{1}'." },
+  globalNeedsType: { code: 3006, text: "{0} '{1}' needs a type annotation: u8..u64, i8..i64, bool, a struct or a FixedArray." },
+  nonConstantInit: { code: 3007, text: "The initial value of a {0} must be a constant: an integer constant, an object or array literal of constants, or a string for Chars." },
   // 4xxx: statements and expressions outside the subset.
   unsupportedSyntax: { code: 4001, text: "{0} is not supported in BPF code." },
   unboundedLoop: { code: 4002, text: "The compiler cannot prove this loop terminates: {0}." },
@@ -31,9 +33,12 @@ export const DIAG = {
   badCall: { code: 4006, text: "{0}" },
   recursion: { code: 4007, text: "Function '{0}' calls itself; BPF code cannot recurse." },
   badBreak: { code: 4008, text: "'{0}' is only allowed inside a loop." },
+  badSubprogram: { code: 4010, text: "Function '{0}' cannot be a BPF subprogram: {1}." },
+  readOnlySetting: { code: 4011, text: "'{0}' is a load-time setting: BPF code reads it, user space sets it before load." },
   deletedMapValue: { code: 4009, text: "'{0}' may point to the entry that {1}.delete() removed at line {2}: that memory is freed and reused; get() the value again, or read it before the delete." },
   // 5xxx: limits the verifier would enforce.
-  stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack; the limit is 512." },
+  stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack{1}; the limit is 512." },
+  callsTooDeep: { code: 5003, text: "Calls nest {0} deep here ({1}); BPF allows 8 frames." },
   tooManyHelperArgs: { code: 5002, text: "{0}" },
   // 6xxx: the fetch spec.
   unknownParam: { code: 6001, text: "{0}" },
@@ -45,6 +50,7 @@ export const DIAG = {
   usage: { code: 9001, text: "{0}" },
   fileRead: { code: 9002, text: "Cannot read '{0}': {1}." },
   fileWrite: { code: 9003, text: "Cannot write '{0}': {1}." },
+  internal: { code: 9999, text: "internal compiler error: {0}. Please report this with the probe file." },
 } as const;
 
 export type DiagKind = keyof typeof DIAG;

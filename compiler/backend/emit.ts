@@ -8,7 +8,7 @@
 // `else`; with `else` next, the compare to `then`; otherwise the compare plus a `goto`.
 // Empty blocks that only jump are threaded through; unreachable blocks are dropped.
 
-import { ALU, CLS, JMP, MODE, SRC, SZ, slots, type Insn } from "../bpf/insn.js";
+import { ALU, CLS, JMP, MODE, PSEUDO_CALL, SRC, SZ, slots, type Insn } from "../bpf/insn.js";
 import type { Loc, Size } from "../ir/ir.js";
 import type { MachineCode } from "./output.js";
 import { BackendError } from "./errors.js";
@@ -16,9 +16,9 @@ import type { Frame } from "./frame.js";
 import { sequentializeMoves } from "./parmove.js";
 import { CALLER_SAVED, FP, successors, type MBlock, type MFunction, type MInst, type MTerm, type Mem, type Reg, type Src } from "./mir.js";
 
-/** src_reg of a map-loading ld_imm64 in the object. clang writes 0 and libbpf sets
- *  BPF_PSEUDO_MAP_FD when it patches in the map's fd; with 0, llvm-objdump 14 prints the
- *  familiar `r1 = 0 ll` instead of `ld_pseudo r1, 1, 0`. */
+/** src_reg of a map- or global-loading ld_imm64 in the object. clang writes 0 and libbpf
+ *  sets BPF_PSEUDO_MAP_FD (or _VALUE) when it patches in the map's fd; with 0,
+ *  llvm-objdump 14 prints the familiar `r1 = 0 ll` instead of `ld_pseudo r1, 1, 0`. */
 export const MAP_LOAD_SRC_REG = 0;
 
 const SIZE_CODE: Record<Size, number> = { 1: SZ.B, 2: SZ.H, 4: SZ.W, 8: SZ.DW };
@@ -44,6 +44,9 @@ const I = {
       : { code: CLS.JMP | cmp | SRC.K, dst: a, src: 0, off, imm: b.imm },
   ja: (): Insn => ({ code: CLS.JMP | JMP.JA, dst: 0, src: 0, off: 0, imm: 0 }),
   call: (helper: number): Insn => ({ code: CLS.JMP | JMP.CALL, dst: 0, src: 0, off: 0, imm: helper }),
+  /** A BPF-to-BPF call; libbpf resolves the target from the relocation (imm -1: the
+   *  relocated symbol's first instruction, as clang writes it). */
+  callFn: (): Insn => ({ code: CLS.JMP | JMP.CALL, dst: 0, src: PSEUDO_CALL, off: 0, imm: -1 }),
   exit: (): Insn => ({ code: CLS.JMP | JMP.EXIT, dst: 0, src: 0, off: 0, imm: 0 }),
 };
 
@@ -83,7 +86,7 @@ interface Emitted { insn: Insn; loc?: Loc }
 class Emitter {
   readonly out: Emitted[] = [];
   readonly fixups: { at: number; block: number }[] = [];
-  readonly mapRelocs: MachineCode["mapRelocs"] = [];
+  readonly relocs: MachineCode["relocs"] = [];
   readonly coreRelos: MachineCode["coreRelos"] = [];
   loc: Loc | undefined;
 
@@ -114,8 +117,8 @@ class Emitter {
       case "mov": if (i.dst !== i.src) this.push(I.mov(i.dst, i.src)); return;
       case "movi": this.push(I.movImm(i.dst, i.imm)); return;
       case "ld64": this.push(I.ld64(i.dst, i.value)); return;
-      case "ldmap":
-        this.mapRelocs.push({ insn: this.push(I.ld64(i.dst, 0n, MAP_LOAD_SRC_REG)), map: i.map });
+      case "ldsym":
+        this.relocs.push({ insn: this.push(I.ld64(i.dst, 0n, MAP_LOAD_SRC_REG)), kind: i.kind, symbol: i.symbol });
         return;
       case "alu": this.push(I.alu(i.op, i.dst, i.src, i.w32)); return;
       case "alui": {
@@ -160,7 +163,10 @@ class Emitter {
         }
         return;
       }
-      case "call": this.push(I.call(i.helper)); return;
+      case "call":
+        if ("fn" in i) this.relocs.push({ insn: this.push(I.callFn()), kind: "call", symbol: i.fn });
+        else this.push(I.call(i.helper));
+        return;
     }
   }
 
@@ -219,7 +225,7 @@ export function emitMachineCode(fn: MFunction, frame: Frame): MachineCode {
 
   return {
     insns: em.out.map((e) => e.insn),
-    mapRelocs: em.mapRelocs,
+    relocs: em.relocs,
     lines: lineTable(em.out, fn.loc),
     coreRelos: em.coreRelos,
     stackSize: frame.size,

@@ -12,11 +12,14 @@ export type BackendErrorCode = "stack" | "range" | "ir" | "regalloc";
 export class BackendError extends Error {
   readonly code: BackendErrorCode;
   readonly loc?: Loc;
+  /** "stack": the bytes the frame needs, and what takes them (" (largest locals: ...)"). */
+  readonly frame?: { bytes: number; detail: string };
 
-  constructor(code: BackendErrorCode, message: string, loc?: Loc) {
+  constructor(code: BackendErrorCode, message: string, loc?: Loc, frame?: { bytes: number; detail: string }) {
     super(message);
     this.name = "BackendError";
     this.code = code;
     if (loc !== undefined) this.loc = loc;
+    if (frame !== undefined) this.frame = frame;
   }
 }

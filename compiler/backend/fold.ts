@@ -7,7 +7,7 @@
 //   - `mov d, c` of such a constant becomes `const d`;
 //   - a setcc whose only reader is the branch right after it (`c = a < b; if c != 0`)
 //     becomes the branch's own compare (`if a < b`);
-//   - const/mov/alu/neg/ext/setcc/load/addr/mapref whose result is never read are deleted.
+//   - const/mov/alu/neg/ext/setcc/load/addr/symref whose result is never read are deleted.
 // A register defined once is constant wherever it is read: a read not reached by the
 // definition reads an uninitialized register, which the verifier rejects anyway.
 
@@ -34,7 +34,7 @@ export function foldConstants(fn: IrFunction): IrFunction {
   const blocks: Block[] = fn.blocks.map((b) => ({ id: b.id, insts: b.insts.map(copyInst), term: { ...b.term } }));
 
   // Registers defined once, by a const.
-  const defs = new Map<VReg, number>([[fn.ctx, 1]]);
+  const defs = new Map<VReg, number>(fn.params.map((r) => [r, 1]));
   const constOf = new Map<VReg, bigint>();
   for (const b of blocks) {
     for (const i of b.insts) {

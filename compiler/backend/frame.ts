@@ -41,11 +41,8 @@ export function layoutFrame(slots: MSlot[], fnName = "function", loc?: Loc): Fra
       ...(big.length > 0 ? [`largest locals: ${big.join(", ")}`] : []),
       ...(spilled > 0 ? [`${spilled * 8} bytes hold values spilled from registers`] : []),
     ];
-    throw new BackendError(
-      "stack",
-      `${fnName} needs ${size} bytes of BPF stack, over the limit of ${MAX_STACK}${parts.length > 0 ? ` (${parts.join("; ")})` : ""}`,
-      loc,
-    );
+    const detail = parts.length > 0 ? ` (${parts.join("; ")})` : "";
+    throw new BackendError("stack", `${fnName} needs ${size} bytes of BPF stack, over the limit of ${MAX_STACK}${detail}`, loc, { bytes: size, detail });
   }
   return { offsets, size };
 }

@@ -11,7 +11,7 @@
 //     ((a & b) != 0 is an and plus a compare), no BPF_ST (immediates are stored from a
 //     register), no CPU v4 instructions (sign extension is lsh + arsh, signed division is
 //     expanded with unsigned division, branch-free).
-//   - ctx is copied out of R1 at entry; a call copies its arguments into R1..R5 with one
+//   - the arguments (a program's ctx) are copied out of R1..R5 at entry; a call copies its arguments into R1..R5 with one
 //     parallel copy and its result out of R0; a return copies into R0. The allocator
 //     coalesces these copies away where it can.
 
@@ -22,7 +22,7 @@ import {
 } from "../ir/ir.js";
 import { BackendError } from "./errors.js";
 import {
-  ARG_REGS, Asm, FIRST_VREG, R0, R1, type MBlock, type MFunction, type MInst, type MTerm, type Mem,
+  ARG_REGS, Asm, FIRST_VREG, R0, type MBlock, type MFunction, type MInst, type MTerm, type Mem,
   type Reg, type Src,
 } from "./mir.js";
 
@@ -289,10 +289,11 @@ class Selector {
         return this.emit(Asm.store(i.size, this.mem(i.base, i.off), r));
       }
       case "addr": return this.emit(Asm.addr(R(i.dst), i.slot, i.off));
-      case "mapref": return this.emit(Asm.ldMap(R(i.dst), i.map));
+      case "symref": return this.emit(Asm.ldSym(R(i.dst), i.kind, i.symbol));
       case "call": {
+        const callee = "fn" in i ? i.fn : `helper ${i.helper}`;
         if (i.args.length > ARG_REGS.length) {
-          throw new BackendError("ir", `helper ${i.helper} called with ${i.args.length} arguments; BPF passes at most 5`, i.loc);
+          throw new BackendError("ir", `${callee} called with ${i.args.length} arguments; BPF passes at most 5`, i.loc);
         }
         const moves: { dst: Reg; src: Reg }[] = [];
         const imms: { dst: Reg; value: bigint }[] = [];
@@ -301,7 +302,7 @@ class Selector {
           else moves.push({ dst: ARG_REGS[n]!, src: R(o) });
         });
         if (i.args.length > 0) this.emit({ k: "args", moves, imms });
-        this.emit(Asm.call(i.helper, i.args.length));
+        this.emit("fn" in i ? Asm.callFn(i.fn, i.args.length) : Asm.call(i.helper, i.args.length));
         if (i.dst !== undefined) this.mov(R(i.dst), R0);
         return;
       }
@@ -375,16 +376,17 @@ export function selectInstructions(fn: IrFunction): MFunction {
   const sel = new Selector(mf);
   mf.blocks = fn.blocks.map((b) => selectBlock(sel, b));
 
-  // ctx arrives in R1. If the entry block is also a jump target, the copy goes in a block
-  // of its own so it runs once.
+  // The arguments arrive in R1..R5. If the entry block is also a jump target, their
+  // copies go in a block of its own so they run once.
+  if (fn.params.length > ARG_REGS.length) throw new BackendError("ir", `function ${fn.name} takes ${fn.params.length} arguments; BPF passes at most 5`, fn.loc);
   const entry = fn.blocks[0]!;
-  const ctxCopy: MInst = { ...Asm.mov(fn.ctx + FIRST_VREG, R1), ...(fn.loc ? { loc: fn.loc } : {}) };
+  const copies: MInst[] = fn.params.map((p, n) => ({ ...Asm.mov(p + FIRST_VREG, ARG_REGS[n]!), ...(fn.loc ? { loc: fn.loc } : {}) }));
   const entryIsTarget = fn.blocks.some((b) => targets(b.term).includes(entry.id));
   if (entryIsTarget) {
     const id = Math.max(...fn.blocks.map((b) => b.id)) + 1;
-    mf.blocks.unshift({ id, insts: [ctxCopy], term: Asm.jmp(entry.id) });
+    mf.blocks.unshift({ id, insts: copies, term: Asm.jmp(entry.id) });
   } else {
-    mf.blocks[0]!.insts.unshift(ctxCopy);
+    mf.blocks[0]!.insts.unshift(...copies);
   }
   return mf;
 }

@@ -36,7 +36,8 @@ export type MInst = (
   | { k: "mov"; dst: Reg; src: Reg }
   | { k: "movi"; dst: Reg; imm: number }
   | { k: "ld64"; dst: Reg; value: bigint }
-  | { k: "ldmap"; dst: Reg; map: string }
+  /** dst = the address of a map or a global (ld_imm64 relocated against the symbol). */
+  | { k: "ldsym"; dst: Reg; kind: "map" | "data"; symbol: string }
   /** dst op= src (ALU64, or the 32-bit ALU with w32). `op` is an ALU.* constant. */
   | { k: "alu"; op: number; dst: Reg; src: Reg; w32?: boolean }
   /** dst op= imm (ALU64, or 32-bit with w32); a `core` instruction is relocated by libbpf. */
@@ -55,8 +56,8 @@ export type MInst = (
   | { k: "setcc"; dst: Reg; cmp: number; a: Reg; b: Src }
   /** Pseudo: the parallel copy of a call's arguments into R1..R5 (dst are physical). */
   | { k: "args"; moves: { dst: Reg; src: Reg }[]; imms: { dst: Reg; value: bigint }[] }
-  /** Helper call: reads R1..R(nargs), writes R0, clobbers R1..R5. */
-  | { k: "call"; helper: number; nargs: number }
+  /** Call of a helper or a subprogram: reads R1..R(nargs), writes R0, clobbers R1..R5. */
+  | ({ k: "call"; nargs: number } & ({ helper: number } | { fn: string }))
 ) & { loc?: Loc };
 
 export type MTerm = (
@@ -102,7 +103,7 @@ export const Asm = {
   mov: (dst: Reg, src: Reg): MInst => ({ k: "mov", dst, src }),
   movImm: (dst: Reg, imm: number): MInst => ({ k: "movi", dst, imm }),
   ld64: (dst: Reg, value: bigint): MInst => ({ k: "ld64", dst, value }),
-  ldMap: (dst: Reg, map: string): MInst => ({ k: "ldmap", dst, map }),
+  ldSym: (dst: Reg, kind: "map" | "data", symbol: string): MInst => ({ k: "ldsym", dst, kind, symbol }),
   alu: (op: number, dst: Reg, src: Reg, w32 = false): MInst => (w32 ? { k: "alu", op, dst, src, w32 } : { k: "alu", op, dst, src }),
   aluImm: (op: number, dst: Reg, imm: number, core?: CoreTag, w32 = false): MInst =>
     core ? { k: "alui", op, dst, imm, core } : w32 ? { k: "alui", op, dst, imm, w32 } : { k: "alui", op, dst, imm },
@@ -114,6 +115,7 @@ export const Asm = {
   xadd: (size: 4 | 8, mem: Mem, src: Reg): MInst => ({ k: "xadd", size, mem, src }),
   setcc: (dst: Reg, cmp: number, a: Reg, b: Src): MInst => ({ k: "setcc", dst, cmp, a, b }),
   call: (helper: number, nargs: number): MInst => ({ k: "call", helper, nargs }),
+  callFn: (fn: string, nargs: number): MInst => ({ k: "call", fn, nargs }),
   jmp: (target: number): MTerm => ({ k: "jmp", target }),
   br: (cmp: number, a: Reg, b: Src, then: number, els: number): MTerm => ({ k: "br", cmp, a, b, then, else: els }),
   exit: (): MTerm => ({ k: "exit" }),
@@ -129,7 +131,7 @@ function memBase(m: Mem): Reg[] {
 export function instUses(i: MInst): Reg[] {
   switch (i.k) {
     case "mov": case "zext32": return [i.src];
-    case "movi": case "ld64": case "ldmap": case "addr": return [];
+    case "movi": case "ld64": case "ldsym": case "addr": return [];
     case "alu": return [i.dst, i.src];
     case "alui": case "neg": return [i.dst];
     case "ldx": return memBase(i.mem);
@@ -179,7 +181,7 @@ export function renameInst(i: MInst, f: (r: Reg) => Reg): MInst {
   switch (i.k) {
     case "mov": case "zext32": return { ...i, dst: f(i.dst), src: f(i.src) };
     case "alu": return { ...i, dst: f(i.dst), src: f(i.src) };
-    case "movi": case "ld64": case "ldmap": case "addr": case "alui": case "neg":
+    case "movi": case "ld64": case "ldsym": case "addr": case "alui": case "neg":
       return { ...i, dst: f(i.dst) };
     case "ldx": return { ...i, dst: f(i.dst), mem: renameMem(i.mem, f) };
     case "stx": case "xadd": return { ...i, mem: renameMem(i.mem, f), src: f(i.src) };
@@ -228,7 +230,7 @@ export function printInst(i: MInst): string {
     case "mov": return `${r(i.dst)} = ${r(i.src)}`;
     case "movi": return `${r(i.dst)} = ${i.imm}`;
     case "ld64": return `${r(i.dst)} = ${i.value} ll`;
-    case "ldmap": return `${r(i.dst)} = map ${i.map}`;
+    case "ldsym": return `${r(i.dst)} = ${i.kind} ${i.symbol}`;
     case "alu": return `${r(i.dst)} ${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${r(i.src)}`;
     case "alui": return `${r(i.dst)} ${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${i.imm}${i.core ? " (core)" : ""}`;
     case "neg": return `${r(i.dst)} = -${r(i.dst)}`;
@@ -240,7 +242,7 @@ export function printInst(i: MInst): string {
     case "setcc": return `${r(i.dst)} = ${r(i.a)} ${CMP_NAMES[i.cmp]} ${srcText(i.b)}`;
     case "args":
       return `args ${[...i.moves.map((m) => `${r(m.dst)} <- ${r(m.src)}`), ...i.imms.map((m) => `${r(m.dst)} <- ${m.value}`)].join(", ")}`;
-    case "call": return `call ${i.helper}`;
+    case "call": return `call ${"fn" in i ? i.fn : i.helper}`;
   }
 }
 

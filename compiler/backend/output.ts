@@ -6,8 +6,9 @@ import type { CoreTag } from "../ir/ir.js";
 
 export interface MachineCode {
   insns: Insn[];
-  /** ld_imm64 instructions (by index) that load a map's address. */
-  mapRelocs: { insn: number; map: string }[];
+  /** Instructions (by index) that refer to a symbol: ld_imm64 of a map's or a global's
+   *  address, or a call of a subprogram. */
+  relocs: { insn: number; kind: "map" | "data" | "call"; symbol: string }[];
   /** Source location per instruction index where it changes; first entry is index 0. */
   lines: { insn: number; line: number; col: number }[];
   coreRelos: { insn: number; tag: CoreTag }[];

@@ -7,7 +7,7 @@ import ts from "typescript";
 import { HELPER } from "../helpers.js";
 import { BOOL, U32, U64, type IntType } from "../types/ctype.js";
 import { lowerExpr } from "./lower-expr.js";
-import { skipParens } from "./module.js";
+import { skipParens, stringValue } from "./module.js";
 import { addressOf, scalar, spaceOf, toOperand, toReg, type Lowerer, type Value } from "./values.js";
 
 type Mem = Extract<Value, { kind: "mem" }>;
@@ -70,15 +70,15 @@ export function lowerBuiltinInto(L: Lowerer, dst: Mem, call: ts.CallExpression):
 /** printk("fmt", a, b, c): the format is built on the stack, then bpf_trace_printk. */
 function lowerPrintk(L: Lowerer, call: ts.CallExpression): Value {
   const [fmtNode, ...rest] = call.arguments;
-  const fmt = fmtNode && skipParens(fmtNode);
-  if (!fmt || !(ts.isStringLiteral(fmt) || ts.isNoSubstitutionTemplateLiteral(fmt))) return L.ctx.fail("badCall", call, "printk() takes a string literal format first.");
+  const fmt = fmtNode && stringValue(L.ctx, L.mod, fmtNode);
+  if (fmt === undefined) return L.ctx.fail("badCall", call, "printk() takes a format first: a string literal or a string constant.");
   if (rest.length > 3) L.ctx.fail("tooManyHelperArgs", rest[3], "printk() takes at most 3 values after the format (bpf_trace_printk).");
   const args = rest.map((a) => {
     const v = scalar(L, lowerExpr(L, a));
     if (v.kind !== "int" && v.kind !== "const" && v.kind !== "ptr") L.ctx.fail("badCall", a, "printk() prints integers.");
     return toOperand(L, v);
   });
-  const bytes = Buffer.from(fmt.text + "\0", "utf8");
+  const bytes = Buffer.from(fmt + "\0", "utf8");
   const size = Math.ceil(bytes.length / 8) * 8;
   const slot = L.b.newSlot(size, 8, "printk format");
   const padded = Buffer.alloc(size);

@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import type ts from "typescript";
 import type { KernelFunction } from "../debuginfo/kernel-btf.js";
 import { sizeOf, typeToString, type CType } from "../types/ctype.js";
+import type { ProbePoint } from "../object/model.js";
 import type { ProgramInfo } from "./module.js";
 import { readTracepointFormat, type TracepointField } from "./tracefs.js";
 import type { Lowerer } from "./values.js";
@@ -46,21 +47,21 @@ function argument(pos: number): Source {
 
 export function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string, index: number): Variable {
   const positional = /^arg(\d+)$/.exec(name);
-  switch (prog.kind) {
+  switch (prog.point.kind) {
     case "kprobe":
     case "fentry":
     case "fexit": {
       const fn = kernelFunctionOf(L, prog, p, !positional);
       if (fn) return kernelArgument(L, prog, fn, p, name, positional ? Number(positional[1]) : undefined);
       const pos = positional ? Number(positional[1]) : index;
-      return { source: prog.kind === "kprobe" ? argument(pos) : contextSlot(pos) };
+      return { source: prog.point.kind === "kprobe" ? argument(pos) : contextSlot(pos) };
     }
     case "uprobe":
       return (positional ? undefined : userVariable(L, prog, p, name)) ?? { source: argument(positional ? Number(positional[1]) : index) };
     case "kretprobe":
     case "uretprobe": {
       if (index !== 0) L.ctx.fail("fetchSpec", p, `A return probe fetches one value, the return value (name it 'ret').`);
-      const fn = prog.kind === "kretprobe" && name === "ret" ? kernelFunctionOf(L, prog, p, true) : undefined;
+      const fn = prog.point.kind === "kretprobe" && name === "ret" ? kernelFunctionOf(L, prog, p, true) : undefined;
       if (fn?.ret.kind === "void") L.ctx.fail("fetchSpec", p, `${fn.name}() returns void: there is no return value to fetch.`);
       return { source: { kind: "ctx", off: PT_REGS_RET, size: 8, signed: false }, type: fn?.ret };
     }
@@ -69,10 +70,25 @@ export function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclara
   }
 }
 
+function kernelPoint(prog: ProgramInfo): Extract<ProbePoint, { fn: string }> {
+  if (!("fn" in prog.point)) throw new Error("internal: not a kernel function probe");
+  return prog.point;
+}
+
+function userPoint(prog: ProgramInfo): Extract<ProbePoint, { binary: string }> {
+  if (!("binary" in prog.point)) throw new Error("internal: not a user probe");
+  return prog.point;
+}
+
+function tracepointPoint(prog: ProgramInfo): Extract<ProbePoint, { event: string }> {
+  if (!("event" in prog.point)) throw new Error("internal: not a tracepoint");
+  return prog.point;
+}
+
 /** A uprobe's variable by name from the binary's DWARF; undefined (with one warning) when
  *  the binary has no debug information for the probed function. */
 function userVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): Variable | undefined {
-  const [binary, spec] = prog.target;
+  const { binary, symbol: spec } = userPoint(prog);
   const info = L.ctx.user.info(binary);
   const point = info && L.ctx.user.probePoint(binary, spec, p);
   if (!info || !point) {
@@ -95,10 +111,10 @@ const noDwarfWarned = new WeakSet<ProgramInfo>();
  *  function: parameters then bind by position (with a warning, unless `warn` is false:
  *  arg0..argN say the position themselves). */
 function kernelFunctionOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, warn: boolean) {
-  if (!prototypes.has(prog)) prototypes.set(prog, L.ctx.kernel.available ? L.ctx.kernel.function(prog.target[0], p) : undefined);
+  if (!prototypes.has(prog)) prototypes.set(prog, L.ctx.kernel.available ? L.ctx.kernel.function(kernelPoint(prog).fn, p) : undefined);
   const fn = prototypes.get(prog);
   if (!fn && warn && !prototypeWarned.has(prog)) {
-    L.ctx.warn("fetchSpec", p, `Kernel function '${prog.target[0]}' is not in the kernel's BTF (${L.ctx.kernel.path}); parameters bind by position.`);
+    L.ctx.warn("fetchSpec", p, `Kernel function '${kernelPoint(prog).fn}' is not in the kernel's BTF (${L.ctx.kernel.path}); parameters bind by position.`);
     prototypeWarned.add(prog);
   }
   return fn;
@@ -144,25 +160,25 @@ function kernelArgPlaces(fn: KernelFunction): { places: { source: Source; slot: 
  *  for this program kind, and its type. fexit's `ret` follows the arguments. */
 function kernelArgument(L: Lowerer, prog: ProgramInfo, fn: KernelFunction, p: ts.ParameterDeclaration, name: string, position: number | undefined): Variable {
   const { places, slots } = kernelArgPlaces(fn);
-  if (prog.kind !== "kprobe") {
+  if (prog.point.kind !== "kprobe") {
     const big = places.findIndex((x) => x.tooBig);
-    if (big >= 0) L.ctx.fail("fetchSpec", p, `${prog.kind} cannot attach to ${fn.name}(): its parameter '${fn.params[big].name}' is a ${sizeOf(fn.params[big].type)}-byte struct passed by value (the kernel's trampoline takes at most 16 bytes); use a kprobe.`);
+    if (big >= 0) L.ctx.fail("fetchSpec", p, `${prog.point.kind} cannot attach to ${fn.name}(): its parameter '${fn.params[big].name}' is a ${sizeOf(fn.params[big].type)}-byte struct passed by value (the kernel's trampoline takes at most 16 bytes); use a kprobe.`);
   }
   let i = fn.params.findIndex((x) => x.name === name);
   if (i < 0 && position !== undefined && position < fn.params.length) i = position;
-  if (i >= 0) return { source: prog.kind === "kprobe" ? places[i].source : contextSlot(places[i].slot), type: fn.params[i].type };
-  if (prog.kind === "fexit" && name === "ret") {
+  if (i >= 0) return { source: prog.point.kind === "kprobe" ? places[i].source : contextSlot(places[i].slot), type: fn.params[i].type };
+  if (prog.point.kind === "fexit" && name === "ret") {
     if (fn.ret.kind === "void") L.ctx.fail("fetchSpec", p, `${fn.name}() returns void: there is no return value to fetch.`);
     return { source: contextSlot(slots), type: fn.ret };
   }
   // Past the declared parameters of a variadic function, argN is the Nth argument word.
-  if (position !== undefined && fn.variadic && prog.kind === "kprobe") return { source: argument(position) };
+  if (position !== undefined && fn.variadic && prog.point.kind === "kprobe") return { source: argument(position) };
   const names = fn.params.map((x) => `${x.name}: ${typeToString(x.type)}`).join(", ");
-  return L.ctx.fail("unknownParam", p.name, `${fn.name}() has no parameter '${name}'. Its parameters: ${names || "none"}${prog.kind === "fexit" ? ", and ret" : ""}.`);
+  return L.ctx.fail("unknownParam", p.name, `${fn.name}() has no parameter '${name}'. Its parameters: ${names || "none"}${prog.point.kind === "fexit" ? ", and ret" : ""}.`);
 }
 
 function tracepointVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): Variable {
-  const [category, event] = prog.target;
+  const { category, event } = tracepointPoint(prog);
   const fields = readTracepointFormat(category, event) ?? btfTracepointFields(L, event, p);
   if (!fields) return L.ctx.fail("fetchSpec", p, `Cannot read the format of tracepoint ${category}/${event} (is tracefs mounted at /sys/kernel/tracing, and does the event exist?).`);
   const f = fields.find((x) => x.name === name);

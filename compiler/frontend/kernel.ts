@@ -3,8 +3,9 @@
 // prototypes for binding handler parameters by name, and the CO-RE relocation of each
 // field access through a kernel struct.
 // In: the BTF path (--btf, default /sys/kernel/btf/vmlinux). Out: StructTypes laid out as
-// that kernel lays them out, and CoreTags whose local struct holds just the fields the
-// probe file reads (libbpf matches them by name against the kernel it loads on).
+// that kernel lays them out, and a CoreTag per relocatable field access (the object
+// writer describes the accessed fields locally; libbpf matches them by name against the
+// kernel it loads on).
 
 import { existsSync } from "node:fs";
 import type ts from "typescript";
@@ -22,9 +23,6 @@ const FIELD_BYTE_OFFSET = 0;
 
 export class KernelTypes {
   private loaded: KernelBtf | undefined;
-  /** Local (object-file) struct per kernel struct BTF id: only the fields accessed, at
-   *  this kernel's offsets (libbpf checks an instruction's offset against the local one). */
-  private readonly local = new Map<number, { st: StructType; tags: Map<string, CoreTag> }>();
 
   constructor(private readonly ctx: FrontendContext, readonly path = DEFAULT_BTF) {}
 
@@ -70,40 +68,6 @@ export class KernelTypes {
     // libbpf wants a union root and enum fields described as such locally; those are
     // read at this kernel's offset without relocation.
     if (acc.rootKind !== "struct" || acc.fieldKind === "enum" || acc.fieldKind === "enum64") return { offset: acc.offset, type: acc.type };
-    return { offset: acc.offset, type: acc.type, core: this.coreTag(id, st, name, acc.offset, acc.type) };
+    return { offset: acc.offset, type: acc.type, core: { root: st, field: name, kind: FIELD_BYTE_OFFSET } };
   }
-
-  private coreTag(id: number, kernelSt: StructType, field: string, offset: number, type: CType): CoreTag {
-    let entry = this.local.get(id);
-    if (!entry) {
-      entry = { st: { kind: "struct", name: kernelSt.name, fields: [], size: kernelSt.size, align: kernelSt.align }, tags: new Map() };
-      this.local.set(id, entry);
-    }
-    let tag = entry.tags.get(field);
-    if (!tag) {
-      entry.st.fields.push({ name: field, type: localType(type), offset });
-      tag = { type: entry.st, accessPath: [0, -1], kind: FIELD_BYTE_OFFSET };
-      entry.tags.set(field, tag);
-    }
-    return tag;
-  }
-
-  /** Once every program is lowered: local struct fields in offset order (as BTF
-   *  requires), and each CO-RE tag's access path pointing at its field's index. */
-  finishCoreTypes(): void {
-    for (const { st, tags } of this.local.values()) {
-      st.fields.sort((a, b) => a.offset - b.offset);
-      for (const [field, tag] of tags) tag.accessPath = [0, st.fields.findIndex((f) => f.name === field)];
-    }
-  }
-}
-
-/** A field's type in the local BTF: scalars as they are; pointers to void and embedded
- *  structs as empty structs of their name, so writing the local struct does not pull the
- *  kernel's type graph into the object (libbpf only needs the kinds to match). */
-function localType(t: CType): CType {
-  if (t.kind === "ptr") return { kind: "ptr", to: { kind: "void" }, space: t.space };
-  if (t.kind === "struct") return { kind: "struct", name: t.name, fields: [], size: t.size, align: t.align };
-  if (t.kind === "array") return { ...t, elem: localType(t.elem) };
-  return t;
 }

@@ -22,17 +22,23 @@ function lvalue(L: Lowerer, e: ts.Expression): LValue {
   if (ts.isIdentifier(e)) {
     const b = bindingOf(L, e);
     if (b?.kind === "reg" || b?.kind === "maybe") return { kind: "var", binding: b, node: e };
-    if (b?.kind === "mem") return { kind: "mem", mem: { kind: "mem", type: b.type, base: b.base, off: b.off }, node: e };
+    if (b?.kind === "mem" || b?.kind === "global") return writable(L, lowerExpr(L, e), e);
     return L.ctx.fail("notAssignable", e, b?.kind === "const" ? `The constant '${e.text}'` : `'${e.text}'`);
   }
   if (ts.isElementAccessExpression(e)) {
     const array = lowerExpr(L, e.expression);
     const index = scalar(L, lowerExpr(L, e.argumentExpression));
     if (index.kind !== "const" && array.kind === "mem" && array.type.kind === "array") {
+      if (array.readOnly) L.ctx.fail("readOnlySetting", e, e.getText(L.ctx.sf));
       return { kind: "element", element: dynamicElement(L, array, index, e), node: e };
     }
   }
-  const v = lowerExpr(L, e);
+  return writable(L, lowerExpr(L, e), e);
+}
+
+/** Memory that assignment may write: not the probed program's, not a setting's. */
+function writable(L: Lowerer, v: Value, e: ts.Expression): LValue {
+  if (v.kind === "mem" && v.readOnly) return L.ctx.fail("readOnlySetting", e, e.getText(L.ctx.sf));
   if (v.kind === "mem") return { kind: "mem", mem: v, node: e };
   return L.ctx.fail("notAssignable", e, v.kind === "probed" ? "The probed program's memory (it is read-only)" : "This expression");
 }

@@ -1,5 +1,5 @@
 // Lowers calls: map methods (get, set, delete, add, output), bpftsc helpers, and the
-// probe file's own small functions, which are inlined at each call.
+// probe file's own functions (function-calls.ts).
 // In: a call expression. Out: its Value, with IR for the helper calls emitted.
 
 import ts from "typescript";
@@ -8,10 +8,10 @@ import type { VReg } from "../ir/ir.js";
 import { sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { isValueBuiltin, lowerValueBuiltin } from "./builtins.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
-import { lowerStmt } from "./lower-stmt.js";
+import { lowerFunctionCall } from "./function-calls.js";
 import type { MapInfo } from "./module.js";
 import { storeInto } from "./lower-store.js";
-import { addressOf, narrow, newLocal, scalar, toReg, type Binding, type Lowerer, type Value } from "./values.js";
+import { addressOf, narrow, newLocal, toReg, type Lowerer, type Value } from "./values.js";
 
 export function lowerCall(L: Lowerer, call: ts.CallExpression, expected?: CType): Value {
   const callee = call.expression;
@@ -30,7 +30,7 @@ export function lowerCall(L: Lowerer, call: ts.CallExpression, expected?: CType)
     }
     const sym = L.ctx.symbolOf(callee);
     const fn = sym && L.mod.functions.get(sym);
-    if (fn) return inlineCall(L, sym!, fn, call);
+    if (fn) return lowerFunctionCall(L, fn, call);
   }
   return L.ctx.fail("badCall", call, `'${callee.getText(L.ctx.sf)}' cannot be called in BPF code: call the bpftsc helpers, map methods or functions of this file.`);
 }
@@ -54,7 +54,7 @@ function memoryFor(L: Lowerer, t: CType, e: ts.Expression, what: string): Mem {
 
 function mapRef(L: Lowerer, map: MapInfo): VReg {
   const r = L.b.newReg();
-  L.b.emit({ op: "mapref", dst: r, map: map.name });
+  L.b.emit({ op: "symref", dst: r, kind: "map", symbol: map.name });
   return r;
 }
 
@@ -132,52 +132,4 @@ function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, keyExpr: ts.Expressi
   }
   L.b.setBlock(join);
   return { kind: "void" };
-}
-
-/** Inlines a call to one of the file's functions. */
-function inlineCall(L: Lowerer, sym: ts.Symbol, fn: ts.FunctionDeclaration, call: ts.CallExpression): Value {
-  if (L.inline.some((f) => f.symbol === sym)) return L.ctx.fail("recursion", call, sym.name);
-  if (fn.parameters.length !== call.arguments.length) L.ctx.fail("badCall", call, `${sym.name}() takes ${fn.parameters.length} arguments.`);
-  // Every argument is evaluated before any parameter is bound: an argument may itself
-  // call this function (`f(1, f(2, 3))`), and that inner call binds the same parameters.
-  const bindings = fn.parameters.map((p, i): [ts.Symbol, Binding] => {
-    if (!p.type || !ts.isIdentifier(p.name)) return L.ctx.fail("badParamType", p, p.name.getText(L.ctx.sf));
-    const t = L.types.resolve(p.type);
-    const psym = L.ctx.symbolOf(p.name)!;
-    const arg = call.arguments[i];
-    if (t.kind === "int" || t.kind === "ptr") {
-      const v = lowerExpr(L, arg, t);
-      const reg = L.b.newReg();
-      const n = t.kind === "int" ? narrow(L, v, t) : scalar(L, v);
-      if (n.kind === "const") L.b.emit({ op: "const", dst: reg, value: BigInt.asIntN(64, n.value) });
-      else if (n.kind === "int" || n.kind === "ptr") L.b.emit({ op: "mov", dst: reg, src: n.reg });
-      else L.ctx.fail("badCall", arg, `'${p.name.text}' takes ${t.kind === "int" ? "an integer" : "a pointer"}.`);
-      return [psym, { kind: "reg", reg, type: t }];
-    }
-    const v = lowerExpr(L, arg, t);
-    if (v.kind !== "mem") L.ctx.fail("badCall", arg, `A ${t.kind} argument must be a struct value in BPF memory.`);
-    return [psym, { kind: "mem", type: t, base: v.base, off: v.off }];
-  });
-  for (const [psym, binding] of bindings) L.env.set(psym, binding);
-  let retType: IntType | undefined;
-  if (fn.type && fn.type.kind !== ts.SyntaxKind.VoidKeyword) {
-    const t = L.types.resolve(fn.type);
-    if (t.kind !== "int") return L.ctx.fail("unsupportedType", fn.type, fn.type.getText(L.ctx.sf), " as a return type (functions return integers or nothing)");
-    retType = t;
-  }
-  const exit = L.b.newBlock();
-  const result = L.b.newReg();
-  const stmts = fn.body!.statements;
-  const endsInReturn = stmts.length > 0 && ts.isReturnStatement(stmts[stmts.length - 1]);
-  // A function that can fall off its end returns 0 there.
-  if (retType && !endsInReturn) L.b.emit({ op: "const", dst: result, value: 0n });
-  L.inline.push({ symbol: sym, exit, result, type: retType });
-  const savedLoops = L.loops;
-  L.loops = [];
-  lowerStmt(L, fn.body!);
-  L.loops = savedLoops;
-  L.inline.pop();
-  L.b.jump(exit);
-  L.b.setBlock(exit);
-  return retType ? { kind: "int", type: retType, reg: result } : { kind: "void" };
 }

@@ -14,6 +14,7 @@ import { COMPARE, condToValue, lowerCond } from "./lower-cond.js";
 import { checkNotDeleted } from "./deleted-values.js";
 import { storeInto } from "./lower-store.js";
 import { parseIntegerLiteral, skipParens } from "./module.js";
+import type { GlobalInfo } from "./globals.js";
 import { fieldOf, elementOf } from "./probed.js";
 import {
   constVal, intTypeOf, loadScalar, narrow, scalar, toReg, truncate,
@@ -72,6 +73,8 @@ export function bindingOf(L: Lowerer, id: ts.Identifier): Binding | undefined {
   if (b) return b;
   const c = L.mod.constants.get(sym);
   if (c !== undefined) return { kind: "const", value: c, type: undefined };
+  const g = L.mod.globals.get(sym);
+  if (g) return { kind: "global", global: g };
   const m = L.mod.maps.get(sym);
   return m ? { kind: "map", map: m } : undefined;
 }
@@ -81,13 +84,22 @@ function lowerIdentifier(L: Lowerer, id: ts.Identifier): Value {
   if (!b) return L.ctx.fail("unknownName", id, id.text);
   switch (b.kind) {
     case "reg": return b.type.kind === "ptr" ? { kind: "ptr", type: b.type, reg: b.reg } : { kind: "int", type: b.type, reg: b.reg };
-    case "mem": return { kind: "mem", type: b.type, base: b.base, off: b.off };
+    case "mem": return { kind: "mem", type: b.type, base: b.base, off: b.off, readOnly: b.readOnly };
+    case "global": return globalMemory(L, b.global);
     case "const": return constVal(b.value, b.type);
     case "maybe":
       if (b.map) checkNotDeleted(L, id, b.map);
       return isDefinedHere(L, id) ? deref(b.reg, b.type) : { kind: "maybe", type: b.type, reg: b.reg, map: b.map };
     case "map": return L.ctx.fail("unknownName", id, `${id.text}' is a map: call its methods (get, set, delete, add, output); '${id.text}`);
   }
+}
+
+/** A global's memory: its address in its data section (an ld_imm64 that libbpf points
+ *  at the section's map value). A setting is read-only. */
+export function globalMemory(L: Lowerer, g: GlobalInfo): Extract<Value, { kind: "mem" }> {
+  const reg = L.b.newReg();
+  L.b.emit({ op: "symref", dst: reg, kind: "data", symbol: g.name });
+  return { kind: "mem", type: g.type, base: { reg }, off: 0, readOnly: g.section === ".rodata" };
 }
 
 /** TypeScript's flow narrowing says this use of a `V | undefined` variable is defined. */
@@ -244,7 +256,7 @@ function lowerProperty(L: Lowerer, e: ts.PropertyAccessExpression): Value {
   if (obj.kind === "mem" && obj.type.kind === "struct") {
     const f = obj.type.fields.find((x) => x.name === name);
     if (!f) return L.ctx.fail("unknownName", e.name, name);
-    return { kind: "mem", type: f.type, base: obj.base, off: obj.off + f.offset };
+    return { kind: "mem", type: f.type, base: obj.base, off: obj.off + f.offset, readOnly: obj.readOnly };
   }
   if (obj.kind === "ptr" || obj.kind === "probed") return fieldOf(L, obj, name, e);
   if (obj.kind === "maybe") return L.ctx.fail("uncheckedMapValue", e.expression);
@@ -261,7 +273,7 @@ function lowerElement(L: Lowerer, e: ts.ElementAccessExpression): Value {
   if (obj.kind === "mem" && obj.type.kind === "array") {
     const i = Number(idx.value);
     if (i < 0 || i >= obj.type.length) L.ctx.fail("unsupportedSyntax", e.argumentExpression, `Index ${i} outside 0..${obj.type.length - 1}`);
-    return { kind: "mem", type: obj.type.elem, base: obj.base, off: obj.off + i * sizeOf(obj.type.elem) };
+    return { kind: "mem", type: obj.type.elem, base: obj.base, off: obj.off + i * sizeOf(obj.type.elem), readOnly: obj.readOnly };
   }
   if (obj.kind === "probed" && obj.type.kind === "array") return elementOf(L, obj, Number(idx.value), e);
   return L.ctx.fail("unsupportedSyntax", e, "Indexing something that is not a fixed array");

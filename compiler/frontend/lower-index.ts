@@ -41,7 +41,7 @@ export function openElement(L: Lowerer, d: DynamicElement): { mem: Mem; outOfRan
   else L.b.emit({ op: "alu", alu: "mul", dst: scaled, a: d.index, b: { imm: BigInt(size) } });
   const addr = L.b.newReg();
   L.b.emit({ op: "alu", alu: "add", dst: addr, a: base, b: scaled });
-  return { mem: { kind: "mem", type: d.elem, base: { reg: addr }, off: 0 }, outOfRange };
+  return { mem: { kind: "mem", type: d.elem, base: { reg: addr }, off: 0, readOnly: array.readOnly }, outOfRange };
 }
 
 /** Ends a guarded access: both paths meet after it; `onOutOfRange` runs on the other. */

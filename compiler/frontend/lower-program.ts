@@ -1,6 +1,7 @@
-// Lowers one exported program: the fetch prologue from its parameter list, then its
-// handler body.
-// In: a ProgramInfo from the module reader. Out: an IrFunction ready for the backend.
+// Lowers one exported program (the fetch prologue from its parameter list, then its
+// handler body) or one subprogram (a function of the file called, not inlined).
+// In: a ProgramInfo from the module reader, or a FunctionInfo and the memory space its
+// Ptr values point into. Out: an IrFunction, cleaned up and ready for the backend.
 
 import ts from "typescript";
 import { IrBuilder } from "../ir/builder.js";
@@ -8,23 +9,29 @@ import { cleanupFunction } from "../ir/cleanup.js";
 import { shareSlots } from "../ir/share-slots.js";
 import type { IrFunction } from "../ir/ir.js";
 import type { FrontendContext } from "./context.js";
+import { signatureOf, type Signature } from "./function-calls.js";
+import type { FunctionInfo } from "./functions.js";
 import { lowerExpr } from "./lower-expr.js";
 import { lowerStmt } from "./lower-stmt.js";
 import type { ModuleInfo, ProgramInfo } from "./module.js";
 import { bindParams } from "./prologue.js";
 import type { TypeResolver } from "./types.js";
-import { scalar, type Lowerer } from "./values.js";
+import { scalar, type FunctionKind, type Lowerer, type SubprogramCalls } from "./values.js";
 
-export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, prog: ProgramInfo): IrFunction {
-  const b = new IrBuilder(prog.name);
-  const L: Lowerer = {
-    ctx, mod, types, b,
-    env: new Map(),
-    space: prog.kind === "uprobe" || prog.kind === "uretprobe" || (prog.kind === "tracepoint" && prog.target[0] === "syscalls") ? "user" : "kernel",
-    loops: [],
-    inline: [],
-    faults: new Map(),
-  };
+/** The memory a program's Ptr values point into: user memory for uprobes and syscall
+ *  tracepoints (whose pointer arguments are the caller's), kernel memory otherwise. */
+export function programSpace(prog: ProgramInfo): "user" | "kernel" {
+  const p = prog.point;
+  return p.kind === "uprobe" || p.kind === "uretprobe" || (p.kind === "tracepoint" && p.category === "syscalls") ? "user" : "kernel";
+}
+
+function lowerer(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, b: IrBuilder, fn: FunctionKind, space: "user" | "kernel"): Lowerer {
+  return { ctx, mod, types, b, fn, subprograms, env: new Map(), space, loops: [], inline: [], faults: new Map() };
+}
+
+export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, prog: ProgramInfo): IrFunction {
+  const b = new IrBuilder(prog.name, 1);
+  const L = lowerer(ctx, mod, types, subprograms, b, { kind: "program", ctx: b.params[0]! }, programSpace(prog));
   const h = prog.handler;
   if (h.typeParameters?.length) ctx.fail("unsupportedSyntax", h, "A generic handler");
   if (h.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) ctx.fail("unsupportedSyntax", h, "An async handler");
@@ -43,4 +50,22 @@ export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeR
   b.loc = ctx.pos(h.body.getLastToken(ctx.sf) ?? h.body);
   b.terminate({ op: "ret", value: { imm: 0n } });
   return shareSlots(cleanupFunction(b.finish(ctx.pos(h))));
+}
+
+/** A subprogram's IR and the signature its BTF prototype describes. */
+export function lowerSubprogram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, fn: FunctionInfo, symbol: string, space: "user" | "kernel"): { ir: IrFunction; sig: Signature } {
+  const decl = fn.decl;
+  const sig = signatureOf(ctx, types, decl);
+  const b = new IrBuilder(symbol, sig.params.length);
+  const L = lowerer(ctx, mod, types, subprograms, b, { kind: "subprogram", ret: sig.ret }, space);
+  b.loc = ctx.pos(decl);
+  sig.params.forEach((p, i) => {
+    const reg = b.params[i]!;
+    // A struct arrives by reference: a pointer to the caller's stack or to a map value.
+    L.env.set(p.symbol, p.type.kind === "int" || p.type.kind === "ptr" ? { kind: "reg", reg, type: p.type } : { kind: "mem", type: p.type, base: { reg }, off: 0 });
+  });
+  lowerStmt(L, decl.body!);
+  b.loc = ctx.pos(decl.body!.getLastToken(ctx.sf) ?? decl.body!);
+  b.terminate({ op: "ret", value: { imm: 0n } });
+  return { ir: shareSlots(cleanupFunction(b.finish(ctx.pos(decl)))), sig };
 }

@@ -139,6 +139,12 @@ function lowerReturn(L: Lowerer, s: ts.ReturnStatement): void {
     L.b.terminate({ op: "ret", value: { imm: 0n } });
     return;
   }
+  if (L.fn.kind === "subprogram") {
+    const ret = L.fn.ret ?? L.ctx.fail("unsupportedSyntax", s, "Returning a value from a function declared to return nothing");
+    const v = narrow(L, lowerExpr(L, s.expression, ret), ret);
+    L.b.terminate({ op: "ret", value: v.kind === "const" ? { imm: BigInt.asIntN(64, v.value) } : toReg(L, v) });
+    return;
+  }
   const v = scalar(L, lowerExpr(L, s.expression));
   if (v.kind === "const") L.b.terminate({ op: "ret", value: { imm: BigInt.asIntN(64, v.value) } });
   else if (v.kind === "int") L.b.terminate({ op: "ret", value: v.reg });

@@ -1,16 +1,19 @@
 // Reads the top level of a probe file: imports, struct declarations, maps, programs,
-// helper functions, constants and the license.
+// helper functions, constants (integer and string), load-time settings, globals and the
+// license.
 // In: the checked source. Out: a ModuleInfo listing what the file declares, plus a
 // diagnostic for every top-level statement outside the subset.
 
 import ts from "typescript";
-import { CompileError, type Diagnostic } from "../diagnostics.js";
-import { MAP_TYPE } from "../object/model.js";
+import { CompileError, makeDiagnostic, type Diagnostic } from "../diagnostics.js";
+import { MAP_TYPE, type ProbePoint } from "../object/model.js";
 import { U32, type CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
+import { readFunctions, type FunctionInfo } from "./functions.js";
+import { readGlobal, type GlobalInfo } from "./globals.js";
 import type { TypeResolver } from "./types.js";
 
-export type ProgramKind = "kprobe" | "kretprobe" | "uprobe" | "uretprobe" | "tracepoint" | "fentry" | "fexit";
+export type ProgramKind = ProbePoint["kind"];
 
 export interface MapInfo {
   name: string;
@@ -18,6 +21,7 @@ export interface MapInfo {
   /** Which class declared it (HashMap, RingBuf, ...). */
   className: string;
   key?: CType;
+  /** A keyed map's value type; a ring buffer's record type. */
   value?: CType;
   maxEntries: number;
   perCpu: boolean;
@@ -25,10 +29,7 @@ export interface MapInfo {
 
 export interface ProgramInfo {
   name: string;
-  kind: ProgramKind;
-  section: string;
-  /** kprobe/fentry: the kernel function; uprobe: binary and symbol; tracepoint: category and event. */
-  target: string[];
+  point: ProbePoint;
   handler: ts.ArrowFunction | ts.FunctionExpression;
   node: ts.Node;
 }
@@ -37,8 +38,10 @@ export interface ModuleInfo {
   license: string;
   maps: Map<ts.Symbol, MapInfo>;
   programs: ProgramInfo[];
-  functions: Map<ts.Symbol, ts.FunctionDeclaration>;
+  functions: Map<ts.Symbol, FunctionInfo>;
   constants: Map<ts.Symbol, bigint>;
+  strings: Map<ts.Symbol, string>;
+  globals: Map<ts.Symbol, GlobalInfo>;
 }
 
 const MAP_CLASSES: Record<string, { type: number; keyed: boolean; perCpu: boolean }> = {
@@ -55,23 +58,30 @@ const PROGRAM_ARITY: Record<ProgramKind, number> = {
 };
 
 export function readModule(ctx: FrontendContext, types: TypeResolver, errors: Diagnostic[]): ModuleInfo {
-  const mod: ModuleInfo = { license: "GPL", maps: new Map(), programs: [], functions: new Map(), constants: new Map() };
+  const mod: ModuleInfo = {
+    license: "GPL", maps: new Map(), programs: [], functions: new Map(), constants: new Map(), strings: new Map(), globals: new Map(),
+  };
   const names = new Set<string>();
+  const declarations: ts.FunctionDeclaration[] = [];
   for (const stmt of ctx.sf.statements) {
     try {
-      readStatement(ctx, types, mod, stmt, names);
+      readStatement(ctx, types, mod, stmt, names, declarations);
     } catch (e) {
       if (e instanceof CompileError) errors.push(e.diagnostic);
       else throw e;
     }
   }
-  if (mod.programs.length === 0 && errors.length === 0) {
-    errors.push({ severity: "error", code: 2007, message: "The probe file exports no program (kprobe, uprobe, tracepoint, ...).", file: ctx.file, line: 1, col: 1, sourceLine: ctx.lines[0] });
+  try {
+    mod.functions = readFunctions(ctx, declarations);
+  } catch (e) {
+    if (e instanceof CompileError) errors.push(e.diagnostic);
+    else throw e;
   }
+  if (mod.programs.length === 0 && errors.length === 0) errors.push(makeDiagnostic("noPrograms", { file: ctx.file, line: 1, col: 1, sourceLine: ctx.lines[0] }));
   return mod;
 }
 
-function readStatement(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, stmt: ts.Statement, names: Set<string>): void {
+function readStatement(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, stmt: ts.Statement, names: Set<string>, declarations: ts.FunctionDeclaration[]): void {
   if (ts.isImportDeclaration(stmt)) {
     const from = ts.isStringLiteral(stmt.moduleSpecifier) ? stmt.moduleSpecifier.text : "";
     if (from === "bpftsc") return;
@@ -84,37 +94,52 @@ function readStatement(ctx: FrontendContext, types: TypeResolver, mod: ModuleInf
     if (!stmt.name || !stmt.body) ctx.fail("unsupportedTopLevel", stmt, "a function needs a name and a body");
     if (hasModifier(stmt, ts.SyntaxKind.ExportKeyword)) ctx.fail("unsupportedTopLevel", stmt, "exported functions; export programs made with kprobe(), uprobe(), ...");
     if (stmt.asteriskToken || hasModifier(stmt, ts.SyntaxKind.AsyncKeyword)) ctx.fail("unsupportedSyntax", stmt, "Generator and async functions");
-    mod.functions.set(ctx.symbolOf(stmt.name)!, stmt);
+    declarations.push(stmt);
     return;
   }
   if (!ts.isVariableStatement(stmt)) ctx.fail("unsupportedTopLevel", stmt, ts.SyntaxKind[stmt.kind]);
-  if (!(stmt.declarationList.flags & ts.NodeFlags.Const)) ctx.fail("unsupportedTopLevel", stmt, "top-level 'let' or 'var' (global mutable state lives in maps)");
+  const flags = stmt.declarationList.flags;
+  if (!(flags & (ts.NodeFlags.Const | ts.NodeFlags.Let))) ctx.fail("unsupportedTopLevel", stmt, "'var' (use const, or let for a global)");
   const exported = hasModifier(stmt, ts.SyntaxKind.ExportKeyword);
   for (const decl of stmt.declarationList.declarations) {
-    if (!ts.isIdentifier(decl.name) || !decl.initializer) ctx.fail("unsupportedTopLevel", decl, "a declaration without a plain name and an initializer");
+    if (!ts.isIdentifier(decl.name)) ctx.fail("unsupportedTopLevel", decl, "a declaration without a plain name");
     const name = decl.name.text;
     if (names.has(name)) ctx.fail("duplicateName", decl.name, name);
     names.add(name);
+    const symbol = ctx.symbolOf(decl.name)!;
+    if (flags & ts.NodeFlags.Let) {
+      mod.globals.set(symbol, readGlobal(ctx, types, mod, decl, ".data"));
+      continue;
+    }
+    if (!decl.initializer) ctx.fail("unsupportedTopLevel", decl, "a const without an initializer");
     const init = skipParens(decl.initializer);
     if (name === "LICENSE") {
-      if (!ts.isStringLiteral(init) && !ts.isNoSubstitutionTemplateLiteral(init)) ctx.fail("badLicense", init);
-      mod.license = init.text;
+      mod.license = stringValue(ctx, mod, init) ?? ctx.fail("badLicense", init);
       continue;
     }
     if (ts.isNewExpression(init)) {
-      mod.maps.set(ctx.symbolOf(decl.name)!, readMap(ctx, types, mod, name, init));
+      mod.maps.set(symbol, readMap(ctx, types, mod, name, init));
       continue;
     }
-    if (ts.isCallExpression(init) && exported) {
-      mod.programs.push(readProgram(ctx, name, init));
+    if (ts.isCallExpression(init) && exported && isProgramCall(ctx, init)) {
+      mod.programs.push(readProgram(ctx, mod, name, init));
       continue;
     }
-    const value = constantValue(ctx, mod, init);
-    if (value !== undefined && !exported) {
-      mod.constants.set(ctx.symbolOf(decl.name)!, value);
+    if (exported) {
+      mod.globals.set(symbol, readGlobal(ctx, types, mod, decl, ".rodata"));
       continue;
     }
-    ctx.fail("unsupportedTopLevel", decl, "a top-level const must be a map (new HashMap...), an exported program (kprobe(...)), LICENSE or an integer constant");
+    const text = stringValue(ctx, mod, init);
+    if (text !== undefined) {
+      mod.strings.set(symbol, text);
+      continue;
+    }
+    const value = decl.type ? undefined : constantValue(ctx, mod, init);
+    if (value !== undefined) {
+      mod.constants.set(symbol, value);
+      continue;
+    }
+    ctx.fail("unsupportedTopLevel", decl, "a top-level const must be a map (new HashMap...), an exported program (kprobe(...)) or setting (export const x: u32 = 0), LICENSE, or an integer or string constant; a global variable is a 'let'");
   }
 }
 
@@ -142,24 +167,35 @@ function readMap(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, nam
   return { name, type: cls.type, className, key, value, maxEntries, perCpu: cls.perCpu };
 }
 
-function readProgram(ctx: FrontendContext, name: string, call: ts.CallExpression): ProgramInfo {
-  const kind = ctx.runtimeName(call.expression) as ProgramKind | undefined;
-  if (!kind || !(kind in PROGRAM_ARITY)) return ctx.fail("badProgram", call.expression, `An exported const must be a program made with kprobe, kretprobe, uprobe, uretprobe, tracepoint, fentry or fexit.`);
+function isProgramCall(ctx: FrontendContext, call: ts.CallExpression): boolean {
+  const name = ctx.runtimeName(call.expression);
+  return name !== undefined && name in PROGRAM_ARITY;
+}
+
+function readProgram(ctx: FrontendContext, mod: ModuleInfo, name: string, call: ts.CallExpression): ProgramInfo {
+  const kind = ctx.runtimeName(call.expression) as ProgramKind;
   const arity = PROGRAM_ARITY[kind];
   const args = call.arguments;
   if (args.length !== arity + 1) ctx.fail("badProgram", call, `${kind}() takes ${arity} name argument${arity > 1 ? "s" : ""} and a handler.`);
   const target = args.slice(0, arity).map((a) => {
-    if (!ts.isStringLiteral(a) && !ts.isNoSubstitutionTemplateLiteral(a)) ctx.fail("badProgram", a, `The probe point must be a string literal.`);
-    if (!a.text || /\s/.test(a.text)) ctx.fail("badProgram", a, `The probe point '${a.text}' must be non-empty and have no spaces.`);
-    return a.text;
+    const text = stringValue(ctx, mod, a) ?? ctx.fail("badProgram", a, `The probe point must be a string literal or a string constant.`);
+    if (!text || /\s/.test(text)) ctx.fail("badProgram", a, `The probe point '${text}' must be non-empty and have no spaces.`);
+    return text;
   });
   const handler = skipParens(args[arity]);
   if (!ts.isArrowFunction(handler) && !ts.isFunctionExpression(handler)) return ctx.fail("badProgram", handler, "The handler must be an arrow function or a function expression.");
-  const section =
-    kind === "uprobe" || kind === "uretprobe" ? `${kind}/${target[0]}:${userProbeSymbol(ctx, target[0], target[1], args[1])}`
-    : kind === "tracepoint" ? `tracepoint/${target[0]}/${target[1]}`
-    : `${kind}/${target[0]}`;
-  return { name, kind, section, target, handler, node: call };
+  let point: ProbePoint;
+  switch (kind) {
+    case "uprobe": case "uretprobe":
+      point = { kind, binary: target[0], symbol: userProbeSymbol(ctx, target[0], target[1], args[1]) };
+      break;
+    case "tracepoint":
+      point = { kind, category: target[0], event: target[1] };
+      break;
+    default:
+      point = { kind, fn: target[0] };
+  }
+  return { name, point, handler, node: call };
 }
 
 /** libbpf's `symbol[+offset]` for a user probe point; `file.c:line` resolved through DWARF. */
@@ -168,6 +204,17 @@ function userProbeSymbol(ctx: FrontendContext, binary: string, spec: string, nod
   const point = ctx.user.probePoint(binary, spec, node);
   if (!point) return ctx.fail("noDebugInfo", node, `A probe at ${spec} needs DWARF line information, and ${binary} has none (build it with -g).`);
   return point.offset === 0n ? point.fn.name : `${point.fn.name}+0x${point.offset.toString(16)}`;
+}
+
+/** The text of a string literal or of a top-level string constant, if `e` is one. */
+export function stringValue(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expression): string | undefined {
+  e = skipParens(e);
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
+  if (ts.isIdentifier(e)) {
+    const s = ctx.symbolOf(e);
+    return s ? mod.strings.get(s) : undefined;
+  }
+  return undefined;
 }
 
 /** The value of an integer constant expression at the top level, if it is one. */
@@ -223,6 +270,6 @@ export function skipParens(e: ts.Expression): ts.Expression {
   return e;
 }
 
-function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+export function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
   return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
 }

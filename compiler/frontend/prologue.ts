@@ -14,7 +14,7 @@ import type { VReg } from "../ir/ir.js";
 import { layoutStruct, typeToString, type IntType, type PtrType } from "../types/ctype.js";
 import { variableOf, type Source } from "./fetch-sources.js";
 import { skipParens, type ProgramInfo } from "./module.js";
-import { truncate, type Lowerer } from "./values.js";
+import { programContext, truncate, type Lowerer } from "./values.js";
 
 /** At most this many fetched values are kept in registers R2..R5. */
 const MAX_REGISTER_PARAMS = 4;
@@ -91,14 +91,14 @@ function fetchToRegister(L: Lowerer, p: Param, wantFault: boolean): VReg {
     // ctx + (loc & 0xffff): the verifier allows the arithmetic, and the probe-read
     // helpers take the result as a plain address.
     const word = L.b.newReg(), off = L.b.newReg(), addr = L.b.newReg();
-    L.b.emit({ op: "load", dst: word, base: { reg: L.b.ctx }, off: p.source.off, size: 4 });
+    L.b.emit({ op: "load", dst: word, base: { reg: programContext(L) }, off: p.source.off, size: 4 });
     L.b.emit({ op: "alu", alu: "and", dst: off, a: word, b: { imm: 0xffffn } });
     let from = off;
     if (p.source.rel) {
       from = L.b.newReg();
       L.b.emit({ op: "alu", alu: "add", dst: from, a: off, b: { imm: BigInt(p.source.off + 4) } });
     }
-    L.b.emit({ op: "alu", alu: "add", dst: addr, a: L.b.ctx, b: from });
+    L.b.emit({ op: "alu", alu: "add", dst: addr, a: programContext(L), b: from });
     return addr;
   }
   const src = p.source;
@@ -106,7 +106,7 @@ function fetchToRegister(L: Lowerer, p: Param, wantFault: boolean): VReg {
   const size = Math.min(readSize(p), src.size) as 1 | 2 | 4 | 8;
   const r = L.b.newReg();
   // Little-endian: the low bytes of a slot are at its offset, so a narrow load truncates.
-  L.b.emit({ op: "load", dst: r, base: { reg: L.b.ctx }, off: src.off, size });
+  L.b.emit({ op: "load", dst: r, base: { reg: programContext(L) }, off: src.off, size });
   // A declared type wider than the variable or field takes its signedness.
   const signed = p.type.kind === "int" && (want > size ? (p.width?.signed ?? src.signed) : p.type.signed);
   return signExtend(L, r, size, signed);
@@ -130,7 +130,7 @@ function signExtend(L: Lowerer, r: VReg, loadedSize: number, signed: boolean): V
 function readMemory(L: Lowerer, p: Param, slot: number, off: number, size: number, wantFault: boolean): void {
   if (p.source.kind !== "mem") return;
   const base = L.b.newReg(), addr = L.b.newReg(), dst = L.b.newReg();
-  L.b.emit({ op: "load", dst: base, base: { reg: L.b.ctx }, off: p.source.base, size: 8 });
+  L.b.emit({ op: "load", dst: base, base: { reg: programContext(L) }, off: p.source.base, size: 8 });
   L.b.emit({ op: "alu", alu: "add", dst: addr, a: base, b: { imm: p.source.disp } });
   L.b.emit({ op: "addr", dst, slot, off });
   const ret = L.b.newReg();

@@ -8,6 +8,8 @@ import type { IrBuilder } from "../ir/builder.js";
 import type { Base, Block, Operand, VReg } from "../ir/ir.js";
 import { I64, U64, sizeOf, type CType, type IntType, type PtrType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
+import type { FunctionInfo } from "./functions.js";
+import type { GlobalInfo } from "./globals.js";
 import type { MapInfo, ModuleInfo } from "./module.js";
 import type { TypeResolver } from "./types.js";
 
@@ -18,8 +20,9 @@ export type Value =
   | { kind: "const"; type: IntType | undefined; value: bigint }
   /** An address in the probed code's memory (reads go through probe-read helpers). */
   | { kind: "ptr"; type: PtrType; reg: VReg }
-  /** BPF-addressable memory: a stack slot, or a checked map value pointer. */
-  | { kind: "mem"; type: CType; base: Base; off: number }
+  /** BPF-addressable memory: a stack slot, a checked map value pointer, or a global;
+   *  `readOnly` for a load-time setting (in .rodata, which BPF code cannot write). */
+  | { kind: "mem"; type: CType; base: Base; off: number; readOnly?: boolean }
   /** A struct or array in the probed code's memory at an address (not yet read). */
   | { kind: "probed"; type: CType; reg: VReg; space: "user" | "kernel" }
   /** A map value reference that may be null (a map get not yet checked); `map` is the
@@ -29,16 +32,28 @@ export type Value =
 
 export type Binding =
   | { kind: "reg"; reg: VReg; type: IntType | PtrType }
-  | { kind: "mem"; type: CType; base: Base; off: number }
+  | { kind: "mem"; type: CType; base: Base; off: number; readOnly?: boolean }
   | { kind: "maybe"; reg: VReg; type: CType; map?: MapInfo }
   | { kind: "const"; value: bigint; type: IntType | undefined }
-  | { kind: "map"; map: MapInfo };
+  | { kind: "map"; map: MapInfo }
+  /** A setting or global of the file: memory in its data section. */
+  | { kind: "global"; global: GlobalInfo };
 
 export interface InlineFrame {
-  symbol: ts.Symbol;
   exit: Block;
   result: VReg;
   type: IntType | undefined;
+}
+
+/** What is being lowered: a program (whose first argument is its context) or a
+ *  subprogram (which returns `ret`, or nothing). */
+export type FunctionKind = { kind: "program"; ctx: VReg } | { kind: "subprogram"; ret: IntType | undefined };
+
+/** The subprograms the lowered code calls, each compiled once per address space its
+ *  callers' Ptr values point into. */
+export interface SubprogramCalls {
+  /** The symbol of `fn` compiled for `space`, lowered later. */
+  request(fn: FunctionInfo, space: "user" | "kernel"): string;
 }
 
 export interface Lowerer {
@@ -46,6 +61,8 @@ export interface Lowerer {
   mod: ModuleInfo;
   types: TypeResolver;
   b: IrBuilder;
+  fn: FunctionKind;
+  subprograms: SubprogramCalls;
   env: Map<ts.Symbol, Binding>;
   /** Which address space Ptr values of this program point into. */
   space: "user" | "kernel";
@@ -55,6 +72,12 @@ export interface Lowerer {
   faults: Map<ts.Symbol, VReg>;
   /** An 8-byte slot that probe reads land in before they are loaded into a register. */
   scratch?: number;
+}
+
+/** The program's context pointer (the fetch prologue reads the probed values from it). */
+export function programContext(L: Lowerer): VReg {
+  if (L.fn.kind !== "program") throw new Error("internal: a subprogram has no context");
+  return L.fn.ctx;
 }
 
 /** The memory a pointer points into: its type's, if the type says, else the probe's. */

@@ -10,13 +10,15 @@ export class IrBuilder {
   /** Source location stamped on emitted instructions. */
   loc: Loc | undefined;
 
-  constructor(name: string) {
+  /** A function of `arity` arguments (a program's one is its context). */
+  constructor(name: string, arity: number) {
     const entry: Block = { id: 0, insts: [], term: { op: "ret", value: { imm: 0n } } };
-    this.fn = { name, ctx: 0, hints: new Map(), blocks: [entry], slots: [], nextReg: 1 };
+    const params = Array.from({ length: arity }, (_, i) => i);
+    this.fn = { name, params, hints: new Map(), blocks: [entry], slots: [], nextReg: arity };
     this.cur = entry;
   }
 
-  get ctx(): VReg { return this.fn.ctx; }
+  get params(): readonly VReg[] { return this.fn.params; }
   get current(): Block { return this.cur; }
 
   newReg(): VReg { return this.fn.nextReg++; }

@@ -40,9 +40,10 @@ export type CmpOp =
 /** Where an instruction came from in the probe file (1-based line and column). */
 export interface Loc { line: number; col: number }
 
-/** Marks an instruction whose immediate is a field offset that libbpf relocates (CO-RE).
- *  The backend keeps such an immediate in one instruction of its own and reports it. */
-export interface CoreTag { type: StructType; accessPath: number[]; kind: number }
+/** Marks an instruction whose immediate is the offset of `root`'s `field`, which libbpf
+ *  relocates (CO-RE). The backend keeps such an immediate in one instruction of its own
+ *  and reports it. */
+export interface CoreTag { root: StructType; field: string; kind: number }
 
 export type Inst = (
   | { op: "const"; dst: VReg; value: bigint }
@@ -60,10 +61,12 @@ export type Inst = (
   | { op: "store"; base: Base; off: number; size: Size; src: Operand }
   /** dst = address of a stack slot plus off. */
   | { op: "addr"; dst: VReg; slot: number; off: number }
-  /** dst = the map's pointer (ld_imm64 with a map relocation). */
-  | { op: "mapref"; dst: VReg; map: string }
-  /** Calls helper number `helper` with up to 5 arguments (R1..R5); result to dst. */
-  | { op: "call"; dst?: VReg; helper: number; args: Operand[] }
+  /** dst = the address of a map or of a global variable (ld_imm64 with a relocation
+   *  against the symbol). */
+  | { op: "symref"; dst: VReg; kind: "map" | "data"; symbol: string }
+  /** Calls helper number `helper`, or the subprogram `fn`, with up to 5 arguments
+   *  (R1..R5); result to dst. Either clobbers R0..R5 and preserves R6..R9. */
+  | ({ op: "call"; dst?: VReg; args: Operand[] } & ({ helper: number } | { fn: string }))
   /** Atomic *(base+off) += src. */
   | { op: "atomic_add"; base: { reg: VReg }; off: number; size: 4 | 8; src: VReg }
 ) & { loc?: Loc };
@@ -95,8 +98,8 @@ export interface Slot {
 
 export interface IrFunction {
   name: string;
-  /** The context pointer; it arrives in R1. */
-  ctx: VReg;
+  /** The arguments, arriving in R1..R5: a program's one is its context pointer. */
+  params: VReg[];
   /** Preferred physical registers (e.g. fetched parameters in R2..R5). */
   hints: Map<VReg, number>;
   /** Blocks in layout order; blocks[0] is the entry. */

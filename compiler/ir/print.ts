@@ -10,15 +10,15 @@ export function printInst(i: Inst): string {
   switch (i.op) {
     case "const": return `%${i.dst} = ${i.value}`;
     case "mov": return `%${i.dst} = %${i.src}`;
-    case "alu": return `%${i.dst} = ${i.alu}${i.w32 ? "32" : ""} %${i.a}, ${opnd(i.b)}${i.core ? ` core(${i.core.type.name}:${i.core.accessPath.join(":")})` : ""}`;
+    case "alu": return `%${i.dst} = ${i.alu}${i.w32 ? "32" : ""} %${i.a}, ${opnd(i.b)}${i.core ? ` core(${i.core.root.name}.${i.core.field})` : ""}`;
     case "neg": return `%${i.dst} = neg %${i.a}`;
     case "ext": return `%${i.dst} = ${i.signed ? "sext" : "zext"}${i.bits} %${i.src}`;
     case "setcc": return `%${i.dst} = ${i.cmp} %${i.a}, ${opnd(i.b)}`;
     case "load": return `%${i.dst} = load${i.size * 8} [${base(i.base)} + ${i.off}]`;
     case "store": return `store${i.size * 8} [${base(i.base)} + ${i.off}], ${opnd(i.src)}`;
     case "addr": return `%${i.dst} = addr slot${i.slot} + ${i.off}`;
-    case "mapref": return `%${i.dst} = map ${i.map}`;
-    case "call": return `${i.dst !== undefined ? `%${i.dst} = ` : ""}call ${i.helper}(${i.args.map(opnd).join(", ")})`;
+    case "symref": return `%${i.dst} = ${i.kind} ${i.symbol}`;
+    case "call": return `${i.dst !== undefined ? `%${i.dst} = ` : ""}call ${"fn" in i ? i.fn : i.helper}(${i.args.map(opnd).join(", ")})`;
     case "atomic_add": return `atomic_add${i.size * 8} [%${i.base.reg} + ${i.off}], %${i.src}`;
   }
 }
@@ -32,7 +32,7 @@ export function printTerm(t: Terminator): string {
 }
 
 export function printFunction(fn: IrFunction): string {
-  const lines = [`function ${fn.name} (ctx %${fn.ctx})`];
+  const lines = [`function ${fn.name} (${fn.params.map((r) => `%${r}`).join(", ")})`];
   for (const s of fn.slots) lines.push(`  slot${s.id}: ${s.size} bytes align ${s.align} (${s.name})`);
   for (const b of fn.blocks) {
     lines.push(`b${b.id}:`);

@@ -14,7 +14,7 @@ export function instDst(i: Inst): VReg | undefined {
 export function instUses(i: Inst): VReg[] {
   const regs = (...os: (Operand | undefined)[]): VReg[] => os.filter((o): o is VReg => o !== undefined && !isImm(o));
   switch (i.op) {
-    case "const": case "addr": case "mapref": return [];
+    case "const": case "addr": case "symref": return [];
     case "mov": case "ext": return [i.src];
     case "alu": case "setcc": return regs(i.a, i.b);
     case "neg": return [i.a];
@@ -33,7 +33,7 @@ export function termUses(t: Terminator): VReg[] {
 }
 
 /** Instructions with no effect but their result. */
-export const PURE_OPS: ReadonlySet<Inst["op"]> = new Set<Inst["op"]>(["const", "mov", "alu", "neg", "ext", "setcc", "load", "addr", "mapref"]);
+export const PURE_OPS: ReadonlySet<Inst["op"]> = new Set<Inst["op"]>(["const", "mov", "alu", "neg", "ext", "setcc", "load", "addr", "symref"]);
 
 /** Removes pure instructions whose result nothing reads, until none is left. */
 export function removeDeadCode(blocks: Block[]): void {

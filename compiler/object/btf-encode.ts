@@ -11,7 +11,7 @@ const BTF_VERSION = 1;
 const HDR_LEN = 24;
 
 const KIND = {
-  int: 1, ptr: 2, array: 3, struct: 4, fwd: 7, typedef: 8, func: 12, func_proto: 13, var: 14, datasec: 15,
+  int: 1, ptr: 2, array: 3, struct: 4, fwd: 7, typedef: 8, volatile: 9, const: 10, func: 12, func_proto: 13, var: 14, datasec: 15,
 } as const;
 
 function info(kind: number, vlen: number, kindFlag = false): number {
@@ -34,6 +34,9 @@ function typeWords(t: BtfType, str: (s: string) => number): number[] {
       return [str(t.name), info(KIND.fwd, 0, t.union), 0];
     case "typedef":
       return [str(t.name), info(KIND.typedef, 0), t.type];
+    case "const":
+    case "volatile":
+      return [0, info(KIND[t.kind], 0), t.type];
     case "func_proto":
       return [0, info(KIND.func_proto, t.params.length), t.ret,
         ...t.params.flatMap((p) => [str(p.name), p.type])];

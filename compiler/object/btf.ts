@@ -20,6 +20,8 @@ export interface BtfMember { name: string; type: number; bitOffset: number }
 export interface BtfStruct { kind: "struct"; name: string; size: number; members: BtfMember[] }
 export interface BtfFwd { kind: "fwd"; name: string; union: boolean }
 export interface BtfTypedef { kind: "typedef"; name: string; type: number }
+/** `const T` / `volatile T`. */
+export interface BtfQualifier { kind: "const" | "volatile"; type: number }
 export interface BtfParam { name: string; type: number }
 export interface BtfFuncProto { kind: "func_proto"; ret: number; params: BtfParam[] }
 export interface BtfFunc { kind: "func"; name: string; proto: number; linkage: number }
@@ -28,7 +30,7 @@ export interface BtfVarSecinfo { type: number; offset: number; size: number }
 export interface BtfDatasec { kind: "datasec"; name: string; size: number; vars: BtfVarSecinfo[] }
 
 export type BtfType =
-  | BtfInt | BtfPtr | BtfArray | BtfStruct | BtfFwd | BtfTypedef
+  | BtfInt | BtfPtr | BtfArray | BtfStruct | BtfFwd | BtfTypedef | BtfQualifier
   | BtfFuncProto | BtfFunc | BtfVar | BtfDatasec;
 
 /** Numbers types from 1 and returns the existing id for a type added twice. */

@@ -2,13 +2,13 @@
 // error here instead of an object that libbpf or the kernel rejects later.
 // In: the model. Out: nothing, or an Error naming the first problem.
 
-import { isLdImm64 } from "../bpf/insn.js";
-import type { CType, StructField } from "../types/ctype.js";
+import { CLS, JMP, PSEUDO_CALL, isLdImm64 } from "../bpf/insn.js";
 import { sizeOf } from "../types/ctype.js";
 import { isCIdentifier } from "./btf-ctype.js";
-import { MAP_TYPE, type BpfObjectModel, type CoreRelo, type ObjectProgram } from "./model.js";
+import { MAP_TYPE, type BpfObjectModel, type ObjectFunction, type Reloc } from "./model.js";
+import { TEXT_SECTION, sectionName } from "./sections.js";
 
-const RESERVED_SECTIONS = new Set(["", "license", "version", ".maps", "maps", ".BTF", ".BTF.ext", ".symtab", ".strtab", ".shstrtab"]);
+const RESERVED_SECTIONS = new Set(["", TEXT_SECTION, "license", "version", ".maps", "maps", ".rodata", ".data", ".bss", ".BTF", ".BTF.ext", ".symtab", ".strtab", ".shstrtab"]);
 
 function fail(msg: string): never {
   throw new Error(`writeObject: ${msg}`);
@@ -16,67 +16,61 @@ function fail(msg: string): never {
 
 export function checkModel(m: BpfObjectModel): void {
   if (m.license.includes("\0")) fail("license contains NUL");
-  const symbols = new Set<string>(["_license"]);
-  const claim = (name: string, what: string): void => {
+  const symbols = new Map<string, Reloc["kind"] | "program">([["_license", "data"]]);
+  const claim = (name: string, what: string, kind: Reloc["kind"] | "program"): void => {
     if (!isCIdentifier(name)) fail(`${what} name ${JSON.stringify(name)} is not a C identifier`);
     if (symbols.has(name)) fail(`${what} name ${name} is used twice (ELF symbols must be unique)`);
-    symbols.add(name);
+    symbols.set(name, kind);
   };
   for (const map of m.maps) {
-    claim(map.name, "map");
+    claim(map.name, "map", "map");
     if (!Number.isInteger(map.type) || map.type <= 0) fail(`map ${map.name}: bad map type ${map.type}`);
     if (!Number.isInteger(map.maxEntries) || map.maxEntries <= 0) fail(`map ${map.name}: bad maxEntries ${map.maxEntries}`);
-    if (map.type !== MAP_TYPE.RINGBUF) {
+    if (map.type === MAP_TYPE.RINGBUF) {
+      if (map.key || map.value) fail(`map ${map.name}: a ring buffer has no key or value type (its record type is 'record')`);
+    } else {
       if (!map.key || sizeOf(map.key) === 0) fail(`map ${map.name}: needs a key type with a size`);
       if (!map.value || sizeOf(map.value) === 0) fail(`map ${map.name}: needs a value type with a size`);
     }
   }
-  const mapNames = new Set(m.maps.map((x) => x.name));
-  for (const p of m.programs) {
-    claim(p.name, "program");
-    checkProgram(p, mapNames);
+  for (const g of m.globals) {
+    claim(g.name, "global", "data");
+    if (g.init.length !== sizeOf(g.type) || g.init.length === 0) fail(`global ${g.name}: ${g.init.length} initial bytes for a ${sizeOf(g.type)}-byte type`);
+    if (g.section === ".bss" && g.init.some((x) => x !== 0)) fail(`global ${g.name}: .bss holds zeroes only`);
   }
+  for (const p of m.programs) {
+    claim(p.name, "program", "program");
+    const section = sectionName(p.point);
+    if (RESERVED_SECTIONS.has(section) || section.startsWith(".rel") || section.includes("\0")) {
+      fail(`program ${p.name}: section name ${JSON.stringify(section)} is reserved`);
+    }
+  }
+  for (const s of m.subprograms) claim(s.name, "subprogram", "call");
+  for (const f of [...m.programs, ...m.subprograms]) checkFunction(f, symbols);
 }
 
-function checkProgram(p: ObjectProgram, mapNames: Set<string>): void {
-  const where = `program ${p.name}`;
-  if (RESERVED_SECTIONS.has(p.section) || p.section.startsWith(".rel") || p.section.includes("\0")) {
-    fail(`${where}: section name ${JSON.stringify(p.section)} is reserved`);
-  }
+function checkFunction(p: ObjectFunction, symbols: Map<string, Reloc["kind"] | "program">): void {
+  const where = `function ${p.name}`;
   if (p.insns.length === 0) fail(`${where}: no instructions`);
   const inRange = (i: number, what: string): void => {
     if (!Number.isInteger(i) || i < 0 || i >= p.insns.length) fail(`${where}: ${what} refers to instruction ${i} of ${p.insns.length}`);
   };
-  for (const r of p.mapRelocs) {
-    inRange(r.insn, "map relocation");
+  for (const r of p.relocs) {
+    inRange(r.insn, `${r.kind} relocation`);
     const insn = p.insns[r.insn]!;
-    if (!isLdImm64(insn.code) || insn.imm64hi === undefined) fail(`${where}: map relocation on instruction ${r.insn}, which is not ld_imm64`);
-    if (!mapNames.has(r.map)) fail(`${where}: relocation against unknown map ${r.map}`);
+    const kind = symbols.get(r.symbol);
+    if (kind !== r.kind) fail(`${where}: ${r.kind} relocation against ${kind === undefined ? "unknown symbol" : `the ${kind}`} ${r.symbol}`);
+    if (r.kind === "call") {
+      if (insn.code !== (CLS.JMP | JMP.CALL) || insn.src !== PSEUDO_CALL || insn.imm !== -1) fail(`${where}: call relocation on instruction ${r.insn}, which is not a BPF-to-BPF call with imm -1`);
+    } else if (!isLdImm64(insn.code) || insn.imm64hi === undefined) {
+      fail(`${where}: ${r.kind} relocation on instruction ${r.insn}, which is not ld_imm64`);
+    }
   }
   if (p.lines.length === 0) fail(`${where}: no line info`);
   for (const l of p.lines) inRange(l.insn, "line info");
   if (!p.lines.some((l) => l.insn === 0)) fail(`${where}: line info does not start at instruction 0`);
   for (const r of p.coreRelos) {
     inRange(r.insn, "CO-RE relocation");
-    checkAccessPath(r, where);
-  }
-}
-
-/** The access path must name real fields: first index = pointer deref, then fields/array elements. */
-function checkAccessPath(r: CoreRelo, where: string): void {
-  if (r.type.kind !== "struct") fail(`${where}: CO-RE root type is not a struct`);
-  if (r.accessPath.length === 0) fail(`${where}: empty CO-RE access path`);
-  let cur: CType = r.type;
-  for (const idx of r.accessPath.slice(1)) {
-    if (cur.kind === "struct") {
-      const f: StructField | undefined = cur.fields[idx];
-      if (!f) fail(`${where}: CO-RE access ${r.accessPath.join(":")}: ${cur.name} has no field #${idx}`);
-      cur = f.type;
-    } else if (cur.kind === "array") {
-      if (idx >= cur.length) fail(`${where}: CO-RE access ${r.accessPath.join(":")}: index ${idx} out of bounds`);
-      cur = cur.elem;
-    } else {
-      fail(`${where}: CO-RE access ${r.accessPath.join(":")} goes through a ${cur.kind}`);
-    }
+    if (!r.root.fields.some((f) => f.name === r.field)) fail(`${where}: CO-RE relocation on ${r.root.name}.${r.field}, which ${r.root.name} does not have`);
   }
 }

@@ -9,7 +9,7 @@ import { StringTable } from "./strtab.js";
 
 export const EM_BPF = 247;
 
-export const SHT = { NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, REL: 9 } as const;
+export const SHT = { NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, NOBITS: 8, REL: 9 } as const;
 export const SHF = { WRITE: 0x1, ALLOC: 0x2, EXECINSTR: 0x4, INFO_LINK: 0x40 } as const;
 export const STB = { LOCAL: 0, GLOBAL: 1 } as const;
 export const STT = { NOTYPE: 0, OBJECT: 1, FUNC: 2, SECTION: 3, FILE: 4 } as const;
@@ -20,6 +20,8 @@ export interface ElfSectionSpec {
   type: number;
   flags: number;
   data: Uint8Array;
+  /** Size of a NOBITS section (.bss), which has no bytes in the file. */
+  size?: number;
   align: number;
   entsize?: number;
   link?: number;
@@ -135,7 +137,7 @@ export class ElfWriter {
       if (i === 0) return 0;
       off = alignUp(off, Math.max(s.align, 1));
       const at = off;
-      off += s.data.length;
+      if (s.type !== SHT.NOBITS) off += s.data.length;
       return at;
     });
     const shoff = alignUp(off, 8);
@@ -159,14 +161,14 @@ export class ElfWriter {
     dv.setUint16(62, strtabIndex, true); // e_shstrndx
 
     sections.forEach((s, i) => {
-      if (i > 0) out.set(s.data, offsets[i]!);
+      if (i > 0 && s.type !== SHT.NOBITS) out.set(s.data, offsets[i]!);
       const p = shoff + i * SHDR_SIZE;
       dv.setUint32(p, i === 0 ? 0 : nameOffs[i]!, true);
       dv.setUint32(p + 4, s.type, true);
       dv.setBigUint64(p + 8, BigInt(s.flags), true);
       dv.setBigUint64(p + 16, 0n, true); // sh_addr
       dv.setBigUint64(p + 24, BigInt(offsets[i]!), true);
-      dv.setBigUint64(p + 32, BigInt(s.data.length), true);
+      dv.setBigUint64(p + 32, BigInt(s.type === SHT.NOBITS ? s.size ?? 0 : s.data.length), true);
       dv.setUint32(p + 40, s.link ?? 0, true);
       dv.setUint32(p + 44, s.info ?? 0, true);
       dv.setBigUint64(p + 48, BigInt(s.align), true);

@@ -1,5 +1,8 @@
 // The object to write: plain data from the backend and frontend, consumed by the
 // ELF/BTF writer (object/write-elf.ts). Building one by hand is how the writer is tested.
+// An object is programs (one per probe point), subprograms they call, maps, and global
+// data (load-time settings in .rodata, globals in .data/.bss); code refers to maps, data
+// and subprograms by symbol name through relocations, resolved only by the writer.
 
 import type { Insn } from "../bpf/insn.js";
 import type { CType, StructType } from "../types/ctype.js";
@@ -16,37 +19,69 @@ export interface ObjectMap {
   /** Absent for ring buffers. */
   key?: CType;
   value?: CType;
+  /** A ring buffer's record type: described in BTF as `typedef <record> <name>__record`,
+   *  so user space can decode the events (the map itself has no key or value). */
+  record?: CType;
   maxEntries: number;
   flags?: number;
 }
 
-/** A CO-RE relocation: libbpf rewrites the instruction's offset for the running kernel. */
+/** Where a program attaches; the writer turns it into libbpf's section name. */
+export type ProbePoint =
+  | { kind: "kprobe" | "kretprobe" | "fentry" | "fexit"; fn: string }
+  /** `symbol` is a symbol or `symbol+0xoffset`. */
+  | { kind: "uprobe" | "uretprobe"; binary: string; symbol: string }
+  | { kind: "tracepoint"; category: string; event: string };
+
+/** A CO-RE relocation: libbpf rewrites the instruction's offset for the running kernel.
+ *  The writer describes `root` locally with just the fields the object accesses (libbpf
+ *  matches them by name) and numbers the access path. */
 export interface CoreRelo {
   /** Index of the instruction (in Insn[] order) whose offset/imm is relocated. */
   insn: number;
-  /** The root type of the access (a struct). */
-  type: StructType;
-  /** Access path as in .BTF.ext: "0:1:2" (first index is the pointer deref, then field indices). */
-  accessPath: number[];
+  /** The struct the field belongs to, laid out as the compiling kernel lays it out. */
+  root: StructType;
+  /** The accessed field of `root`. */
+  field: string;
   /** enum bpf_core_relo_kind; 0 = FIELD_BYTE_OFFSET. */
   kind: number;
 }
 
-/** What a program's BTF prototype says its context argument is. */
-export type ContextKind = "pt_regs" | "void" | "u64_array";
+/** What an instruction refers to by name: a map (ld_imm64 of the map's address), a global
+ *  (ld_imm64 of its address in its data section) or a subprogram (a BPF-to-BPF call). */
+export interface Reloc { insn: number; kind: "map" | "data" | "call"; symbol: string }
 
-export interface ObjectProgram {
-  /** ELF function symbol and libbpf program name. */
+export interface ObjectFunction {
+  /** ELF function symbol; for a program also libbpf's program name. */
   name: string;
-  /** Section name, e.g. "kprobe/vfs_write"; libbpf attaches by it. */
-  section: string;
-  context: ContextKind;
   insns: Insn[];
-  /** ld_imm64 instructions (by index) that load a map's address. */
-  mapRelocs: { insn: number; map: string }[];
+  relocs: Reloc[];
   /** Source line of instructions, by index; the first entry must be instruction 0. */
   lines: { insn: number; line: number; col: number }[];
   coreRelos: CoreRelo[];
+}
+
+export interface ObjectProgram extends ObjectFunction {
+  point: ProbePoint;
+}
+
+/** A static BPF-to-BPF function in .text, verified in each caller's context. */
+export interface ObjectSubprogram extends ObjectFunction {
+  params: { name: string; type: CType }[];
+  /** Undefined: returns nothing (void). */
+  ret?: CType;
+}
+
+export type DataSectionName = ".rodata" | ".data" | ".bss";
+
+/** A global variable: `.rodata` holds load-time settings (libbpf's `const volatile`),
+ *  `.data` initialised globals, `.bss` zero-initialised ones. */
+export interface ObjectGlobal {
+  name: string;
+  section: DataSectionName;
+  type: CType;
+  /** The initial value, sizeOf(type) bytes (all zero for .bss). */
+  init: Uint8Array;
 }
 
 export interface BpfObjectModel {
@@ -56,5 +91,7 @@ export interface BpfObjectModel {
   sourceText: string;
   license: string;
   programs: ObjectProgram[];
+  subprograms: ObjectSubprogram[];
   maps: ObjectMap[];
+  globals: ObjectGlobal[];
 }

@@ -1,12 +1,16 @@
 // The BTF an object needs beyond its data types, laid out as clang -g lays it out:
-// BTF-defined map structs with their VARs and the ".maps" DATASEC, the "license" DATASEC,
-// and one FUNC + FUNC_PROTO per program.
-// In: the model's maps and programs, a BtfBuilder with its CType converter.
-// Out: type ids (FUNC per program) and the byte layout of the .maps section.
+// BTF-defined map structs with their VARs and the ".maps" DATASEC, ring-buffer record
+// typedefs, a VAR per global in the DATASEC of its data section (settings as
+// `const volatile`), the "license" DATASEC, and a FUNC + FUNC_PROTO per program and per
+// subprogram.
+// In: the model's maps, globals and functions, a BtfBuilder with its CType converter.
+// Out: type ids (FUNC per function), the byte layout of .maps and of each data section.
 
-import { BTF_FUNC_GLOBAL, BTF_VAR_GLOBAL_ALLOCATED, type BtfBuilder, type BtfMember } from "./btf.js";
+import { sizeOf, alignOf, alignUp } from "../types/ctype.js";
+import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_VAR_GLOBAL_ALLOCATED, type BtfBuilder, type BtfMember } from "./btf.js";
 import type { CTypeToBtf } from "./btf-ctype.js";
-import { MAP_TYPE, type ContextKind, type ObjectMap } from "./model.js";
+import type { DataSectionName, ObjectGlobal, ObjectMap, ObjectSubprogram } from "./model.js";
+import type { ContextKind } from "./sections.js";
 
 export interface MapLayout {
   map: ObjectMap;
@@ -14,6 +18,9 @@ export interface MapLayout {
   offset: number;
   size: number;
 }
+
+/** Suffix of the typedef that names a ring buffer's record type: `events__record`. */
+export const RECORD_TYPEDEF_SUFFIX = "__record";
 
 /**
  * `__uint(name, n)` is `int (*name)[n]`; `__type(name, T)` is `T *name`.
@@ -27,10 +34,8 @@ export function addMapsBtf(b: BtfBuilder, conv: CTypeToBtf, maps: readonly Objec
   let offset = 0;
   for (const map of maps) {
     const fields: [string, number][] = [["type", uint(map.type)], ["max_entries", uint(map.maxEntries)]];
-    if (map.type !== MAP_TYPE.RINGBUF) {
-      if (map.key) fields.push(["key", conv.ptr(conv.typeId(map.key))]);
-      if (map.value) fields.push(["value", conv.ptr(conv.typeId(map.value))]);
-    }
+    if (map.key) fields.push(["key", conv.ptr(conv.typeId(map.key))]);
+    if (map.value) fields.push(["value", conv.ptr(conv.typeId(map.value))]);
     if (map.flags) fields.push(["map_flags", uint(map.flags)]);
     const members: BtfMember[] = fields.map(([name, type], i) => ({ name, type, bitOffset: i * 64 }));
     const size = members.length * 8;
@@ -40,9 +45,46 @@ export function addMapsBtf(b: BtfBuilder, conv: CTypeToBtf, maps: readonly Objec
     vars.push({ type: v, offset, size });
     layout.push({ map, offset, size });
     offset += size;
+    if (map.record) b.add({ kind: "typedef", name: map.name + RECORD_TYPEDEF_SUFFIX, type: conv.typeId(map.record) });
   }
   if (vars.length > 0) b.add({ kind: "datasec", name: ".maps", size: offset, vars });
   return layout;
+}
+
+export interface DataLayout {
+  section: DataSectionName;
+  size: number;
+  align: number;
+  /** Each global's byte offset in the section, in declaration order. */
+  vars: { global: ObjectGlobal; offset: number }[];
+}
+
+/** Places each global in its section at its alignment, adds a VAR per global (a setting's
+ *  type is `const volatile T`, as libbpf's skeletons expect) and a DATASEC per section. */
+export function addDataBtf(b: BtfBuilder, conv: CTypeToBtf, globals: readonly ObjectGlobal[]): DataLayout[] {
+  const layouts: DataLayout[] = [];
+  for (const section of [".rodata", ".data", ".bss"] as const) {
+    const mine = globals.filter((g) => g.section === section);
+    if (mine.length === 0) continue;
+    let size = 0;
+    let align = 1;
+    const vars = mine.map((global) => {
+      const a = alignOf(global.type);
+      const offset = alignUp(size, a);
+      size = offset + sizeOf(global.type);
+      align = Math.max(align, a);
+      return { global, offset };
+    });
+    const secVars = vars.map(({ global, offset }) => {
+      let type = conv.typeId(global.type);
+      if (section === ".rodata") type = b.add({ kind: "const", type: b.add({ kind: "volatile", type }) });
+      const v = b.add({ kind: "var", name: global.name, type, linkage: BTF_VAR_GLOBAL_ALLOCATED });
+      return { type: v, offset, size: sizeOf(global.type) };
+    });
+    b.add({ kind: "datasec", name: section, size, vars: secVars });
+    layouts.push({ section, size, align, vars });
+  }
+  return layouts;
 }
 
 /** `char _license[] SEC("license")`: returns the section's bytes. */
@@ -76,4 +118,13 @@ export function addProgramFunc(b: BtfBuilder, conv: CTypeToBtf, name: string, co
   }
   const proto = b.add({ kind: "func_proto", ret: conv.baseInt("int"), params: [{ name: "ctx", type: ctx }] });
   return b.add({ kind: "func", name, proto, linkage: BTF_FUNC_GLOBAL });
+}
+
+/** `static <ret> name(<params>)`: a subprogram's prototype, linkage static (the verifier
+ *  checks a static function in each caller's context, so pointers to the caller's stack
+ *  and map values may be passed). */
+export function addSubprogramFunc(b: BtfBuilder, conv: CTypeToBtf, sub: ObjectSubprogram): number {
+  const params = sub.params.map((p) => ({ name: p.name, type: conv.typeId(p.type) }));
+  const proto = b.add({ kind: "func_proto", ret: sub.ret ? conv.typeId(sub.ret) : 0, params });
+  return b.add({ kind: "func", name: sub.name, proto, linkage: BTF_FUNC_STATIC });
 }

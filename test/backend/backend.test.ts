@@ -386,7 +386,7 @@ describe("maps, stack and relocations", () => {
       "r0 = *(u64 *)(r0 + 0)",
       "exit",
     ]);
-    expect(mc.mapRelocs).toEqual([{ insn: 3, map: "seen" }]);
+    expect(mc.relocs).toEqual([{ insn: 3, kind: "map", symbol: "seen" }]);
     expect(mc.stackSize).toBe(8);
     expect(mc.lines).toEqual([
       { insn: 0, line: 3, col: 3 },
@@ -403,12 +403,12 @@ describe("maps, stack and relocations", () => {
     const b = new FnBuilder();
     const p = b.load({ reg: b.ctx }, 0, 8);
     const a = b.reg();
-    b.ins({ op: "alu", alu: "add", dst: a, a: p, b: imm(0), core: { type: task, accessPath: [0, 3], kind: 0 } });
+    b.ins({ op: "alu", alu: "add", dst: a, a: p, b: imm(0), core: { root: task, field: "pid", kind: 0 } });
     b.ret(a);
     const mc = compileFunction(b.build());
     expect(mc.coreRelos).toHaveLength(1);
     const at = mc.coreRelos[0]!;
-    expect(at.tag.type).toBe(task);
+    expect(at.tag.root).toBe(task);
     expect(formatInsn(mc.insns[at.insn]!)).toBe("r0 += 0");
   });
 

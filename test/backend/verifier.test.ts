@@ -19,7 +19,7 @@ function verify(progs: MachineCode[]): { ok: boolean; log: string }[] | undefine
   const input = progs.map((mc) => {
     const insns = mc.insns.map((i) => (i.code === (CLS.JMP | JMP.CALL) && i.imm >= 100 ? { ...i, imm: 5 } : i));
     const offs = byteOffsets(insns);
-    return { hex: Buffer.from(encode(insns)).toString("hex"), maps: mc.mapRelocs.map((m) => offs[m.insn]! / 8) };
+    return { hex: Buffer.from(encode(insns)).toString("hex"), maps: mc.relocs.map((m) => offs[m.insn]! / 8) };
   });
   const r = spawnSync("python3", [SCRIPT], { input: JSON.stringify(input), encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) return undefined;

@@ -266,6 +266,9 @@ export interface LoaderOptions {
   attachProgs?: string[];
   /** Passed as bpf_object_open_opts.btf_custom_path (kernel BTF for CO-RE). */
   btfCustom?: string;
+  /** Global variables (settings in .rodata, globals in .data/.bss) set before load:
+   *  name -> the value's bytes in memory order, as hex. */
+  set?: Record<string, string>;
   /** Report per-program instruction counts (xlated, verified). */
   stats?: boolean;
   /** Consume only these RINGBUF maps (default: all of them). */
@@ -313,6 +316,14 @@ export interface MapDump {
   records?: string[];
 }
 
+export interface GlobalDump {
+  name: string;
+  /** ".rodata", ".data" or ".bss". */
+  section: string;
+  /** The value's bytes as hex, in memory order, read after the run. */
+  value: string;
+}
+
 export interface CommandResult {
   argv: string[];
   pid: number;
@@ -327,6 +338,7 @@ export interface LoaderResult {
   possible_cpus: number;
   programs: ProgramInfo[];
   maps: MapDump[];
+  globals: GlobalDump[];
   command: CommandResult | null;
   /** The loader's stderr (libbpf warnings, the command's stderr). */
   stderr: string;
@@ -354,6 +366,7 @@ export function loaderArgs(objPath: string, opts: LoaderOptions = {}): string[] 
   if (opts.attach) args.push("--attach");
   for (const p of opts.attachProgs ?? []) args.push("--attach-prog", p);
   if (opts.btfCustom) args.push("--btf-custom", opts.btfCustom);
+  for (const [name, hex] of Object.entries(opts.set ?? {})) args.push("--set", `${name}=${hex}`);
   if (opts.stats) args.push("--stats");
   for (const m of opts.ringbufs ?? []) args.push("--ringbuf", m);
   if (opts.timeoutSeconds !== undefined) args.push("--timeout", String(opts.timeoutSeconds));
@@ -391,6 +404,13 @@ export function getMap(result: LoaderResult, name: string): MapDump {
   const m = result.maps.find((x) => x.name === name);
   if (!m) throw new Error(`no map '${name}' in ${result.object}; maps: ${result.maps.map((x) => x.name).join(", ")}`);
   return m;
+}
+
+/** The global variable called `name`; throws listing the globals that exist. */
+export function getGlobal(result: LoaderResult, name: string): GlobalDump {
+  const g = result.globals.find((x) => x.name === name);
+  if (!g) throw new Error(`no global '${name}' in ${result.object}; globals: ${result.globals.map((x) => x.name).join(", ") || "none"}`);
+  return g;
 }
 
 /** The program called `name`; throws listing the programs that exist. */

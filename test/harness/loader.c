@@ -1,15 +1,20 @@
 // loader: the real-kernel test harness of bpftsc.
 //
-// Opens a BPF ELF object with libbpf, loads it into the kernel, optionally attaches its
-// programs (auto-attach from section names), runs a command, and prints ONE JSON document
-// on stdout describing every map's contents, ring buffer records and program statistics.
+// Opens a BPF ELF object with libbpf, optionally sets global variables before load,
+// loads it into the kernel, optionally attaches its programs (auto-attach from section
+// names), runs a command, and prints ONE JSON document on stdout describing every map's
+// contents, every global variable (by name, from the object's DATASECs), ring buffer
+// records and program statistics. The kernel must accept the object's BTF: when libbpf
+// falls back to loading without it, that is a load failure.
 //
 //   loader OBJ [--attach] [--attach-prog NAME]... [--btf-custom PATH] [--stats]
-//              [--ringbuf MAPNAME]... [--timeout SECONDS] [--verbose] [-- CMD ARGS...]
+//              [--set NAME=HEXBYTES]... [--ringbuf MAPNAME]... [--timeout SECONDS]
+//              [--verbose] [-- CMD ARGS...]
 //   loader --probe
 //
 // Exit status: 0 success (the command's own status is in the JSON), 1 bad usage,
-// 2 open failed, 3 load failed (verifier log on stderr), 4 attach failed, 5 runtime error.
+// 2 open failed (or --set names no global), 3 load failed (verifier log on stderr, or
+// BTF refused), 4 attach failed, 5 runtime error.
 //
 // Build: gcc -O2 -Wall -o loader loader.c -lbpf -lelf -lz
 #define _GNU_SOURCE
@@ -24,6 +29,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #define MAX_LIST 64
@@ -224,6 +230,103 @@ out:
 	free(val);
 }
 
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: loader OBJ [--attach] [--attach-prog NAME]... [--btf-custom PATH] [--stats]\n"
+		"              [--set NAME=HEXBYTES]... [--ringbuf MAPNAME]... [--timeout SECONDS]\n"
+		"              [--verbose] [-- CMD ARGS...]\n"
+		"       loader --probe\n");
+	exit(1);
+}
+
+// ---- global variables -----------------------------------------------------------------
+
+// The DATASEC describing an internal map (.rodata, .data, .bss), or NULL.
+static const struct btf_type *datasec_of(struct bpf_object *obj, struct bpf_map *map)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	__u32 id = bpf_map__btf_value_type_id(map);
+	const struct btf_type *t = btf && id ? btf__type_by_id(btf, id) : NULL;
+	return t && btf_is_datasec(t) ? t : NULL;
+}
+
+static const char *var_name(struct bpf_object *obj, const struct btf_var_secinfo *v)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	return btf__name_by_offset(btf, btf__type_by_id(btf, v->type)->name_off);
+}
+
+// --set NAME=HEX: writes the bytes into the variable's initial value before load.
+static void set_global(struct bpf_object *obj, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	if (!eq)
+		usage();
+	size_t nlen = (size_t)(eq - spec), hlen = strlen(eq + 1);
+	struct bpf_map *map;
+	bpf_object__for_each_map(map, obj) {
+		const struct btf_type *sec = datasec_of(obj, map);
+		if (!sec)
+			continue;
+		const struct btf_var_secinfo *v = btf_var_secinfos(sec);
+		for (int i = 0; i < btf_vlen(sec); i++, v++) {
+			const char *name = var_name(obj, v);
+			if (strlen(name) != nlen || strncmp(name, spec, nlen) != 0)
+				continue;
+			size_t size;
+			const void *init = bpf_map__initial_value(map, &size);
+			unsigned char *data = init ? malloc(size) : NULL;
+			if (!data || hlen != 2 * (size_t)v->size || v->offset + v->size > size) {
+				fprintf(stderr, "loader: --set %s: the variable has %u bytes\n", spec, v->size);
+				exit(2);
+			}
+			memcpy(data, init, size);
+			for (__u32 k = 0; k < v->size; k++)
+				sscanf(eq + 1 + 2 * k, "%2hhx", &data[v->offset + k]);
+			if (bpf_map__set_initial_value(map, data, size)) {
+				fprintf(stderr, "loader: --set %s: %s\n", spec, strerror(errno));
+				exit(2);
+			}
+			free(data);
+			return;
+		}
+	}
+	fprintf(stderr, "loader: --set %s: no such global variable\n", spec);
+	exit(2);
+}
+
+static void dump_globals(FILE *f, struct bpf_object *obj)
+{
+	bool first = true;
+	struct bpf_map *map;
+	fputs(",\"globals\":[", f);
+	bpf_object__for_each_map(map, obj) {
+		const struct btf_type *sec = datasec_of(obj, map);
+		if (!sec)
+			continue;
+		__u32 key = 0, vsz = bpf_map__value_size(map);
+		unsigned char *val = calloc(1, vsz + 8);
+		if (!val || bpf_map_lookup_elem(bpf_map__fd(map), &key, val)) {
+			free(val);
+			continue;
+		}
+		const struct btf_var_secinfo *v = btf_var_secinfos(sec);
+		for (int i = 0; i < btf_vlen(sec); i++, v++) {
+			fputs(first ? "{\"name\":" : ",{\"name\":", f);
+			first = false;
+			json_str(f, var_name(obj, v));
+			fputs(",\"section\":", f);
+			json_str(f, btf__name_by_offset(bpf_object__btf(obj), sec->name_off));
+			fputs(",\"value\":", f);
+			json_hex(f, val + v->offset, v->size);
+			fputc('}', f);
+		}
+		free(val);
+	}
+	fputc(']', f);
+}
+
 // ---- program statistics ---------------------------------------------------------------
 
 static void dump_prog(FILE *f, struct bpf_program *prog, bool stats, bool attached)
@@ -251,14 +354,6 @@ static void dump_prog(FILE *f, struct bpf_program *prog, bool stats, bool attach
 
 // ---- main -----------------------------------------------------------------------------
 
-static void usage(void)
-{
-	fprintf(stderr,
-		"usage: loader OBJ [--attach] [--attach-prog NAME]... [--btf-custom PATH] [--stats]\n"
-		"              [--ringbuf MAPNAME]... [--timeout SECONDS] [--verbose] [-- CMD ARGS...]\n"
-		"       loader --probe\n");
-	exit(1);
-}
 
 static bool in_list(const char *name, char **list, int n)
 {
@@ -298,8 +393,8 @@ int main(int argc, char **argv)
 {
 	const char *obj_path = NULL, *btf_custom = NULL;
 	bool attach_all = false, stats = false;
-	char *attach_names[MAX_LIST], *rb_names[MAX_LIST];
-	int n_attach = 0, n_rb = 0;
+	char *attach_names[MAX_LIST], *rb_names[MAX_LIST], *sets[MAX_LIST];
+	int n_attach = 0, n_rb = 0, n_set = 0;
 	double timeout = 30;
 	char **cmd = NULL;
 
@@ -321,6 +416,8 @@ int main(int argc, char **argv)
 			btf_custom = argv[++i];
 		} else if (strcmp(a, "--stats") == 0) {
 			stats = true;
+		} else if (strcmp(a, "--set") == 0 && i + 1 < argc && n_set < MAX_LIST) {
+			sets[n_set++] = argv[++i];
 		} else if (strcmp(a, "--ringbuf") == 0 && i + 1 < argc && n_rb < MAX_LIST) {
 			rb_names[n_rb++] = argv[++i];
 		} else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
@@ -344,12 +441,16 @@ int main(int argc, char **argv)
 		snprintf(msg, sizeof(msg), "open %s failed: %s", obj_path, strerror(errno));
 		dump_log_and_exit(2, msg);
 	}
+	for (int i = 0; i < n_set; i++)
+		set_global(obj, sets[i]);
 	int err = bpf_object__load(obj);
 	if (err) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "load %s failed: %s", obj_path, strerror(-err));
 		dump_log_and_exit(3, msg);
 	}
+	if (bpf_object__btf_fd(obj) < 0)
+		dump_log_and_exit(3, "the kernel refused the object's BTF (libbpf loaded it without BTF)");
 
 	// Attach.
 	struct bpf_program *prog;
@@ -479,7 +580,9 @@ int main(int argc, char **argv)
 		fputc('}', f);
 		mi++;
 	}
-	fputs("],\"command\":", f);
+	fputc(']', f);
+	dump_globals(f, obj);
+	fputs(",\"command\":", f);
 	if (!cmd) {
 		fputs("null", f);
 	} else {

@@ -81,7 +81,7 @@ describe(".BTF.ext", () => {
 
   it("records instruction offsets in bytes from the section start (ld_imm64 = 16 bytes)", () => {
     const m = basicModel();
-    const second = kprobeProgram("onWrite2");
+    const second = kprobeProgram("onWrite2"); // the same section: kprobe/vfs_write
     m.programs = [kprobeProgram(), second]; // both in kprobe/vfs_write
     m.maps = m.maps.filter((x) => x.name !== "counts");
     const obj = writeObject(m);
@@ -115,10 +115,10 @@ describe("checkModel (via writeObject)", () => {
     return () => writeObject(m);
   };
   it("rejects a map relocation that is not on ld_imm64", () => {
-    expect(bad((m) => { m.programs[0]!.mapRelocs[0]!.insn = 0; })).toThrow(/not ld_imm64/);
+    expect(bad((m) => { m.programs[0]!.relocs[0]!.insn = 0; })).toThrow(/not ld_imm64/);
   });
   it("rejects a relocation against an unknown map", () => {
-    expect(bad((m) => { m.programs[0]!.mapRelocs[0]!.map = "nope"; })).toThrow(/unknown map nope/);
+    expect(bad((m) => { m.programs[0]!.relocs[0]!.symbol = "nope"; })).toThrow(/against unknown symbol nope/);
   });
   it("rejects line info that does not start at instruction 0", () => {
     expect(bad((m) => { m.programs[0]!.lines.shift(); })).toThrow(/instruction 0/);
@@ -126,9 +126,9 @@ describe("checkModel (via writeObject)", () => {
   it("rejects duplicate symbol names", () => {
     expect(bad((m) => { m.programs[1]!.name = "seen"; })).toThrow(/used twice/);
   });
-  it("rejects a CO-RE access path naming a missing field", () => {
+  it("rejects a CO-RE relocation naming a missing field", () => {
     const s = layoutStruct("file", [{ name: "f_flags", type: U32 }]);
-    expect(bad((m) => { m.programs[0]!.coreRelos.push({ insn: 0, type: s, accessPath: [0, 3], kind: 0 }); })).toThrow(/no field #3/);
+    expect(bad((m) => { m.programs[0]!.coreRelos.push({ insn: 0, root: s, field: "f_mode", kind: 0 }); })).toThrow(/file does not have/);
   });
   it("rejects a non-ring-buffer map without a key type", () => {
     expect(bad((m) => { delete m.maps[0]!.key; })).toThrow(/key type/);

@@ -42,7 +42,7 @@ export const SOURCE = [
 ].join("\n");
 
 /** kprobe: lookup seen[1]; ringbuf_output(events, &key, 8, 0); return 0. */
-export function kprobeProgram(name = "onWrite", section = "kprobe/vfs_write"): ObjectProgram {
+export function kprobeProgram(name = "onWrite", fn = "vfs_write"): ObjectProgram {
   const insns: Insn[] = [
     I.movImm(R1, 1), //                 0
     I.stxW(R10, -4, R1), //             1  key = 1
@@ -62,8 +62,8 @@ export function kprobeProgram(name = "onWrite", section = "kprobe/vfs_write"): O
     I.exit(), //                       15
   ];
   return {
-    name, section, context: "pt_regs", insns,
-    mapRelocs: [{ insn: 2, map: "seen" }, { insn: 8, map: "events" }],
+    name, point: { kind: "kprobe", fn }, insns,
+    relocs: [{ insn: 2, kind: "map", symbol: "seen" }, { insn: 8, kind: "map", symbol: "events" }],
     lines: [{ insn: 0, line: 6, col: 13 }, { insn: 6, line: 7, col: 3 }, { insn: 14, line: 8, col: 3 }],
     coreRelos: [],
   };
@@ -85,8 +85,8 @@ export function tracepointProgram(): ObjectProgram {
     I.exit(), //                       10
   ];
   return {
-    name: "onOpen", section: "tracepoint/syscalls/sys_enter_openat", context: "void", insns,
-    mapRelocs: [{ insn: 2, map: "counts" }],
+    name: "onOpen", point: { kind: "tracepoint", category: "syscalls", event: "sys_enter_openat" }, insns,
+    relocs: [{ insn: 2, kind: "map", symbol: "counts" }],
     lines: [{ insn: 0, line: 11, col: 3 }, { insn: 9, line: 12, col: 3 }],
     coreRelos: [],
   };
@@ -98,6 +98,8 @@ export function basicModel(): BpfObjectModel {
     sourceText: SOURCE,
     license: "GPL",
     programs: [kprobeProgram(), tracepointProgram()],
+    subprograms: [],
+    globals: [],
     maps: [
       { name: "seen", type: MAP_TYPE.HASH, key: U32, value: U64, maxEntries: 1024 },
       { name: "counts", type: MAP_TYPE.ARRAY, key: U32, value: U64, maxEntries: 8 },
@@ -151,13 +153,15 @@ export function coreModel(): BpfObjectModel {
     sourceText: CORE_SOURCE,
     license: "GPL",
     maps: [],
+    subprograms: [],
+    globals: [],
     programs: [{
-      name: "onWrite", section: "kprobe/vfs_write", context: "pt_regs", insns, mapRelocs: [],
+      name: "onWrite", point: { kind: "kprobe", fn: "vfs_write" }, insns, relocs: [],
       lines: [{ insn: 0, line: 1, col: 46 }, { insn: 1, line: 2, col: 17 }, { insn: 13, line: 3, col: 3 }],
       coreRelos: [
-        { insn: 0, type: LOCAL_PT_REGS, accessPath: [0, 0], kind: 0 },
-        { insn: 2, type: LOCAL_FILE, accessPath: [0, 1], kind: 0 },
-        { insn: 8, type: LOCAL_FILE, accessPath: [0, 0], kind: 0 },
+        { insn: 0, root: LOCAL_PT_REGS, field: "di", kind: 0 },
+        { insn: 2, root: LOCAL_FILE, field: "f_inode", kind: 0 },
+        { insn: 8, root: LOCAL_FILE, field: "f_flags", kind: 0 },
       ],
     }],
   };
@@ -170,9 +174,11 @@ export function fentryModel(): BpfObjectModel {
     sourceText: 'export const f = fentry("vfs_write", () => 0);\n',
     license: "Dual BSD/GPL",
     maps: [],
+    subprograms: [],
+    globals: [],
     programs: [{
-      name: "f", section: "fentry/vfs_write", context: "u64_array",
-      insns: [I.movImm(R0, 0), I.exit()], mapRelocs: [], coreRelos: [],
+      name: "f", point: { kind: "fentry", fn: "vfs_write" },
+      insns: [I.movImm(R0, 0), I.exit()], relocs: [], coreRelos: [],
       lines: [{ insn: 0, line: 1, col: 44 }],
     }],
   };

@@ -88,7 +88,7 @@ describe("two programs in one section, map flags, no ring buffer", () => {
   it("loads both programs; map_flags reaches the kernel", () => {
     const m = basicModel();
     m.programs = [kprobeProgram("first"), kprobeProgram("second")];
-    m.programs.forEach((p) => { p.mapRelocs = p.mapRelocs.map((r) => ({ ...r, map: r.map === "events" ? "other" : r.map })); });
+    m.programs.forEach((p) => { p.relocs = p.relocs.map((r) => ({ ...r, symbol: r.symbol === "events" ? "other" : r.symbol })); });
     m.maps = [
       { name: "seen", type: MAP_TYPE.HASH, key: U32, value: U64, maxEntries: 16, flags: 1 /* BPF_F_NO_PREALLOC */ },
       { name: "other", type: MAP_TYPE.RINGBUF, maxEntries: 4096 },
@@ -125,8 +125,8 @@ describe("a map keyed by a struct with every kind of field", () => {
     const m = basicModel();
     m.maps = [{ name: "seen", type: MAP_TYPE.HASH, key, value: U64, maxEntries: 4 }];
     m.programs = [{
-      name: "onWrite", section: "kprobe/vfs_write", context: "pt_regs", insns, coreRelos: [],
-      mapRelocs: [{ insn: 9, map: "seen" }], lines: [{ insn: 0, line: 6, col: 13 }],
+      name: "onWrite", point: { kind: "kprobe", fn: "vfs_write" }, insns, coreRelos: [],
+      relocs: [{ insn: 9, kind: "map", symbol: "seen" }], lines: [{ insn: 0, line: 6, col: 13 }],
     }];
     const obj = writeTemp("load-struct-key.o", writeObject(m));
     const c = runOk("bpftool", ["btf", "dump", "file", obj, "format", "c"]).stdout;

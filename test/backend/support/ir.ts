@@ -56,7 +56,7 @@ export class FnBuilder {
   /** A register loaded with a map's address. */
   mapref(map: string): VReg {
     const dst = this.reg();
-    this.ins({ op: "mapref", dst, map });
+    this.ins({ op: "symref", dst, kind: "map", symbol: map });
     return dst;
   }
 
@@ -113,7 +113,7 @@ export class FnBuilder {
   ret(value: Operand): void { this.term({ op: "ret", value }); }
 
   build(): IrFunction {
-    return { name: this.name, ctx: this.ctx, hints: this.hints, blocks: this.blocks, slots: this.slots, nextReg: this.nextReg, ...(this.loc ? { loc: { line: 1, col: 1 } } : {}) };
+    return { name: this.name, params: [this.ctx], hints: this.hints, blocks: this.blocks, slots: this.slots, nextReg: this.nextReg, ...(this.loc ? { loc: { line: 1, col: 1 } } : {}) };
   }
 }
 
@@ -155,7 +155,7 @@ export function cmpIr(cmp: CmpOp, a: bigint, b: bigint): boolean {
 
 /** Runs the IR directly. Stack slots live in a region of their own. */
 export function runIr(fn: IrFunction, env: Env, maxSteps = 1_000_000): RunResult {
-  const regs = new Map<VReg, bigint>([[fn.ctx, env.ctx]]);
+  const regs = new Map<VReg, bigint>([[fn.params[0]!, env.ctx]]);
   const slotBase = new Map<number, bigint>();
   for (const s of fn.slots) slotBase.set(s.id, env.mem.add(`slot ${s.name}`, new Uint8Array(Math.max(8, s.size)), true));
   const get = (r: VReg): bigint => {
@@ -187,8 +187,9 @@ export function runIr(fn: IrFunction, env: Env, maxSteps = 1_000_000): RunResult
         case "load": regs.set(i.dst, env.mem.read(addr(i.base, i.off), i.size)); break;
         case "store": env.mem.write(addr(i.base, i.off), i.size, val(i.src)); break;
         case "addr": regs.set(i.dst, u64(slotBase.get(i.slot)! + BigInt(i.off))); break;
-        case "mapref": regs.set(i.dst, env.maps.get(i.map)!); break;
+        case "symref": regs.set(i.dst, env.maps.get(i.symbol)!); break;
         case "call": {
+          if ("fn" in i) throw new Error("the IR runner has no subprograms");
           const args = i.args.map(val);
           calls.push({ id: i.helper, args });
           const r = u64(env.helpers.call(i.helper, args, env.mem));

@@ -114,7 +114,7 @@ export function runBpf(code: MachineCode, env: Env, maxSteps = 1_000_000): RunRe
   let slot = 0;
   insns.forEach((i, k) => { index.set(slot, k); slotPos.push(slot); slot += i.imm64hi === undefined ? 1 : 2; });
   const slotOf = (k: number): number => slotPos[k]!;
-  const mapAt = new Map(code.mapRelocs.map((m) => [m.insn, m.map]));
+  const mapAt = new Map(code.relocs.filter((r) => r.kind === "map").map((r) => [r.insn, r.symbol]));
 
   const stack = new Uint8Array(512);
   const stackBase = env.mem.add("stack", stack, true);

@@ -86,7 +86,7 @@ export class Gen {
     const k = b.alu("and", this.v(), imm(7n));
     b.store({ slot: this.key }, 0, 8, k);
     const m = b.reg();
-    b.ins({ op: "mapref", dst: m, map: "seen" });
+    b.ins({ op: "symref", dst: m, kind: "map", symbol: "seen" });
     const kp = b.reg();
     b.ins({ op: "addr", dst: kp, slot: this.key, off: 0 });
     const p = b.call(1, [m, kp])!;

@@ -1,4 +1,4 @@
-// expect: BPF2001 4:1
+// expect: BPF3006 4:5
 import { kprobe } from "bpftsc";
 
 let counter = 0;

@@ -1,0 +1,108 @@
+// The probe file's own functions: which are inlined at each call and which become
+// BPF-to-BPF subprograms, and the refusal of recursion (BPF cannot recurse).
+// A function says which it wants with a JSDoc tag (`/** @inline */`, `/** @noinline */`);
+// otherwise it is inlined when it is called once or is small, since a call costs the
+// argument moves and the call itself, and becomes a subprogram when its body is large
+// and it is called from several places. A subprogram takes at most 5 arguments
+// (R1..R5), each an integer, a Ptr, or a struct passed by reference.
+// In: the file's function declarations. Out: a FunctionInfo per function symbol, or a
+// diagnostic at the call that closes a cycle of calls.
+
+import ts from "typescript";
+import type { FrontendContext } from "./context.js";
+
+export interface FunctionInfo {
+  symbol: ts.Symbol;
+  decl: ts.FunctionDeclaration;
+  /** Compiled once as a BPF-to-BPF function and called; otherwise inlined at each call. */
+  subprogram: boolean;
+}
+
+/** Syntax nodes in a body up to which inlining at every call is cheaper than a call. */
+const INLINE_SIZE = 40;
+/** BPF passes arguments in R1..R5. */
+export const MAX_SUBPROGRAM_ARGS = 5;
+
+export function readFunctions(ctx: FrontendContext, decls: ts.FunctionDeclaration[]): Map<ts.Symbol, FunctionInfo> {
+  const bySymbol = new Map(decls.map((d) => [ctx.symbolOf(d.name!)!, d]));
+  const calls = callsOf(ctx, bySymbol);
+  refuseRecursion(ctx, bySymbol, calls);
+  const callSites = new Map<ts.Symbol, number>();
+  countCalls(ctx, ctx.sf, bySymbol, callSites);
+  const out = new Map<ts.Symbol, FunctionInfo>();
+  for (const [symbol, decl] of bySymbol) {
+    const tag = inlineTag(decl);
+    let subprogram: boolean;
+    if (tag === "noinline") {
+      const why = whyNotSubprogram(decl);
+      if (why) ctx.fail("badSubprogram", decl.name!, decl.name!.text, why);
+      subprogram = true;
+    } else if (tag === "inline") {
+      subprogram = false;
+    } else {
+      subprogram = (callSites.get(symbol) ?? 0) > 1 && size(decl.body!) > INLINE_SIZE && !whyNotSubprogram(decl);
+    }
+    out.set(symbol, { symbol, decl, subprogram });
+  }
+  return out;
+}
+
+function inlineTag(decl: ts.FunctionDeclaration): "inline" | "noinline" | undefined {
+  const tags = ts.getJSDocTags(decl).map((t) => t.tagName.text);
+  return tags.includes("noinline") ? "noinline" : tags.includes("inline") ? "inline" : undefined;
+}
+
+/** Why the function cannot be a subprogram, or undefined when it can. */
+function whyNotSubprogram(decl: ts.FunctionDeclaration): string | undefined {
+  if (decl.parameters.length > MAX_SUBPROGRAM_ARGS) return `it takes ${decl.parameters.length} parameters, and a BPF function at most ${MAX_SUBPROGRAM_ARGS}`;
+  return undefined;
+}
+
+/** For each function, the calls in its body to functions of the file. */
+function callsOf(ctx: FrontendContext, bySymbol: Map<ts.Symbol, ts.FunctionDeclaration>): Map<ts.Symbol, { callee: ts.Symbol; node: ts.CallExpression }[]> {
+  const out = new Map<ts.Symbol, { callee: ts.Symbol; node: ts.CallExpression }[]>();
+  for (const [symbol, decl] of bySymbol) {
+    const list: { callee: ts.Symbol; node: ts.CallExpression }[] = [];
+    const visit = (n: ts.Node): void => {
+      const callee = calleeOf(ctx, n, bySymbol);
+      if (callee) list.push({ callee, node: n as ts.CallExpression });
+      ts.forEachChild(n, visit);
+    };
+    visit(decl.body!);
+    out.set(symbol, list);
+  }
+  return out;
+}
+
+function calleeOf(ctx: FrontendContext, n: ts.Node, bySymbol: Map<ts.Symbol, ts.FunctionDeclaration>): ts.Symbol | undefined {
+  if (!ts.isCallExpression(n) || !ts.isIdentifier(n.expression)) return undefined;
+  const s = ctx.symbolOf(n.expression);
+  return s && bySymbol.has(s) ? s : undefined;
+}
+
+/** A call on a cycle of calls is an error at that call. */
+function refuseRecursion(ctx: FrontendContext, bySymbol: Map<ts.Symbol, ts.FunctionDeclaration>, calls: Map<ts.Symbol, { callee: ts.Symbol; node: ts.CallExpression }[]>): void {
+  const state = new Map<ts.Symbol, "open" | "done">();
+  const visit = (f: ts.Symbol): void => {
+    state.set(f, "open");
+    for (const c of calls.get(f) ?? []) {
+      const s = state.get(c.callee);
+      if (s === "open") ctx.fail("recursion", c.node, c.callee.name);
+      if (s === undefined) visit(c.callee);
+    }
+    state.set(f, "done");
+  };
+  for (const f of bySymbol.keys()) if (!state.has(f)) visit(f);
+}
+
+function countCalls(ctx: FrontendContext, n: ts.Node, bySymbol: Map<ts.Symbol, ts.FunctionDeclaration>, counts: Map<ts.Symbol, number>): void {
+  const callee = calleeOf(ctx, n, bySymbol);
+  if (callee) counts.set(callee, (counts.get(callee) ?? 0) + 1);
+  ts.forEachChild(n, (c) => countCalls(ctx, c, bySymbol, counts));
+}
+
+function size(n: ts.Node): number {
+  let count = 1;
+  ts.forEachChild(n, (c) => { count += size(c); });
+  return count;
+}
