@@ -3,7 +3,8 @@
 //   fold.ts     constants into immediates, dead code out          (IR -> IR)
 //   isel.ts     instruction selection                             (IR -> machine IR, virtual regs)
 //   regalloc.ts iterated register coalescing, spill.ts spill code (machine IR -> physical regs)
-//   frame.ts    stack frame layout                                (slots -> R10 offsets)
+//   slot-liveness.ts when each stack slot is in use                (machine IR -> intervals)
+//   frame.ts    stack frame layout, sharing slots not live together  (slots -> R10 offsets)
 //   emit.ts     block placement, expansion, label resolution      (machine IR -> MachineCode)
 // check.ts verifies the machine IR's invariants after isel and after allocation.
 // Errors the program can cause (stack over 512 bytes, ...) are thrown as BackendError.
@@ -17,6 +18,7 @@ import { selectInstructions } from "./isel.js";
 import { printMFunction, type MFunction } from "./mir.js";
 import type { MachineCode } from "./output.js";
 import { allocateRegisters } from "./regalloc.js";
+import { slotIntervals } from "./slot-liveness.js";
 
 export { BackendError, type BackendErrorCode } from "./errors.js";
 export type { MachineCode } from "./output.js";
@@ -31,9 +33,10 @@ export function compileFunction(fn: IrFunction, opts: BackendOptions = {}): Mach
   const mf = selectInstructions(foldConstants(fn));
   dump("isel", mf);
   checkMFunction(mf, "isel", false);
+  const live = slotIntervals(mf);
   allocateRegisters(mf);
   dump("regalloc", mf);
   checkMFunction(mf, "regalloc", true);
-  const frame = layoutFrame(mf.slots, fn.name, fn.loc);
+  const frame = layoutFrame(mf.slots, live, fn.name, fn.loc);
   return emitMachineCode(mf, frame);
 }

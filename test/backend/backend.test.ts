@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { BackendError, compileFunction } from "../../compiler/backend/index.js";
 import { formatInsn } from "../../compiler/bpf/disasm.js";
 import { ALU, CLS, type Insn } from "../../compiler/bpf/insn.js";
-import type { AluOp, CmpOp, IrFunction } from "../../compiler/ir/ir.js";
+import type { AluOp, CmpOp, IrFunction, Operand } from "../../compiler/ir/ir.js";
 import type { StructType } from "../../compiler/types/ctype.js";
 import { ctxOf, makeEnv, runBoth } from "./support/env.js";
 import { FnBuilder, imm } from "./support/ir.js";
@@ -424,7 +424,47 @@ describe("maps, stack and relocations", () => {
     const mc = check(ir, [ctxOf(0n)]);
     expect(mc.stackSize).toBe(24);
     const offs = mc.insns.filter((i) => i.code === 0x7b || i.code === 0x63 || i.code === 0x73).map((i) => i.off);
-    expect(offs).toEqual([-21, -8, -20]);
+    // In order of first use, each at the lowest place its alignment allows.
+    expect(offs).toEqual([-1, -16, -8]);
+  });
+
+  it("lets slots share bytes when they are not in use at the same time", () => {
+    const b = new FnBuilder();
+    const keys = [b.slot(8), b.slot(8), b.slot(8)];
+    let sum: Operand = imm(0n);
+    for (const [k, s] of keys.entries()) {
+      b.store({ slot: s }, 0, 8, imm(BigInt(k + 1)));
+      b.call(1, [b.mapref("seen"), b.addr(s)], false); // a helper reads the slot through its address
+      sum = b.alu("add", b.load({ slot: s }, 0, 8), sum);
+    }
+    b.ret(sum);
+    const mc = check(b.build(), [ctxOf(0n)]);
+    expect(mc.stackSize).toBe(8);
+    expect(run(b.build())).toBe(6n);
+  });
+
+  it("keeps a slot written before a loop and read in it apart from one used inside the loop", () => {
+    const b = new FnBuilder();
+    const before = b.slot(8), inside = b.slot(8);
+    b.store({ slot: before }, 0, 8, imm(40n));
+    const i = b.reg(), acc = b.reg();
+    b.ins({ op: "const", dst: i, value: 0n });
+    b.ins({ op: "const", dst: acc, value: 0n });
+    const head = b.label(), body = b.label(), exit = b.label();
+    b.jmp(head);
+    b.at(head);
+    b.br("ult", i, imm(3n), body, exit);
+    b.at(body);
+    b.store({ slot: inside }, 0, 8, i);
+    b.ins({ op: "alu", alu: "add", dst: acc, a: acc, b: b.load({ slot: inside }, 0, 8) });
+    b.ins({ op: "alu", alu: "add", dst: acc, a: acc, b: b.load({ slot: before }, 0, 8) });
+    b.ins({ op: "alu", alu: "add", dst: i, a: i, b: imm(1n) });
+    b.jmp(head);
+    b.at(exit);
+    b.ret(acc);
+    const mc = check(b.build(), [ctxOf(0n)]);
+    expect(mc.stackSize).toBe(16);
+    expect(run(b.build())).toBe(0n + 1n + 2n + 3n * 40n);
   });
 
   it("fails with a 'stack' BackendError carrying the function's location past 512 bytes", () => {
@@ -433,7 +473,8 @@ describe("maps, stack and relocations", () => {
     const s = b.slot(400), t = b.slot(120);
     b.store({ slot: s }, 0, 8, imm(0));
     b.store({ slot: t }, 0, 8, imm(0));
-    b.ret(imm(0));
+    // Both in use at once: they cannot share bytes.
+    b.ret(b.alu("add", b.load({ slot: s }, 0, 8), b.load({ slot: t }, 0, 8)));
     let err: unknown;
     try { compileFunction(b.build()); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(BackendError);

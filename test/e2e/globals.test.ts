@@ -178,3 +178,23 @@ int main(void) {
     });
   });
 });
+
+describe("stack slots reused once dead", () => {
+  it("compiles a handler with 1000 map updates into a 16-byte frame, and every update lands", () => {
+    const target = buildTarget("globals", TARGET_C);
+    const updates = Array.from({ length: 1000 }, (_, k) => `  m.set(${k}, v + ${k});`).join("\n");
+    const { object, listing } = compileProbe("thousand-updates", `import { uprobe, HashMap, type u32, type u64 } from "bpftsc";
+const m = new HashMap<u32, u64>(1024);
+export const p = uprobe(${JSON.stringify(target)}, "hit", (which: u32, v: u32) => {
+${updates}
+});
+`);
+    const offsets = new Set([...listing.matchAll(/\(r10 - (\d+)\)/g)].map((x) => Number(x[1])));
+    expect(Math.max(...offsets)).toBeLessThanOrEqual(16);
+    const r = runLoader(object, { attach: true, command: [target] });
+    const m = getMap(r, "m");
+    expect(m.entries).toHaveLength(1000);
+    // The last hit() call has v = 8.
+    for (const k of [0, 1, 499, 999]) expect(decodeUnsigned(lookup(m, k)!)).toBe(BigInt(8 + k));
+  });
+});
