@@ -18,6 +18,7 @@ import type { IrFunction } from "./ir/ir.js";
 import { printFunction } from "./ir/print.js";
 import type { ContextKind, ObjectProgram } from "./object/model.js";
 import { writeObject } from "./object/write-elf.js";
+import { targetFor, targetNames } from "./target/index.js";
 
 export interface CompileOptions {
   /** The probe file's path (used in diagnostics and line info). */
@@ -29,6 +30,9 @@ export interface CompileOptions {
   /** Kernel BTF for kernel function prototypes and struct layouts
    *  (default /sys/kernel/btf/vmlinux, read only when the probe needs it). */
   btfPath?: string;
+  /** The probed architecture, whose registers and calling convention the fetch prologue
+   *  follows: "x86_64" (default: the host's). */
+  arch?: string;
 }
 
 export interface CompileResult {
@@ -41,9 +45,14 @@ export interface CompileResult {
 }
 
 export function compile(opts: CompileOptions): CompileResult {
+  const target = targetFor(opts.arch);
+  if (!target) {
+    const why = `Unknown architecture '${opts.arch ?? process.arch}'; bpftsc knows ${targetNames().join(", ")}.`;
+    return { diagnostics: [makeDiagnostic("usage", { file: opts.fileName, line: 0, col: 0 }, why)] };
+  }
   const checked = checkSource(opts.fileName, opts.source);
   if (checked.diagnostics.length) return { diagnostics: checked.diagnostics };
-  const ctx = new FrontendContext(opts.fileName, checked.sf, checked.checker, checked.runtimeFile, opts.btfPath);
+  const ctx = new FrontendContext(opts.fileName, checked.sf, checked.checker, checked.runtimeFile, target, opts.btfPath);
   const types = new TypeResolver(ctx);
   const errors: Diagnostic[] = [];
   const mod = readModule(ctx, types, errors);

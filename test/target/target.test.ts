@@ -2,10 +2,11 @@
 // /work/shared/ENVIRONMENT.md lists, the running kernel's own BTF for struct pt_regs and
 // the syscall wrappers, the psABI's DWARF register numbers, and System V argument
 // placement (registers, two-register structs, the stack, the hidden result pointer).
-// Also: finding a target by name.
+// Also: finding a target by name, and compile()'s `arch` option.
 
 import { describe, expect, it } from "vitest";
 import { kernelFunction, loadKernelBtf, lookupStructId, structMembers } from "../../compiler/debuginfo/kernel-btf.js";
+import { compile } from "../../compiler/index.js";
 import { targetFor, type AbiType, type ArgPlace, type Register } from "../../compiler/target/index.js";
 import { x86_64 } from "../../compiler/target/x86_64.js";
 
@@ -137,5 +138,13 @@ describe("targets by name", () => {
     expect(targetFor("x64")).toBe(x86_64);
     if (process.arch === "x64") expect(targetFor()).toBe(x86_64);
     expect(targetFor("mips")).toBeUndefined();
+  });
+
+  it("compile() takes the architecture as an option, and refuses one it does not know", () => {
+    const source = `import { tracepoint } from "bpftsc";\nexport const p = tracepoint("syscalls", "sys_enter_openat", () => 0);\n`;
+    expect(compile({ fileName: "probe.ts", source, arch: "x86_64" }).diagnostics).toEqual([]);
+    const bad = compile({ fileName: "probe.ts", source, arch: "mips" });
+    expect(bad.object).toBeUndefined();
+    expect(bad.diagnostics.map((d) => [d.code, d.message])).toEqual([[9001, "Unknown architecture 'mips'; bpftsc knows x86_64."]]);
   });
 });
