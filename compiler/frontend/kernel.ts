@@ -1,18 +1,21 @@
 // The running (or a given) kernel's types for the frontend: BTF loaded on first use,
 // kernel structs named by `@kernel` declarations (from `bpftsc types`), kernel function
-// prototypes for binding handler parameters by name, and the CO-RE relocation of each
-// field access through a kernel struct.
+// prototypes for binding handler parameters by name (and where the target's calling
+// convention puts their arguments), and the CO-RE relocation of each field access
+// through a kernel struct.
 // In: the BTF path (--btf, default /sys/kernel/btf/vmlinux). Out: StructTypes laid out as
 // that kernel lays them out, and CoreTags whose local struct holds just the fields the
 // probe file reads (libbpf matches them by name against the kernel it loads on).
 
 import { existsSync } from "node:fs";
 import type ts from "typescript";
+import { btfAbiType } from "../debuginfo/btf-abi.js";
 import {
   fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, structTypeId, tracepointStruct,
   type KernelBtf, type KernelFunction,
 } from "../debuginfo/kernel-btf.js";
 import type { CoreTag } from "../ir/ir.js";
+import type { ArgPlace } from "../target/index.js";
 import type { CType, StructType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 
@@ -57,6 +60,12 @@ export class KernelTypes {
 
   function(name: string, node: ts.Node): KernelFunction | undefined {
     return kernelFunction(this.btf(node), name);
+  }
+
+  /** Where the target's calling convention puts each of the function's arguments. */
+  argPlaces(fn: KernelFunction, node: ts.Node): ArgPlace[] {
+    const table = this.btf(node).table;
+    return this.ctx.target.placeArgs(btfAbiType(table, fn.retTypeId), fn.params.map((p) => btfAbiType(table, p.typeId)));
   }
 
   /** For a struct converted from kernel BTF: the field's offset on this kernel and the
