@@ -8,6 +8,7 @@
 
 import { existsSync } from "node:fs";
 import type ts from "typescript";
+import type { DiagKind } from "../diagnostics.js";
 import type { KernelFunction } from "../debuginfo/kernel-btf.js";
 import type { ArgPlace, Register, Target } from "../target/index.js";
 import { sizeOf, typeToString, type CType } from "../types/ctype.js";
@@ -68,6 +69,13 @@ export function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclara
   }
 }
 
+/** Gives a warning once per program, at the first parameter that needs it. */
+function warnOnce(L: Lowerer, topic: string, kind: DiagKind, node: ts.Node, message: string): void {
+  if (L.warned.has(topic)) return;
+  L.warned.add(topic);
+  L.ctx.warn(kind, node, message);
+}
+
 /** A uprobe's variable by name from the binary's DWARF; undefined (with one warning) when
  *  the binary has no debug information for the probed function. */
 function userVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): Variable | undefined {
@@ -76,8 +84,7 @@ function userVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration,
   const point = info && L.ctx.user.probePoint(binary, spec, p);
   if (!info || !point) {
     const why = existsSync(binary) ? `has no DWARF for '${spec}' (build it with -g)` : "does not exist here, so its DWARF cannot be read";
-    if (!noDwarfWarned.has(prog)) L.ctx.warn("noDebugInfo", p, `${binary} ${why}; parameters bind by position.`);
-    noDwarfWarned.add(prog);
+    warnOnce(L, "no DWARF", "noDebugInfo", p, `${binary} ${why}; parameters bind by position.`);
     return undefined;
   }
   const v = L.ctx.user.variable(info, point, name, p.name);
@@ -88,23 +95,15 @@ function userVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration,
     : { kind: "const", value: loc.value };
   return { source, type: v.type };
 }
-const noDwarfWarned = new WeakSet<ProgramInfo>();
 
 /** The kernel function's BTF prototype; undefined when there is no BTF or it lacks the
  *  function: parameters then bind by position (with a warning, unless `warn` is false:
  *  arg0..argN say the position themselves). */
 function kernelFunctionOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, warn: boolean) {
-  if (!prototypes.has(prog)) prototypes.set(prog, L.ctx.kernel.available ? L.ctx.kernel.function(prog.target[0], p) : undefined);
-  const fn = prototypes.get(prog);
-  if (!fn && warn && !prototypeWarned.has(prog)) {
-    L.ctx.warn("fetchSpec", p, `Kernel function '${prog.target[0]}' is not in the kernel's BTF (${L.ctx.kernel.path}); parameters bind by position.`);
-    prototypeWarned.add(prog);
-  }
+  const fn = L.ctx.kernel.available ? L.ctx.kernel.function(prog.target[0], p) : undefined;
+  if (!fn && warn) warnOnce(L, "no prototype", "fetchSpec", p, `Kernel function '${prog.target[0]}' is not in the kernel's BTF (${L.ctx.kernel.path}); parameters bind by position.`);
   return fn;
 }
-/** Looked up once per program (and warned about once). */
-const prototypes = new WeakMap<ProgramInfo, KernelFunction | undefined>();
-const prototypeWarned = new WeakSet<ProgramInfo>();
 
 /** An fentry/fexit context slot: the trampoline saves the arguments as an array of u64. */
 function contextSlot(slot: number): Source {

@@ -28,6 +28,8 @@ export class KernelTypes {
   /** Local (object-file) struct per kernel struct BTF id: only the fields accessed, at
    *  this kernel's offsets (libbpf checks an instruction's offset against the local one). */
   private readonly local = new Map<number, { st: StructType; tags: Map<string, CoreTag> }>();
+  /** Function prototypes by name, looked up once per compile. */
+  private readonly functions = new Map<string, KernelFunction | undefined>();
 
   constructor(private readonly ctx: FrontendContext, readonly path = DEFAULT_BTF) {}
 
@@ -59,7 +61,8 @@ export class KernelTypes {
   }
 
   function(name: string, node: ts.Node): KernelFunction | undefined {
-    return kernelFunction(this.btf(node), name);
+    if (!this.functions.has(name)) this.functions.set(name, kernelFunction(this.btf(node), name));
+    return this.functions.get(name);
   }
 
   /** Where the target's calling convention puts each of the function's arguments. */

@@ -24,6 +24,7 @@ export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeR
     loops: [],
     inline: [],
     faults: new Map(),
+    warned: new Set(),
   };
   const h = prog.handler;
   if (h.typeParameters?.length) ctx.fail("unsupportedSyntax", h, "A generic handler");
