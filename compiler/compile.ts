@@ -24,6 +24,7 @@ import { printFunction } from "./ir/print.js";
 import type { ObjectFunction, ObjectMap, ObjectProgram, ObjectSubprogram } from "./object/model.js";
 import { TEXT_SECTION, sectionName } from "./object/sections.js";
 import { writeObject } from "./object/write-elf.js";
+import { targetFor, targetNames } from "./target/index.js";
 import type { CType } from "./types/ctype.js";
 
 export interface CompileOptions {
@@ -36,6 +37,9 @@ export interface CompileOptions {
   /** Kernel BTF for kernel function prototypes and struct layouts
    *  (default /sys/kernel/btf/vmlinux, read only when the probe needs it). */
   btfPath?: string;
+  /** The probed architecture, whose registers and calling convention the fetch prologue
+   *  follows: "x86_64" (default: the host's). */
+  arch?: string;
 }
 
 export interface CompileResult {
@@ -51,9 +55,14 @@ export interface CompileResult {
 interface Compiled { name: string; section: string; code: MachineCode; at: { line: number; col: number } }
 
 export function compile(opts: CompileOptions): CompileResult {
+  const target = targetFor(opts.arch);
+  if (!target) {
+    const why = `Unknown architecture '${opts.arch ?? process.arch}'; bpftsc knows ${targetNames().join(", ")}.`;
+    return { diagnostics: [makeDiagnostic("usage", { file: opts.fileName, line: 0, col: 0 }, why)] };
+  }
   const checked = checkSource(opts.fileName, opts.source);
   if (checked.diagnostics.length) return { diagnostics: checked.diagnostics };
-  const ctx = new FrontendContext(opts.fileName, checked.sf, checked.checker, checked.runtimeFile, opts.btfPath);
+  const ctx = new FrontendContext(opts.fileName, checked.sf, checked.checker, checked.runtimeFile, target, opts.btfPath);
   const types = new TypeResolver(ctx);
   const errors: Diagnostic[] = [];
   const mod = readModule(ctx, types, errors);

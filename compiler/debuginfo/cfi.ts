@@ -215,12 +215,13 @@ function readEncoded(r: ByteReader, enc: number, s: FrameSection, addrSize: numb
   return BigInt.asUintN(addrSize * 8, v);
 }
 
-type CfaState = { reg: number; offset: bigint } | { expr: true };
+/** "none": not register + offset (a DWARF expression, or no rule before the CIE gives one). */
+type CfaState = { reg: number; offset: bigint } | "none";
 
 export interface CfaRow {
   /** First address the rule holds for (up to the next row's). */
   loc: bigint;
-  /** undefined: the CFA is computed by an expression. */
+  /** undefined: the CFA is computed by an expression (or the CFI never defines it). */
   cfa: CfaRule | undefined;
 }
 
@@ -230,11 +231,11 @@ export interface CfaRow {
  */
 function runCfa(fde: Fde, stopPc?: bigint): CfaRow[] {
   const cie = fde.cie;
-  let cfa: CfaState = { reg: 7, offset: 8n };
+  let cfa: CfaState = "none";
   const stack: CfaState[] = [];
   const rows: CfaRow[] = [];
   let loc = fde.lo;
-  const snapshot = (): CfaRule | undefined => ("expr" in cfa ? undefined : { reg: cfa.reg, offset: cfa.offset });
+  const snapshot = (): CfaRule | undefined => (cfa === "none" ? undefined : { reg: cfa.reg, offset: cfa.offset });
   /** Starts a new row at `to`; false when the rows so far already cover stopPc. */
   const advanceTo = (to: bigint): boolean => {
     if (to !== loc) rows.push({ loc, cfa: snapshot() });
@@ -274,21 +275,21 @@ function runCfa(fde: Fde, stopPc?: bigint): CfaRow[] {
         case 0x0c: cfa = { reg: r.uleb(), offset: r.ulebBig() }; break; // def_cfa
         case 0x0d: { // def_cfa_register
           const reg = r.uleb();
-          cfa = "expr" in cfa ? { reg, offset: 0n } : { reg, offset: cfa.offset };
+          cfa = { reg, offset: cfa === "none" ? 0n : cfa.offset };
           break;
         }
         case 0x0e: { // def_cfa_offset
           const off = r.ulebBig();
-          if (!("expr" in cfa)) cfa = { reg: cfa.reg, offset: off };
+          if (cfa !== "none") cfa = { reg: cfa.reg, offset: off };
           break;
         }
-        case 0x0f: r.pos += r.uleb(); cfa = { expr: true }; break; // def_cfa_expression
+        case 0x0f: r.pos += r.uleb(); cfa = "none"; break; // def_cfa_expression
         case 0x10: r.uleb(); r.pos += r.uleb(); break; // expression
         case 0x11: r.uleb(); r.sleb(); break; // offset_extended_sf
         case 0x12: cfa = { reg: r.uleb(), offset: r.slebBig() * cie.dataAlign }; break; // def_cfa_sf
         case 0x13: { // def_cfa_offset_sf
           const off = r.slebBig() * cie.dataAlign;
-          if (!("expr" in cfa)) cfa = { reg: cfa.reg, offset: off };
+          if (cfa !== "none") cfa = { reg: cfa.reg, offset: off };
           break;
         }
         case 0x14: r.uleb(); r.uleb(); break; // val_offset

@@ -174,15 +174,3 @@ export const DW_RLE = {
   start_end: 0x06,
   start_length: 0x07,
 } as const;
-
-/** x86-64 DWARF register numbers (System V psABI, table 3.36) → names. */
-export const X86_64_REG_NAMES = [
-  "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
-  "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip",
-];
-
-export function regName(reg: number): string {
-  if (reg < X86_64_REG_NAMES.length) return X86_64_REG_NAMES[reg]!;
-  if (reg >= 17 && reg <= 32) return `xmm${reg - 17}`;
-  return `reg${reg}`;
-}

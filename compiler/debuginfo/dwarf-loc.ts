@@ -6,7 +6,6 @@
 // expression spelled out.
 
 import { ByteReader, DebugFormatError } from "./byte-reader.js";
-import { regName } from "./dwarf-consts.js";
 
 /**
  * Where a variable is, at the pcs the location applies to:
@@ -33,6 +32,8 @@ export type LocExpr =
 export interface ExprShape {
   addrSize: number;
   is64: boolean;
+  /** Register names by DWARF number, for spelling expressions out (Target.dwarfNames). */
+  regNames: readonly string[];
 }
 
 export type Operand = bigint | Uint8Array;
@@ -119,10 +120,11 @@ export function formatOps(ops: Op[], shape: ExprShape): string {
 
 function formatOp(o: Op, shape: ExprShape): string {
   const name = `DW_OP_${opInfo(o.code)![0]}`;
-  if (o.code >= 0x50 && o.code <= 0x6f) return `${name} (${regName(o.code - 0x50)})`;
-  if (o.code >= 0x70 && o.code <= 0x8f) return `${name} (${regName(o.code - 0x70)}) ${signed(o.args[0] as bigint)}`;
-  if (o.code === 0x90) return `${name} (${regName(Number(o.args[0]))})`;
-  if (o.code === 0x92) return `${name} (${regName(Number(o.args[0]))}) ${signed(o.args[1] as bigint)}`;
+  const reg = (n: number) => regName(shape.regNames, n);
+  if (o.code >= 0x50 && o.code <= 0x6f) return `${name} (${reg(o.code - 0x50)})`;
+  if (o.code >= 0x70 && o.code <= 0x8f) return `${name} (${reg(o.code - 0x70)}) ${signed(o.args[0] as bigint)}`;
+  if (o.code === 0x90) return `${name} (${reg(Number(o.args[0]))})`;
+  if (o.code === 0x92) return `${name} (${reg(Number(o.args[0]))}) ${signed(o.args[1] as bigint)}`;
   if (o.code === 0xa3 || o.code === 0xf3) {
     let inner: string;
     try {
@@ -134,6 +136,11 @@ function formatOp(o: Op, shape: ExprShape): string {
   }
   const args = o.args.map((a) => (a instanceof Uint8Array ? `[${[...a].map((b) => b.toString(16).padStart(2, "0")).join(" ")}]` : o.code === 0x03 ? `0x${a.toString(16)}` : a.toString()));
   return args.length ? `${name} ${args.join(" ")}` : name;
+}
+
+/** A DWARF register's name from `names`, or "reg<n>" for one it lacks. */
+export function regName(names: readonly string[], reg: number): string {
+  return names[reg] ?? `reg${reg}`;
 }
 
 function signed(v: bigint): string {

@@ -9,15 +9,16 @@
 
 import { DebugFormatError } from "./byte-reader.js";
 import { CfiIndex, type CfaRule } from "./cfi.js";
+import { abiEntryLocations } from "./dwarf-abi.js";
 import { DW_AT, DW_TAG } from "./dwarf-consts.js";
 import { ROW_END_SEQUENCE, ROW_PROLOGUE_END, ROW_STMT, fileMatches, readLineTable, type LineRows, type LineTable } from "./dwarf-line.js";
 import { dieRanges, isLocList, locationList, type Range } from "./dwarf-lists.js";
 import { classifyExpr, type ExprShape, type LocExpr } from "./dwarf-loc.js";
 import { TypeConverter, cTypeName } from "./dwarf-types.js";
-import { sysvEntryLocations } from "./sysv-abi.js";
 import { FunctionIndex, type IndexedSub } from "./dwarf-index.js";
 import { DwarfContext, constantOf, type Die, type Unit } from "./dwarf-units.js";
 import { ElfFile } from "./elf-read.js";
+import type { Target } from "../target/index.js";
 import type { CType } from "../types/ctype.js";
 
 export type { LocExpr } from "./dwarf-loc.js";
@@ -66,8 +67,8 @@ export interface DwarfFunction {
   /** One top scope: the function body, holding its own locals and the nested lexical blocks. */
   scopes: DwarfScope[];
   /**
-   * Where the calling convention (System V x86-64) puts each parameter at lowPc, from
-   * the parameter types alone; see entryLocations, which also weighs the DWARF.
+   * Where the target's calling convention puts each parameter at lowPc, from the
+   * parameter types alone; see entryLocations, which also weighs the DWARF.
    */
   abiEntry: LocExpr[];
   /** Path of the compile unit's primary source file. */
@@ -88,7 +89,7 @@ export class DebugInfo {
   private readonly lineTables = new Map<Unit, LineTable | undefined>();
   private readonly fnCache = new Map<string, DwarfFunction | undefined>();
 
-  constructor(elf: ElfFile, dwarfElf: ElfFile, info: Uint8Array) {
+  constructor(elf: ElfFile, dwarfElf: ElfFile, info: Uint8Array, readonly target: Target) {
     this.elf = elf;
     this.dwarfElf = dwarfElf;
     this.ctx = new DwarfContext(dwarfElf, info);
@@ -121,15 +122,16 @@ export class DebugInfo {
 /**
  * Reads a binary's DWARF. Undefined when it has no .debug_info (the caller then binds
  * parameters by position). Throws DebugFormatError when the bytes are not a 64-bit
- * little-endian ELF file or the DWARF is malformed. `separateDebug` is the binary's
+ * little-endian ELF file or the DWARF is malformed. `target` is the binary's architecture
+ * (its DWARF register numbers and calling convention). `separateDebug` is the binary's
  * separate debug-info file (see debugFileCandidates), if it was stripped into one.
  */
-export function readDebugInfo(elf: Uint8Array, separateDebug?: Uint8Array): DebugInfo | undefined {
+export function readDebugInfo(elf: Uint8Array, target: Target, separateDebug?: Uint8Array): DebugInfo | undefined {
   const main = new ElfFile(elf);
   const dbg = separateDebug ? new ElfFile(separateDebug) : main;
   const info = dbg.sectionData(".debug_info");
   if (!info || info.length === 0) return undefined;
-  return new DebugInfo(main, dbg, info);
+  return new DebugInfo(main, dbg, info, target);
 }
 
 /**
@@ -194,8 +196,8 @@ export function functionNames(info: DebugInfo): string[] {
   return info.index.definedNames();
 }
 
-function shapeOf(u: Unit): ExprShape {
-  return { addrSize: u.addrSize, is64: u.is64 };
+function shapeOf(info: DebugInfo, u: Unit): ExprShape {
+  return { addrSize: u.addrSize, is64: u.is64, regNames: info.target.dwarfNames };
 }
 
 function buildFunction(info: DebugInfo, die: Die, name: string): DwarfFunction {
@@ -206,7 +208,7 @@ function buildFunction(info: DebugInfo, die: Die, name: string): DwarfFunction {
   const first = ranges.find(([lo]) => lo === low) ?? ranges[0] ?? [low, low];
   const fbAttr = ctx.attr(die, DW_AT.frame_base);
   const frameBase = fbAttr && fbAttr.val instanceof Uint8Array && !isLocList(u, fbAttr)
-    ? classifyExpr(fbAttr.val, shapeOf(u), (i) => ctx.addrx(u, i))
+    ? classifyExpr(fbAttr.val, shapeOf(info, u), (i) => ctx.addrx(u, i))
     : undefined;
 
   // Parameters: an out-of-line instance of an inlined function names its abstract
@@ -231,7 +233,7 @@ function buildFunction(info: DebugInfo, die: Die, name: string): DwarfFunction {
     const holder = ctx.inherited(d, DW_AT.type);
     return holder ? ctx.ref(holder, DW_AT.type) : undefined;
   };
-  const abiEntry = sysvEntryLocations(ctx, typeOf(die), paramDies.map((p) => typeOf(p.die)));
+  const abiEntry = abiEntryLocations(ctx, info.target, typeOf(die), paramDies.map((p) => typeOf(p.die)));
 
   const top = buildScope(info, die, ranges);
   return {
@@ -270,13 +272,13 @@ function makeVariable(info: DebugInfo, die: Die, abstractOnly: boolean): DwarfVa
       const defaults: VarLocation[] = [];
       for (const e of locationList(ctx, u, loc)) {
         if (e.expr.length === 0) continue; // an empty expression: optimized out there
-        const expr = classifyExpr(e.expr, shapeOf(u), addrx);
+        const expr = classifyExpr(e.expr, shapeOf(info, u), addrx);
         if (e.lo === undefined) defaults.push({ expr });
         else locations.push({ lo: e.lo, hi: e.hi!, expr });
       }
       locations.push(...defaults);
     } else if (loc.val instanceof Uint8Array && loc.val.length > 0) {
-      locations.push({ expr: classifyExpr(loc.val, shapeOf(u), addrx) });
+      locations.push({ expr: classifyExpr(loc.val, shapeOf(info, u), addrx) });
     }
   } else {
     const cvHolder = ctx.inherited(die, DW_AT.const_value);

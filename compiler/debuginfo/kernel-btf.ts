@@ -43,6 +43,8 @@ export interface KernelFunction {
   name: string;
   params: KernelParam[];
   ret: CType;
+  /** BTF id of the declared result type. */
+  retTypeId: number;
   /** Declared with `...`: more arguments may follow `params`. */
   variadic: boolean;
   /** BTF id of the FUNC. */
@@ -129,6 +131,7 @@ export function kernelFunction(btf: KernelBtf, name: string): KernelFunction | u
     name,
     params: proto.params.map((p, i) => ({ name: p.name || `arg${i}`, type: toCType(btf, p.type), typeId: p.type })),
     ret: toCType(btf, proto.ret),
+    retTypeId: proto.ret,
     variadic: proto.variadic,
     id,
   };

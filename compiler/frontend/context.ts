@@ -1,9 +1,12 @@
 // What every part of the frontend shares while compiling one probe file: the checker,
-// source positions for diagnostics, and how to tell bpftsc's own declarations apart.
-// In: a CheckedSource. Out: position and error helpers used by the lowering modules.
+// source positions for diagnostics, how to tell bpftsc's own declarations apart, the
+// probed architecture, and the kernel's and user binaries' debug information.
+// In: a CheckedSource and the Target. Out: position and error helpers used by the
+// lowering modules.
 
 import ts from "typescript";
 import { CompileError, makeDiagnostic, type DiagKind, type Diagnostic } from "../diagnostics.js";
+import type { Target } from "../target/index.js";
 import { KernelTypes } from "./kernel.js";
 import { UserDebug } from "./user-debug.js";
 
@@ -20,6 +23,8 @@ export class FrontendContext {
     readonly sf: ts.SourceFile,
     readonly checker: ts.TypeChecker,
     readonly runtimeFile: string,
+    /** The probed architecture: pt_regs layout, calling convention, DWARF registers. */
+    readonly target: Target,
     btfPath?: string,
   ) {
     this.lines = sf.text.split(/\r?\n/);

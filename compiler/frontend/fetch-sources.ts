@@ -1,27 +1,21 @@
 // Where each variable a handler names is in the probed code at the probe point: a
-// kernel function's argument (placed by the x86-64 calling convention from its BTF
-// types: a struct by value takes two registers or goes on the stack), a uprobe's
-// variable (from the binary's DWARF: registers, frame slots, location lists), a
-// tracepoint field (from the event's format, or BTF's trace_event_raw_<event>), or an
-// argument by position.
+// kernel function's argument (where the target's calling convention puts its BTF type:
+// a struct by value takes two registers or goes on the stack), a uprobe's variable (from
+// the binary's DWARF: registers, frame slots, location lists), a tracepoint field (from
+// the event's format, or BTF's trace_event_raw_<event>), or an argument by position.
 // In: a program and one of its handler's parameters. Out: a Variable: its Source and,
 // when debug information says, its C type.
 
 import { existsSync } from "node:fs";
 import type ts from "typescript";
+import type { DiagKind } from "../diagnostics.js";
 import type { KernelFunction } from "../debuginfo/kernel-btf.js";
+import type { ArgPlace, Register, Target } from "../target/index.js";
 import { sizeOf, typeToString, type CType } from "../types/ctype.js";
 import type { ProbePoint } from "../object/model.js";
 import type { ProgramInfo } from "./module.js";
 import { readTracepointFormat, type TracepointField } from "./tracefs.js";
 import type { Lowerer } from "./values.js";
-
-/** x86-64 struct pt_regs offsets of the argument registers, in argument order. */
-const PT_REGS_ARG_OFFSETS = [112, 104, 96, 88, 72, 64];
-const PT_REGS_RET = 80;
-const PT_REGS_SP = 152;
-/** At function entry, the 7th argument is at sp+8, the 8th at sp+16, ... */
-const STACK_ARG_BASE = 8;
 
 /** Where a parameter's value comes from: a context field (pt_regs slot, tracepoint
  *  field), or the probed code's memory at a pt_regs register's value plus `disp`. */
@@ -40,13 +34,19 @@ export type Source =
  *  tracepoint fields are 8-byte slots), so a narrower declaration is no narrowing. */
 export interface Variable { source: Source; type?: CType; slotSized?: boolean; /** A __data_loc field's C type: only a Ptr can hold it. */ loc?: string }
 
-function argument(pos: number): Source {
-  if (pos < PT_REGS_ARG_OFFSETS.length) return { kind: "ctx", off: PT_REGS_ARG_OFFSETS[pos], size: 8, signed: false };
-  return { kind: "mem", base: PT_REGS_SP, disp: BigInt(STACK_ARG_BASE + 8 * (pos - PT_REGS_ARG_OFFSETS.length)) };
+function register(r: Register): Source {
+  return { kind: "ctx", off: r.ptRegs, size: 8, signed: false };
+}
+
+/** The argument word at position `pos`: an argument register, or the probed stack. */
+function argument(t: Target, pos: number): Source {
+  if (pos < t.argRegs.length) return register(t.argRegs[pos]!);
+  return { kind: "mem", base: t.sp.ptRegs, disp: BigInt(t.stackArgs.offset + t.stackArgs.slot * (pos - t.argRegs.length)) };
 }
 
 export function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string, index: number): Variable {
   const positional = /^arg(\d+)$/.exec(name);
+  const target = L.ctx.target;
   switch (prog.point.kind) {
     case "kprobe":
     case "fentry":
@@ -54,16 +54,16 @@ export function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclara
       const fn = kernelFunctionOf(L, prog, p, !positional);
       if (fn) return kernelArgument(L, prog, fn, p, name, positional ? Number(positional[1]) : undefined);
       const pos = positional ? Number(positional[1]) : index;
-      return { source: prog.point.kind === "kprobe" ? argument(pos) : contextSlot(pos) };
+      return { source: prog.point.kind === "kprobe" ? argument(target, pos) : contextSlot(pos) };
     }
     case "uprobe":
-      return (positional ? undefined : userVariable(L, prog, p, name)) ?? { source: argument(positional ? Number(positional[1]) : index) };
+      return (positional ? undefined : userVariable(L, prog, p, name)) ?? { source: argument(target, positional ? Number(positional[1]) : index) };
     case "kretprobe":
     case "uretprobe": {
       if (index !== 0) L.ctx.fail("fetchSpec", p, `A return probe fetches one value, the return value (name it 'ret').`);
       const fn = prog.point.kind === "kretprobe" && name === "ret" ? kernelFunctionOf(L, prog, p, true) : undefined;
       if (fn?.ret.kind === "void") L.ctx.fail("fetchSpec", p, `${fn.name}() returns void: there is no return value to fetch.`);
-      return { source: { kind: "ctx", off: PT_REGS_RET, size: 8, signed: false }, type: fn?.ret };
+      return { source: register(target.ret), type: fn?.ret };
     }
     case "tracepoint":
       return tracepointVariable(L, prog, p, name);
@@ -85,6 +85,13 @@ function tracepointPoint(prog: ProgramInfo): Extract<ProbePoint, { event: string
   return prog.point;
 }
 
+/** Gives a warning once per program, at the first parameter that needs it. */
+function warnOnce(L: Lowerer, topic: string, kind: DiagKind, node: ts.Node, message: string): void {
+  if (L.warned.has(topic)) return;
+  L.warned.add(topic);
+  L.ctx.warn(kind, node, message);
+}
+
 /** A uprobe's variable by name from the binary's DWARF; undefined (with one warning) when
  *  the binary has no debug information for the probed function. */
 function userVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): Variable | undefined {
@@ -93,8 +100,7 @@ function userVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration,
   const point = info && L.ctx.user.probePoint(binary, spec, p);
   if (!info || !point) {
     const why = existsSync(binary) ? `has no DWARF for '${spec}' (build it with -g)` : "does not exist here, so its DWARF cannot be read";
-    if (!noDwarfWarned.has(prog)) L.ctx.warn("noDebugInfo", p, `${binary} ${why}; parameters bind by position.`);
-    noDwarfWarned.add(prog);
+    warnOnce(L, "no DWARF", "noDebugInfo", p, `${binary} ${why}; parameters bind by position.`);
     return undefined;
   }
   const v = L.ctx.user.variable(info, point, name, p.name);
@@ -105,74 +111,68 @@ function userVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration,
     : { kind: "const", value: loc.value };
   return { source, type: v.type };
 }
-const noDwarfWarned = new WeakSet<ProgramInfo>();
 
 /** The kernel function's BTF prototype; undefined when there is no BTF or it lacks the
  *  function: parameters then bind by position (with a warning, unless `warn` is false:
  *  arg0..argN say the position themselves). */
 function kernelFunctionOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, warn: boolean) {
-  if (!prototypes.has(prog)) prototypes.set(prog, L.ctx.kernel.available ? L.ctx.kernel.function(kernelPoint(prog).fn, p) : undefined);
-  const fn = prototypes.get(prog);
-  if (!fn && warn && !prototypeWarned.has(prog)) {
-    L.ctx.warn("fetchSpec", p, `Kernel function '${kernelPoint(prog).fn}' is not in the kernel's BTF (${L.ctx.kernel.path}); parameters bind by position.`);
-    prototypeWarned.add(prog);
-  }
+  const fn = L.ctx.kernel.available ? L.ctx.kernel.function(kernelPoint(prog).fn, p) : undefined;
+  if (!fn && warn) warnOnce(L, "no prototype", "fetchSpec", p, `Kernel function '${kernelPoint(prog).fn}' is not in the kernel's BTF (${L.ctx.kernel.path}); parameters bind by position.`);
   return fn;
 }
-/** Looked up once per program (and warned about once). */
-const prototypes = new WeakMap<ProgramInfo, KernelFunction | undefined>();
-const prototypeWarned = new WeakSet<ProgramInfo>();
 
 /** An fentry/fexit context slot: the trampoline saves the arguments as an array of u64. */
 function contextSlot(slot: number): Source {
   return { kind: "ctx", off: 8 * slot, size: 8, signed: false };
 }
 
-/** Where each parameter of a kernel function is at its entry, from the BTF types (x86-64
- *  System V; the kernel passes no floating point): `source` for a kprobe (an argument
- *  register, or the probed stack), `slot` in an fentry/fexit context. A struct or union
- *  of 9 to 16 bytes takes two registers (and two context slots), a larger one is passed
- *  on the stack (and the trampoline refuses the function: `tooBig`), and so is one that
- *  no longer fits in the registers left; a struct result over 16 bytes takes rdi for its
- *  hidden pointer. */
-function kernelArgPlaces(fn: KernelFunction): { places: { source: Source; slot: number; tooBig: boolean }[]; slots: number } {
-  let reg = fn.ret.kind === "struct" && sizeOf(fn.ret) > 16 ? 1 : 0;
-  let stack = STACK_ARG_BASE;
+/** Where each parameter of a kernel function is at its entry: `place` for a kprobe, as
+ *  the target's calling convention puts its BTF type (argument registers, or the probed
+ *  stack), and `slot` in an fentry/fexit context, where the trampoline saves each
+ *  argument as u64 words: a struct or union of 9 to 16 bytes takes two, and a larger one
+ *  makes the trampoline refuse the function (`tooBig`). */
+function kernelArgPlaces(L: Lowerer, fn: KernelFunction, p: ts.Node): { places: { place: ArgPlace; slot: number; tooBig: boolean }[]; slots: number } {
+  const placed = L.ctx.kernel.argPlaces(fn, p);
   let slots = 0;
-  const places = fn.params.map((x) => {
+  const places = fn.params.map((x, i) => {
     const words = x.type.kind === "struct" ? Math.max(1, Math.ceil(sizeOf(x.type) / 8)) : 1;
-    let source: Source;
-    if (words <= 2 && reg + words <= PT_REGS_ARG_OFFSETS.length) {
-      source = argument(reg);
-      reg += words;
-    } else {
-      source = { kind: "mem", base: PT_REGS_SP, disp: BigInt(stack) };
-      stack += 8 * words;
-    }
-    const place = { source, slot: slots, tooBig: words > 2 };
+    const place = { place: placed[i]!, slot: slots, tooBig: words > 2 };
     slots += Math.min(words, 2);
     return place;
   });
   return { places, slots };
 }
 
+/** A kprobe's source for an argument placed there: its first register (a struct in two
+ *  registers starts in the first), or memory; a diagnostic for what a kprobe cannot read
+ *  in one step (floating-point registers, a reference passed on the stack). */
+function placedSource(L: Lowerer, place: ArgPlace, p: ts.ParameterDeclaration, name: string): Source {
+  switch (place.kind) {
+    case "regs": return register(place.regs[0]!);
+    case "mem":
+      if (place.deref) return L.ctx.fail("fetchSpec", p, `'${name}' is passed by reference on the stack, which bpftsc cannot fetch yet.`);
+      return { kind: "mem", base: place.base.ptRegs, disp: BigInt(place.offset) };
+    case "fpregs": return L.ctx.fail("fetchSpec", p, `'${name}' is passed in ${place.names.join(" and ")}, which a kprobe's pt_regs does not hold.`);
+  }
+}
+
 /** A kernel function's parameter by name (or by position, `argN`), from BTF: where it is
  *  for this program kind, and its type. fexit's `ret` follows the arguments. */
 function kernelArgument(L: Lowerer, prog: ProgramInfo, fn: KernelFunction, p: ts.ParameterDeclaration, name: string, position: number | undefined): Variable {
-  const { places, slots } = kernelArgPlaces(fn);
+  const { places, slots } = kernelArgPlaces(L, fn, p);
   if (prog.point.kind !== "kprobe") {
     const big = places.findIndex((x) => x.tooBig);
     if (big >= 0) L.ctx.fail("fetchSpec", p, `${prog.point.kind} cannot attach to ${fn.name}(): its parameter '${fn.params[big].name}' is a ${sizeOf(fn.params[big].type)}-byte struct passed by value (the kernel's trampoline takes at most 16 bytes); use a kprobe.`);
   }
   let i = fn.params.findIndex((x) => x.name === name);
   if (i < 0 && position !== undefined && position < fn.params.length) i = position;
-  if (i >= 0) return { source: prog.point.kind === "kprobe" ? places[i].source : contextSlot(places[i].slot), type: fn.params[i].type };
+  if (i >= 0) return { source: prog.point.kind === "kprobe" ? placedSource(L, places[i].place, p, fn.params[i].name) : contextSlot(places[i].slot), type: fn.params[i].type };
   if (prog.point.kind === "fexit" && name === "ret") {
     if (fn.ret.kind === "void") L.ctx.fail("fetchSpec", p, `${fn.name}() returns void: there is no return value to fetch.`);
     return { source: contextSlot(slots), type: fn.ret };
   }
   // Past the declared parameters of a variadic function, argN is the Nth argument word.
-  if (position !== undefined && fn.variadic && prog.point.kind === "kprobe") return { source: argument(position) };
+  if (position !== undefined && fn.variadic && prog.point.kind === "kprobe") return { source: argument(L.ctx.target, position) };
   const names = fn.params.map((x) => `${x.name}: ${typeToString(x.type)}`).join(", ");
   return L.ctx.fail("unknownParam", p.name, `${fn.name}() has no parameter '${name}'. Its parameters: ${names || "none"}${prog.point.kind === "fexit" ? ", and ret" : ""}.`);
 }

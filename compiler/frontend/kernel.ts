@@ -1,7 +1,8 @@
 // The running (or a given) kernel's types for the frontend: BTF loaded on first use,
 // kernel structs named by `@kernel` declarations (from `bpftsc types`), kernel function
-// prototypes for binding handler parameters by name, and the CO-RE relocation of each
-// field access through a kernel struct.
+// prototypes for binding handler parameters by name (and where the target's calling
+// convention puts their arguments), and the CO-RE relocation of each field access
+// through a kernel struct.
 // In: the BTF path (--btf, default /sys/kernel/btf/vmlinux). Out: StructTypes laid out as
 // that kernel lays them out, and a CoreTag per relocatable field access (the object
 // writer describes the accessed fields locally; libbpf matches them by name against the
@@ -9,11 +10,13 @@
 
 import { existsSync } from "node:fs";
 import type ts from "typescript";
+import { btfAbiType } from "../debuginfo/btf-abi.js";
 import {
   fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, structTypeId, tracepointStruct,
   type KernelBtf, type KernelFunction,
 } from "../debuginfo/kernel-btf.js";
 import type { CoreTag } from "../ir/ir.js";
+import type { ArgPlace } from "../target/index.js";
 import type { CType, StructType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 
@@ -23,6 +26,8 @@ const FIELD_BYTE_OFFSET = 0;
 
 export class KernelTypes {
   private loaded: KernelBtf | undefined;
+  /** Function prototypes by name, looked up once per compile. */
+  private readonly functions = new Map<string, KernelFunction | undefined>();
 
   constructor(private readonly ctx: FrontendContext, readonly path = DEFAULT_BTF) {}
 
@@ -54,7 +59,14 @@ export class KernelTypes {
   }
 
   function(name: string, node: ts.Node): KernelFunction | undefined {
-    return kernelFunction(this.btf(node), name);
+    if (!this.functions.has(name)) this.functions.set(name, kernelFunction(this.btf(node), name));
+    return this.functions.get(name);
+  }
+
+  /** Where the target's calling convention puts each of the function's arguments. */
+  argPlaces(fn: KernelFunction, node: ts.Node): ArgPlace[] {
+    const table = this.btf(node).table;
+    return this.ctx.target.placeArgs(btfAbiType(table, fn.retTypeId), fn.params.map((p) => btfAbiType(table, p.typeId)));
   }
 
   /** For a struct converted from kernel BTF: the field's offset on this kernel and the

@@ -26,7 +26,7 @@ export function programSpace(prog: ProgramInfo): "user" | "kernel" {
 }
 
 function lowerer(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, b: IrBuilder, fn: FunctionKind, space: "user" | "kernel"): Lowerer {
-  return { ctx, mod, types, b, fn, subprograms, env: new Map(), space, loops: [], inline: [], faults: new Map() };
+  return { ctx, mod, types, b, fn, subprograms, env: new Map(), space, loops: [], inline: [], faults: new Map(), warned: new Set() };
 }
 
 export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, prog: ProgramInfo): IrFunction {

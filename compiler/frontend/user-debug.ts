@@ -14,9 +14,6 @@ import {
 import type { CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 
-/** struct pt_regs offset of each DWARF x86-64 register number (0 rax .. 15 r15). */
-const PT_REGS_OF_DWARF = [80, 96, 88, 40, 104, 112, 32, 152, 72, 64, 56, 48, 24, 16, 8, 0];
-
 export interface ProbePoint {
   fn: DwarfFunction;
   /** Offset of the probed instruction from the function's symbol. */
@@ -43,7 +40,7 @@ export class UserDebug {
     if (this.infos.has(binary)) return this.infos.get(binary);
     let info: DebugInfo | undefined;
     try {
-      info = readDebugInfo(readFileSync(binary));
+      info = readDebugInfo(readFileSync(binary), this.ctx.target);
     } catch (e) {
       if (!(e instanceof DebugFormatError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
     }
@@ -100,7 +97,7 @@ export class UserDebug {
 
   private place(info: DebugInfo, fn: DwarfFunction, pc: bigint, loc: LocExpr, name: string, node: ts.Node): UserLocation {
     const slot = (reg: number) => {
-      const off = PT_REGS_OF_DWARF[reg];
+      const off = this.ctx.target.dwarfRegs[reg]?.ptRegs;
       return off ?? this.ctx.fail("fetchSpec", node, `'${name}' is in DWARF register ${reg}, which a uprobe's pt_regs does not hold.`);
     };
     switch (loc.kind) {

@@ -70,6 +70,8 @@ export interface Lowerer {
   inline: InlineFrame[];
   /** fetchFailed() flags of parameters whose fetch can fault. */
   faults: Map<ts.Symbol, VReg>;
+  /** Warnings this program gives once however many parameters need them, by topic. */
+  warned: Set<string>;
   /** An 8-byte slot that probe reads land in before they are loaded into a register. */
   scratch?: number;
 }

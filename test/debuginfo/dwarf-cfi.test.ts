@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CfiIndex } from "../../compiler/debuginfo/cfi.js";
 import { cfaAt, readDebugInfo } from "../../compiler/debuginfo/dwarf.js";
+import { x86_64 } from "../../compiler/target/x86_64.js";
 import { ElfFile } from "../../compiler/debuginfo/elf-read.js";
 import { build, framesInterp, parseCfa, run } from "./dwarf-oracle.js";
 
@@ -20,7 +21,7 @@ const BUILDS = [
 describe.each(BUILDS)("$label", ({ cc, flags }) => {
   const bin = build(cc, flags);
   const fdes = framesInterp(bin);
-  const info = readDebugInfo(readFileSync(bin))!;
+  const info = readDebugInfo(readFileSync(bin), x86_64)!;
 
   it("readelf lists FDEs, and the reader indexes the same address ranges", () => {
     expect(fdes.length).toBeGreaterThan(5);
@@ -51,7 +52,7 @@ describe.each(BUILDS)("$label", ({ cc, flags }) => {
     const elf = new ElfFile(readFileSync(bin));
     for (const f of fdes.slice(0, 10)) expect(cfaAt(elf, f.lo)).toEqual(cfaAt(info, f.lo));
     const noDebug = build(cc, flags.filter((x) => !x.startsWith("-g")));
-    expect(readDebugInfo(readFileSync(noDebug))).toBeUndefined();
+    expect(readDebugInfo(readFileSync(noDebug), x86_64)).toBeUndefined();
     const plain = new ElfFile(readFileSync(noDebug));
     for (const f of framesInterp(noDebug)) {
       const rows = f.rows.filter((r) => r.loc < f.hi);

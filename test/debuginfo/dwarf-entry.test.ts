@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { entryLocations, findFunction, locationAt, readDebugInfo, type LocExpr } from "../../compiler/debuginfo/dwarf.js";
+import { x86_64 } from "../../compiler/target/x86_64.js";
 import { build, dwarfdumpTree, oAddr, oExpectedLoc, oFunction, oLocation } from "./dwarf-oracle.js";
 
 const FUNCS = ["f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "take_enum", "walk", "optimized", "by_value", "barrier", "early"];
@@ -51,7 +52,7 @@ describe.each([
   { label: "clang -g -O0", cc: "clang", flags: ["-g", "-O0"] },
   { label: "gcc -g -O2 (the DWARF's own entry locations)", cc: "gcc", flags: ["-g", "-O2"] },
 ])("$label", ({ cc, flags }) => {
-  const info = readDebugInfo(readFileSync(build(cc, flags)))!;
+  const info = readDebugInfo(readFileSync(build(cc, flags)), x86_64)!;
 
   it.each(FUNCS)("%s: entry locations are where gcc -O2's DWARF puts the parameters at entry", (name) => {
     const fn = findFunction(info, name)!;
@@ -69,7 +70,7 @@ describe.each([
 describe("the uprobe harness target args.c (-O0)", () => {
   it("puts the 7th and 8th arguments on the stack at rsp+8 and rsp+16, the rest in rdi..r9", () => {
     const src = new URL("../harness/targets/args.c", import.meta.url).pathname;
-    const info = readDebugInfo(readFileSync(build("gcc", ["-g", "-O0"], src)))!;
+    const info = readDebugInfo(readFileSync(build("gcc", ["-g", "-O0"], src)), x86_64)!;
     const regs = [5, 4, 1, 2, 8, 9].map((reg) => ({ kind: "reg", reg }));
     expect(entryLocations(findFunction(info, "args6")!)).toEqual(regs);
     expect(entryLocations(findFunction(info, "args7")!)).toEqual([...regs, { kind: "breg", reg: 7, offset: 8n, deref: false }]);

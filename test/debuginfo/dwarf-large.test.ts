@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cfaAt, findFunction, lineAddresses, locationAt, prologueEnd, readDebugInfo, variablesAt } from "../../compiler/debuginfo/dwarf.js";
+import { x86_64 } from "../../compiler/target/x86_64.js";
 import { DWARFDUMP, build, run, writeSource } from "./dwarf-oracle.js";
 
 const N = 3000;
@@ -39,7 +40,7 @@ describe.each([
   const last = N - 1;
 
   it("reads, finds the last function, its variables after the prologue, a line's address and the CFA there", () => {
-    const info = readDebugInfo(readFileSync(bin))!;
+    const info = readDebugInfo(readFileSync(bin), x86_64)!;
     const fn = findFunction(info, `fn${last}`)!;
     const pe = prologueEnd(info, fn);
     const params = variablesAt(info, fn, pe);

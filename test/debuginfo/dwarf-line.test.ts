@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cfaAt, findFunction, lineAddresses, readDebugInfo } from "../../compiler/debuginfo/dwarf.js";
+import { x86_64 } from "../../compiler/target/x86_64.js";
 import {
   SAMPLE, build, dwarfdumpLines, dwarfdumpTree, framesInterp, lineOf, oAddr, oLineRunStarts, walk, type OFde, type OLineTable, type OTree,
 } from "./dwarf-oracle.js";
@@ -44,7 +45,7 @@ describe.each(BUILDS)("$label", ({ cc, flags, frame }) => {
   const tables = dwarfdumpLines(bin);
   const tree = dwarfdumpTree(bin);
   const fdes = framesInterp(bin);
-  const info = readDebugInfo(readFileSync(bin))!;
+  const info = readDebugInfo(readFileSync(bin), x86_64)!;
   const nLines = readFileSync(SAMPLE, "utf8").split("\n").length;
 
   it("every source line maps to the addresses the oracle's line table gives", () => {

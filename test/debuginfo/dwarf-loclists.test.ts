@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { findFunction, locationAt, readDebugInfo, variablesAt, type DwarfScope, type DwarfVariable, type LocExpr } from "../../compiler/debuginfo/dwarf.js";
+import { x86_64 } from "../../compiler/target/x86_64.js";
 import {
   build, dwarfdumpLines, dwarfdumpTree, oExpectedLoc, oFunction, oLocation, oRanges, oVarName, oVisibleAt, type ODie, type OLocEntry, type OTree,
 } from "./dwarf-oracle.js";
@@ -56,7 +57,7 @@ describe.each(BUILDS)("$label", ({ cc, flags, entryOp }) => {
   const bin = build(cc, flags);
   const tree = dwarfdumpTree(bin);
   const lines = dwarfdumpLines(bin);
-  const info = readDebugInfo(readFileSync(bin))!;
+  const info = readDebugInfo(readFileSync(bin), x86_64)!;
   const present = FUNCS.filter((f) => oFunction(tree, f));
 
   it("has most of the functions out of line", () => {
@@ -144,7 +145,7 @@ describe("gcc -O2: an out-of-line copy of an inlined function", () => {
     const tree = dwarfdumpTree(bin);
     const o = oFunction(tree, "opaque")!;
     expect(o.attrs.has("DW_AT_abstract_origin")).toBe(true);
-    const fn = findFunction(readDebugInfo(readFileSync(bin))!, "opaque")!;
+    const fn = findFunction(readDebugInfo(readFileSync(bin), x86_64)!, "opaque")!;
     expect(fn.params.map((p) => p.name)).toEqual(["x"]);
     expect(fn.params[0]!.type).toMatchObject({ kind: "int", size: 8, signed: true });
     expect(fn.params[0]!.locations.length).toBeGreaterThan(0);

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { findFunction, functionNames, readDebugInfo } from "../../compiler/debuginfo/dwarf.js";
+import { x86_64 } from "../../compiler/target/x86_64.js";
 import { typeToString } from "../../compiler/types/ctype.js";
 import { ARGS_CALLS } from "../harness/targets/expected.js";
 import { DWARFDUMP, build, dwarfdumpTree, oAddr, oFunction, oTypeRef, oTypeString, oVarName, run, walk as walkTree } from "./dwarf-oracle.js";
@@ -37,7 +38,7 @@ describe.each(BUILDS)("$label", ({ cc, flags, version, typesFrom, extra }) => {
   });
 
   it.each(FUNCS)("%s: entry, parameter names, order and types match llvm-dwarfdump", (name) => {
-    const info = readDebugInfo(bytes);
+    const info = readDebugInfo(bytes, x86_64);
     expect(info).toBeDefined();
     const fn = findFunction(info!, name);
     const o = oFunction(tree, name);
@@ -56,7 +57,7 @@ describe.each(BUILDS)("$label", ({ cc, flags, version, typesFrom, extra }) => {
   });
 
   it("lists the defined functions", () => {
-    const names = functionNames(readDebugInfo(bytes)!);
+    const names = functionNames(readDebugInfo(bytes, x86_64)!);
     for (const n of ["f1", "f8", "walk", "main"]) expect(names).toContain(n);
   });
 });
@@ -83,7 +84,7 @@ describe("the uprobe harness target (test/harness/targets/args.c)", () => {
   it("has the parameters test/harness/targets/expected.ts lists, with their widths and signedness", () => {
     const src = new URL("../harness/targets/args.c", import.meta.url).pathname;
     const bin = build("gcc", ["-g", "-O0"], src);
-    const info = readDebugInfo(readFileSync(bin))!;
+    const info = readDebugInfo(readFileSync(bin), x86_64)!;
     for (const [fname, args] of Object.entries(ARGS_CALLS)) {
       const fn = findFunction(info, fname);
       expect(fn, fname).toBeDefined();
@@ -99,17 +100,17 @@ describe("the uprobe harness target (test/harness/targets/args.c)", () => {
 
 describe("lookups that must fail", () => {
   it("an unknown function is undefined", () => {
-    const info = readDebugInfo(readFileSync(build("gcc", ["-g", "-O0"])))!;
+    const info = readDebugInfo(readFileSync(build("gcc", ["-g", "-O0"])), x86_64)!;
     expect(findFunction(info, "no_such_function")).toBeUndefined();
   });
   it("a binary without debug info gives undefined", () => {
-    expect(readDebugInfo(readFileSync(build("gcc", ["-O0"])))).toBeUndefined();
+    expect(readDebugInfo(readFileSync(build("gcc", ["-O0"])), x86_64)).toBeUndefined();
   });
   it("a stripped binary gives undefined", () => {
-    expect(readDebugInfo(readFileSync(build("gcc", ["-g", "-O0", "-s"])))).toBeUndefined();
+    expect(readDebugInfo(readFileSync(build("gcc", ["-g", "-O0", "-s"])), x86_64)).toBeUndefined();
   });
   it("bytes that are not ELF throw", () => {
-    expect(() => readDebugInfo(new TextEncoder().encode("#!/bin/sh\necho hi\n"))).toThrow(/not an ELF/);
+    expect(() => readDebugInfo(new TextEncoder().encode("#!/bin/sh\necho hi\n"), x86_64)).toThrow(/not an ELF/);
   });
 });
 
@@ -131,7 +132,7 @@ describe("two compile units (dwarf-sample.c + dwarf-other.c)", () => {
 
   it("finds a function of the second unit, and picks the symbol table's `helper` among two static ones", () => {
     expect(tree.versions.length).toBe(2);
-    const info = readDebugInfo(readFileSync(bin))!;
+    const info = readDebugInfo(readFileSync(bin), x86_64)!;
     const oe = findFunction(info, "other_entry")!;
     expect(oe.params.map((p) => `${p.name}:${typeToString(p.type)}`)).toEqual(["p:Ptr<pair>", "times:i32"]);
     expect(oe.lowPc).toBe(info.elf.symbolAddress("other_entry")!.value);
@@ -145,7 +146,7 @@ describe("two compile units (dwarf-sample.c + dwarf-other.c)", () => {
   it("without .symtab, falls back to the name index over all units", () => {
     const stripped = `${bin}.nosymtab`;
     run("strip", ["--strip-all", "--keep-section=.debug_*", "-o", stripped, bin]);
-    const info = readDebugInfo(readFileSync(stripped))!;
+    const info = readDebugInfo(readFileSync(stripped), x86_64)!;
     expect(info.elf.symbolAddress("other_entry")).toBeUndefined();
     const oe = findFunction(info, "other_entry")!;
     expect(oe.params.map((p) => p.name)).toEqual(["p", "times"]);

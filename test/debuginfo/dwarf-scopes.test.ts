@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cfaAt, findFunction, lineAddresses, locationAt, prologueEnd, readDebugInfo, variablesAt } from "../../compiler/debuginfo/dwarf.js";
+import { x86_64 } from "../../compiler/target/x86_64.js";
 import {
   build, dwarfdumpTree, framesInterp, lineOf, oCfaAt, oExpectedLoc, oFunction, oLocation, oVarName, oVisibleAt, parseCfa,
 } from "./dwarf-oracle.js";
@@ -16,7 +17,7 @@ describe.each([
   const bin = build(cc, flags);
   const tree = dwarfdumpTree(bin);
   const frames = framesInterp(bin);
-  const info = readDebugInfo(readFileSync(bin))!;
+  const info = readDebugInfo(readFileSync(bin), x86_64)!;
   const walkFn = findFunction(info, "walk")!;
   const oWalk = oFunction(tree, "walk")!;
 

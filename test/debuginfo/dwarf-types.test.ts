@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findFunction, readDebugInfo, type DwarfFunction } from "../../compiler/debuginfo/dwarf.js";
+import { x86_64 } from "../../compiler/target/x86_64.js";
 import { typeToString, type CType, type StructType } from "../../compiler/types/ctype.js";
 import { FIXTURES, build, dwarfdumpTree, oFunction, oName, oNum, oRef, oTypeString, type ODie, type OTree } from "./dwarf-oracle.js";
 
@@ -47,7 +48,7 @@ describe.each([
 ])("$label", ({ cc, flags }) => {
   const bin = build(cc, flags, SRC);
   const tree = dwarfdumpTree(bin);
-  const info = readDebugInfo(readFileSync(bin))!;
+  const info = readDebugInfo(readFileSync(bin), x86_64)!;
   const fn = findFunction(info, "use_types")!;
   const ofn = oFunction(tree, "use_types")!;
   const oParams = ofn.children.filter((c) => c.tag === "DW_TAG_formal_parameter");
@@ -122,7 +123,7 @@ describe("a struct only declared in the probed function's unit", () => {
     const declared = oPointee(tree, take.children.find((c) => c.tag === "DW_TAG_formal_parameter")!);
     expect(declared.attrs.get("DW_AT_declaration")).toBe("true");
     const def = oPointee(tree, oFunction(tree, "peek_hidden")!.children.find((c) => c.tag === "DW_TAG_formal_parameter")!);
-    const info = readDebugInfo(readFileSync(bin))!;
+    const info = readDebugInfo(readFileSync(bin), x86_64)!;
     const st = pointee(findFunction(info, "take_hidden")!, "h");
     expect(st.size).toBe(oNum(def, "DW_AT_byte_size"));
     expect(st.fields.map((f) => ({ name: f.name, offset: f.offset, type: typeToString(f.type) }))).toEqual(oFields(tree, def));

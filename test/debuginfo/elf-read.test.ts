@@ -4,6 +4,7 @@
 import { copyFileSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { debugFileCandidates, findFunction, lineAddresses, readDebugInfo, cfaAt, type DwarfVariable } from "../../compiler/debuginfo/dwarf.js";
+import { x86_64 } from "../../compiler/target/x86_64.js";
 import { ElfFile, SHF_COMPRESSED } from "../../compiler/debuginfo/elf-read.js";
 import { typeToString } from "../../compiler/types/ctype.js";
 import { build, lineOf, run } from "./dwarf-oracle.js";
@@ -79,8 +80,8 @@ describe("compressed debug sections (gcc -gz=zlib)", () => {
     expect(zs.find((s) => s.name === ".debug_info")!.flags).toContain("C");
     const elf = new ElfFile(readFileSync(z));
     expect(elf.section(".debug_info")!.flags & SHF_COMPRESSED).toBe(SHF_COMPRESSED);
-    const zi = readDebugInfo(readFileSync(z))!;
-    const pi = readDebugInfo(readFileSync(build("gcc", ["-g", "-O0"])))!;
+    const zi = readDebugInfo(readFileSync(z), x86_64)!;
+    const pi = readDebugInfo(readFileSync(build("gcc", ["-g", "-O0"])), x86_64)!;
     const shape = (v: DwarfVariable) => `${v.name}:${typeToString(v.type)}`;
     for (const f of ["f5", "f8", "walk"]) expect(findFunction(zi, f)!.params.map(shape)).toEqual(findFunction(pi, f)!.params.map(shape));
     expect(lineAddresses(zi, "dwarf-sample.c", lineOf("sink += total;"))).toEqual(lineAddresses(pi, "dwarf-sample.c", lineOf("sink += total;")));
@@ -89,8 +90,8 @@ describe("compressed debug sections (gcc -gz=zlib)", () => {
 
 describe("relocatable objects (gcc -c): debug-section relocations applied", () => {
   it.each([["-O0"], ["-O2"]])("%s: the same parameters, types and (function-relative) locations as the linked executable", (opt) => {
-    const obj = readDebugInfo(readFileSync(build("gcc", ["-g", opt, "-c"])))!;
-    const exe = readDebugInfo(readFileSync(build("gcc", ["-g", opt])))!;
+    const obj = readDebugInfo(readFileSync(build("gcc", ["-g", opt, "-c"])), x86_64)!;
+    const exe = readDebugInfo(readFileSync(build("gcc", ["-g", opt])), x86_64)!;
     for (const name of ["f5", "f8", "walk", "optimized"]) {
       const a = findFunction(obj, name)!;
       const b = findFunction(exe, name)!;
@@ -113,14 +114,14 @@ describe("a separate debug-info file (objcopy --only-keep-debug, --add-gnu-debug
     run("objcopy", ["--only-keep-debug", `${full}.sep`, dbg]);
     run("objcopy", ["--strip-debug", `--add-gnu-debuglink=${dbg}`, `${full}.sep`, stripped]);
     const sbytes = readFileSync(stripped);
-    expect(readDebugInfo(sbytes)).toBeUndefined();
+    expect(readDebugInfo(sbytes, x86_64)).toBeUndefined();
     const elf = new ElfFile(sbytes);
     const id = /Build ID: ([0-9a-f]+)/.exec(run("readelf", ["-n", stripped]))![1]!;
     expect(elf.buildId()).toBe(id);
     const cands = debugFileCandidates(elf, stripped);
     expect(cands[0]).toBe(`/usr/lib/debug/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`);
     expect(cands).toContain(dbg);
-    const info = readDebugInfo(sbytes, readFileSync(dbg))!;
+    const info = readDebugInfo(sbytes, x86_64, readFileSync(dbg))!;
     const fn = findFunction(info, "walk")!;
     expect(fn.params.map((p) => p.name)).toEqual(["head", "limit"]);
     const pc = lineAddresses(info, "dwarf-sample.c", lineOf("sink += total;"))[0]!;

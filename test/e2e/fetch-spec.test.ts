@@ -325,4 +325,23 @@ export const p = uprobe(${JSON.stringify(target)}, "${spec}", (x: i32) => { out.
     const missing = tryCompile("u-missing", src("nest").replace(JSON.stringify(target), JSON.stringify(path.join(OUT_DIR, "no-such-binary"))));
     expect(missing.diagnostics.map(formatDiagnostic)).toEqual([expect.stringMatching(/warning BPF6005: .*no-such-binary does not exist here, so its DWARF cannot be read; parameters bind by position\./)]);
   });
+
+  it("warns once per program that binds by position, however many parameters it has, compile after compile", () => {
+    const src = `import { kprobe, uprobe, ArrayMap, type u64 } from "bpftsc";
+const out = new ArrayMap<u64>(2);
+export const k1 = kprobe("bpftsc_no_such_function", (a: u64, b: u64) => { out.set(0, a + b); });
+export const k2 = kprobe("bpftsc_no_such_function", (a: u64, b: u64) => { out.set(1, a + b); });
+export const u1 = uprobe("/no/such/binary", "f", (a: u64, b: u64) => { out.set(0, a + b); });
+export const u2 = uprobe("/no/such/binary", "f", (a: u64, b: u64) => { out.set(1, a + b); });
+`;
+    const warnings = () => tryCompile("warn-once", src).diagnostics.map((d) => `${d.line}: ${d.message.replace(/ \(.*\)/, "")}`);
+    const want = [
+      "3: Kernel function 'bpftsc_no_such_function' is not in the kernel's BTF; parameters bind by position.",
+      "4: Kernel function 'bpftsc_no_such_function' is not in the kernel's BTF; parameters bind by position.",
+      "5: /no/such/binary does not exist here, so its DWARF cannot be read; parameters bind by position.",
+      "6: /no/such/binary does not exist here, so its DWARF cannot be read; parameters bind by position.",
+    ];
+    expect(warnings()).toEqual(want);
+    expect(warnings()).toEqual(want);
+  });
 });

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile, formatDiagnostic } from "../../compiler/index.js";
 import { findFunction, lineAddresses, locationAt, readDebugInfo, variablesAt } from "../../compiler/debuginfo/dwarf.js";
+import { x86_64 } from "../../compiler/target/x86_64.js";
 import { TARGETS_DIR, buildTarget, buildTargetFile, decodeStruct, decodeSigned, getMap, lookup, runLoader } from "../harness/harness.js";
 import { ARGS_CALLS, STRUCTS_LIST } from "../harness/targets/expected.js";
 import { OUT_DIR, compileProbe } from "./compile-helper.js";
@@ -92,7 +93,7 @@ export const p = uprobe(${JSON.stringify(target)}, "args1", (x: i32) => { out.se
   it("a variable optimized out at the probe point is an error", () => {
     // At -O2, find a line of sum_list where DWARF says some variable has no location.
     const target = buildTargetFile("structs", ["-g", "-O2"]);
-    const info = readDebugInfo(fs.readFileSync(target))!;
+    const info = readDebugInfo(fs.readFileSync(target), x86_64)!;
     const fn = findFunction(info, "sum_list")!;
     const src = fs.readFileSync(path.join(TARGETS_DIR, "structs.c"), "utf8").split("\n");
     let found: { line: number; name: string } | undefined;
