@@ -1,7 +1,7 @@
 // The whole pipeline in one place:
 //   probe file --checkSource--> typed AST --readModule--> maps, globals, functions, programs
-//   --lowerProgram / lowerSubprogram--> IR (cleaned up) --compileFunction--> BPF instructions
-//   --checkCallStacks--> --writeObject--> ELF bytes
+//   --lowerProgram / lowerSubprogram--> IR --cleanupFunction--> IR --compileFunction-->
+//   BPF instructions --checkCallStacks--> --writeObject--> ELF bytes
 // Programs are lowered first; the subprograms they call (and those call) are lowered as
 // they are requested. Each stage hands plain data to the next and changes nothing it got.
 // In: a file name and its text. Out: the object bytes, a listing and the diagnostics.
@@ -19,6 +19,7 @@ import { readModule, type MapInfo } from "./frontend/module.js";
 import { checkSource } from "./frontend/source.js";
 import { SubprogramQueue } from "./frontend/subprograms.js";
 import { TypeResolver } from "./frontend/types.js";
+import { cleanupFunction } from "./ir/cleanup.js";
 import type { IrFunction } from "./ir/ir.js";
 import { printFunction } from "./ir/print.js";
 import type { ObjectFunction, ObjectMap, ObjectProgram, ObjectSubprogram } from "./object/model.js";
@@ -70,7 +71,8 @@ export function compile(opts: CompileOptions): CompileResult {
 
   const irs: string[] = [];
   const compiled: Compiled[] = [];
-  const backend = (ir: IrFunction, section: string, at: { line: number; col: number }): MachineCode | undefined => {
+  const backend = (lowered: IrFunction, section: string, at: { line: number; col: number }): MachineCode | undefined => {
+    const ir = cleanupFunction(lowered);
     if (opts.dumpIr) irs.push(printFunction(ir));
     try {
       const code = compileFunction(ir);

@@ -15,6 +15,7 @@ import {
   isImm, type AluOp, type Block, type CmpOp, type Inst, type IrFunction, type Operand,
   type VReg,
 } from "../ir/ir.js";
+import { copyInst } from "../ir/copy.js";
 import { instDst, instUses, removeDeadCode, termUses } from "../ir/uses.js";
 
 const COMMUTATIVE: ReadonlySet<AluOp> = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
@@ -25,10 +26,6 @@ export const SWAPPED_CMP: Record<CmpOp, CmpOp> = {
   ugt: "ult", uge: "ule", ult: "ugt", ule: "uge",
   sgt: "slt", sge: "sle", slt: "sgt", sle: "sge",
 };
-
-function copyInst(i: Inst): Inst {
-  return i.op === "call" ? { ...i, args: [...i.args] } : { ...i };
-}
 
 export function foldConstants(fn: IrFunction): IrFunction {
   const blocks: Block[] = fn.blocks.map((b) => ({ id: b.id, insts: b.insts.map(copyInst), term: { ...b.term } }));

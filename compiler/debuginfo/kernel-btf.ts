@@ -17,7 +17,7 @@
 // array elements). A pointer member ends the path: `file.f_inode.i_ino` is two reads and
 // two relocations, fieldAccess("file", ["f_inode"]) then fieldAccess("inode", ["i_ino"]).
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import {
   BOOL, I16, I32, I64, I8, U16, U32, U64, U8, VOID,
   type ArrayType, type CType, type IntType, type PtrType, type StructType,
@@ -102,13 +102,18 @@ export interface Unsupported { kind: "unsupported"; reason: string }
 
 const cache = new Map<string, KernelBtf>();
 
-/** Reads and indexes a BTF file once per path per process. Throws (ENOENT, BtfError) when
+/** Reads and indexes a BTF file once per version of the file per process. Throws (ENOENT, BtfError) when
  *  the file is missing or malformed. */
 export function loadKernelBtf(path = "/sys/kernel/btf/vmlinux"): KernelBtf {
-  let k = cache.get(path);
+  // Keyed by the file's identity too, so a long-running process (a loader, a language
+  // server) never reads a rewritten file through a stale entry.
+  const st = statSync(path);
+  const key = `${path}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  let k = cache.get(key);
   if (!k) {
     k = kernelBtfFromBytes(readFileSync(path), path);
-    cache.set(path, k);
+    for (const old of cache.keys()) if (old.startsWith(`${path}\0`)) cache.delete(old);
+    cache.set(key, k);
   }
   return k;
 }

@@ -1,12 +1,10 @@
 // Lowers one exported program (the fetch prologue from its parameter list, then its
 // handler body) or one subprogram (a function of the file called, not inlined).
 // In: a ProgramInfo from the module reader, or a FunctionInfo and the memory space its
-// Ptr values point into. Out: an IrFunction, cleaned up and ready for the backend.
+// Ptr values point into. Out: its IrFunction, as lowered (compile.ts cleans it up).
 
 import ts from "typescript";
 import { IrBuilder } from "../ir/builder.js";
-import { cleanupFunction } from "../ir/cleanup.js";
-import { shareSlots } from "../ir/share-slots.js";
 import type { IrFunction } from "../ir/ir.js";
 import type { FrontendContext } from "./context.js";
 import { signatureOf, type Signature } from "./function-calls.js";
@@ -49,7 +47,7 @@ export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeR
   }
   b.loc = ctx.pos(h.body.getLastToken(ctx.sf) ?? h.body);
   b.terminate({ op: "ret", value: { imm: 0n } });
-  return shareSlots(cleanupFunction(b.finish(ctx.pos(h))));
+  return b.finish(ctx.pos(h));
 }
 
 /** A subprogram's IR and the signature its BTF prototype describes. */
@@ -67,5 +65,5 @@ export function lowerSubprogram(ctx: FrontendContext, mod: ModuleInfo, types: Ty
   lowerStmt(L, decl.body!);
   b.loc = ctx.pos(decl.body!.getLastToken(ctx.sf) ?? decl.body!);
   b.terminate({ op: "ret", value: { imm: 0n } });
-  return { ir: shareSlots(cleanupFunction(b.finish(ctx.pos(decl)))), sig };
+  return { ir: b.finish(ctx.pos(decl)), sig };
 }

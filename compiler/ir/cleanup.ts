@@ -1,22 +1,26 @@
 // IR clean-up run between the frontend and the backend.
-// In: an IrFunction as lowering left it. Out: the same function, changed in place:
+// In: an IrFunction as lowering left it (not modified). Out: a cleaned-up copy:
 // blocks no path reaches are removed (the verifier rejects unreachable instructions),
 // jumps to empty forwarding blocks are threaded, block ids are renumbered densely
-// in layout order, and side-effect-free instructions whose result is never read
-// (a fetched parameter the body ignores, say) are deleted.
+// in layout order, side-effect-free instructions whose result is never read
+// (a fetched parameter the body ignores, say) are deleted, and stack slots holding the
+// same value share one (share-slots.ts).
 
+import { copyFunction } from "./copy.js";
 import { successors } from "./dominators.js";
+import { shareSlots } from "./share-slots.js";
 import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
 import { instUses, removeDeadCode, termUses } from "./uses.js";
 
-export function cleanupFunction(fn: IrFunction): IrFunction {
+export function cleanupFunction(input: IrFunction): IrFunction {
+  const fn = copyFunction(input);
   threadJumps(fn);
   mergeReturns(fn);
   removeUnreachable(fn);
   skipExtensionsBeforeNarrowStores(fn);
   fuseZeroExtensionsIntoAlu32(fn);
   removeDeadCode(fn.blocks);
-  return fn;
+  return shareSlots(fn);
 }
 
 /** A store of n bytes writes only the low n bytes: an extension from n bytes or more

@@ -1,6 +1,7 @@
 // Stack slots that hold the same value share one slot: a map key built for get() is
 // reused by the set() or delete() that follows instead of being stored again.
-// In: an IrFunction after clean-up. Out: the same function, changed in place: for two
+// In: an IrFunction being cleaned up (cleanup.ts, on its own copy). Out: the same
+// function, changed in place: for two
 // read-only slots (Slot.readOnly) written by one whole-slot store each of the same
 // immediate, or of the same register that has a single definition, where the first store
 // dominates the second, the second store is deleted and its slot's addresses point at
