@@ -81,7 +81,7 @@ function fetchToRegister(L: Lowerer, p: Param, wantFault: boolean): VReg {
     readMemory(L, p, slot, 0, size, wantFault);
     const r = L.b.newReg();
     L.b.emit({ op: "load", dst: r, base: { slot }, off: 0, size: size as 1 | 2 | 4 | 8 });
-    return signExtend(L, r, size, p.width ? p.width.signed : p.type.kind === "int" && p.type.signed);
+    return extendToDeclared(L, p, r, size, p.width ? p.width.signed : p.type.kind === "int" && p.type.signed);
   }
   if (p.source.kind === "const") {
     const value = p.type.kind === "int" ? truncate(p.source.value, p.type) : p.source.value;
@@ -109,7 +109,20 @@ function fetchToRegister(L: Lowerer, p: Param, wantFault: boolean): VReg {
   L.b.emit({ op: "load", dst: r, base: { reg: programContext(L) }, off: src.off, size });
   // A declared type wider than the variable or field takes its signedness.
   const signed = p.type.kind === "int" && (want > size ? (p.width?.signed ?? src.signed) : p.type.signed);
-  return signExtend(L, r, size, signed);
+  return extendToDeclared(L, p, r, size, signed);
+}
+
+/** A value loaded zero-extended from `loadedSize` bytes, as its declared type holds it:
+ *  sign-extended when its C type (or, read at the declared width, the declared type) is
+ *  signed, then narrowed to a declared unsigned type wider than the C type (an int8_t of
+ *  -5 declared u16 is 0xfffb). */
+function extendToDeclared(L: Lowerer, p: Param, r: VReg, loadedSize: number, signed: boolean): VReg {
+  const s = signExtend(L, r, loadedSize, signed);
+  const t = p.type;
+  if (s === r || t.kind !== "int" || t.signed || t.size >= 8) return s;
+  const n = L.b.newReg();
+  L.b.emit({ op: "ext", dst: n, src: s, bits: (t.size * 8) as 8 | 16 | 32, signed: false });
+  return n;
 }
 
 /** Bytes to read for a parameter: its declared width, or its C type's when narrower. */
