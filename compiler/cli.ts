@@ -2,8 +2,8 @@
 // atomically (a failed compile leaves an existing output untouched), printing
 // diagnostics tsc-style. Exit status: 0 compiled, 1 errors in the input, 2 bad usage.
 
-import { readFileSync, renameSync, writeFileSync, unlinkSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+import { readFileSync, renameSync, statSync, writeFileSync, unlinkSync } from "node:fs";
+import { dirname, basename, join, resolve } from "node:path";
 import { compile } from "./compile.js";
 import { formatDiagnostic, makeDiagnostic } from "./diagnostics.js";
 import { packageRoot } from "./package-root.js";
@@ -55,12 +55,14 @@ export function main(argv: string[]): number {
     return 0;
   }
   const args = parseArgs(argv);
-  if (typeof args === "string") {
-    process.stderr.write(`bpftsc: ${args}\n${USAGE}`);
-    return 2;
-  }
+  if (typeof args === "string") return usageError(args);
+  if (!/\.[cm]?ts$/.test(args.input)) return usageError(`'${args.input}' is not a TypeScript file: a probe file's name ends in .ts`);
+  const out = args.output ?? args.input.replace(/\.[cm]?ts$/, "") + ".o";
+  if (sameFile(out, args.input)) return usageError(`-o ${out} would overwrite the probe file itself`);
   let source: string;
   try {
+    // Only a regular file: reading a FIFO or a device would block or never end.
+    if (!statSync(args.input).isFile()) throw Object.assign(new Error("not a regular file"), { code: "not a regular file" });
     source = readFileSync(args.input, "utf8");
   } catch (e) {
     process.stderr.write(formatDiagnostic(makeDiagnostic("fileRead", { file: args.input, line: 0, col: 0 }, args.input, (e as NodeJS.ErrnoException).code ?? String(e))) + "\n");
@@ -81,7 +83,6 @@ export function main(argv: string[]): number {
     process.stdout.write(result.listing ?? "");
     if (!args.output) return 0;
   }
-  const out = args.output ?? args.input.replace(/\.[cm]?ts$/, "") + ".o";
   const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
   try {
     writeFileSync(tmp, result.object);
@@ -92,6 +93,22 @@ export function main(argv: string[]): number {
     return 1;
   }
   return 0;
+}
+
+function usageError(message: string): number {
+  process.stderr.write(formatDiagnostic(makeDiagnostic("usage", { file: "bpftsc", line: 0, col: 0 }, message)) + `\n${USAGE}`);
+  return 2;
+}
+
+/** Whether two paths name one file (the second exists; the first may not). */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const x = statSync(a), y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 function readVersion(): string {

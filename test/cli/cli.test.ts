@@ -12,7 +12,7 @@ import { REPO_ROOT, runLoader } from "../harness/harness.js";
 const BIN = path.join(REPO_ROOT, "bin", "bpftsc.js");
 
 function bpftsc(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, BPFTSC_CACHE_DIR: path.join(cwd, ".cache") } });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", timeout: 60_000, env: { ...process.env, BPFTSC_CACHE_DIR: path.join(cwd, ".cache") } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -81,6 +81,26 @@ describe("bpftsc command line", () => {
     expect(none.stderr).toContain("Usage: bpftsc");
     expect(bpftsc(["good.ts", "--frobnicate"], dir).status).toBe(2);
     expect(bpftsc(["good.ts", "-o"], dir).status).toBe(2);
+  });
+
+  it("refuses an output that is the input itself, leaving the probe file as it was", () => {
+    for (const o of ["good.ts", "./good.ts", path.join(dir, "good.ts")]) {
+      const r = bpftsc(["good.ts", "-o", o], dir);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^bpftsc: error BPF9001: -o .* would overwrite the probe file itself/);
+    }
+    expect(fs.readFileSync(path.join(dir, "good.ts"), "utf8")).toBe(GOOD);
+  });
+
+  it("refuses an input that is not a .ts file (exit 2) or not a regular file (exit 1, no blocking on a FIFO)", () => {
+    fs.writeFileSync(path.join(dir, "probe.js"), GOOD);
+    const js = bpftsc(["probe.js"], dir);
+    expect(js.status).toBe(2);
+    expect(js.stderr).toMatch(/error BPF9001: 'probe\.js' is not a TypeScript file/);
+    spawnSync("mkfifo", [path.join(dir, "fifo.ts")]);
+    const fifo = bpftsc(["fifo.ts"], dir);
+    expect(fifo.status).toBe(1);
+    expect(fifo.stderr).toMatch(/^fifo\.ts: error BPF9002: Cannot read 'fifo\.ts': not a regular file/);
   });
 
   it("a missing input is a diagnostic, exit 1", () => {
