@@ -46,6 +46,7 @@ export const DIAG = {
   narrowedParam: { code: 6003, text: "'{0}' is {1} in the probed code; declared {2}, it keeps the low bytes only." },
   optimizedOut: { code: 6004, text: "'{0}' is optimized out in {1} at {2}: the compiler kept no copy of it there." },
   noDebugInfo: { code: 6005, text: "{0}" },
+  unknownProbePoint: { code: 6006, text: "There is no {0} in {1}.{2}" },
   // 9xxx: the command line and files.
   usage: { code: 9001, text: "{0}" },
   fileRead: { code: 9002, text: "Cannot read '{0}': {1}." },

@@ -184,6 +184,17 @@ export class ElfFile {
     return out;
   }
 
+  /** The names of every function symbol (STT_FUNC or STT_GNU_IFUNC) defined in a section. */
+  functionNames(): string[] {
+    const out: string[] = [];
+    const dec = new TextDecoder();
+    this.eachSymbol((strs, nameOff, sym) => {
+      const s = sym();
+      if ((s.type === 2 || s.type === 10) && s.shndx !== 0) out.push(dec.decode(strs.subarray(nameOff, strs.indexOf(0, nameOff))));
+    });
+    return out;
+  }
+
   /** Address and size of every function symbol (STT_FUNC or STT_GNU_IFUNC) defined in a section. */
   functionRanges(): { value: bigint; size: bigint }[] {
     const out: { value: bigint; size: bigint }[] = [];

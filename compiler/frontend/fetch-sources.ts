@@ -60,7 +60,7 @@ export function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclara
       return (positional ? undefined : userVariable(L, prog, p, name)) ?? { source: argument(target, positional ? Number(positional[1]) : index) };
     case "kretprobe":
     case "uretprobe": {
-      if (index !== 0) L.ctx.fail("fetchSpec", p, `A return probe fetches one value, the return value (name it 'ret').`);
+      if (index !== 0 || name !== "ret") L.ctx.fail("fetchSpec", p, `A return probe fetches one value, the return value: name it 'ret'.`);
       const fn = prog.point.kind === "kretprobe" && name === "ret" ? kernelFunctionOf(L, prog, p, true) : undefined;
       if (fn?.ret.kind === "void") L.ctx.fail("fetchSpec", p, `${fn.name}() returns void: there is no return value to fetch.`);
       return { source: register(target.ret), type: fn?.ret };

@@ -28,6 +28,7 @@ export class KernelTypes {
   private loaded: KernelBtf | undefined;
   /** Function prototypes by name, looked up once per compile. */
   private readonly functions = new Map<string, KernelFunction | undefined>();
+  private functionSet: Set<string> | undefined;
 
   constructor(private readonly ctx: FrontendContext, readonly path = DEFAULT_BTF) {}
 
@@ -56,6 +57,12 @@ export class KernelTypes {
   /** A tracepoint's record layout (struct trace_event_raw_<event>), if BTF has one. */
   tracepointRecord(event: string, node: ts.Node): StructType | undefined {
     return tracepointStruct(this.btf(node), event);
+  }
+
+  /** The names of every function the kernel's BTF describes. */
+  functionNames(node: ts.Node): Set<string> {
+    this.functionSet ??= new Set(this.btf(node).table.names("func"));
+    return this.functionSet;
   }
 
   function(name: string, node: ts.Node): KernelFunction | undefined {

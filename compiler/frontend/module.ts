@@ -11,6 +11,7 @@ import { U32, type CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 import { readFunctions, type FunctionInfo } from "./functions.js";
 import { readGlobal, type GlobalInfo } from "./globals.js";
+import { checkProbePoint, checkUserBinary } from "./probe-points.js";
 import type { TypeResolver } from "./types.js";
 
 export type ProgramKind = ProbePoint["kind"];
@@ -187,6 +188,7 @@ function readProgram(ctx: FrontendContext, mod: ModuleInfo, name: string, call: 
   let point: ProbePoint;
   switch (kind) {
     case "uprobe": case "uretprobe":
+      checkUserBinary(ctx, target[0], args[0]);
       point = { kind, binary: target[0], symbol: userProbeSymbol(ctx, target[0], target[1], args[1]) };
       break;
     case "tracepoint":
@@ -195,6 +197,7 @@ function readProgram(ctx: FrontendContext, mod: ModuleInfo, name: string, call: 
     default:
       point = { kind, fn: target[0] };
   }
+  checkProbePoint(ctx, point, args.slice(0, arity));
   return { name, point, handler, node: call };
 }
 

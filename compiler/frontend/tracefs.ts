@@ -23,7 +23,7 @@ export interface TracepointField {
 }
 
 /** Where tracefs is looked for: $BPFTSC_TRACEFS if set, else the usual mount points. */
-function tracefsRoots(): string[] {
+export function tracefsRoots(): string[] {
   const env = process.env.BPFTSC_TRACEFS;
   return env ? [env] : ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
 }

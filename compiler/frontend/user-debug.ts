@@ -11,6 +11,7 @@ import {
   DebugFormatError, cfaAt, entryLocations, findFunction, functionNames, lineAddresses, locationAt,
   readDebugInfo, variablesAt, type DebugInfo, type DwarfFunction, type LocExpr,
 } from "../debuginfo/dwarf.js";
+import { readElf, type ElfFile } from "../debuginfo/elf-read.js";
 import type { CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 
@@ -32,8 +33,23 @@ export interface UserVariable { location: UserLocation; type: CType; cType: stri
 
 export class UserDebug {
   private readonly infos = new Map<string, DebugInfo | undefined>();
+  private readonly elfs = new Map<string, ElfFile | undefined>();
 
   constructor(private readonly ctx: FrontendContext) {}
+
+  /** The binary's ELF file, or undefined when it is not one (or cannot be read). */
+  elf(binary: string): ElfFile | undefined {
+    if (!this.elfs.has(binary)) {
+      let elf: ElfFile | undefined;
+      try {
+        elf = readElf(readFileSync(binary));
+      } catch {
+        elf = undefined;
+      }
+      this.elfs.set(binary, elf);
+    }
+    return this.elfs.get(binary);
+  }
 
   /** The binary's DWARF, or undefined when it has none (or cannot be read). */
   info(binary: string): DebugInfo | undefined {
@@ -49,8 +65,8 @@ export class UserDebug {
   }
 
   /** Resolves `symbol`, `symbol+offset` or `file.c:line` to a function and pc; undefined
-   *  (bind by position) for a symbol the DWARF does not describe; a diagnostic for a name
-   *  the binary does not have at all, or an offset past the function's end. */
+   *  (bind by position) for a symbol the DWARF does not describe; a diagnostic for a line
+   *  without code, or an offset past the function's end. */
   probePoint(binary: string, spec: string, node: ts.Node): ProbePoint | undefined {
     const info = this.info(binary);
     if (!info) return undefined;
@@ -66,11 +82,9 @@ export class UserDebug {
     const m = /^([A-Za-z_.$][\w.$]*)(?:\+(0x[0-9a-fA-F]+|\d+))?$/.exec(spec);
     if (!m) return undefined;
     const fn = findFunction(info, m[1]);
-    if (!fn) {
-      // Not in the DWARF but in the symbol table (code built without -g): bind by position.
-      if (info.elf.symbolAddress(m[1])) return undefined;
-      return this.ctx.fail("fetchSpec", node, `${binary} has no function '${m[1]}' (neither its DWARF nor its symbol table names it).`);
-    }
+    // In the symbol table (probe-points.ts checked) but not the DWARF (code built without
+    // -g): bind by position.
+    if (!fn) return undefined;
     const offset = m[2] ? BigInt(m[2]) : 0n;
     const pc = fn.lowPc + offset;
     if (!fn.ranges.some(([lo, hi]) => pc >= lo && pc < hi)) return this.ctx.fail("fetchSpec", node, `${spec} is outside ${fn.name}(), which is 0x${(fn.highPc - fn.lowPc).toString(16)} bytes long.`);

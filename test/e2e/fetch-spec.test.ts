@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile, formatDiagnostic, type Diagnostic } from "../../compiler/index.js";
 import { BtfBlobBuilder } from "../debuginfo/btf-builder.js";
-import { buildTarget, buildTargetFile, decodeCString, decodeSigned, getMap, lookup, runLoader } from "../harness/harness.js";
+import { buildTarget, buildTargetFile, decodeCString, decodeSigned, ensureTracefs, getMap, lookup, runLoader } from "../harness/harness.js";
 import { OUT_DIR, compileProbe } from "./compile-helper.js";
 
 /** Compiles without failing on errors: the diagnostics, and the listing when it compiled. */
@@ -320,28 +320,73 @@ export const p = uprobe(${JSON.stringify(target)}, "fsuser.c:${INNER_LINE}", (x:
 const out = new ArrayMap<i32>(1);
 export const p = uprobe(${JSON.stringify(target)}, "${spec}", (x: i32) => { out.set(0, x); });
 `;
-    expect(errors(tryCompile("u-nosym", src("nosuchfn")).diagnostics)).toEqual([expect.stringMatching(/error BPF6002: .*fsuser has no function 'nosuchfn' \(neither its DWARF nor its symbol table names it\)\./)]);
+    expect(errors(tryCompile("u-nosym", src("nosuchfn")).diagnostics)).toEqual([expect.stringMatching(/error BPF6006: There is no symbol 'nosuchfn' in .*fsuser\./)]);
     expect(errors(tryCompile("u-past", src("nest+0x10000")).diagnostics)).toEqual([expect.stringMatching(/error BPF6002: nest\+0x10000 is outside nest\(\), which is 0x[0-9a-f]+ bytes long\./)]);
     const missing = tryCompile("u-missing", src("nest").replace(JSON.stringify(target), JSON.stringify(path.join(OUT_DIR, "no-such-binary"))));
-    expect(missing.diagnostics.map(formatDiagnostic)).toEqual([expect.stringMatching(/warning BPF6005: .*no-such-binary does not exist here, so its DWARF cannot be read; parameters bind by position\./)]);
+    expect(errors(missing.diagnostics)).toEqual([expect.stringMatching(/error BPF6002: .*no-such-binary does not exist; a uprobe attaches to an ELF binary or shared library by its path\./)]);
   });
 
   it("warns once per program that binds by position, however many parameters it has, compile after compile", () => {
+    // entry_SYSCALL_64 is kernel text (kallsyms) that BTF does not describe; the binary has
+    // a symbol table but no DWARF.
+    const bin = buildTarget("nodwarf", "int f(long a, long b) { return a + b; }\nint main(void) { return f(1, 2); }\n", ["-O0"]);
     const src = `import { kprobe, uprobe, ArrayMap, type u64 } from "bpftsc";
 const out = new ArrayMap<u64>(2);
-export const k1 = kprobe("bpftsc_no_such_function", (a: u64, b: u64) => { out.set(0, a + b); });
-export const k2 = kprobe("bpftsc_no_such_function", (a: u64, b: u64) => { out.set(1, a + b); });
-export const u1 = uprobe("/no/such/binary", "f", (a: u64, b: u64) => { out.set(0, a + b); });
-export const u2 = uprobe("/no/such/binary", "f", (a: u64, b: u64) => { out.set(1, a + b); });
+export const k1 = kprobe("entry_SYSCALL_64", (a: u64, b: u64) => { out.set(0, a + b); });
+export const k2 = kprobe("entry_SYSCALL_64", (a: u64, b: u64) => { out.set(1, a + b); });
+export const u1 = uprobe(${JSON.stringify(bin)}, "f", (a: u64, b: u64) => { out.set(0, a + b); });
+export const u2 = uprobe(${JSON.stringify(bin)}, "f", (a: u64, b: u64) => { out.set(1, a + b); });
 `;
-    const warnings = () => tryCompile("warn-once", src).diagnostics.map((d) => `${d.line}: ${d.message.replace(/ \(.*\)/, "")}`);
+    const warnings = () => tryCompile("warn-once", src).diagnostics.map((d) => `${d.line}: ${d.message.replace(/ \(.*\)/, "").replace(bin, "BIN")}`);
     const want = [
-      "3: Kernel function 'bpftsc_no_such_function' is not in the kernel's BTF; parameters bind by position.",
-      "4: Kernel function 'bpftsc_no_such_function' is not in the kernel's BTF; parameters bind by position.",
-      "5: /no/such/binary does not exist here, so its DWARF cannot be read; parameters bind by position.",
-      "6: /no/such/binary does not exist here, so its DWARF cannot be read; parameters bind by position.",
+      "3: Kernel function 'entry_SYSCALL_64' is not in the kernel's BTF; parameters bind by position.",
+      "4: Kernel function 'entry_SYSCALL_64' is not in the kernel's BTF; parameters bind by position.",
+      "5: BIN has no DWARF for 'f'; parameters bind by position.",
+      "6: BIN has no DWARF for 'f'; parameters bind by position.",
     ];
     expect(warnings()).toEqual(want);
     expect(warnings()).toEqual(want);
+  });
+});
+
+describe("probe points that do not exist are located errors naming what does", () => {
+  const probe = (call: string) => `import { kprobe, kretprobe, fentry, uprobe, uretprobe, tracepoint, ArrayMap, type u64 } from "bpftsc";
+const out = new ArrayMap<u64>(1);
+export const p = ${call};
+`;
+  const first = (name: string, call: string) => {
+    const d = tryCompile(name, probe(call)).diagnostics.find((x) => x.severity === "error");
+    expect(d, "an error").toBeDefined();
+    return d!;
+  };
+  it("a kernel function, even with no parameters to bind", () => {
+    for (const kind of ["kprobe", "kretprobe", "fentry"]) {
+      const d = first(`pp-${kind}`, `${kind}("vfs_raed", () => { out.set(0, 1); })`);
+      expect({ code: d.code, line: d.line, col: d.col }).toEqual({ code: 6006, line: 3, col: 19 + kind.length });
+      expect(d.message).toMatch(/^There is no kernel function 'vfs_raed' in the kernel's BTF \(\/sys\/kernel\/btf\/vmlinux\)\. Similar names: vfs_read\b/);
+    }
+  });
+  it("a tracepoint, and a tracepoint category", () => {
+    ensureTracefs();
+    const ev = first("pp-tp", `tracepoint("syscalls", "sys_enter_opnat", () => { out.set(0, 1); })`);
+    expect(ev).toMatchObject({ code: 6006, line: 3, col: 41 });
+    expect(ev.message).toMatch(/^There is no tracepoint 'syscalls\/sys_enter_opnat' in \S+\/events\/syscalls\. Similar names: sys_enter_openat\b/);
+    const cat = first("pp-cat", `tracepoint("syscals", "sys_enter_openat", () => { out.set(0, 1); })`);
+    expect(cat).toMatchObject({ code: 6006, line: 3, col: 29 });
+    expect(cat.message).toMatch(/^There is no tracepoint category 'syscals' in \S+\/events\. Similar names: syscalls\b/);
+  });
+  it("a uprobe binary that is missing or not ELF, and a symbol it lacks", () => {
+    const bin = buildTarget("nodwarf", "int f(long a, long b) { return a + b; }\nint main(void) { return f(1, 2); }\n", ["-O0"]);
+    expect(first("pp-nobin", `uprobe("/no/such/binary", "f", () => { out.set(0, 1); })`)).toMatchObject({ code: 6002, line: 3, col: 25, message: "/no/such/binary does not exist; a uprobe attaches to an ELF binary or shared library by its path." });
+    const text = path.join(OUT_DIR, "not-elf.txt");
+    fs.writeFileSync(text, "hello\n");
+    expect(first("pp-notelf", `uprobe(${JSON.stringify(text)}, "f", () => { out.set(0, 1); })`).message).toBe(`${text} is not an ELF binary (a uprobe attaches to an executable or a shared library).`);
+    const sym = first("pp-nosym", `uretprobe(${JSON.stringify(bin)}, "ff", () => { out.set(0, 1); })`);
+    expect(sym.code).toBe(6006);
+    expect(sym.message).toBe(`There is no symbol 'ff' in ${bin}. Similar names: f.`);
+  });
+  it("a return probe's parameter that is not the return value", () => {
+    const d = first("pp-ret", `kretprobe("vfs_read", (count: u64) => { out.set(0, count); })`);
+    expect(d).toMatchObject({ code: 6002, line: 3, col: 41, message: "A return probe fetches one value, the return value: name it 'ret'." });
   });
 });

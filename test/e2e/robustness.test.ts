@@ -14,7 +14,7 @@
 
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
-import { buildTargetFile, decodeSigned, getMap, lookup, runLoader, type LoaderResult } from "../harness/harness.js";
+import { buildTarget, buildTargetFile, decodeSigned, getMap, lookup, runLoader, type LoaderResult } from "../harness/harness.js";
 import { ARGS_CALLS, ARGS_TICKS } from "../harness/targets/expected.js";
 import { compileProbe } from "./compile-helper.js";
 
@@ -453,7 +453,9 @@ const ms = new HashMap<u32, S>(16);
 `;
 
 /** [name, source after BAD_HEADER (the handler's `H(body)`), expected code if specific]. */
-const H = (body: string, params = "i: i32") => `export const p = uprobe("/bin/true", "main", (${params}) => {\n  ${body}\n});\n`;
+/** A target without DWARF: the handlers' parameters bind by position. */
+const BIN = buildTarget("robust-nodwarf", "int main(void) { return 0; }\n", ["-O0"]);
+const H = (body: string, params = "i: i32") => `export const p = uprobe(${JSON.stringify(BIN)}, "main", (${params}) => {\n  ${body}\n});\n`;
 const BAD: [string, string, number?][] = [
   ["a map value used after delete()", H(`const v = ms.get(1);\n  if (v) { ms.delete(1); v.a += 1; }`), 4009],
   ["a scalar map value read after delete()", H(`const v = m.get(1);\n  m.delete(1);\n  m.set(2, v ?? 0);`), 4009],
@@ -478,7 +480,7 @@ const BAD: [string, string, number?][] = [
   ["destructuring", H(`const s: S = { a: 1 };\n  const { a } = s;\n  m.set(1, a);`), 4001],
   ["a ternary choosing between map values", H(`const v = i > 0 ? m.get(1) : m.get(2);\n  if (v !== undefined) m.set(3, v);`), 4001],
   ["?? with a struct fallback", H(`const v = ms.get(1) ?? { a: 0 };\n  m.set(1, v.a);`), 4001],
-  ["an expression body returning a map value", `export const p = uprobe("/bin/true", "main", (i: i32) => m.get(1));\n`, 4001],
+  ["an expression body returning a map value", `export const p = uprobe(${JSON.stringify(BIN)}, "main", (i: i32) => m.get(1));\n`, 4001],
   ["a loop whose step is conditional", H(`let j: u32 = 0;\n  while (j < 10) { if (i > 3) j++; }`), 4002],
   ["a for loop whose body step continue can skip", H(`for (let j = 0; j < 10;) { if (j === i) continue; j++; }`), 4002],
   ["a u8 counter that wraps before its bound", H(`let s = 0;\n  for (let j: u8 = 0; j < 300; j++) s++;\n  m.set(1, s);`), 4002],
