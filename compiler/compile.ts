@@ -75,7 +75,7 @@ export function compile(opts: CompileOptions): CompileResult {
     sourceText: opts.source,
     license: mod.license,
     programs,
-    maps: [...mod.maps.values()].map((m) => ({ name: m.name, type: m.type, key: m.className === "RingBuf" ? undefined : m.key, value: m.className === "RingBuf" ? undefined : m.value, maxEntries: m.maxEntries })),
+    maps: [...mod.maps.values()].map((m) => ({ name: m.name, type: m.type, key: m.className === "RingBuf" ? undefined : m.key, value: m.value, maxEntries: m.maxEntries })),
   });
   return { object, listing: listings.join("\n"), ir, diagnostics };
 }

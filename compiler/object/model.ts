@@ -15,6 +15,7 @@ export interface ObjectMap {
   type: number;
   /** Absent for ring buffers. */
   key?: CType;
+  /** A ring buffer's record type (optional there). */
   value?: CType;
   maxEntries: number;
   flags?: number;

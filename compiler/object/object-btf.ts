@@ -1,6 +1,6 @@
 // The BTF an object needs beyond its data types, laid out as clang -g lays it out:
 // BTF-defined map structs with their VARs and the ".maps" DATASEC, the "license" DATASEC,
-// and one FUNC + FUNC_PROTO per program.
+// and one FUNC + FUNC_PROTO per program; a ring buffer's record type as a typedef.
 // In: the model's maps and programs, a BtfBuilder with its CType converter.
 // Out: type ids (FUNC per program) and the byte layout of the .maps section.
 
@@ -30,6 +30,9 @@ export function addMapsBtf(b: BtfBuilder, conv: CTypeToBtf, maps: readonly Objec
     if (map.type !== MAP_TYPE.RINGBUF) {
       if (map.key) fields.push(["key", conv.ptr(conv.typeId(map.key))]);
       if (map.value) fields.push(["value", conv.ptr(conv.typeId(map.value))]);
+    } else if (map.value) {
+      // The kernel refuses a value type on a ring buffer: its record type goes in a typedef.
+      b.add({ kind: "typedef", name: ringbufRecordTypedef(map.name), type: conv.typeId(map.value) });
     }
     if (map.flags) fields.push(["map_flags", uint(map.flags)]);
     const members: BtfMember[] = fields.map(([name, type], i) => ({ name, type, bitOffset: i * 64 }));
@@ -43,6 +46,12 @@ export function addMapsBtf(b: BtfBuilder, conv: CTypeToBtf, maps: readonly Objec
   }
   if (vars.length > 0) b.add({ kind: "datasec", name: ".maps", size: offset, vars });
   return layout;
+}
+
+/** The typedef that names a ring buffer's record type in an object's BTF (bpftsc/loader
+ *  decodes the records with it). */
+export function ringbufRecordTypedef(mapName: string): string {
+  return `__bpftsc_record_${mapName}`;
 }
 
 /** `char _license[] SEC("license")`: returns the section's bytes. */
