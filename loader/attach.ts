@@ -3,6 +3,7 @@
 // In: the program's libbpf handle, name and section, and the optional uprobe target.
 // Out: the bpf_link handle, or a BpfError naming the program and the kernel's reason.
 
+import { existsSync } from "node:fs";
 import { BpfError, failed } from "./errors.js";
 import { captureLog, native, type Handle } from "./libbpf.js";
 
@@ -46,5 +47,11 @@ export function attachProgram(prog: Handle, name: string, section: string, targe
     run = () => n.attach(prog);
   }
   const { result, log } = captureLog(run);
-  return result ?? failed("attach", what, { log, program: name });
+  return result ?? failed("attach", what, { log, program: name, hint: kprobeHint(section) });
+}
+
+/** A kprobe on a kernel without kprobes fails with a plain ENOENT: say why. */
+function kprobeHint(section: string): string | undefined {
+  if (!/^k(ret)?probe[./]/.test(section) || existsSync("/sys/bus/event_source/devices/kprobe")) return undefined;
+  return "this kernel cannot attach kprobes (no kprobe event source: CONFIG_KPROBES or CONFIG_KPROBE_EVENTS is off)";
 }

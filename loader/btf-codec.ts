@@ -64,7 +64,7 @@ export class Codecs {
     const btf = this.btf;
     const t = btf.type(btf.skipModsAndTypedefs(id));
     // Messages name a scalar as its declaration did (u32, not unsigned int).
-    const typedef = btf.kindOf(id) === "typedef" ? btf.nameOf(id) : undefined;
+    const typedef = typedefName(btf, id);
     switch (t.kind) {
       case "int": return intCodec(t, typedef ?? t.name);
       case "enum": case "enum64": return intLike(typedef ?? (t.name ? `enum ${t.name}` : "enum"), t.size, t.signed);
@@ -95,6 +95,12 @@ export class Codecs {
     });
     return structCodec(name, t.size, fields, t.kind === "union");
   }
+}
+
+/** The typedef a type is spelled with, under its qualifiers (`const volatile __u32`). */
+function typedefName(btf: BtfTable, id: number): string | undefined {
+  for (let k = btf.kindOf(id); k === "const" || k === "volatile" || k === "restrict" || k === "type_tag"; k = btf.kindOf(id)) id = btf.refOf(id);
+  return btf.kindOf(id) === "typedef" ? btf.nameOf(id) : undefined;
 }
 
 /** An old-style bitfield: an INT whose encoding gives fewer bits or a bit offset. */
