@@ -2,10 +2,10 @@
 // JavaScript values, as the object's BTF describes them.
 // In: a BtfTable (the compiler's BTF reader) and a type id. Out: a Codec that decodes
 // bytes to a Value and encodes a Value into zeroed bytes. The rules, which the loader's
-// TypeScript types (types.ts) mirror: integers of 8 bytes are bigints, narrower ones
-// numbers; bool is boolean; pointers are bigints; char[N] is a string up to the first NUL;
-// other arrays are arrays; structs and unions are objects keyed by field name (anonymous
-// members' fields flattened); typedefs and qualifiers are followed.
+// TypeScript types (types.ts) mirror: integers of 8 (or 16) bytes are bigints, narrower
+// ones numbers; bool is boolean; pointers are bigints; char[N] is a string up to the
+// first NUL; other arrays are arrays; structs and unions are objects keyed by field name
+// (anonymous members' fields flattened); typedefs and qualifiers are followed.
 
 import { BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, type BtfTable, type RawComposite, type RawInt } from "../compiler/debuginfo/btf-read.js";
 
@@ -32,8 +32,8 @@ export class EncodeError extends Error {
 const utf8 = new TextDecoder("utf-8");
 const utf8Encoder = new TextEncoder();
 
-/** A field of a struct-like codec: a struct, a union or a data section. */
-export interface Field {
+/** A field of a struct or union codec. */
+interface Field {
   name: string;
   /** Byte offset; for a bitfield, of the bytes holding it. */
   offset: number;
@@ -55,11 +55,6 @@ export class Codecs {
     return c;
   }
 
-  /** A struct-like codec over named fields at given offsets (a data section's variables). */
-  fields(name: string, size: number, fields: Field[]): Codec {
-    return structCodec(name, size, fields, false);
-  }
-
   private build(id: number): Codec {
     const btf = this.btf;
     const t = btf.type(btf.skipModsAndTypedefs(id));
@@ -71,10 +66,9 @@ export class Codecs {
       case "ptr": return intLike(typedef ?? "pointer", 8, false);
       case "float": return floatCodec(t.size);
       case "array": {
-        const elem = this.of(t.elem);
         const e = btf.type(btf.skipModsAndTypedefs(t.elem));
         if (e.kind === "int" && e.size === 1 && (e.name === "char" || (e.encoding & BTF_INT_CHAR) !== 0)) return charsCodec(t.nelems);
-        return arrayCodec(elem, t.nelems);
+        return arrayCodec(this.of(t.elem), t.nelems);
       }
       case "struct": case "union": return this.composite(t);
       default:
@@ -185,11 +179,12 @@ interface BitfieldType { name: string; js: "boolean" | "number" | "bigint"; sign
 
 function bitfieldType(btf: BtfTable, id: number): BitfieldType {
   const t = btf.type(btf.skipModsAndTypedefs(id));
+  const typedef = typedefName(btf, id);
   if (t.kind === "int") {
     const js = t.encoding & BTF_INT_BOOL ? "boolean" : t.size === 8 ? "bigint" : "number";
-    return { name: t.name, js, signed: (t.encoding & BTF_INT_SIGNED) !== 0 };
+    return { name: typedef ?? t.name, js, signed: (t.encoding & BTF_INT_SIGNED) !== 0 };
   }
-  if (t.kind === "enum" || t.kind === "enum64") return { name: `enum ${t.name}`, js: t.size === 8 ? "bigint" : "number", signed: t.signed };
+  if (t.kind === "enum" || t.kind === "enum64") return { name: typedef ?? `enum ${t.name}`, js: t.size === 8 ? "bigint" : "number", signed: t.signed };
   throw new Error(`cannot decode a bitfield of BTF type ${id} (${t.kind})`);
 }
 
@@ -258,10 +253,37 @@ function arrayCodec(elem: Codec, n: number): Codec {
   };
 }
 
+/** A struct or union: also encodes its fields without checking for keys it does not
+ *  know (an anonymous member gets its parent's whole object). */
+interface FieldsCodec extends Codec {
+  /** The keys of the decoded object: named fields and anonymous members' keys. */
+  readonly keys: readonly string[];
+  encodeFields(dv: DataView, at: number, obj: Record<string, unknown>, path: string): void;
+}
+
+function isFields(c: Codec): c is FieldsCodec {
+  return "encodeFields" in c;
+}
+
 /** Fields named "" (anonymous structs and unions) are flattened into the parent object. */
-function structCodec(name: string, size: number, fields: Field[], union: boolean): Codec {
+function structCodec(name: string, size: number, fields: Field[], union: boolean): FieldsCodec {
+  const keys = fields.flatMap((f) => (f.name ? [f.name] : isFields(f.codec) ? f.codec.keys : []));
+  const known = new Set(keys);
+  const encodeFields = (dv: DataView, at: number, obj: Record<string, unknown>, path: string): void => {
+    for (const f of fields) {
+      if (!f.name) {
+        if (isFields(f.codec)) f.codec.encodeFields(dv, at + f.offset, obj, path);
+        continue;
+      }
+      if (obj[f.name] === undefined) {
+        if (union) continue;
+        throw new EncodeError(`${path}: missing field '${f.name}' of ${name}`);
+      }
+      f.codec.encode(dv, at + f.offset, obj[f.name], `${path}.${f.name}`);
+    }
+  };
   return {
-    size, name,
+    size, name, keys, encodeFields,
     decode: (dv, at) => {
       const out: { [field: string]: Value } = {};
       for (const f of fields) {
@@ -272,23 +294,11 @@ function structCodec(name: string, size: number, fields: Field[], union: boolean
       return out;
     },
     encode: (dv, at, v, path) => {
-      if (typeof v !== "object" || v === null || Array.isArray(v)) throw new EncodeError(`${path}: expected an object (${name}), got ${show(v)}`);
+      if (typeof v !== "object" || v === null || Array.isArray(v) || v instanceof Uint8Array) throw new EncodeError(`${path}: expected an object (${name}), got ${show(v)}`);
       const obj = v as Record<string, unknown>;
-      const known = new Set<string>();
-      for (const f of fields) {
-        if (!f.name) {
-          f.codec.encode(dv, at + f.offset, obj, path);
-          continue;
-        }
-        known.add(f.name);
-        if (obj[f.name] === undefined) {
-          if (union) continue;
-          throw new EncodeError(`${path}: missing field '${f.name}' of ${name}`);
-        }
-        f.codec.encode(dv, at + f.offset, obj[f.name], `${path}.${f.name}`);
-      }
-      const extra = fields.every((f) => f.name) ? Object.keys(obj).find((k) => !known.has(k)) : undefined;
-      if (extra !== undefined) throw new EncodeError(`${path}: ${name} has no field '${extra}' (fields: ${[...known].join(", ")})`);
+      const extra = Object.keys(obj).find((k) => !known.has(k));
+      if (extra !== undefined) throw new EncodeError(`${path}: ${name} has no field '${extra}' (fields: ${keys.join(", ")})`);
+      encodeFields(dv, at, obj, path);
     },
   };
 }
