@@ -7,7 +7,7 @@
 // twice in a row so a record that wraps is contiguous, read-only at one page further.
 // Each record starts with an 8-byte header whose first word is its length, with bit 31
 // set while it is being written and bit 30 when it was discarded; records are 8-byte
-// aligned. The consumer position is stored once per pass, not once per record.
+// aligned. The consumer position is stored every RELEASE_EVERY records, not after each.
 
 import type { Codec, Value } from "./btf-codec.js";
 import { BpfError, failed } from "./errors.js";
@@ -17,6 +17,11 @@ import type { Decoded } from "./types.js";
 const BUSY = 0x80000000;
 const DISCARD = 0x40000000;
 const HEADER = 8;
+/** Records decoded between two stores of the consumer position. */
+const RELEASE_EVERY = 1024;
+/** The most records one batch holds: small batches die young, which keeps the garbage
+ *  collector's work small. */
+const BATCH = 4096;
 
 export interface RingSource {
   readonly name: string;
@@ -48,31 +53,26 @@ export class RingBuffer<T = unknown> {
 
   get name(): string { return this.src.name; }
 
-  /** Every record available now, decoded, in order; [] when there is none. */
-  drain(): Decoded<T>[] {
+  /** The records available now (at most `max`), decoded, in order; [] when there is none. */
+  drain(max = Infinity): Decoded<T>[] {
     const r = this.mapped();
     const out: Value[] = [];
     const size = this.src.maxEntries;
     const decode = this.decoder();
     let cons = Number(Atomics.load(r.consumerPos, 0));
-    for (;;) {
-      const prod = Number(Atomics.load(r.producerPos, 0));
-      if (cons >= prod) break;
-      let busy = false;
-      while (cons < prod) {
-        const at = cons % size;
-        const len = Atomics.load(r.words, (this.page + at) >> 2);
-        if (len & BUSY) {
-          busy = true;
-          break;
-        }
-        const n = len & ~(BUSY | DISCARD);
-        cons += (n + HEADER + 7) & ~7;
-        if (!(len & DISCARD)) out.push(decode(r.data, this.page + at + HEADER, n));
-      }
-      Atomics.store(r.consumerPos, 0, BigInt(cons));
-      if (busy) break;
+    let prod = Number(Atomics.load(r.producerPos, 0));
+    while (cons < prod && out.length < max) {
+      const at = cons % size;
+      const len = Atomics.load(r.words, (this.page + at) >> 2);
+      if (len & BUSY) break; // still being written
+      const n = len & ~(BUSY | DISCARD);
+      cons += (n + HEADER + 7) & ~7;
+      if (!(len & DISCARD)) out.push(decode(r.data, this.page + at + HEADER, n));
+      // Give the space back as we go, so a busy producer is not held up by a long pass.
+      if ((out.length & (RELEASE_EVERY - 1)) === 0) Atomics.store(r.consumerPos, 0, BigInt(cons));
+      if (cons >= prod) prod = Number(Atomics.load(r.producerPos, 0));
     }
+    Atomics.store(r.consumerPos, 0, BigInt(cons));
     return out as Decoded<T>[];
   }
 
@@ -80,7 +80,7 @@ export class RingBuffer<T = unknown> {
   async *batches(): AsyncGenerator<Decoded<T>[], void, undefined> {
     try {
       while (!this.closed) {
-        const batch = this.drain();
+        const batch = this.drain(BATCH);
         if (batch.length > 0) yield batch;
         else await this.readable();
       }
