@@ -71,7 +71,8 @@ const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
 let bound: Native | undefined;
 let collected: string[] | undefined;
 
-function loadLibrary(name: string, debianPackage: string): LibraryHandle {
+/** Loads a shared library; when it is missing, the error says which package has it. */
+export function loadLibrary(name: string, debianPackage: string): LibraryHandle {
   try {
     return koffi.load(name);
   } catch (e) {

@@ -84,13 +84,24 @@ export class BpfObject<P = unknown> {
 
   constructor(bytes: Uint8Array, name: string) {
     const n = native();
-    const info = readObjectInfo(bytes);
     this.name = name;
     const opened = captureLog(() => n.openMem(bytes, name.replace(/[^A-Za-z0-9_]/g, "_")));
-    this.handle = opened.result ?? failed("open", `opening ${name}`, { log: opened.log });
+    const handle = opened.result ?? failed("open", `opening ${name}`, { log: opened.log });
+    this.handle = handle;
+    try {
+      ({ maps: this.maps, globals: this.globals, programs: this.programs } = this.inventory(handle, readObjectInfo(bytes)));
+    } catch (e) {
+      n.objectClose(handle);
+      throw e;
+    }
+  }
+
+  /** The object's maps, data sections and programs, as libbpf lists them. */
+  private inventory(handle: Handle, info: ObjectInfo): { maps: MapsOf<P>; globals: Globals<P>; programs: readonly ProgramInfo[] } {
+    const n = native();
     const codecs = info.btf && new Codecs(info.btf);
     const sections: SectionMap[] = [];
-    for (let m = n.nextMap(this.handle, null); m !== null; m = n.nextMap(this.handle, m)) {
+    for (let m = n.nextMap(handle, null); m !== null; m = n.nextMap(handle, m)) {
       const map = m, mapName = n.mapName(map);
       const fd = (): number => {
         this.open();
@@ -104,15 +115,17 @@ export class BpfObject<P = unknown> {
       }
       this.allMaps.set(mapName, this.mapHandle(map, info, codecs, fd));
     }
-    this.maps = Object.freeze(Object.fromEntries(this.allMaps)) as MapsOf<P>;
-    this.globals = new Globals<P>(sections);
     const programs: ProgramInfo[] = [];
-    for (let p = n.nextProgram(this.handle, null); p !== null; p = n.nextProgram(this.handle, p)) {
+    for (let p = n.nextProgram(handle, null); p !== null; p = n.nextProgram(handle, p)) {
       const prog = { name: n.programName(p), section: n.programSection(p) };
       programs.push(Object.freeze(prog));
       this.progHandles.set(prog.name, p);
     }
-    this.programs = Object.freeze(programs);
+    return {
+      maps: Object.freeze(Object.fromEntries(this.allMaps)) as MapsOf<P>,
+      globals: new Globals<P>(sections),
+      programs: Object.freeze(programs),
+    };
   }
 
   get loaded(): boolean {

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ArrayMap, HashMap, Program, u32, u64 } from "bpftsc";
 import { BpfError, open } from "../../loader/index.js";
+import { loadLibrary } from "../../loader/libbpf.js";
 import { BUILD_DIR, buildBpfC, kernelAvailable } from "../harness/harness.js";
 import { buildWorkload, runWorkload } from "./workload.js";
 
@@ -70,6 +71,11 @@ export const second = kprobe("vfs_read", () => { seen.add(0, 1000); });
     obj.attach("first");
     runWorkload(target, 5);
     expect(obj.maps.seen.get(0)).toBe(5n);
+  });
+
+  it("a missing libbpf.so.1 names the Debian package; bytes that are no BPF object say so", async () => {
+    expect(() => loadLibrary("libbpf-not-here.so.1", "libbpf1")).toThrow(/^bpftsc\/loader needs libbpf-not-here\.so\.1: install the Debian package libbpf1 \(apt-get install libbpf1\)\. /);
+    await expect(open(new Uint8Array([1, 2, 3, 4]))).rejects.toThrow("opening bpftsc failed: BPF object format invalid (errno 4001)\nlibbpf: elf: 'bpftsc' is not a proper ELF object");
   });
 
   it("a probe that does not compile is a BpfError with the diagnostics", async () => {
