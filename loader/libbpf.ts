@@ -122,7 +122,7 @@ function bind(): Native {
   const nextKey = f("int bpf_map_get_next_key(int fd, const void *key, void *next)");
   const possibleCpus = f("int libbpf_num_possible_cpus(void)");
   const setPrint = f("void *libbpf_set_print(void *fn)");
-  const strerror = f("int libbpf_strerror(int err, _Out_ uint8_t *buf, size_t size)");
+  const strerror = f("int libbpf_strerror(int err, void *buf, size_t size)");
 
   const mmap = libc.func("void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)");
   const munmap = libc.func("int munmap(void *addr, size_t length)");

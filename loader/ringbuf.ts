@@ -47,7 +47,8 @@ export class RingBuffer<T = unknown> {
   private ring?: Mapped;
   private readonly page = native().pageSize();
   private closed = false;
-  private wake?: () => void;
+  /** Iterators waiting for records. */
+  private waiting: (() => void)[] = [];
 
   constructor(private readonly src: RingSource) {}
 
@@ -85,7 +86,7 @@ export class RingBuffer<T = unknown> {
         else await this.readable();
       }
     } finally {
-      this.ring?.watch.stop();
+      if (this.waiting.length === 0) this.ring?.watch.stop();
     }
   }
 
@@ -98,7 +99,7 @@ export class RingBuffer<T = unknown> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.wake?.();
+    this.wake();
     const r = this.ring;
     if (!r) return;
     r.watch.close();
@@ -110,13 +111,15 @@ export class RingBuffer<T = unknown> {
   private readable(): Promise<void> {
     const r = this.mapped();
     return new Promise((resolve) => {
-      this.wake = () => {
-        this.wake = undefined;
-        r.watch.stop();
-        resolve();
-      };
-      r.watch.start();
+      if (this.waiting.push(resolve) === 1) r.watch.start();
     });
+  }
+
+  private wake(): void {
+    this.ring?.watch.stop();
+    const waiting = this.waiting;
+    this.waiting = [];
+    waiting.forEach((resolve) => resolve());
   }
 
   private decoder(): (dv: DataView, at: number, len: number) => Value {
@@ -152,7 +155,7 @@ export class RingBuffer<T = unknown> {
       producerPos: new BigUint64Array(producer, 0, 1),
       words: new Int32Array(producer),
       data: new DataView(producer),
-      watch: n.watch(fd, () => this.wake?.()),
+      watch: n.watch(fd, () => this.wake()),
     };
     return this.ring;
   }

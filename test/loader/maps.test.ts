@@ -119,7 +119,7 @@ describe("a bpftsc probe's maps and ring buffer, typed from the probe file", () 
 });
 
 describe("a uprobe pointed at run time to one process and to another function", () => {
-  it("pid: only the chosen process's calls are seen; func: the other function's arguments", async () => {
+  it("pid: only the chosen process's calls are seen; func: the other function's arguments; close ends the reading", async () => {
     kernelAvailable();
     const target = buildWorkload();
     using obj = await open<typeof P>(path.join(PROBES, "stats.ts"));
@@ -136,5 +136,16 @@ describe("a uprobe pointed at run time to one process and to another function", 
     obj.attach("onRecord", { binary: target, func: "other" });
     runWorkload(target, 3);
     expect(obj.maps.events.drain().map(({ cpu: _cpu, ...e }) => e)).toEqual([{ id: 4, bytes: 5n, delta: 6n, name: "other" }]);
+
+    // Closing the object ends a for-await that is waiting for records.
+    const waiting = (async () => {
+      const seen: unknown[] = [];
+      for await (const e of obj.maps.events) seen.push(e);
+      return seen;
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    obj.close();
+    expect(await waiting).toEqual([]);
+    expect(obj.attached()).toEqual([]);
   });
 });
