@@ -18,7 +18,7 @@ export interface SectionMap {
   readonly section: DataSection;
   /** The codecs of the object's BTF (which the section's variables come from). */
   readonly codecs: Codecs;
-  /** The map's fd, or undefined before load. */
+  /** The map's fd, or undefined before load; throws once the object is closed. */
   fd(): number | undefined;
 }
 

@@ -110,7 +110,11 @@ export class BpfObject<P = unknown> {
       };
       if (n.mapIsInternal(map)) {
         const section = info.sections.get(n.mapBtfValueTypeId(map));
-        if (section && codecs) sections.push({ handle: map, valueSize: n.mapValueSize(map), section, codecs, fd: () => (this.isLoaded ? fd() : undefined) });
+        const fdOnceLoaded = (): number | undefined => {
+          this.open();
+          return this.isLoaded ? n.mapFd(map) : undefined;
+        };
+        if (section && codecs) sections.push({ handle: map, valueSize: n.mapValueSize(map), section, codecs, fd: fdOnceLoaded });
         continue;
       }
       this.allMaps.set(mapName, this.mapHandle(map, info, codecs, fd));

@@ -71,6 +71,8 @@ describe("settings and globals by name", () => {
     expect(obj.globals.get("hits")).toBe(BigInt(again.length));
     expect(obj.globals.get("seen")).toEqual({ calls: 100 + again.length, last_delta: Number(again.at(-1)!.delta) + "x".charCodeAt(0) });
     expect(() => obj.globals.set("min_id", 1)).toThrow("'min_id' is a load-time setting (.rodata): set it before load()");
+    obj.close();
+    expect(() => obj.globals.get("hits")).toThrow(/^loader-globals-[0-9a-f]+ is closed$/);
   });
 
   it("names and values are checked", async () => {
