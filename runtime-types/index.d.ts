@@ -2,19 +2,30 @@
 // TypeScript checker and to editors. Probe files are compiled to BPF by bpftsc, never
 // run by Node, so everything here is a declaration.
 //
-// Integer types are `number` aliases (as in AssemblyScript): TypeScript checks names and
-// shapes, bpftsc checks widths and signedness.
+// Integer types are `number` (as in AssemblyScript): TypeScript checks names and shapes,
+// bpftsc checks widths and signedness. Each carries an optional brand of its own, so plain
+// numbers and the other integer types stay assignable to it while a type-level test can
+// tell them apart: bpftsc/loader decodes a u64 or i64 as a bigint, the others as numbers.
+
+declare const u8Brand: unique symbol;
+declare const u16Brand: unique symbol;
+declare const u32Brand: unique symbol;
+declare const u64Brand: unique symbol;
+declare const i8Brand: unique symbol;
+declare const i16Brand: unique symbol;
+declare const i32Brand: unique symbol;
+declare const i64Brand: unique symbol;
 
 /** Unsigned and signed integers of 8 to 64 bits. Arithmetic is 64-bit two's complement;
  *  a value is narrowed to its declared type when stored. */
-export type u8 = number;
-export type u16 = number;
-export type u32 = number;
-export type u64 = number;
-export type i8 = number;
-export type i16 = number;
-export type i32 = number;
-export type i64 = number;
+export type u8 = number & { readonly [u8Brand]?: true };
+export type u16 = number & { readonly [u16Brand]?: true };
+export type u32 = number & { readonly [u32Brand]?: true };
+export type u64 = number & { readonly [u64Brand]?: true };
+export type i8 = number & { readonly [i8Brand]?: true };
+export type i16 = number & { readonly [i16Brand]?: true };
+export type i32 = number & { readonly [i32Brand]?: true };
+export type i64 = number & { readonly [i64Brand]?: true };
 /** A one-byte boolean (0 or 1). */
 export type bool = boolean;
 
@@ -23,6 +34,7 @@ declare const charsBrand: unique symbol;
 declare const programBrand: unique symbol;
 declare const userBrand: unique symbol;
 declare const kernelBrand: unique symbol;
+declare const perCpuBrand: unique symbol;
 
 /** A pointer into the probed code's memory (kernel memory for kprobes and tracepoints,
  *  user memory for uprobes). Field access reads through it, one probe read per hop;
@@ -94,11 +106,16 @@ export declare class HashMap<K, V> implements MapBase<K, V> {
 /** BPF_MAP_TYPE_LRU_HASH */
 export declare class LruHashMap<K, V> extends HashMap<K, V> {}
 /** BPF_MAP_TYPE_PERCPU_HASH */
-export declare class PerCpuHashMap<K, V> extends HashMap<K, V> {}
+export declare class PerCpuHashMap<K, V> extends HashMap<K, V> {
+  /** Marks a map with one value per CPU (user space reads an array of values). */
+  readonly [perCpuBrand]?: true;
+}
 /** BPF_MAP_TYPE_ARRAY: keys are u32 indexes 0..maxEntries-1. */
 export declare class ArrayMap<V> extends HashMap<u32, V> {}
 /** BPF_MAP_TYPE_PERCPU_ARRAY */
-export declare class PerCpuArrayMap<V> extends HashMap<u32, V> {}
+export declare class PerCpuArrayMap<V> extends HashMap<u32, V> {
+  readonly [perCpuBrand]?: true;
+}
 
 /** BPF_MAP_TYPE_RINGBUF of `sizeBytes` (a power of two, a multiple of the page size). */
 export declare class RingBuf<T> {

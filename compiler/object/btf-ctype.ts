@@ -70,7 +70,8 @@ export class CTypeToBtf {
       case "void": return 0;
       case "int": return this.intId(t);
       case "ptr": return this.ptr(this.typeId(t.to));
-      case "array": return this.array(this.typeId(t.elem), t.length);
+      // A Chars<N> is C's char[N], so readers (bpftool, bpftsc/loader) see a string.
+      case "array": return this.array(t.isString ? this.baseInt("char") : this.typeId(t.elem), t.length);
       case "struct": return this.structId(t);
     }
   }

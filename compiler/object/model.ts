@@ -18,6 +18,7 @@ export interface ObjectMap {
   type: number;
   /** Absent for ring buffers. */
   key?: CType;
+  /** A ring buffer's record type (optional there). */
   value?: CType;
   /** A ring buffer's record type: described in BTF as `typedef <record> <name>__record`,
    *  so user space can decode the events (the map itself has no key or value). */

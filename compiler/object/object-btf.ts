@@ -19,8 +19,11 @@ export interface MapLayout {
   size: number;
 }
 
-/** Suffix of the typedef that names a ring buffer's record type: `events__record`. */
-export const RECORD_TYPEDEF_SUFFIX = "__record";
+/** The typedef that names a ring buffer's record type in an object's BTF (`events__record`;
+ *  bpftsc/loader decodes the records with it). */
+export function ringbufRecordTypedef(mapName: string): string {
+  return `${mapName}__record`;
+}
 
 /**
  * `__uint(name, n)` is `int (*name)[n]`; `__type(name, T)` is `T *name`.
@@ -45,7 +48,7 @@ export function addMapsBtf(b: BtfBuilder, conv: CTypeToBtf, maps: readonly Objec
     vars.push({ type: v, offset, size });
     layout.push({ map, offset, size });
     offset += size;
-    if (map.record) b.add({ kind: "typedef", name: map.name + RECORD_TYPEDEF_SUFFIX, type: conv.typeId(map.record) });
+    if (map.record) b.add({ kind: "typedef", name: ringbufRecordTypedef(map.name), type: conv.typeId(map.record) });
   }
   if (vars.length > 0) b.add({ kind: "datasec", name: ".maps", size: offset, vars });
   return layout;

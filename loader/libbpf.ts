@@ -1,0 +1,219 @@
+// The only native binding of bpftsc/loader: libbpf.so.1 (Debian's libbpf1) and the few
+// libc calls that go with it (mmap for ring buffers and globals, vasprintf for libbpf's
+// log), through koffi, whose libuv poll handle also waits for ring-buffer data. In: nothing (the libraries load on first use). Out: `native()`, typed wrappers
+// of exactly the C functions the loader calls, and `captureLog()`, which runs libbpf calls
+// and returns what libbpf printed meanwhile (the verifier log of a rejected program).
+// Pointers are koffi's bigints, NULL is null.
+
+import koffi, { type LibraryHandle } from "koffi";
+
+/** A C pointer to a libbpf object (struct bpf_object, bpf_map, bpf_program, bpf_link). */
+export type Handle = bigint;
+
+export interface Native {
+  openMem(bytes: Uint8Array, objectName: string): Handle | null;
+  objectLoad(obj: Handle): number;
+  objectClose(obj: Handle): void;
+  nextMap(obj: Handle, prev: Handle | null): Handle | null;
+  nextProgram(obj: Handle, prev: Handle | null): Handle | null;
+
+  mapName(map: Handle): string;
+  mapType(map: Handle): number;
+  mapKeySize(map: Handle): number;
+  mapValueSize(map: Handle): number;
+  mapMaxEntries(map: Handle): number;
+  mapFd(map: Handle): number;
+  mapIsInternal(map: Handle): boolean;
+  mapBtfKeyTypeId(map: Handle): number;
+  mapBtfValueTypeId(map: Handle): number;
+  /** The bytes a data-section map (.rodata, .data, .bss) starts with; a copy. */
+  mapInitialValue(map: Handle): Uint8Array;
+  mapSetInitialValue(map: Handle, bytes: Uint8Array): number;
+
+  programName(prog: Handle): string;
+  programSection(prog: Handle): string;
+  attach(prog: Handle): Handle | null;
+  attachUprobe(prog: Handle, opts: { pid: number; binary: string; func: string; offset: number; retprobe: boolean }): Handle | null;
+  linkDestroy(link: Handle): number;
+
+  lookupElem(fd: number, key: Uint8Array, value: Uint8Array): number;
+  updateElem(fd: number, key: Uint8Array, value: Uint8Array, flags: bigint): number;
+  deleteElem(fd: number, key: Uint8Array): number;
+  /** `key` null asks for the first key. */
+  nextKey(fd: number, key: Uint8Array | null, next: Uint8Array): number;
+
+  possibleCpus(): number;
+  /** errno as the last call left it. */
+  errno(): number;
+  /** libbpf's text for an error number (errno values and libbpf's own 4000+ codes). */
+  strerror(err: number): string;
+
+  pageSize(): number;
+  /** mmap of a map's fd (ring buffers, data sections); MAP_FAILED is null. */
+  mmap(length: number, writable: boolean, fd: number, offset: number): Handle | null;
+  munmap(addr: Handle, length: number): number;
+  /** The native memory at `addr` as an ArrayBuffer, without a copy. */
+  view(addr: Handle, length: number): ArrayBuffer;
+  /** Watches `fd` on the event loop (libuv, no thread): `onReady` runs on the loop
+   *  whenever the fd polls readable while the watch is started. */
+  watch(fd: number, onReady: () => void): Watch;
+}
+
+export interface Watch {
+  start(): void;
+  stop(): void;
+  close(): void;
+}
+
+const LIBBPF_INFO = 1;
+const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
+
+let bound: Native | undefined;
+let collected: string[] | undefined;
+
+/** Loads a shared library; when it is missing, the error says which package has it. */
+export function loadLibrary(name: string, debianPackage: string): LibraryHandle {
+  try {
+    return koffi.load(name);
+  } catch (e) {
+    throw new Error(`bpftsc/loader needs ${name}: install the Debian package ${debianPackage} (apt-get install ${debianPackage}). (${(e as Error).message})`);
+  }
+}
+
+/** The bound functions; loads libbpf.so.1 and libc on the first call. */
+export function native(): Native {
+  return (bound ??= bind());
+}
+
+function bind(): Native {
+  const bpf = loadLibrary("libbpf.so.1", "libbpf1");
+  const libc = loadLibrary("libc.so.6", "libc6");
+
+  const OpenOpts = koffi.struct("bpftsc_open_opts", { sz: "size_t", object_name: "const char *" });
+  const UprobeOpts = koffi.struct("bpftsc_uprobe_opts", {
+    sz: "size_t", ref_ctr_offset: "size_t", bpf_cookie: "uint64_t", retprobe: "bool", func_name: "const char *",
+  });
+  const f = (decl: string) => bpf.func(decl);
+
+  const openMem = f("void *bpf_object__open_mem(const void *buf, size_t size, const bpftsc_open_opts *opts)");
+  const objectLoad = f("int bpf_object__load(void *obj)");
+  const objectClose = f("void bpf_object__close(void *obj)");
+  const nextMap = f("void *bpf_object__next_map(void *obj, void *map)");
+  const nextProgram = f("void *bpf_object__next_program(void *obj, void *prog)");
+  const mapName = f("const char *bpf_map__name(void *map)");
+  const mapType = f("int bpf_map__type(void *map)");
+  const mapKeySize = f("uint32_t bpf_map__key_size(void *map)");
+  const mapValueSize = f("uint32_t bpf_map__value_size(void *map)");
+  const mapMaxEntries = f("uint32_t bpf_map__max_entries(void *map)");
+  const mapFd = f("int bpf_map__fd(void *map)");
+  const mapIsInternal = f("bool bpf_map__is_internal(void *map)");
+  const mapBtfKey = f("uint32_t bpf_map__btf_key_type_id(void *map)");
+  const mapBtfValue = f("uint32_t bpf_map__btf_value_type_id(void *map)");
+  const mapInitialValue = f("void *bpf_map__initial_value(void *map, _Out_ size_t *psize)");
+  const mapSetInitialValue = f("int bpf_map__set_initial_value(void *map, const void *data, size_t size)");
+  const programName = f("const char *bpf_program__name(void *prog)");
+  const programSection = f("const char *bpf_program__section_name(void *prog)");
+  const attach = f("void *bpf_program__attach(void *prog)");
+  const attachUprobe = f("void *bpf_program__attach_uprobe_opts(void *prog, int pid, const char *binary, size_t offset, const bpftsc_uprobe_opts *opts)");
+  const linkDestroy = f("int bpf_link__destroy(void *link)");
+  const lookupElem = f("int bpf_map_lookup_elem(int fd, const void *key, void *value)");
+  const updateElem = f("int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)");
+  const deleteElem = f("int bpf_map_delete_elem(int fd, const void *key)");
+  const nextKey = f("int bpf_map_get_next_key(int fd, const void *key, void *next)");
+  const possibleCpus = f("int libbpf_num_possible_cpus(void)");
+  const setPrint = f("void *libbpf_set_print(void *fn)");
+  const strerror = f("int libbpf_strerror(int err, void *buf, size_t size)");
+
+  const mmap = libc.func("void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)");
+  const munmap = libc.func("int munmap(void *addr, size_t length)");
+  const getpagesize = libc.func("int getpagesize(void)");
+  const vasprintf = libc.func("int vasprintf(_Out_ void **out, void *fmt, void *ap)");
+  const free = libc.func("void free(void *p)");
+
+  // libbpf's messages, formatted by libc (the va_list is passed through as a pointer).
+  const PrintFn = koffi.proto("int bpftsc_libbpf_print(int level, void *fmt, void *ap)");
+  const printer = koffi.register((level: number, fmt: Handle, ap: Handle): number => {
+    if (!collected || level > LIBBPF_INFO) return 0;
+    const out: (Handle | null)[] = [null];
+    const n = vasprintf(out, fmt, ap) as number;
+    if (n >= 0 && out[0] !== null) {
+      collected.push(koffi.decode.string(out[0], n));
+      free(out[0]);
+    }
+    return 0;
+  }, koffi.pointer(PrintFn));
+  setPrint(printer);
+
+  const MAP_FAILED = BigInt.asUintN(64, -1n);
+  return {
+    openMem: (bytes, objectName) => openMem(bytes, bytes.length, { sz: koffi.sizeof(OpenOpts), object_name: objectName }),
+    objectLoad: (obj) => objectLoad(obj),
+    objectClose: (obj) => objectClose(obj),
+    nextMap: (obj, prev) => nextMap(obj, prev),
+    nextProgram: (obj, prev) => nextProgram(obj, prev),
+    mapName: (m) => mapName(m),
+    mapType: (m) => mapType(m),
+    mapKeySize: (m) => mapKeySize(m),
+    mapValueSize: (m) => mapValueSize(m),
+    mapMaxEntries: (m) => mapMaxEntries(m),
+    mapFd: (m) => mapFd(m),
+    mapIsInternal: (m) => mapIsInternal(m),
+    mapBtfKeyTypeId: (m) => mapBtfKey(m),
+    mapBtfValueTypeId: (m) => mapBtfValue(m),
+    mapInitialValue: (m) => {
+      const size: number[] = [0];
+      const p = mapInitialValue(m, size) as Handle | null;
+      return p === null ? new Uint8Array() : new Uint8Array(koffi.view(p, Number(size[0])).slice(0));
+    },
+    mapSetInitialValue: (m, bytes) => mapSetInitialValue(m, bytes, bytes.length),
+    programName: (p) => programName(p),
+    programSection: (p) => programSection(p),
+    attach: (p) => attach(p),
+    attachUprobe: (p, o) => attachUprobe(p, o.pid, o.binary, o.offset, {
+      sz: koffi.sizeof(UprobeOpts), ref_ctr_offset: 0, bpf_cookie: 0, retprobe: o.retprobe, func_name: o.func,
+    }),
+    linkDestroy: (l) => linkDestroy(l),
+    lookupElem: (fd, k, v) => lookupElem(fd, k, v),
+    updateElem: (fd, k, v, flags) => updateElem(fd, k, v, flags),
+    deleteElem: (fd, k) => deleteElem(fd, k),
+    nextKey: (fd, k, next) => nextKey(fd, k, next),
+    possibleCpus: () => possibleCpus(),
+    errno: () => koffi.errno(),
+    strerror: (err) => {
+      const buf = Buffer.alloc(256);
+      strerror(Math.abs(err), buf, buf.length);
+      return buf.toString("utf8", 0, buf.indexOf(0));
+    },
+    pageSize: () => getpagesize(),
+    mmap: (length, writable, fd, offset) => {
+      const p = mmap(null, length, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, offset) as Handle;
+      return p === MAP_FAILED ? null : p;
+    },
+    munmap: (addr, length) => munmap(addr, length),
+    view: (addr, length) => koffi.view(addr, length),
+    watch: (fd, onReady) => {
+      // koffi's libuv poll handle; the callback's arguments are not needed (and not
+      // what koffi's typings say), so none are read.
+      const handle = koffi.node.poll(fd, { readable: true }, () => onReady());
+      handle.stop();
+      return {
+        start: () => handle.start({ readable: true }, () => onReady()),
+        stop: () => handle.stop(),
+        close: () => handle.close(),
+      };
+    },
+  };
+}
+
+/** Runs `fn` and returns its result with the warnings and notes libbpf printed meanwhile. */
+export function captureLog<T>(fn: () => T): { result: T; log: string } {
+  native();
+  const saved = collected;
+  collected = [];
+  try {
+    const result = fn();
+    return { result, log: collected.join("") };
+  } finally {
+    collected = saved;
+  }
+}

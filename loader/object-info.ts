@@ -1,0 +1,65 @@
+// What the loader needs to know from a BPF object file itself, read with the compiler's
+// ELF and BTF readers: the BTF type table, the variables of each data section (.rodata,
+// .data, .bss and their .rodata.*/.data.* kin) and the record type of each ring buffer.
+// In: the object's bytes. Out: an ObjectInfo. Variable offsets are fixed up as libbpf
+// fixes them: clang leaves a DATASEC's size and its variables' offsets zero, and the ELF
+// section size and symbol values give them.
+
+import { parseBtf, type BtfTable } from "../compiler/debuginfo/btf-read.js";
+import { ElfFile } from "../compiler/debuginfo/elf-read.js";
+import { ringbufRecordTypedef } from "../compiler/object/object-btf.js";
+
+export interface Variable {
+  name: string;
+  /** The ELF section it lives in (".rodata", ".bss", ...). */
+  section: string;
+  offset: number;
+  size: number;
+  /** Its BTF type. */
+  type: number;
+}
+
+export interface DataSection {
+  name: string;
+  /** The DATASEC's BTF id (libbpf gives it as the section map's value type). */
+  id: number;
+  size: number;
+  vars: Variable[];
+}
+
+export interface ObjectInfo {
+  /** Absent for an object without a .BTF section (values are then raw bytes). */
+  btf?: BtfTable;
+  /** Data sections by DATASEC id. */
+  sections: Map<number, DataSection>;
+  /** The BTF type of a ring buffer's records, when the object names it. */
+  recordType(mapName: string): number | undefined;
+}
+
+/** DATASECs that hold no variables of the program's own. */
+const NOT_DATA = new Set([".maps", "license", ".kconfig", ".ksyms"]);
+
+export function readObjectInfo(bytes: Uint8Array): ObjectInfo {
+  const elf = new ElfFile(bytes);
+  const raw = elf.sectionData(".BTF");
+  if (!raw) return { sections: new Map(), recordType: () => undefined };
+  const btf = parseBtf(raw);
+  const sections = new Map<number, DataSection>();
+  for (const id of btf.idsOfKind("datasec")) {
+    const sec = btf.type(id);
+    if (sec.kind !== "datasec" || NOT_DATA.has(sec.name)) continue;
+    const elfSec = elf.section(sec.name);
+    const size = sec.size || (elfSec?.size ?? 0);
+    const vars = sec.vars.map((v): Variable => {
+      const name = btf.nameOf(v.type);
+      const sym = elfSec && elf.symbolsNamed(name).find((s) => s.shndx === elfSec.index);
+      return { name, section: sec.name, offset: sec.size || !sym ? v.offset : Number(sym.value), size: v.size, type: btf.refOf(v.type) };
+    });
+    sections.set(id, { name: sec.name, id, size, vars });
+  }
+  return {
+    btf,
+    sections,
+    recordType: (mapName) => btf.idsByName("typedef", ringbufRecordTypedef(mapName))[0],
+  };
+}

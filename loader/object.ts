@@ -1,0 +1,235 @@
+// The public API of bpftsc/loader: open a BPF object (bytes, a .o path, or a probe .ts
+// compiled in-process), set load-time settings, load it, attach its programs, read its
+// maps, ring buffers and globals, and close it.
+// In: the object and, as a type argument, the probe module's type (`typeof P` for
+// `import type * as P from "./probe.ts"`), which types every map, record and global.
+// Out: a BpfObject. Errors are BpfErrors: a verifier rejection carries the verifier's log,
+// an attach failure names the program and the kernel's reason.
+
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { compile } from "../compiler/compile.js";
+import { formatDiagnostic } from "../compiler/diagnostics.js";
+import { Codecs, rawCodec, type Codec } from "./btf-codec.js";
+import { attachProgram, type UprobeTarget } from "./attach.js";
+import { BpfError, failed } from "./errors.js";
+import { Globals, type SectionMap } from "./globals.js";
+import { captureLog, native, type Handle } from "./libbpf.js";
+import { BpfMap, PerCpuMap, type MapSource } from "./maps.js";
+import { readObjectInfo, type ObjectInfo } from "./object-info.js";
+import { RingBuffer } from "./ringbuf.js";
+import type { MapKind, MapName, ProgramName } from "./types.js";
+
+// Node 20.0-20.3 lack Symbol.dispose; Node's own polyfill uses this registered symbol.
+(Symbol as { dispose?: symbol }).dispose ??= Symbol.for("nodejs.dispose");
+
+const MAP_TYPE = { PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_PERCPU_HASH: 10, RINGBUF: 27 } as const;
+const PER_CPU = new Set<number>([MAP_TYPE.PERCPU_HASH, MAP_TYPE.PERCPU_ARRAY, MAP_TYPE.LRU_PERCPU_HASH]);
+
+/** A map handle of any kind (what an untyped object's maps are). */
+export type AnyMap = BpfMap | PerCpuMap | RingBuffer;
+
+/** The handle the loader gives for a map declaration of the probe. */
+export type HandleOf<M> =
+  MapKind<M> extends { kind: "ringbuf"; record: infer T } ? RingBuffer<T>
+  : MapKind<M> extends { kind: "percpu"; key: infer K; value: infer V } ? PerCpuMap<K, V>
+  : MapKind<M> extends { kind: "map"; key: infer K; value: infer V } ? BpfMap<K, V>
+  : AnyMap;
+
+/** The object's maps by name: typed from the probe's exported maps when P is given. */
+export type MapsOf<P> = unknown extends P ? { readonly [name: string]: AnyMap } : { readonly [N in MapName<P>]: HandleOf<P[N & keyof P]> };
+
+export interface ProgramInfo {
+  readonly name: string;
+  /** The ELF section, which says where libbpf attaches it ("uprobe/<binary>:<symbol>"). */
+  readonly section: string;
+}
+
+export interface OpenOptions {
+  /** Kernel BTF to compile a probe .ts against (default /sys/kernel/btf/vmlinux). */
+  btfPath?: string;
+}
+
+/**
+ * Opens a BPF object: a probe `.ts` file (compiled in-process), a `.o` path, or the
+ * object's bytes. Nothing is loaded into the kernel yet: set settings, then `load()`.
+ *
+ *     import type * as P from "./probe.ts";
+ *     using obj = await open<typeof P>("probe.ts");
+ *     obj.globals.set("target_pid", 1234);
+ *     obj.load().attach();
+ *     for await (const e of obj.maps.events) console.log(e.pid);
+ */
+export async function open<P = unknown>(source: string | Uint8Array, opts: OpenOptions = {}): Promise<BpfObject<P>> {
+  if (typeof source !== "string") return new BpfObject<P>(source, "bpftsc");
+  if (!source.endsWith(".ts")) return new BpfObject<P>(readFileSync(source), basename(source, ".o"));
+  const r = compile({ fileName: source, source: readFileSync(source, "utf8"), btfPath: opts.btfPath });
+  if (!r.object) throw new BpfError("compile", `${source} does not compile:\n${r.diagnostics.map(formatDiagnostic).join("\n")}`);
+  return new BpfObject<P>(r.object, basename(source, ".ts"));
+}
+
+export class BpfObject<P = unknown> {
+  readonly name: string;
+  /** Hash, array and per-CPU maps and ring buffers, by name. */
+  readonly maps: MapsOf<P>;
+  /** Load-time settings (.rodata) and globals (.data, .bss), by name. */
+  readonly globals: Globals<P>;
+  /** The programs in libbpf's order (the order attach() attaches them in). */
+  readonly programs: readonly ProgramInfo[];
+  private handle: Handle | null;
+  private isLoaded = false;
+  private readonly progHandles = new Map<string, Handle>();
+  private readonly links = new Map<string, Handle>();
+  private readonly allMaps = new Map<string, AnyMap>();
+
+  constructor(bytes: Uint8Array, name: string) {
+    const n = native();
+    this.name = name;
+    const opened = captureLog(() => n.openMem(bytes, name.replace(/[^A-Za-z0-9_]/g, "_")));
+    const handle = opened.result ?? failed("open", `opening ${name}`, { log: opened.log });
+    this.handle = handle;
+    try {
+      ({ maps: this.maps, globals: this.globals, programs: this.programs } = this.inventory(handle, readObjectInfo(bytes)));
+    } catch (e) {
+      n.objectClose(handle);
+      throw e;
+    }
+  }
+
+  /** The object's maps, data sections and programs, as libbpf lists them. */
+  private inventory(handle: Handle, info: ObjectInfo): { maps: MapsOf<P>; globals: Globals<P>; programs: readonly ProgramInfo[] } {
+    const n = native();
+    const codecs = info.btf && new Codecs(info.btf);
+    const sections: SectionMap[] = [];
+    for (let m = n.nextMap(handle, null); m !== null; m = n.nextMap(handle, m)) {
+      const map = m, mapName = n.mapName(map);
+      const fd = (): number => {
+        this.open();
+        if (!this.isLoaded) throw new BpfError("map", `map '${mapName}': load() ${this.name} first`);
+        return n.mapFd(map);
+      };
+      if (n.mapIsInternal(map)) {
+        const section = info.sections.get(n.mapBtfValueTypeId(map));
+        const fdOnceLoaded = (): number | undefined => {
+          this.open();
+          return this.isLoaded ? n.mapFd(map) : undefined;
+        };
+        if (section && codecs) sections.push({ handle: map, valueSize: n.mapValueSize(map), section, codecs, fd: fdOnceLoaded });
+        continue;
+      }
+      this.allMaps.set(mapName, this.mapHandle(map, info, codecs, fd));
+    }
+    const programs: ProgramInfo[] = [];
+    for (let p = n.nextProgram(handle, null); p !== null; p = n.nextProgram(handle, p)) {
+      const prog = { name: n.programName(p), section: n.programSection(p) };
+      programs.push(Object.freeze(prog));
+      this.progHandles.set(prog.name, p);
+    }
+    return {
+      maps: Object.freeze(Object.fromEntries(this.allMaps)) as MapsOf<P>,
+      globals: new Globals<P>(sections),
+      programs: Object.freeze(programs),
+    };
+  }
+
+  get loaded(): boolean {
+    return this.isLoaded;
+  }
+
+  /** A map by name, also one the probe does not export. */
+  map<N extends string>(name: N): N extends MapName<P> ? HandleOf<P[N & keyof P]> : AnyMap {
+    const m = this.allMaps.get(name);
+    if (!m) throw new BpfError("map", `the object has no map '${name}' (it has: ${[...this.allMaps.keys()].join(", ") || "none"})`);
+    return m as N extends MapName<P> ? HandleOf<P[N & keyof P]> : AnyMap;
+  }
+
+  /** Creates the maps and loads every program into the kernel; a program the verifier
+   *  rejects throws a BpfError whose message ends with the verifier's log. */
+  load(): this {
+    const h = this.open();
+    if (this.isLoaded) throw new BpfError("load", `${this.name} is already loaded`);
+    const { result, log } = captureLog(() => native().objectLoad(h));
+    if (result !== 0) failed("load", `loading ${this.name}`, { errno: result, log });
+    this.isLoaded = true;
+    return this;
+  }
+
+  /** Attaches every program where its section says; on a failure, detaches the ones
+   *  this call attached and throws. */
+  attach(): this;
+  /** Attaches one program; a uprobe can be pointed at another binary, process or function. */
+  attach(program: ProgramName<P>, target?: UprobeTarget): this;
+  attach(program?: string, target?: UprobeTarget): this {
+    if (!this.isLoaded) throw new BpfError("attach", `load() ${this.name} before attaching its programs`);
+    const names = program === undefined ? this.programs.map((p) => p.name) : [program];
+    const done: string[] = [];
+    try {
+      for (const name of names) {
+        const prog = this.progHandles.get(name);
+        if (!prog) throw new BpfError("attach", `the object has no program '${name}' (it has: ${this.programs.map((p) => p.name).join(", ")})`, 0, "", name);
+        if (this.links.has(name)) throw new BpfError("attach", `program '${name}' is already attached`, 0, "", name);
+        this.links.set(name, attachProgram(prog, name, native().programSection(prog), target));
+        done.push(name);
+      }
+    } catch (e) {
+      done.forEach((name) => this.unlink(name));
+      throw e;
+    }
+    return this;
+  }
+
+  /** Names of the programs attached now. */
+  attached(): string[] {
+    return [...this.links.keys()];
+  }
+
+  /** Detaches one program, or all of them. */
+  detach(program?: ProgramName<P>): void {
+    (program === undefined ? [...this.links.keys()] : [program]).forEach((name) => this.unlink(name));
+  }
+
+  private unlink(name: string): void {
+    const link = this.links.get(name);
+    if (link === undefined) return;
+    this.links.delete(name);
+    native().linkDestroy(link);
+  }
+
+  /** Detaches everything, ends ring-buffer iterations and frees the object. */
+  close(): void {
+    if (this.handle === null) return;
+    this.detach();
+    for (const m of this.allMaps.values()) if (m instanceof RingBuffer) m.close();
+    this.globals.close();
+    native().objectClose(this.handle);
+    this.handle = null;
+    this.isLoaded = false;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private open(): Handle {
+    if (this.handle === null) throw new BpfError("open", `${this.name} is closed`);
+    return this.handle;
+  }
+
+  private mapHandle(map: Handle, info: ObjectInfo, codecs: Codecs | undefined, fd: () => number): AnyMap {
+    const n = native();
+    const type = n.mapType(map);
+    const codec = (id: number, size: number): Codec => (codecs && id ? codecs.of(id) : rawCodec(size));
+    if (type === MAP_TYPE.RINGBUF) {
+      const id = info.recordType(n.mapName(map));
+      return new RingBuffer({ name: n.mapName(map), maxEntries: n.mapMaxEntries(map), record: id !== undefined && codecs ? codecs.of(id) : undefined, fd });
+    }
+    const src: MapSource = {
+      name: n.mapName(map),
+      keySize: n.mapKeySize(map), valueSize: n.mapValueSize(map), maxEntries: n.mapMaxEntries(map),
+      key: codec(n.mapBtfKeyTypeId(map), n.mapKeySize(map)),
+      value: codec(n.mapBtfValueTypeId(map), n.mapValueSize(map)),
+      fd,
+    };
+    return PER_CPU.has(type) ? new PerCpuMap(src) : new BpfMap(src);
+  }
+}
