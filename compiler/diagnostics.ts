@@ -22,6 +22,10 @@ export const DIAG = {
   intOutOfRange: { code: 3003, text: "Integer literal {0} does not fit in 64 bits." },
   badParamType: { code: 3004, text: "Parameter '{0}' needs a type annotation (u8..u64, i8..i64, bool or Ptr<T>)." },
   badMapType: { code: 3005, text: "Map {0} type must be an integer or a struct, not '{1}'." },
+  bitfieldType: { code: 3006, text: "A bitfield's type must be an integer (u8..u64, i8..i64, bool), not '{0}'." },
+  bitfieldWidth: { code: 3007, text: "The width of a {0} bitfield must be an integer literal from 1 to {1}, not '{2}'." },
+  bitfieldPlace: { code: 3008, text: "Bits<T, N> is the type of a struct or union member; it cannot be {0}." },
+  unionMembers: { code: 3009, text: "Union<T> takes the union's members as an object type (a type literal or an interface), not '{0}'." },
   // 4xxx: statements and expressions outside the subset.
   unsupportedSyntax: { code: 4001, text: "{0} is not supported in BPF code." },
   unboundedLoop: { code: 4002, text: "The compiler cannot prove this loop terminates: {0}." },
@@ -32,6 +36,7 @@ export const DIAG = {
   recursion: { code: 4007, text: "Function '{0}' calls itself; BPF code cannot recurse." },
   badBreak: { code: 4008, text: "'{0}' is only allowed inside a loop." },
   deletedMapValue: { code: 4009, text: "'{0}' may point to the entry that {1}.delete() removed at line {2}: that memory is freed and reused; get() the value again, or read it before the delete." },
+  unionLiteral: { code: 4010, text: "An object literal of a union gives at most one member; this one gives {0}." },
   // 5xxx: limits the verifier would enforce.
   stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack; the limit is 512." },
   tooManyHelperArgs: { code: 5002, text: "{0}" },
