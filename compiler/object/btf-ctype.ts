@@ -4,8 +4,10 @@
 // Integers spelled u8..i64/bool become a TYPEDEF of that name over the C base type
 // (u32 -> typedef u32 = unsigned int), so `bpftool btf dump ... format c` reads like C.
 // Structs keep their fields in declaration order: the CO-RE access strings index them.
+// Unions become UNIONs, anonymous structs and unions nameless types (an anonymous member
+// keeps its empty name), and bitfields members with their width, as clang writes them.
 
-import type { CType, IntType, StructType } from "../types/ctype.js";
+import { typeToString, type CType, type IntType, type StructType } from "../types/ctype.js";
 import { BTF_INT_BOOL, BTF_INT_SIGNED, type BtfBuilder, type BtfMember } from "./btf.js";
 
 const C_INT_NAMES: Record<string, { size: number; signed: boolean; bool?: boolean }> = {
@@ -86,7 +88,7 @@ export class CTypeToBtf {
     const seen = this.structIds.get(t);
     if (seen !== undefined) return seen;
     // Same name and layout => same BTF struct, even from distinct CType objects.
-    const key = JSON.stringify([t.name, t.size, t.fields.map((f) => [f.name, f.offset, f.type.kind])]);
+    const key = JSON.stringify([t.union, t.name, t.size, t.fields.map((f) => [f.name, f.offset, f.bitfield, typeToString(f.type)])]);
     const same = this.structKeys.get(key);
     if (same !== undefined) {
       this.structIds.set(t, same);
@@ -95,10 +97,10 @@ export class CTypeToBtf {
     const id = this.b.reserve();
     this.structIds.set(t, id);
     this.structKeys.set(key, id);
-    const members: BtfMember[] = t.fields.map((f) => ({
-      name: f.name, type: this.typeId(f.type), bitOffset: f.offset * 8,
-    }));
-    this.b.define(id, { kind: "struct", name: isCIdentifier(t.name) ? t.name : "", size: t.size, members });
+    const members: BtfMember[] = t.fields.map((f) => f.bitfield
+      ? { name: f.name, type: this.typeId(f.type), bitOffset: f.offset * 8 + f.bitfield.bit, bitfieldSize: f.bitfield.width }
+      : { name: f.name, type: this.typeId(f.type), bitOffset: f.offset * 8 });
+    this.b.define(id, { kind: t.union ? "union" : "struct", name: isCIdentifier(t.name) ? t.name : "", size: t.size, members });
     return id;
   }
 }
