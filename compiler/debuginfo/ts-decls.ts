@@ -4,7 +4,7 @@
 // `export interface` per struct: the named ones, the structs they embed, and the structs
 // they point to up to `depth` pointer hops away. Structs referenced beyond that are
 // declared empty (`export interface inode {}`), so every name resolves.
-// Fields are the StructType's (kernel-btf.ts): anonymous members flattened; bitfields and
+// Fields are structMembers' (kernel-btf.ts): anonymous members' members in place; bitfields and
 // members of unrepresentable types are left out with a comment. Anonymous struct/union
 // types of named members are written inline as type literals (a union's in Union<...>).
 
