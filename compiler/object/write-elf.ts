@@ -67,6 +67,7 @@ export function writeObject(model: BpfObjectModel): Uint8Array {
   const coreTypeIds = new Map(model.programs.flatMap((p) => p.coreRelos).map((r) => [r.type, conv.typeId(r.type)]));
   const funcIds = new Map(model.programs.map((p) => [p, addProgramFunc(b, conv, p.name, p.context)]));
   const licenseBytes = addLicenseBtf(b, conv, model.license);
+  conv.finish();
 
   const sourceLines = model.sourceText.split("\n").map((l) => l.replace(/\r$/, ""));
   const ext: BtfExtInput = { funcInfo: [], lineInfo: [], coreRelo: [] };
