@@ -22,14 +22,15 @@ export function storeInto(L: Lowerer, dst: Mem, expr: ts.Expression): void {
     storeValue(L, dst, lowerExpr(L, expr, t));
     return;
   }
-  const lit = t.kind === "struct" ? literalOf(L, expr, t) : undefined;
-  if (t.kind === "struct" && lit) {
-    storeObject(L, dst, t, lit);
+  const object = t.kind === "struct" ? literalFor(L, expr, t, ts.isObjectLiteralExpression) : undefined;
+  if (t.kind === "struct" && object) {
+    storeObject(L, dst, t, object);
     return;
   }
   if (t.kind === "array" && ts.isCallExpression(expr) && lowerBuiltinInto(L, dst, expr)) return;
-  if (t.kind === "array" && ts.isArrayLiteralExpression(expr)) {
-    storeArray(L, dst, t, expr);
+  const array = t.kind === "array" ? literalFor(L, expr, t, ts.isArrayLiteralExpression) : undefined;
+  if (t.kind === "array" && array) {
+    storeArray(L, dst, t, array);
     return;
   }
   const v = lowerExpr(L, expr, t);
@@ -58,14 +59,14 @@ export function storeValue(L: Lowerer, dst: Mem, v: Value): void {
   L.b.emit({ op: "store", base: dst.base, off: dst.off, size: t.size, src: toOperand(L, n) });
 }
 
-/** The object literal that `e` is: itself, or `{...} as T` with T the destination's
- *  type (the same declaration, or an anonymous type spelled the same). */
-function literalOf(L: Lowerer, e: ts.Expression, t: StructType): ts.ObjectLiteralExpression | undefined {
-  if (ts.isObjectLiteralExpression(e)) return e;
-  if (!ts.isAsExpression(e) || !ts.isObjectLiteralExpression(skipParens(e.expression))) return undefined;
-  const cast = L.types.resolve(e.type);
-  const same = cast === t || (!t.name && typeToString(cast) === typeToString(t));
-  return same ? skipParens(e.expression) as ts.ObjectLiteralExpression : undefined;
+/** The literal that `e` is for a destination of type t: `e` itself, or `literal as T`
+ *  with T the destination's type (spelled the same). TypeScript lets a literal leave
+ *  members out only in an assertion: `{ h: 1 } as Small`. */
+function literalFor<N extends ts.Expression>(L: Lowerer, e: ts.Expression, t: CType, isLiteral: (n: ts.Node) => n is N): N | undefined {
+  if (isLiteral(e)) return e;
+  if (!ts.isAsExpression(e)) return undefined;
+  const inner = skipParens(e.expression);
+  return isLiteral(inner) && typeToString(L.types.resolve(e.type)) === typeToString(t) ? inner : undefined;
 }
 
 /**
