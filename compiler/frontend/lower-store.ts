@@ -73,8 +73,7 @@ function literalFor<N extends ts.Expression>(L: Lowerer, e: ts.Expression, t: CT
  * A struct or union from an object literal. The bytes its ordinary members do not write
  * are written first from a constant image: zeros, with the bits of the bitfields given
  * constant values in place, so constant bitfields sharing a storage unit cost one store.
- * Then the ordinary members are stored, and bitfields of run-time values written into
- * their units.
+ * Then the ordinary members are stored, then the bitfields given run-time values.
  */
 function storeObject(L: Lowerer, dst: Mem, t: StructType, lit: ts.ObjectLiteralExpression): void {
   const given = new Map<string, ts.Expression>();
@@ -97,8 +96,11 @@ function storeObject(L: Lowerer, dst: Mem, t: StructType, lit: ts.ObjectLiteralE
     if (f.bitfield && constant !== undefined) addBits(image, f, constant);
   }
   storeUncovered(L, dst, covered, image);
-  for (const { f, e, constant } of members) {
-    if (constant !== undefined) continue;
+  // Bitfields last: a read-modify-write loads its whole unit, which may hold ordinary
+  // members too (`a: Bits<u32, 4>; x: u8` puts x inside a's unit), and every byte of it
+  // must be written by then.
+  const stores = members.filter((x) => x.constant === undefined);
+  for (const { f, e } of [...stores.filter((x) => !x.f.bitfield), ...stores.filter((x) => x.f.bitfield)]) {
     storeInto(L, { kind: "mem", type: f.type, base: dst.base, off: dst.off + f.offset, bitfield: f.bitfield }, e);
   }
 }

@@ -162,6 +162,34 @@ char _license[] __attribute__((section("license"), used)) = "GPL";
   });
 });
 
+describe("object literals with bitfields", () => {
+  it("write every byte of a bitfield's unit before its read-modify-write loads it", () => {
+    // x lives inside a's u32 unit; an unprivileged verifier refuses reads of unwritten stack.
+    const { listing } = compileProbe("bitfield-order", `import { kprobe, ArrayMap, type u8, type u32, type u64, type Bits } from "bpftsc";
+interface S { a: Bits<u32, 4>; x: u8 }
+const m = new ArrayMap<S>(1);
+export const p = kprobe("vfs_read", (count: u64) => {
+  m.set(0, { a: count, x: 5 });
+});
+`);
+    const written = new Set<number>();
+    let loads = 0;
+    for (const line of listing.split("\n")) {
+      const st = /\*\(u(8|16|32|64) \*\)\(r10 - (\d+)\) = /.exec(line);
+      const ld = /= \*\(u(8|16|32|64) \*\)\(r10 - (\d+)\)/.exec(line);
+      const m = st ?? ld;
+      if (!m) continue;
+      const bytes = Array.from({ length: Number(m[1]) / 8 }, (_, i) => -Number(m[2]) + i);
+      if (st) bytes.forEach((b) => written.add(b));
+      else {
+        loads++;
+        expect(bytes.filter((b) => !written.has(b)), line).toEqual([]);
+      }
+    }
+    expect(loads).toBe(1);
+  });
+});
+
 const C_TYPEDEFS = "typedef unsigned char u8; typedef unsigned short u16; typedef unsigned int u32; typedef int i32;\n" +
   "typedef unsigned long long u64; typedef long long i64;";
 
