@@ -370,9 +370,13 @@ function composite(btf: KernelBtf, id: number): StructType {
   btf.ctypes.set(id, st);
   btf.structIds.set(st, id);
   for (const m of r.members) {
-    const anon = m.name === "" ? anonymousComposite(btf, m) : undefined;
-    if (anon !== undefined && m.bitOffset % 8 === 0) st.fields.push({ name: "", type: convert(btf, anon) as StructType, offset: m.bitOffset / 8 });
-    if (m.name === "") continue;
+    if (m.name === "") {
+      // An anonymous struct or union stays one member, as in BTF; anything else unnamed
+      // is padding (`int :0`).
+      const anon = anonymousComposite(btf, m);
+      if (anon !== undefined && m.bitOffset % 8 === 0) st.fields.push({ name: "", type: convert(btf, anon) as StructType, offset: m.bitOffset / 8 });
+      continue;
+    }
     const member = kernelMember(btf, m, 0, []);
     if (member.type) st.fields.push({ name: member.name, type: member.type, offset: member.offset });
   }

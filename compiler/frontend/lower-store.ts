@@ -6,7 +6,7 @@
 // In: a memory destination and a TypeScript expression. Out: IR stores and calls.
 
 import ts from "typescript";
-import { namedFields, sizeOf, typeToString, type ArrayType, type CType, type StructField, type StructType } from "../types/ctype.js";
+import { namedFields, sizeOf, typeToString, type ArrayType, type Bitfield, type CType, type StructType } from "../types/ctype.js";
 import { placeBits, storeBitfield } from "./bitfields.js";
 import { lowerBuiltinInto } from "./builtins.js";
 import { lowerExpr } from "./lower-expr.js";
@@ -93,7 +93,7 @@ function storeObject(L: Lowerer, dst: Mem, t: StructType, lit: ts.ObjectLiteralE
   const image = new Uint8Array(t.size);
   for (const { f, e, constant } of members) {
     if (!f.bitfield && writesWholeField(L, f.type, e)) covered.fill(1, f.offset, f.offset + sizeOf(f.type));
-    if (f.bitfield && constant !== undefined) addBits(image, f, constant);
+    if (f.bitfield && constant !== undefined) addBits(image, f.offset, f.bitfield, constant);
   }
   storeUncovered(L, dst, covered, image);
   // Bitfields last: a read-modify-write loads its whole unit, which may hold ordinary
@@ -105,10 +105,11 @@ function storeObject(L: Lowerer, dst: Mem, t: StructType, lit: ts.ObjectLiteralE
   }
 }
 
-/** ORs a bitfield's constant value into a little-endian byte image of its struct. */
-function addBits(image: Uint8Array, f: StructField, value: bigint): void {
-  let bits = placeBits(value, f.bitfield!);
-  for (let i = f.offset; bits !== 0n; i++, bits >>= 8n) image[i]! |= Number(bits & 0xffn);
+/** ORs a bitfield's constant value into a little-endian byte image of its struct; its
+ *  storage unit is at `offset`. */
+function addBits(image: Uint8Array, offset: number, bf: Bitfield, value: bigint): void {
+  let bits = placeBits(value, bf);
+  for (let i = offset; bits !== 0n; i++, bits >>= 8n) image[i]! |= Number(bits & 0xffn);
 }
 
 /** A FixedArray (or Chars) field from an array literal: element by element, the elements
