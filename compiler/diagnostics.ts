@@ -24,6 +24,10 @@ export const DIAG = {
   badMapType: { code: 3005, text: "Map {0} type must be an integer or a struct, not '{1}'." },
   globalNeedsType: { code: 3006, text: "{0} '{1}' needs a type annotation: u8..u64, i8..i64, bool, a struct or a FixedArray." },
   nonConstantInit: { code: 3007, text: "The initial value of a {0} must be a constant: an integer constant, an object or array literal of constants, or a string for Chars." },
+  bitfieldType: { code: 3008, text: "A bitfield's type must be an integer (u8..u64, i8..i64, bool), not '{0}'." },
+  bitfieldWidth: { code: 3009, text: "The width of a {0} bitfield must be an integer literal from 1 to {1}, not '{2}'." },
+  bitfieldPlace: { code: 3010, text: "Bits<T, N> is the type of a struct or union member; it cannot be {0}." },
+  unionMembers: { code: 3011, text: "Union<T> takes the union's members as an object type (a type literal or an interface), not '{0}'." },
   // 4xxx: statements and expressions outside the subset.
   unsupportedSyntax: { code: 4001, text: "{0} is not supported in BPF code." },
   unboundedLoop: { code: 4002, text: "The compiler cannot prove this loop terminates: {0}." },
@@ -36,6 +40,7 @@ export const DIAG = {
   badSubprogram: { code: 4010, text: "Function '{0}' cannot be a BPF subprogram: {1}." },
   readOnlySetting: { code: 4011, text: "'{0}' is a load-time setting: BPF code reads it, user space sets it before load." },
   deletedMapValue: { code: 4009, text: "'{0}' may point to the entry that {1}.delete() removed at line {2}: that memory is freed and reused; get() the value again, or read it before the delete." },
+  unionLiteral: { code: 4012, text: "An object literal of a union gives at most one member; this one gives {0}." },
   // 5xxx: limits the verifier would enforce.
   stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack{1}; the limit is 512." },
   callsTooDeep: { code: 5003, text: "Calls nest {0} deep here ({1}); BPF allows 8 frames." },

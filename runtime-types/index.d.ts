@@ -60,6 +60,20 @@ export interface FixedArray<T, N extends number> {
   readonly length: N;
 }
 
+/** A C union of the members of T, all at offset 0; its size is the largest member's,
+ *  rounded up to the largest member alignment. A type of its own
+ *  (`type Val = Union<{ asU64: u64; asBytes: FixedArray<u8, 8> }>` is `union Val`) or
+ *  inline as a member's type (`u: Union<{ a: u32; b: u16 }>`). To TypeScript it is T
+ *  itself; an object literal gives one member (`{ asU64: 1 } as Val`: TypeScript wants
+ *  every member of T otherwise), the bytes it does not cover zeroed. */
+export type Union<T> = T;
+
+/** A bitfield member of N bits (1 to the bits of T) of integer type T, laid out as gcc
+ *  does: `flags: Bits<u32, 3>` is `__u32 flags : 3;`. Reads are shifted and masked (a
+ *  signed T sign-extends), writes change only those bits. To TypeScript it is T. */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export type Bits<T, N extends number> = T;
+
 /** A compiled program: the value of an exported probe. */
 export interface Program {
   readonly [programBrand]: true;

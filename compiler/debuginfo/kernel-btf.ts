@@ -1,8 +1,9 @@
 // Kernel types for the frontend, from BTF.
 // In: a BTF blob (default /sys/kernel/btf/vmlinux, read once per path per process).
 // Out: kernel function prototypes as CTypes (handler parameters bind to them by name),
-// struct/union layouts as StructTypes with anonymous members flattened into their parent,
-// and CO-RE field access paths within one struct.
+// struct/union layouts as StructTypes (unions as unions, anonymous struct and union
+// members as members named "", as BTF has them), each struct's members flattened as C
+// names them (structMembers), and CO-RE field access paths within one struct.
 //
 // Conversion rules: typedefs and const/volatile/restrict/type tags are skipped; integers
 // become u8..u64/i8..i64 by size and the BTF signedness bit (`_Bool` becomes bool; note
@@ -10,8 +11,9 @@
 // its BTF says so); enums become integers of their size; pointers become kernel-space Ptrs
 // (user-space when a `user` type tag is on the pointee) whose pointee is converted on first
 // use, so struct graphs with cycles convert only as far as the frontend looks; function
-// pointers become Ptr<void>; floats, 128-bit integers and bitfields cannot be represented
-// and are left out of structs (structMembers says why).
+// pointers become Ptr<void>; floats, 128-bit integers and bitfields are not represented
+// and are left out of structs (structMembers says why). An untagged composite has the
+// name of the typedef that names it (`typedef struct { ... } atomic_t`), else "".
 //
 // CO-RE: fieldAccess covers a path inside ONE struct (through embedded structs, unions and
 // array elements). A pointer member ends the path: `file.f_inode.i_ino` is two reads and
@@ -51,7 +53,8 @@ export interface KernelFunction {
   id: number;
 }
 
-/** One member of a struct after flattening anonymous struct/union members into it. */
+/** One member of a struct after flattening anonymous struct/union members into it (the
+ *  StructType keeps those as members of their own). */
 export interface KernelMember {
   name: string;
   /** Byte offset from the start of the outermost struct (bitfields: of the containing byte). */
@@ -78,11 +81,6 @@ export interface FieldAccess {
    *  pointer dereference, then one member index per level with anonymous struct/union
    *  members as their own hops, and element indices for arrays ("0:10:1" style). */
   accessIndices: number[];
-  /** The same path against the flattened StructType (root.fields and nested StructTypes'
-   *  fields). Use these when the object's local .BTF describes the struct as the flattened
-   *  StructType, as compiler/object/btf-ctype.ts does: libbpf matches members by name and
-   *  searches the kernel's anonymous members itself. */
-  flatAccessIndices: number[];
   /** Byte offset of the field from the start of the root, on this kernel. */
   offset: number;
   /** The field's type. */
@@ -167,8 +165,8 @@ export function lookupStructId(btf: KernelBtf, name: string): number | undefined
   return undefined;
 }
 
-/** A kernel struct or union as a StructType (anonymous members flattened, bitfields and
- *  unrepresentable members left out), or undefined when BTF has none by that name. */
+/** A kernel struct or union as a StructType (bitfields and unrepresentable members left
+ *  out), or undefined when BTF has none by that name. */
 export function kernelStruct(btf: KernelBtf, name: string): StructType | undefined {
   const id = lookupStructId(btf, name);
   return id === undefined ? undefined : (convert(btf, id) as StructType);
@@ -223,7 +221,7 @@ export function fieldAccessById(btf: KernelBtf, rootId: number, fieldPath: strin
   const rootKind = t.kindOf(rootId);
   if (rootKind !== "struct" && rootKind !== "union") return undefined;
   const root = convert(btf, rootId) as StructType;
-  const access = [0], flat = [0];
+  const access = [0];
   let offset = 0;
   let cur = rootId;
   let curType: CType = root;
@@ -233,9 +231,7 @@ export function fieldAccessById(btf: KernelBtf, rootId: number, fieldPath: strin
     if ((k === "struct" || k === "union") && curType.kind === "struct") {
       const m = structMembers(btf, id).find((x) => x.name === step);
       if (!m || !m.type) return undefined;
-      const fi = curType.fields.findIndex((f) => f.name === step);
       access.push(...m.path);
-      flat.push(fi);
       offset += m.offset;
       cur = m.typeId;
       curType = m.type;
@@ -245,7 +241,6 @@ export function fieldAccessById(btf: KernelBtf, rootId: number, fieldPath: strin
       const idx = Number(step);
       if (a.nelems !== 0 && idx >= a.nelems) return undefined;
       access.push(idx);
-      flat.push(idx);
       offset += idx * rawSize(btf, a.elem);
       cur = a.elem;
       curType = curType.elem;
@@ -254,14 +249,20 @@ export function fieldAccessById(btf: KernelBtf, rootId: number, fieldPath: strin
     }
   }
   return {
-    typeId: rootId, root, accessIndices: access, flatAccessIndices: flat, offset, type: curType, fieldTypeId: cur,
+    typeId: rootId, root, accessIndices: access, offset, type: curType, fieldTypeId: cur,
     rootKind, fieldKind: t.kindOf(t.skipModsAndTypedefs(cur)),
   };
 }
 
-/** The name a composite gets as a StructType: its tag, else the typedef that names it
+/** A composite's name for declarations: its tag, else the typedef that names it
  *  (`typedef struct { ... } atomic_t`), else `__anon_<id>`. */
 export function compositeName(btf: KernelBtf, id: number): string {
+  return typeName(btf, id) || `__anon_${id}`;
+}
+
+/** The name a composite gets as a StructType: its tag, else the typedef that names it,
+ *  else "" (anonymous). */
+function typeName(btf: KernelBtf, id: number): string {
   const t = btf.table;
   const name = t.nameOf(id);
   if (name) return name;
@@ -275,7 +276,7 @@ export function compositeName(btf: KernelBtf, id: number): string {
       }
     }
   }
-  return btf.anonNames.get(id) ?? `__anon_${id}`;
+  return btf.anonNames.get(id) ?? "";
 }
 
 // ---- conversion ----
@@ -370,49 +371,72 @@ function pointer(btf: KernelBtf, target: number): PtrType {
 
 function composite(btf: KernelBtf, id: number): StructType {
   const r = btf.table.type(id) as RawComposite;
-  const st: StructType = { kind: "struct", name: compositeName(btf, id), fields: [], size: r.size, align: 1 };
+  const st: StructType = { kind: "struct", name: typeName(btf, id), fields: [], size: r.size, align: 1 };
+  if (r.kind === "union") st.union = true;
   // Registered before the members are converted: a cycle through embedded types is
   // impossible in C, but this keeps any malformed blob from recursing forever.
   btf.ctypes.set(id, st);
   btf.structIds.set(st, id);
-  for (const m of structMembers(btf, id)) if (m.type) st.fields.push({ name: m.name, type: m.type, offset: m.offset });
+  for (const m of r.members) {
+    if (m.name === "") {
+      // An anonymous struct or union stays one member, as in BTF; anything else unnamed
+      // is padding (`int :0`).
+      const anon = anonymousComposite(btf, m);
+      if (anon !== undefined && m.bitOffset % 8 === 0) st.fields.push({ name: "", type: convert(btf, anon) as StructType, offset: m.bitOffset / 8 });
+      continue;
+    }
+    const member = kernelMember(btf, m, 0, []);
+    if (member.type) st.fields.push({ name: member.name, type: member.type, offset: member.offset });
+  }
   st.align = structAlign(btf, id);
   return st;
 }
 
 function flatten(btf: KernelBtf, id: number, baseBits: number, prefix: number[], out: KernelMember[]): void {
-  const t = btf.table;
-  const r = t.type(id);
+  const r = btf.table.type(id);
   if (r.kind !== "struct" && r.kind !== "union") return;
   r.members.forEach((m, i) => {
-    const bitOffset = baseBits + m.bitOffset;
     const path = [...prefix, i];
-    const target = t.skipModsAndTypedefs(m.type);
-    const tk = t.kindOf(target);
-    if (m.name === "") {
+    if (m.name !== "") out.push(kernelMember(btf, m, baseBits, path));
+    else {
       // Anonymous struct/union: its members belong to the parent, as in C. Anything
       // else unnamed is padding (`int :0`).
-      if (tk === "struct" || tk === "union") flatten(btf, target, bitOffset, path, out);
-      return;
+      const anon = anonymousComposite(btf, m);
+      if (anon !== undefined) flatten(btf, anon, baseBits + m.bitOffset, path, out);
     }
-    const member: KernelMember = {
-      name: m.name, offset: Math.floor(bitOffset / 8), bitOffset, bitfieldSize: m.bitfieldSize, typeId: m.type, path,
-    };
-    const ti = t.type(target);
-    if (m.bitfieldSize === 0 && ti.kind === "int" && (ti.bits !== ti.size * 8 || ti.bitOffset !== 0)) {
-      // Pre-kind_flag bitfield: the width and offset live in the INT's encoding.
-      member.bitfieldSize = ti.bits;
-      member.bitOffset += ti.bitOffset;
-      member.offset = Math.floor(member.bitOffset / 8);
-    }
-    if (member.bitfieldSize > 0 || member.bitOffset % 8 !== 0) member.omitted = "bitfield";
-    else {
-      const c = convert(btf, m.type);
-      if (c.kind === "unsupported") member.omitted = c.reason;
-      else member.type = c;
-    }
-    out.push(member);
   });
+}
+
+type RawMember = RawComposite["members"][number];
+
+/** The struct or union an unnamed member embeds (typedefs and modifiers skipped). */
+function anonymousComposite(btf: KernelBtf, m: RawMember): number | undefined {
+  const target = btf.table.skipModsAndTypedefs(m.type);
+  const k = btf.table.kindOf(target);
+  return k === "struct" || k === "union" ? target : undefined;
+}
+
+/** A named member `baseBits` into the outermost struct, its type converted unless it is a
+ *  bitfield or cannot be represented. */
+function kernelMember(btf: KernelBtf, m: RawMember, baseBits: number, path: number[]): KernelMember {
+  const bitOffset = baseBits + m.bitOffset;
+  const member: KernelMember = {
+    name: m.name, offset: Math.floor(bitOffset / 8), bitOffset, bitfieldSize: m.bitfieldSize, typeId: m.type, path,
+  };
+  const ti = btf.table.type(btf.table.skipModsAndTypedefs(m.type));
+  if (m.bitfieldSize === 0 && ti.kind === "int" && (ti.bits !== ti.size * 8 || ti.bitOffset !== 0)) {
+    // Pre-kind_flag bitfield: the width and offset live in the INT's encoding.
+    member.bitfieldSize = ti.bits;
+    member.bitOffset += ti.bitOffset;
+    member.offset = Math.floor(member.bitOffset / 8);
+  }
+  if (member.bitfieldSize > 0 || member.bitOffset % 8 !== 0) member.omitted = "bitfield";
+  else {
+    const c = convert(btf, m.type);
+    if (c.kind === "unsupported") member.omitted = c.reason;
+    else member.type = c;
+  }
+  return member;
 }
 
 /** Size in bytes of any data type. */

@@ -4,9 +4,9 @@
 // `export interface` per struct: the named ones, the structs they embed, and the structs
 // they point to up to `depth` pointer hops away. Structs referenced beyond that are
 // declared empty (`export interface inode {}`), so every name resolves.
-// Fields are the StructType's (kernel-btf.ts): anonymous members flattened; bitfields and
+// Fields are structMembers' (kernel-btf.ts): anonymous members' members in place; bitfields and
 // members of unrepresentable types are left out with a comment. Anonymous struct/union
-// types of named members are written inline as type literals.
+// types of named members are written inline as type literals (a union's in Union<...>).
 
 import type { CType, StructType } from "../types/ctype.js";
 import {
@@ -31,7 +31,7 @@ export interface TsDeclResult {
   opaque: string[];
 }
 
-const IMPORTABLE = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool", "Ptr", "FixedArray", "Chars"];
+const IMPORTABLE = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool", "Ptr", "FixedArray", "Chars", "Union"];
 
 /** Names an interface cannot have, or that would shadow what the declarations use. */
 const RESERVED = new Set([
@@ -118,7 +118,12 @@ export function kernelTypesToTs(btf: KernelBtf, roots: string[], opts: TsDeclOpt
       case "struct": {
         const id = structTypeId(btf, c);
         if (id === undefined) return "unknown";
-        if (isAnonymous(btf, id)) return `{\n${body(id, d, indent + INDENT)}${indent}}`;
+        if (isAnonymous(btf, id)) {
+          const literal = `{\n${body(id, d, indent + INDENT)}${indent}}`;
+          if (!c.union) return literal;
+          used.add("Union");
+          return `Union<${literal}>`;
+        }
         schedule(id, d);
         return nameOf(id);
       }

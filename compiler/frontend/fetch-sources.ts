@@ -11,7 +11,7 @@ import type ts from "typescript";
 import type { DiagKind } from "../diagnostics.js";
 import type { KernelFunction } from "../debuginfo/kernel-btf.js";
 import type { ArgPlace, Register, Target } from "../target/index.js";
-import { sizeOf, typeToString, type CType } from "../types/ctype.js";
+import { namedFields, sizeOf, typeToString, type CType } from "../types/ctype.js";
 import type { ProbePoint } from "../object/model.js";
 import type { ProgramInfo } from "./module.js";
 import { readTracepointFormat, type TracepointField } from "./tracefs.js";
@@ -200,7 +200,7 @@ function tracepointVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclar
 function btfTracepointFields(L: Lowerer, event: string, p: ts.Node): TracepointField[] | undefined {
   if (!L.ctx.kernel.available) return undefined;
   const st = L.ctx.kernel.tracepointRecord(event, p);
-  return st?.fields.filter((f) => f.name !== "ent" && (f.type.kind === "int" || f.type.kind === "ptr" || f.type.kind === "array")).map((f) => {
+  return st && namedFields(st).filter((f) => f.name !== "ent" && (f.type.kind === "int" || f.type.kind === "ptr" || f.type.kind === "array")).map((f) => {
     // The record struct spells `__data_loc char[] filename` as `u32 __data_loc_filename`.
     const loc = /^__(data|rel)_loc_(.+)$/.exec(f.name);
     return {

@@ -4,12 +4,14 @@
 // In: the target and value expressions. Out: IR moves and stores; the assigned value.
 
 import ts from "typescript";
+import type { IntType } from "../types/ctype.js";
+import { narrowToBitfield, truncateToBitfield } from "./bitfields.js";
 import { arith } from "./lower-arith.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { closeGuard, dynamicElement, openElement, type DynamicElement } from "./lower-index.js";
 import { storeInto, storeValue } from "./lower-store.js";
 import { skipParens } from "./module.js";
-import { constVal, narrow, scalar, type Binding, type Lowerer, type Value } from "./values.js";
+import { constVal, narrow, scalar, toReg, type Binding, type Lowerer, type Value } from "./values.js";
 
 type LValue =
   | { kind: "var"; binding: Extract<Binding, { kind: "reg" | "maybe" }>; node: ts.Node }
@@ -81,6 +83,7 @@ function writeLvalue(L: Lowerer, lv: LValue, v: Value): Value {
     if (lv.mem.type.kind !== "int" && lv.mem.type.kind !== "ptr") L.ctx.fail("notAssignable", lv.node, "A struct field of this kind, with this operator");
     storeValue(L, lv.mem, v);
     // The expression's value is what the field now holds, as for a variable.
+    if (lv.mem.bitfield && lv.mem.type.kind === "int") return narrowBitfieldValue(L, v, lv.mem.type, lv.mem.bitfield.width);
     return lv.mem.type.kind === "int" ? narrow(L, v, lv.mem.type) : scalar(L, v);
   }
   const b = lv.binding;
@@ -94,6 +97,13 @@ function writeLvalue(L: Lowerer, lv: LValue, v: Value): Value {
   else if (n.kind === "int" || n.kind === "ptr") { if (n.reg !== b.reg) L.b.emit({ op: "mov", dst: b.reg, src: n.reg }); }
   else L.ctx.fail("notAssignable", lv.node, "This value to a scalar variable");
   return b.type.kind === "ptr" ? { kind: "ptr", type: b.type, reg: b.reg } : { kind: "int", type: b.type, reg: b.reg };
+}
+
+/** A value as a bitfield of `width` bits of type t holds it. */
+function narrowBitfieldValue(L: Lowerer, v: Value, t: IntType, width: number): Value {
+  const s = scalar(L, v);
+  if (s.kind === "const") return constVal(truncateToBitfield(s.value, t, width), t);
+  return { kind: "int", type: t, reg: narrowToBitfield(L.b, toReg(L, s), t, width) };
 }
 
 export function assign(L: Lowerer, left: ts.Expression, right: ts.Expression): Value {

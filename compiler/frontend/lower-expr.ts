@@ -5,7 +5,7 @@
 
 import ts from "typescript";
 import type { VReg } from "../ir/ir.js";
-import { BOOL, I64, sizeOf, type CType, type IntType } from "../types/ctype.js";
+import { BOOL, I64, findField, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { arith, resultType } from "./lower-arith.js";
 import { assign, compoundAssign, lowerIncDec } from "./lower-assign.js";
 import { dynamicElement, readDynamicElement } from "./lower-index.js";
@@ -254,9 +254,9 @@ function lowerProperty(L: Lowerer, e: ts.PropertyAccessExpression): Value {
   const name = e.name.text;
   if ((obj.kind === "mem" || obj.kind === "ptr") && obj.type.kind === "array" && name === "length") return constVal(BigInt(obj.type.length), I64);
   if (obj.kind === "mem" && obj.type.kind === "struct") {
-    const f = obj.type.fields.find((x) => x.name === name);
+    const f = findField(obj.type, name);
     if (!f) return L.ctx.fail("unknownName", e.name, name);
-    return { kind: "mem", type: f.type, base: obj.base, off: obj.off + f.offset, readOnly: obj.readOnly };
+    return { kind: "mem", type: f.type, base: obj.base, off: obj.off + f.offset, readOnly: obj.readOnly, bitfield: f.bitfield };
   }
   if (obj.kind === "ptr" || obj.kind === "probed") return fieldOf(L, obj, name, e);
   if (obj.kind === "maybe") return L.ctx.fail("uncheckedMapValue", e.expression);
@@ -292,5 +292,8 @@ function lowerCast(L: Lowerer, e: ts.AsExpression | ts.TypeAssertion): Value {
     if (s.kind !== "int" && s.kind !== "ptr" && s.kind !== "const") L.ctx.fail("unsupportedSyntax", e, "Casting this value to a pointer");
     return { kind: "ptr", type: t, reg: toReg(L, s) };
   }
+  // `{ a: 1 } as S`: an object literal of S that leaves members out (TypeScript allows
+  // that in an assertion only).
+  if (t.kind === "struct" && ts.isObjectLiteralExpression(skipParens(e.expression))) return v;
   return L.ctx.fail("unsupportedSyntax", e, `A cast to ${e.type.getText(L.ctx.sf)}`);
 }

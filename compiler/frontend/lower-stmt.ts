@@ -75,7 +75,9 @@ function declare(L: Lowerer, d: ts.VariableDeclaration, declared: CType | undefi
     // A struct: the declaration names the memory the initializer produced (a literal,
     // comm(), a checked map value, which stays a reference into the map) or a copy of
     // another local: locals are values, as assignment (`b = a`, a copy) treats them.
-    const fresh = ts.isObjectLiteralExpression(skipParens(init)) || ts.isCallExpression(skipParens(init));
+    // (`{...} as S` is a literal too: a cast makes a struct of nothing else.)
+    const e = skipParens(init);
+    const fresh = ts.isObjectLiteralExpression(e) || ts.isCallExpression(e) || ts.isAsExpression(e);
     if (fresh || !("slot" in v.base)) return { kind: "mem", type: v.type, base: v.base, off: v.off };
     const copy = newLocal(L, v.type, (d.name as ts.Identifier).text);
     copyMem(L, copy, v, sizeOf(v.type));

@@ -1,14 +1,16 @@
-// Stores into BPF memory: scalars narrowed to the field's type, object literals laid out
-// field by field and array literals element by element (with the bytes they leave
-// uncovered zeroed, so the verifier never sees uninitialised stack passed to a helper),
-// struct copies, and Chars<N> buffers filled by string helpers.
+// Stores into BPF memory: scalars narrowed to the field's type (bitfields written into
+// their storage unit), object literals laid out member by member and array literals
+// element by element (with the bytes they leave uncovered zeroed, so the verifier never
+// sees uninitialised stack passed to a helper), struct copies, and Chars<N> buffers
+// filled by string helpers.
 // In: a memory destination and a TypeScript expression. Out: IR stores and calls.
 
 import ts from "typescript";
-import { sizeOf, type ArrayType, type CType, type StructType } from "../types/ctype.js";
+import { namedFields, sizeOf, typeToString, type ArrayType, type Bitfield, type CType, type StructType } from "../types/ctype.js";
+import { placeBits, storeBitfield } from "./bitfields.js";
 import { lowerBuiltinInto } from "./builtins.js";
 import { lowerExpr } from "./lower-expr.js";
-import { skipParens } from "./module.js";
+import { constantValue, skipParens } from "./module.js";
 import { narrow, scalar, toOperand, type Lowerer, type Value } from "./values.js";
 
 type Mem = Extract<Value, { kind: "mem" }>;
@@ -20,13 +22,15 @@ export function storeInto(L: Lowerer, dst: Mem, expr: ts.Expression): void {
     storeValue(L, dst, lowerExpr(L, expr, t));
     return;
   }
-  if (t.kind === "struct" && ts.isObjectLiteralExpression(expr)) {
-    storeObject(L, dst, t, expr);
+  const object = t.kind === "struct" ? literalFor(L, expr, t, ts.isObjectLiteralExpression) : undefined;
+  if (t.kind === "struct" && object) {
+    storeObject(L, dst, t, object);
     return;
   }
   if (t.kind === "array" && ts.isCallExpression(expr) && lowerBuiltinInto(L, dst, expr)) return;
-  if (t.kind === "array" && ts.isArrayLiteralExpression(expr)) {
-    storeArray(L, dst, t, expr);
+  const array = t.kind === "array" ? literalFor(L, expr, t, ts.isArrayLiteralExpression) : undefined;
+  if (t.kind === "array" && array) {
+    storeArray(L, dst, t, array);
     return;
   }
   const v = lowerExpr(L, expr, t);
@@ -45,30 +49,67 @@ export function storeValue(L: Lowerer, dst: Mem, v: Value): void {
     return;
   }
   if (t.kind !== "int") throw new Error("internal: storeValue into non-scalar");
-  // A store writes the low bytes only: it narrows by itself, no extension needed.
   const s = scalar(L, v);
+  if (dst.bitfield) {
+    storeBitfield(L.b, dst.base, dst.off, t, dst.bitfield, toOperand(L, s));
+    return;
+  }
+  // A store writes the low bytes only: it narrows by itself, no extension needed.
   const n = s.kind === "int" || s.kind === "ptr" ? s : narrow(L, s, t);
   L.b.emit({ op: "store", base: dst.base, off: dst.off, size: t.size, src: toOperand(L, n) });
 }
 
+/** The literal that `e` is for a destination of type t: `e` itself, or `literal as T`
+ *  with T the destination's type (spelled the same). TypeScript lets a literal leave
+ *  members out only in an assertion: `{ h: 1 } as Small`. */
+function literalFor<N extends ts.Expression>(L: Lowerer, e: ts.Expression, t: CType, isLiteral: (n: ts.Node) => n is N): N | undefined {
+  if (isLiteral(e)) return e;
+  if (!ts.isAsExpression(e)) return undefined;
+  const inner = skipParens(e.expression);
+  return isLiteral(inner) && typeToString(L.types.resolve(e.type)) === typeToString(t) ? inner : undefined;
+}
+
+/**
+ * A struct or union from an object literal. The bytes its ordinary members do not write
+ * are written first from a constant image: zeros, with the bits of the bitfields given
+ * constant values in place, so constant bitfields sharing a storage unit cost one store.
+ * Then the ordinary members are stored, then the bitfields given run-time values.
+ */
 function storeObject(L: Lowerer, dst: Mem, t: StructType, lit: ts.ObjectLiteralExpression): void {
   const given = new Map<string, ts.Expression>();
   for (const p of lit.properties) {
     if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) given.set(p.name.text, p.initializer);
     else if (ts.isShorthandPropertyAssignment(p)) given.set(p.name.text, p.name);
     else L.ctx.fail("unsupportedSyntax", p, "This kind of object literal member");
+    if (t.union && given.size > 1) L.ctx.fail("unionLiteral", p, String(lit.properties.length));
   }
-  // Bytes the literal's fields will write completely.
+  const fields = namedFields(t);
+  for (const [name, e] of given) if (!fields.some((f) => f.name === name)) L.ctx.fail("unknownName", e.parent, name);
+  const members = fields.flatMap((f) => {
+    const e = given.get(f.name);
+    return e ? [{ f, e, constant: f.bitfield && constantValue(L.ctx, L.mod, e) }] : [];
+  });
   const covered = new Uint8Array(t.size);
-  for (const f of t.fields) {
-    const e = given.get(f.name);
-    if (e && writesWholeField(L, f.type, e)) covered.fill(1, f.offset, f.offset + sizeOf(f.type));
+  const image = new Uint8Array(t.size);
+  for (const { f, e, constant } of members) {
+    if (!f.bitfield && writesWholeField(L, f.type, e)) covered.fill(1, f.offset, f.offset + sizeOf(f.type));
+    if (f.bitfield && constant !== undefined) addBits(image, f.offset, f.bitfield, constant);
   }
-  zeroUncovered(L, dst, covered);
-  for (const f of t.fields) {
-    const e = given.get(f.name);
-    if (e) storeInto(L, { kind: "mem", type: f.type, base: dst.base, off: dst.off + f.offset }, e);
+  storeUncovered(L, dst, covered, image);
+  // Bitfields last: a read-modify-write loads its whole unit, which may hold ordinary
+  // members too (`a: Bits<u32, 4>; x: u8` puts x inside a's unit), and every byte of it
+  // must be written by then.
+  const stores = members.filter((x) => x.constant === undefined);
+  for (const { f, e } of [...stores.filter((x) => !x.f.bitfield), ...stores.filter((x) => x.f.bitfield)]) {
+    storeInto(L, { kind: "mem", type: f.type, base: dst.base, off: dst.off + f.offset, bitfield: f.bitfield }, e);
   }
+}
+
+/** ORs a bitfield's constant value into a little-endian byte image of its struct; its
+ *  storage unit is at `offset`. */
+function addBits(image: Uint8Array, offset: number, bf: Bitfield, value: bigint): void {
+  let bits = placeBits(value, bf);
+  for (let i = offset; bits !== 0n; i++, bits >>= 8n) image[i]! |= Number(bits & 0xffn);
 }
 
 /** A FixedArray (or Chars) field from an array literal: element by element, the elements
@@ -79,7 +120,7 @@ function storeArray(L: Lowerer, dst: Mem, t: ArrayType, lit: ts.ArrayLiteralExpr
   const size = sizeOf(t.elem);
   const covered = new Uint8Array(sizeOf(t));
   covered.fill(1, 0, elems.length * size);
-  zeroUncovered(L, dst, covered);
+  storeUncovered(L, dst, covered, new Uint8Array(covered.length));
   elems.forEach((e, i) => {
     if (ts.isSpreadElement(e) || ts.isOmittedExpression(e)) L.ctx.fail("unsupportedSyntax", e, "A spread or a hole in an array literal");
     storeInto(L, { kind: "mem", type: t.elem, base: dst.base, off: dst.off + i * size }, e);
@@ -93,16 +134,21 @@ function writesWholeField(L: Lowerer, t: CType, e: ts.Expression): boolean {
   return !(t.kind === "array" && ts.isCallExpression(e) && L.ctx.runtimeName(e.expression) === "readStr");
 }
 
-/** Zeroes the uncovered byte runs with the widest aligned stores, from one zero register. */
-function zeroUncovered(L: Lowerer, dst: Mem, covered: Uint8Array): void {
-  if (covered.every((c) => c)) return;
-  const zero = L.b.constReg(0n);
+/** Writes the image's bytes where `covered` is 0, with the widest aligned stores; a
+ *  register per distinct value (most often one, zero). */
+function storeUncovered(L: Lowerer, dst: Mem, covered: Uint8Array, image: Uint8Array): void {
+  const regs = new Map<bigint, number>();
   let i = 0;
   while (i < covered.length) {
     if (covered[i]) { i++; continue; }
     let size: 1 | 2 | 4 | 8 = 8;
     while (size > 1 && ((dst.off + i) % size !== 0 || i + size > covered.length || covered.subarray(i, i + size).some((c) => c))) size = (size / 2) as 1 | 2 | 4;
-    L.b.emit({ op: "store", base: dst.base, off: dst.off + i, size, src: zero });
+    let value = 0n;
+    for (let k = size - 1; k >= 0; k--) value = value << 8n | BigInt(image[i + k]!);
+    value = BigInt.asIntN(64, value);
+    let src = regs.get(value);
+    if (src === undefined) regs.set(value, (src = L.b.constReg(value)));
+    L.b.emit({ op: "store", base: dst.base, off: dst.off + i, size, src });
     i += size;
   }
 }

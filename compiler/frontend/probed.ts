@@ -3,13 +3,14 @@
 // as the program's probe kind says). A read that faults leaves 0 (the helper zeroes
 // its destination), for that value only.
 // In: a pointer or probed-memory Value and a field name or index. Out: the field's
-// value (scalars and pointers are read at once; structs and arrays stay addresses).
+// value (scalars and pointers are read at once, a bitfield as its storage unit then
+// shifted into place; structs and arrays stay addresses).
 
 import type ts from "typescript";
 import { HELPER } from "../helpers.js";
 import type { VReg } from "../ir/ir.js";
-import { sizeOf, type CType } from "../types/ctype.js";
-import { scratchSlot, spaceOf, type Lowerer, type Value } from "./values.js";
+import { findField, sizeOf, type Bitfield, type CType } from "../types/ctype.js";
+import { loadScalar, scratchSlot, spaceOf, type Lowerer, type Value } from "./values.js";
 
 type Located = Extract<Value, { kind: "ptr" | "probed" }>;
 
@@ -30,9 +31,9 @@ export function fieldOf(L: Lowerer, obj: Located, name: string, node: ts.Propert
     return at(L, r, kernel.type, space);
   }
   if (kernel) return at(L, offsetAddress(L, obj.reg, kernel.offset), kernel.type, space);
-  const f = st.fields.find((x) => x.name === name);
+  const f = findField(st, name);
   if (!f) return L.ctx.fail("unknownName", node.name, name);
-  return at(L, offsetAddress(L, obj.reg, f.offset), f.type, space);
+  return at(L, offsetAddress(L, obj.reg, f.offset), f.type, space, f.bitfield);
 }
 
 export function elementOf(L: Lowerer, obj: Extract<Value, { kind: "probed" }>, index: number, node: ts.Node): Value {
@@ -49,26 +50,17 @@ function offsetAddress(L: Lowerer, base: VReg, off: number): VReg {
 }
 
 /** The value at an address of the probed memory: scalars are read now. */
-function at(L: Lowerer, addr: VReg, type: CType, space: "user" | "kernel"): Value {
-  if (type.kind === "int" || type.kind === "ptr") return readProbed(L, addr, type, space);
+function at(L: Lowerer, addr: VReg, type: CType, space: "user" | "kernel", bitfield?: Bitfield): Value {
+  if (type.kind === "int" || type.kind === "ptr") return readProbed(L, addr, type, space, bitfield);
   return { kind: "probed", type, reg: addr, space };
 }
 
-/** One probe read of a scalar or pointer into the scratch slot, then a load. */
-function readProbed(L: Lowerer, addr: VReg, type: CType, space: "user" | "kernel"): Value {
-  const size = type.kind === "int" ? type.size : 8;
+/** One probe read of a scalar, pointer or bitfield storage unit into the scratch slot,
+ *  then a load from there. */
+function readProbed(L: Lowerer, addr: VReg, type: Extract<CType, { kind: "int" | "ptr" }>, space: "user" | "kernel", bitfield?: Bitfield): Value {
   const slot = scratchSlot(L);
   const dst = L.b.newReg();
   L.b.emit({ op: "addr", dst, slot, off: 0 });
-  L.b.emit({ op: "call", helper: space === "user" ? HELPER.probe_read_user : HELPER.probe_read_kernel, args: [dst, { imm: BigInt(size) }, addr] });
-  const r = L.b.newReg();
-  L.b.emit({ op: "load", dst: r, base: { slot }, off: 0, size: size as 1 | 2 | 4 | 8 });
-  if (type.kind === "ptr") return { kind: "ptr", type, reg: r };
-  if (type.kind !== "int") throw new Error("internal: readProbed of aggregate");
-  if (type.signed && size < 8) {
-    const s = L.b.newReg();
-    L.b.emit({ op: "ext", dst: s, src: r, bits: (size * 8) as 8 | 16 | 32, signed: true });
-    return { kind: "int", type, reg: s };
-  }
-  return { kind: "int", type, reg: r };
+  L.b.emit({ op: "call", helper: space === "user" ? HELPER.probe_read_user : HELPER.probe_read_kernel, args: [dst, { imm: BigInt(sizeOf(type)) }, addr] });
+  return loadScalar(L, { kind: "mem", type, base: { slot }, off: 0, bitfield });
 }

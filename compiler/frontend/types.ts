@@ -1,9 +1,13 @@
 // Resolves TypeScript type annotations to C types.
 // In: a ts.TypeNode from a probe file. Out: a CType (integers, bool, Ptr<T>, Chars<N>,
-// FixedArray<T,N>, structs laid out from interfaces and type literals) or a diagnostic.
+// FixedArray<T,N>, structs laid out from interfaces and type literals, unions from
+// Union<T>, bitfield members from Bits<T, N>) or a diagnostic.
 
 import ts from "typescript";
-import { INT_TYPES, BOOL, layoutStruct, type CType, type StructType } from "../types/ctype.js";
+import {
+  INT_TYPES, BOOL, bitsOf, layoutStruct, layoutUnion, typeToString,
+  type CType, type IntType, type MemberSpec, type StructType,
+} from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 
 export class TypeResolver {
@@ -16,7 +20,7 @@ export class TypeResolver {
     if (node.kind === ts.SyntaxKind.BooleanKeyword) return BOOL;
     if (node.kind === ts.SyntaxKind.NumberKeyword) ctx.fail("unsupportedType", node, "number", ": say how wide it is with u8..u64 or i8..i64");
     if (ts.isParenthesizedTypeNode(node)) return this.resolve(node.type);
-    if (ts.isTypeLiteralNode(node)) return this.struct(node, "anon", node.members);
+    if (ts.isTypeLiteralNode(node)) return this.composite(node, "", node.members, false);
     if (!ts.isTypeReferenceNode(node)) return ctx.fail("unsupportedType", node, node.getText(ctx.sf), "");
 
     const name = ctx.runtimeName(node.typeName);
@@ -28,6 +32,8 @@ export class TypeResolver {
       if (name === "KernelPtr" && args.length === 1) return { kind: "ptr", to: this.resolvePointee(args[0]), space: "kernel", explicit: true };
       if (name === "Chars" && args.length === 1) return { kind: "array", elem: INT_TYPES.u8, length: this.literalNumber(args[0]), isString: true };
       if (name === "FixedArray" && args.length === 2) return { kind: "array", elem: this.resolve(args[0]), length: this.literalNumber(args[1]) };
+      if (name === "Union" && args.length === 1) return this.union(node, "");
+      if (name === "Bits") ctx.fail("bitfieldPlace", node, "the type of a variable, a map key or value, an array element or a pointee");
       ctx.fail("unsupportedType", node, node.getText(ctx.sf), "");
     }
     const sym = ctx.symbolOf(node.typeName);
@@ -36,10 +42,12 @@ export class TypeResolver {
     if (kernelName) return ctx.kernel.struct(kernelName, node);
     if (decl && ts.isInterfaceDeclaration(decl)) {
       if (decl.typeParameters?.length || decl.heritageClauses?.length) ctx.fail("unsupportedType", node, node.getText(ctx.sf), ": struct interfaces cannot be generic or extend others");
-      return this.struct(decl, decl.name.text, decl.members);
+      return this.composite(decl, decl.name.text, decl.members, false);
     }
     if (decl && ts.isTypeAliasDeclaration(decl) && !decl.typeParameters) {
-      if (ts.isTypeLiteralNode(decl.type)) return this.struct(decl, decl.name.text, decl.type.members);
+      if (ts.isTypeLiteralNode(decl.type)) return this.composite(decl, decl.name.text, decl.type.members, false);
+      // `type Val = Union<{...}>` is `union Val`.
+      if (ts.isTypeReferenceNode(decl.type) && ctx.runtimeName(decl.type.typeName) === "Union") return this.union(decl.type, decl.name.text);
       return this.resolve(decl.type);
     }
     return ctx.fail("unsupportedType", node, node.getText(ctx.sf), "");
@@ -65,11 +73,41 @@ export class TypeResolver {
     return this.ctx.fail("unsupportedType", node, node.getText(this.ctx.sf), ": an array length must be an integer literal from 1 to 4096");
   }
 
-  private struct(key: ts.Node, name: string, members: ts.NodeArray<ts.TypeElement>): StructType {
+  /** The union of `Union<T>`, T a type literal or an interface (or an alias of a type
+   *  literal) whose members are the union's. */
+  private union(ref: ts.TypeReferenceNode, name: string): StructType {
+    const arg = ref.typeArguments![0];
+    const members = this.membersOf(arg) ?? this.ctx.fail("unionMembers", arg, arg.getText(this.ctx.sf));
+    return this.composite(ref, name, members, true);
+  }
+
+  private membersOf(node: ts.TypeNode): ts.NodeArray<ts.TypeElement> | undefined {
+    if (ts.isTypeLiteralNode(node)) return node.members;
+    if (!ts.isTypeReferenceNode(node) || this.ctx.runtimeName(node.typeName) !== undefined) return undefined;
+    const decl = this.ctx.symbolOf(node.typeName)?.declarations?.[0];
+    if (!decl || kernelTag(decl) || (decl as ts.InterfaceDeclaration | ts.TypeAliasDeclaration).typeParameters) return undefined;
+    if (ts.isInterfaceDeclaration(decl) && !decl.heritageClauses) return decl.members;
+    if (ts.isTypeAliasDeclaration(decl) && ts.isTypeLiteralNode(decl.type)) return decl.type.members;
+    return undefined;
+  }
+
+  /** A member's `Bits<T, N>`: T an integer type, N a literal from 1 to T's bits. */
+  private bitfield(node: ts.TypeNode): { type: IntType; width: number } | undefined {
+    if (!ts.isTypeReferenceNode(node) || this.ctx.runtimeName(node.typeName) !== "Bits" || node.typeArguments?.length !== 2) return undefined;
+    const [typeArg, widthArg] = node.typeArguments;
+    const type = this.resolve(typeArg);
+    if (type.kind !== "int") return this.ctx.fail("bitfieldType", typeArg, typeToString(type));
+    const text = widthArg.getText(this.ctx.sf);
+    const width = ts.isLiteralTypeNode(widthArg) && ts.isNumericLiteral(widthArg.literal) ? Number(text) : NaN;
+    if (!Number.isInteger(width) || width < 1 || width > bitsOf(type)) this.ctx.fail("bitfieldWidth", widthArg, type.name, String(bitsOf(type)), text);
+    return { type, width };
+  }
+
+  private composite(key: ts.Node, name: string, members: ts.NodeArray<ts.TypeElement>, union: boolean): StructType {
     const cached = this.structs.get(key);
     if (cached) {
       if (this.inProgress.has(cached) && !this.behindPointer) {
-        this.ctx.fail("unsupportedType", key, name, ": a struct cannot contain itself except through a Ptr");
+        this.ctx.fail("unsupportedType", key, name || key.getText(this.ctx.sf), ": a struct cannot contain itself except through a Ptr");
       }
       return cached;
     }
@@ -77,17 +115,18 @@ export class TypeResolver {
     const st: StructType = { kind: "struct", name, fields: [], size: 0, align: 1 };
     this.structs.set(key, st);
     this.inProgress.add(st);
-    const fields: { name: string; type: CType }[] = [];
+    const fields: MemberSpec[] = [];
     const savedBehind = this.behindPointer;
     this.behindPointer = false;
     for (const m of members) {
       if (!ts.isPropertySignature(m) || !m.type || !ts.isIdentifier(m.name) || m.questionToken) {
         this.ctx.fail("unsupportedType", m, m.getText(this.ctx.sf), ": struct members are named fields with a type, not optional");
       }
-      fields.push({ name: m.name.text, type: this.resolve(m.type) });
+      const bits = this.bitfield(m.type);
+      fields.push(bits ? { name: m.name.text, type: bits.type, width: bits.width } : { name: m.name.text, type: this.resolve(m.type) });
     }
     this.behindPointer = savedBehind;
-    Object.assign(st, layoutStruct(name, fields));
+    Object.assign(st, union ? layoutUnion(name, fields) : layoutStruct(name, fields));
     this.inProgress.delete(st);
     return st;
   }

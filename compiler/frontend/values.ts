@@ -6,7 +6,8 @@
 import type ts from "typescript";
 import type { IrBuilder } from "../ir/builder.js";
 import type { Base, Block, Operand, VReg } from "../ir/ir.js";
-import { I64, U64, sizeOf, type CType, type IntType, type PtrType } from "../types/ctype.js";
+import { I64, U64, sizeOf, type Bitfield, type CType, type IntType, type PtrType } from "../types/ctype.js";
+import { loadBitfield } from "./bitfields.js";
 import type { FrontendContext } from "./context.js";
 import type { FunctionInfo } from "./functions.js";
 import type { GlobalInfo } from "./globals.js";
@@ -21,8 +22,9 @@ export type Value =
   /** An address in the probed code's memory (reads go through probe-read helpers). */
   | { kind: "ptr"; type: PtrType; reg: VReg }
   /** BPF-addressable memory: a stack slot, a checked map value pointer, or a global;
-   *  `readOnly` for a load-time setting (in .rodata, which BPF code cannot write). */
-  | { kind: "mem"; type: CType; base: Base; off: number; readOnly?: boolean }
+   *  `readOnly` for a load-time setting (in .rodata, which BPF code cannot write). A
+   *  bitfield member is its storage unit's offset and the Bitfield. */
+  | { kind: "mem"; type: CType; base: Base; off: number; readOnly?: boolean; bitfield?: Bitfield }
   /** A struct or array in the probed code's memory at an address (not yet read). */
   | { kind: "probed"; type: CType; reg: VReg; space: "user" | "kernel" }
   /** A map value reference that may be null (a map get not yet checked); `map` is the
@@ -143,6 +145,7 @@ export function loadScalar(L: Lowerer, v: Extract<Value, { kind: "mem" }>): Valu
     return { kind: "ptr", type: t, reg: r };
   }
   if (t.kind !== "int") return v;
+  if (v.bitfield) return { kind: "int", type: t, reg: loadBitfield(L.b, v.base, v.off, t, v.bitfield) };
   const r = L.b.newReg();
   L.b.emit({ op: "load", dst: r, base: v.base, off: v.off, size: t.size });
   if (t.signed && t.size < 8) {

@@ -4,8 +4,13 @@
 // Integers spelled u8..i64/bool become a TYPEDEF of that name over the C base type
 // (u32 -> typedef u32 = unsigned int), so `bpftool btf dump ... format c` reads like C.
 // Structs keep their fields in declaration order: the CO-RE access strings index them.
+// Unions become UNIONs, anonymous structs and unions nameless types (an anonymous member
+// keeps its empty name), and bitfields members with their width, as clang writes them.
+// A pointer member to a named struct or union points at a forward declaration unless
+// the object defines the pointee anyway (finish()), as clang does: a Ptr<file> member
+// costs a FWD, not the kernel's whole type graph.
 
-import type { CType, IntType, StructType } from "../types/ctype.js";
+import { typeToString, type CType, type IntType, type StructType } from "../types/ctype.js";
 import { BTF_INT_BOOL, BTF_INT_SIGNED, type BtfBuilder, type BtfMember } from "./btf.js";
 
 const C_INT_NAMES: Record<string, { size: number; signed: boolean; bool?: boolean }> = {
@@ -41,6 +46,8 @@ export function isCIdentifier(s: string): boolean {
 export class CTypeToBtf {
   private readonly structIds = new Map<StructType, number>();
   private readonly structKeys = new Map<string, number>();
+  /** Reserved PTR ids of pointer members, by pointee; finish() defines them. */
+  private readonly memberPtrs = new Map<StructType, number>();
 
   constructor(private readonly b: BtfBuilder) {}
 
@@ -83,11 +90,31 @@ export class CTypeToBtf {
     return this.b.add({ kind: "typedef", name: t.name, type: base });
   }
 
+  /** Points each pointer member at its pointee's definition, if the object has one, else
+   *  at a forward declaration. Call once, after the last typeId(). */
+  finish(): void {
+    for (const [to, id] of this.memberPtrs) {
+      const def = this.structIds.get(to) ?? this.structKeys.get(structKey(to));
+      this.b.define(id, { kind: "ptr", type: def ?? this.b.add({ kind: "fwd", name: to.name, union: to.union === true }) });
+    }
+  }
+
+  /** A member's type: pointers (to pointers) to named structs and unions are left to finish(). */
+  private memberTypeId(t: CType): number {
+    if (t.kind !== "ptr") return this.typeId(t);
+    const to = t.to;
+    if (to.kind === "ptr") return this.ptr(this.memberTypeId(to));
+    if (to.kind !== "struct" || !isCIdentifier(to.name)) return this.typeId(t);
+    let id = this.memberPtrs.get(to);
+    if (id === undefined) this.memberPtrs.set(to, (id = this.b.reserve()));
+    return id;
+  }
+
   private structId(t: StructType): number {
     const seen = this.structIds.get(t);
     if (seen !== undefined) return seen;
     // Same name and layout => same BTF struct, even from distinct CType objects.
-    const key = JSON.stringify([t.name, t.size, t.fields.map((f) => [f.name, f.offset, f.type.kind])]);
+    const key = structKey(t);
     const same = this.structKeys.get(key);
     if (same !== undefined) {
       this.structIds.set(t, same);
@@ -96,10 +123,14 @@ export class CTypeToBtf {
     const id = this.b.reserve();
     this.structIds.set(t, id);
     this.structKeys.set(key, id);
-    const members: BtfMember[] = t.fields.map((f) => ({
-      name: f.name, type: this.typeId(f.type), bitOffset: f.offset * 8,
-    }));
-    this.b.define(id, { kind: "struct", name: isCIdentifier(t.name) ? t.name : "", size: t.size, members });
+    const members: BtfMember[] = t.fields.map((f) => f.bitfield
+      ? { name: f.name, type: this.typeId(f.type), bitOffset: f.offset * 8 + f.bitfield.bit, bitfieldSize: f.bitfield.width }
+      : { name: f.name, type: this.memberTypeId(f.type), bitOffset: f.offset * 8 });
+    this.b.define(id, { kind: t.union ? "union" : "struct", name: isCIdentifier(t.name) ? t.name : "", size: t.size, members });
     return id;
   }
+}
+
+function structKey(t: StructType): string {
+  return JSON.stringify([t.union, t.name, t.size, t.fields.map((f) => [f.name, f.offset, f.bitfield, typeToString(f.type)])]);
 }

@@ -11,7 +11,7 @@ const BTF_VERSION = 1;
 const HDR_LEN = 24;
 
 const KIND = {
-  int: 1, ptr: 2, array: 3, struct: 4, fwd: 7, typedef: 8, volatile: 9, const: 10, func: 12, func_proto: 13, var: 14, datasec: 15,
+  int: 1, ptr: 2, array: 3, struct: 4, union: 5, fwd: 7, typedef: 8, volatile: 9, const: 10, func: 12, func_proto: 13, var: 14, datasec: 15,
 } as const;
 
 function info(kind: number, vlen: number, kindFlag = false): number {
@@ -27,9 +27,13 @@ function typeWords(t: BtfType, str: (s: string) => number): number[] {
       return [0, info(KIND.ptr, 0), t.type];
     case "array":
       return [0, info(KIND.array, 0), 0, t.elem, t.index, t.nelems];
-    case "struct":
-      return [str(t.name), info(KIND.struct, t.members.length), t.size,
-        ...t.members.flatMap((m) => [str(m.name), m.type, m.bitOffset])];
+    case "struct": case "union": {
+      // With bitfields, kind_flag says every member's offset word is
+      // bitfield_size << 24 | bit_offset (0 for an ordinary member), as clang writes it.
+      const bitfields = t.members.some((m) => m.bitfieldSize);
+      return [str(t.name), info(KIND[t.kind], t.members.length, bitfields), t.size,
+        ...t.members.flatMap((m) => [str(m.name), m.type, ((m.bitfieldSize ?? 0) << 24 | m.bitOffset) >>> 0])];
+    }
     case "fwd":
       return [str(t.name), info(KIND.fwd, 0, t.union), 0];
     case "typedef":

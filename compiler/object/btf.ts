@@ -16,8 +16,10 @@ export const BTF_VAR_GLOBAL_ALLOCATED = 1;
 export interface BtfInt { kind: "int"; name: string; size: number; encoding: number; bits: number }
 export interface BtfPtr { kind: "ptr"; type: number }
 export interface BtfArray { kind: "array"; elem: number; index: number; nelems: number }
-export interface BtfMember { name: string; type: number; bitOffset: number }
-export interface BtfStruct { kind: "struct"; name: string; size: number; members: BtfMember[] }
+/** A member at `bitOffset` bits from the start of its struct; a bitfield has a
+ *  `bitfieldSize` (its width), which the encoder writes with the struct's kind_flag. */
+export interface BtfMember { name: string; type: number; bitOffset: number; bitfieldSize?: number }
+export interface BtfStruct { kind: "struct" | "union"; name: string; size: number; members: BtfMember[] }
 export interface BtfFwd { kind: "fwd"; name: string; union: boolean }
 export interface BtfTypedef { kind: "typedef"; name: string; type: number }
 /** `const T` / `volatile T`. */

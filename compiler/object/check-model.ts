@@ -3,7 +3,7 @@
 // In: the model. Out: nothing, or an Error naming the first problem.
 
 import { CLS, JMP, PSEUDO_CALL, isLdImm64 } from "../bpf/insn.js";
-import { sizeOf } from "../types/ctype.js";
+import { findField, sizeOf } from "../types/ctype.js";
 import { isCIdentifier } from "./btf-ctype.js";
 import { MAP_TYPE, type BpfObjectModel, type ObjectFunction, type Reloc } from "./model.js";
 import { TEXT_SECTION, sectionName } from "./sections.js";
@@ -71,6 +71,6 @@ function checkFunction(p: ObjectFunction, symbols: Map<string, Reloc["kind"] | "
   if (!p.lines.some((l) => l.insn === 0)) fail(`${where}: line info does not start at instruction 0`);
   for (const r of p.coreRelos) {
     inRange(r.insn, "CO-RE relocation");
-    if (!r.root.fields.some((f) => f.name === r.field)) fail(`${where}: CO-RE relocation on ${r.root.name}.${r.field}, which ${r.root.name} does not have`);
+    if (!findField(r.root, r.field)) fail(`${where}: CO-RE relocation on ${r.root.name}.${r.field}, which ${r.root.name} does not have`);
   }
 }

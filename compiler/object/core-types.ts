@@ -1,12 +1,13 @@
 // The object's local view of kernel structs for CO-RE: per root struct (by name), a
-// struct holding just the fields the object's relocations access, in offset order as
+// struct holding just the fields the object's relocations access (members of anonymous
+// members in their place: libbpf looks through the kernel's anonymous members), in offset order as
 // BTF requires, each at the compiling kernel's offset (libbpf checks an instruction's
 // offset against the local one and matches fields by name on the kernel it loads on).
 // In: every function's CoreRelos. Out: the local structs and, per relocation, its access
 // path ("0:<field index>") into the local struct. The model is checked (check-model.ts):
 // every relocated field exists in its root.
 
-import type { CType, StructType } from "../types/ctype.js";
+import { findField, type CType, type StructType } from "../types/ctype.js";
 import type { CoreRelo } from "./model.js";
 
 export interface LocalCoreTypes {
@@ -21,7 +22,7 @@ export function localCoreTypes(relos: readonly CoreRelo[]): LocalCoreTypes {
     let entry = byName.get(r.root.name);
     if (!entry) byName.set(r.root.name, (entry = { root: r.root, fields: new Map() }));
     if (entry.fields.has(r.field)) continue;
-    const f = r.root.fields.find((x) => x.name === r.field)!; // checkModel: the field exists
+    const f = findField(r.root, r.field)!; // checkModel: the field exists
     entry.fields.set(r.field, { name: f.name, type: localType(f.type), offset: f.offset });
   }
   const local = new Map<string, StructType>();

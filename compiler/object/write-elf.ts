@@ -87,6 +87,7 @@ export function writeObject(model: BpfObjectModel): Uint8Array {
     ...model.subprograms.map((s) => ({ fn: s, section: TEXT_SECTION, global: false, funcType: addSubprogramFunc(b, conv, s) })),
   ]);
   const licenseBytes = addLicenseBtf(b, conv, model.license);
+  conv.finish();
 
   const sourceLines = model.sourceText.split("\n").map((l) => l.replace(/\r$/, ""));
   const ext: BtfExtInput = { funcInfo: [], lineInfo: [], coreRelo: [] };

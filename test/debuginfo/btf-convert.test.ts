@@ -1,6 +1,7 @@
 // kernel-btf.ts on hand-built BTF: the conversion rules (integers, enums, enum64, bool,
 // char, floats, 128-bit integers, function pointers, user type tags), bitfields left out,
-// anonymous members flattened with CO-RE access paths, pointer cycles, packed structs,
+// unions and anonymous members kept as BTF has them and named as C names them, CO-RE
+// access paths through them, pointer cycles, packed structs,
 // forward declarations, typedef-named anonymous structs and duplicate struct names.
 
 import { describe, expect, it } from "vitest";
@@ -8,7 +9,7 @@ import {
   fieldAccess, kernelBtfFromBytes, kernelFunction, kernelStruct, lookupStructId, structMembers, structTypeId,
   type KernelBtf,
 } from "../../compiler/debuginfo/kernel-btf.js";
-import { typeToString, type CType, type PtrType, type StructType } from "../../compiler/types/ctype.js";
+import { namedFields, typeToString, type CType, type PtrType, type StructType } from "../../compiler/types/ctype.js";
 import { BtfBlobBuilder } from "./btf-builder.js";
 
 const SIGNED = 1, BOOL = 4; // BTF_INT_SIGNED, BTF_INT_BOOL
@@ -96,7 +97,8 @@ function fixture(): { k: KernelBtf; ids: Record<string, number> } {
   return { k: kernelBtfFromBytes(b.build(), "fixture"), ids };
 }
 
-const fieldsOf = (st: StructType) => st.fields.map((f) => `${f.name}@${f.offset}:${typeToString(f.type)}`);
+/** The members by the names C gives them (anonymous members' members in place). */
+const fieldsOf = (st: StructType) => namedFields(st).map((f) => `${f.name}@${f.offset}:${typeToString(f.type)}`);
 const field = (st: StructType, name: string): CType => st.fields.find((f) => f.name === name)!.type;
 
 describe("kernel-btf conversion rules", () => {
@@ -140,12 +142,18 @@ describe("kernel-btf conversion rules", () => {
     expect(fieldAccess(k, "enums", ["e64s"])).toMatchObject({ fieldKind: "enum64", offset: 16 });
   });
 
-  it("flattens anonymous structs and unions with their offsets", () => {
+  it("keeps anonymous structs and unions as members, and names their members as C does", () => {
     const st = kernelStruct(k, "outer")!;
-    expect(fieldsOf(st)).toEqual([
-      "a@0:i32", "u1@4:i32", "s1@4:i16", "s2@6:i16", "b@8:i32", `pair@12:__anon_${ids.namedAnon}`,
+    expect(st.fields.map((f) => `${f.name}@${f.offset}:${typeToString(f.type)}`)).toEqual([
+      "a@0:i32", "@4:Union<{ u1: i32; { s1: i16; s2: i16 } }>", "b@8:i32", "pair@12:{ p: i32; q: i32 }",
       "comm@20:Chars<16>", "raw@36:FixedArray<u8, 4>", "tail@40:FixedArray<i32, 0>",
     ]);
+    expect(fieldsOf(st)).toEqual([
+      "a@0:i32", "u1@4:i32", "s1@4:i16", "s2@6:i16", "b@8:i32", "pair@12:{ p: i32; q: i32 }",
+      "comm@20:Chars<16>", "raw@36:FixedArray<u8, 4>", "tail@40:FixedArray<i32, 0>",
+    ]);
+    expect(st.fields[1]!.type).toMatchObject({ kind: "struct", union: true, name: "", size: 4 });
+    expect(structTypeId(k, st.fields[3]!.type as StructType)).toBe(ids.namedAnon);
     expect(st.align).toBe(4);
     expect(structMembers(k, ids.outer).find((m) => m.name === "s2")!.path).toEqual([1, 1, 1]);
   });
@@ -155,12 +163,12 @@ describe("kernel-btf conversion rules", () => {
     expect(fieldAccess(k, "outer", ["pair"])).toMatchObject({ fieldKind: "struct" });
     expect(fieldAccess(k, "outer", ["comm"])).toMatchObject({ fieldKind: "array" });
     const s2 = fieldAccess(k, "outer", ["s2"])!;
-    expect(s2).toMatchObject({ typeId: ids.outer, accessIndices: [0, 1, 1, 1], flatAccessIndices: [0, 3], offset: 6 });
+    expect(s2).toMatchObject({ typeId: ids.outer, accessIndices: [0, 1, 1, 1], offset: 6 });
     expect(s2.type).toMatchObject({ kind: "int", name: "i16" });
     const q = fieldAccess(k, "outer", ["pair", "q"])!;
-    expect(q).toMatchObject({ accessIndices: [0, 3, 1], flatAccessIndices: [0, 5, 1], offset: 16 });
+    expect(q).toMatchObject({ accessIndices: [0, 3, 1], offset: 16 });
     const c = fieldAccess(k, "outer", ["comm", "5"])!;
-    expect(c).toMatchObject({ accessIndices: [0, 4, 5], flatAccessIndices: [0, 6, 5], offset: 25 });
+    expect(c).toMatchObject({ accessIndices: [0, 4, 5], offset: 25 });
     expect(fieldAccess(k, "outer", ["comm", "16"])).toBeUndefined();      // past the end
     expect(fieldAccess(k, "outer", ["tail", "100"])).toMatchObject({ offset: 440 }); // flexible array
     expect(fieldAccess(k, "outer", ["nope"])).toBeUndefined();
@@ -174,9 +182,9 @@ describe("kernel-btf conversion rules", () => {
     expect(structTypeId(k, pointee)).toBe(ids.a);
   });
 
-  it("gives unions as StructTypes whose fields share offset 0, and says the root is a union", () => {
+  it("gives unions as unions whose fields share offset 0, and says the root is a union", () => {
     expect(fieldsOf(kernelStruct(k, "nu")!)).toEqual(["a@0:i32", "b@0:u64"]);
-    expect(kernelStruct(k, "nu")).toMatchObject({ size: 8, align: 8 });
+    expect(kernelStruct(k, "nu")).toMatchObject({ union: true, size: 8, align: 8 });
     expect(fieldAccess(k, "nu", ["b"])).toMatchObject({ rootKind: "union", accessIndices: [0, 1], offset: 0 });
   });
 

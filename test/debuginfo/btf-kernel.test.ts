@@ -1,6 +1,6 @@
 // kernel-btf.ts against the running kernel's /sys/kernel/btf/vmlinux, with
 // `bpftool btf dump file ... format raw` as the oracle: function prototypes (every FUNC's
-// parameters), struct layouts with anonymous members flattened, CO-RE access paths walked
+// parameters), struct layouts with anonymous members named as C names them, CO-RE access paths walked
 // in bpftool's view of the types, tracepoint records, and load/lookup time.
 
 import { beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import {
   fieldAccess, kernelFunction, kernelStruct, loadKernelBtf, lookupStructId, structMembers, tracepointStruct,
   type KernelBtf,
 } from "../../compiler/debuginfo/kernel-btf.js";
-import { typeToString, type CType, type PtrType, type StructType } from "../../compiler/types/ctype.js";
+import { findField, namedFields, sizeOf, typeToString, type CType, type PtrType, type StructField, type StructType } from "../../compiler/types/ctype.js";
 import { bpftoolRaw, oracleFind, oracleFlatten, type OracleType } from "./bpftool-oracle.js";
 
 const VMLINUX = "/sys/kernel/btf/vmlinux";
@@ -144,12 +144,28 @@ describe("kernel BTF of the running kernel", () => {
       const got = new Map(structMembers(k, id).map((m) => [m.name, { offset: m.offset, bitfield: m.omitted === "bitfield" }]));
       expect(got).toEqual(want);
       const st = kernelStruct(k, name)!;
-      // The StructType has every member that is not a bitfield (vmlinux has no floats in structs
-      // that matter here; 128-bit integers are also left out).
+      // The StructType names every member that is not a bitfield (vmlinux has no floats in
+      // structs that matter here; 128-bit integers are also left out), anonymous members'
+      // through their anonymous struct or union, as C does.
       const omittedOther = structMembers(k, id).filter((m) => m.omitted && m.omitted !== "bitfield").length;
-      expect(st.fields.length).toBe([...want.values()].filter((v) => !v.bitfield).length - omittedOther);
-      for (const f of st.fields) expect(f.offset).toBe(want.get(f.name)!.offset);
+      const named = namedFields(st);
+      expect(named.length).toBe([...want.values()].filter((v) => !v.bitfield).length - omittedOther);
+      for (const f of named) expect(f.offset).toBe(want.get(f.name)!.offset);
       expect(st.size).toBe(Number(oracle.get(id)!.attrs.size));
+    });
+
+    it.each(STRUCTS)("keeps struct %s's own members as BTF has them, anonymous unions as unions", (name) => {
+      const id = lookupStructId(k, name)!;
+      const flat = structMembers(k, id);
+      const want = oracle.get(id)!.items.flatMap((m, i) => {
+        const t = resolve(Number(m.attrs.type_id));
+        if (m.name === "") return t?.kind === "STRUCT" || t?.kind === "UNION" ? [`@${Number(m.attrs.bits_offset) / 8}:${t.kind}`] : [];
+        return flat.some((x) => x.path.length === 1 && x.path[0] === i && x.type) ? [`${m.name}@${Number(m.attrs.bits_offset) / 8}`] : [];
+      });
+      const got = kernelStruct(k, name)!.fields.map((f) => f.name
+        ? `${f.name}@${f.offset}`
+        : `@${f.offset}:${(f.type as StructType).union ? "UNION" : "STRUCT"}`);
+      expect(got).toEqual(want);
     });
 
     /** Walks a libbpf access spec over bpftool's view: returns the member name and bit offset. */
@@ -191,10 +207,21 @@ describe("kernel BTF of the running kernel", () => {
       const w = walk(fa.typeId, fa.accessIndices);
       expect(w.name).toBe((path as string[]).at(-1));
       expect(w.bits).toBe(fa.offset * 8);
-      // The flat path names the same field through the StructTypes.
-      let cur: CType = fa.root;
-      for (const i of fa.flatAccessIndices.slice(1)) cur = cur.kind === "struct" ? cur.fields[i].type : (cur as { elem: CType }).elem;
+      // The StructTypes name the same field at the same offset, as C does.
+      let cur: CType = fa.root, offset = 0;
+      for (const step of path as string[]) {
+        if (cur.kind === "struct") {
+          const f: StructField = findField(cur, step)!;
+          offset += f.offset;
+          cur = f.type;
+        } else {
+          const elem: CType = (cur as { elem: CType }).elem;
+          offset += Number(step) * sizeOf(elem);
+          cur = elem;
+        }
+      }
       expect(cur).toBe(fa.type);
+      expect(offset).toBe(fa.offset);
     });
 
     it("chooses the fuller struct when vmlinux has two of one name", () => {

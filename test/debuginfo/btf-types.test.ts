@@ -40,6 +40,7 @@ function fixtureBlob(): Uint8Array {
   b.struct("dup", 4, [["a", int, 0]]);
   const dup2 = b.struct("dup", 8, [["a", int, 0], ["b", int, 32]]);
   b.struct("holder", 16, [["d", b.ptr(dup2 - 1), 0], ["d2", b.ptr(dup2), 64]]);
+  b.struct("tagged", 8, [["kind", int, 0], ["v", b.union("", 4, [["a", int, 0], ["b", uint, 0]]), 32]]);
   return b.build();
 }
 
@@ -83,6 +84,12 @@ describe("ts-decls on a hand-built BTF", () => {
     // Two structs named dup: the fuller one keeps the name.
     expect(t).toMatch(/d: Ptr<dup__\d+>;/);
     expect(t).toContain("  d2: Ptr<dup>;");
+  });
+
+  it("writes a named member of an anonymous union type as Union<{ ... }>", () => {
+    const t = kernelTypesToTs(k, ["tagged"]).text;
+    expect(t).toContain('import type { u32, i32, Union } from "bpftsc";');
+    expect(t).toContain("  v: Union<{\n    a: i32;\n    b: u32;\n  }>;");
   });
 
   it("reports unknown names", () => {

@@ -2,6 +2,10 @@
 // targets and the decoding helpers before bpftsc compiles anything. Runs for real, as root.
 import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
+import { writeObject } from "../../compiler/object/write-elf.js";
+import { U32, U64 } from "../../compiler/types/ctype.js";
+import { basicModel } from "../object/fixtures.js";
+import { writeTemp } from "../object/tools.js";
 import {
   LoaderError,
   buildBpfFixture,
@@ -187,7 +191,7 @@ describe("real kernel", SLOW, () => {
     expect(() => runLoader(obj, { attach: true })).toThrow(/attach program 'missing'.*no_such_function/);
     // Without --attach it loads fine.
     const r = runLoader(obj);
-    expect(r.programs).toEqual([{ name: "missing", section: `uprobe/${argsBin}:no_such_function`, type: "kprobe", attached: false }]);
+    expect(r.programs).toEqual([{ name: "missing", section: `uprobe/${argsBin}:no_such_function`, type: "kprobe", attached: false, btf_id: expect.any(Number) }]);
     expect(r.command).toBeNull();
   });
 
@@ -213,6 +217,26 @@ describe("real kernel", SLOW, () => {
     expect(p.status).toBe(0);
     expect(p.stdout).toMatch(/^edge done \d+\n$/);
     expect(EDGE_DIV).toHaveLength(6);
+  });
+
+  it("fails when the kernel refuses the object's BTF, which libbpf would load the programs without", () => {
+    // A map value whose members go backwards: the kernel's BTF check refuses that.
+    const model = basicModel();
+    model.maps[0]!.value = { kind: "struct", name: "backwards", size: 8, align: 4, fields: [{ name: "a", type: U32, offset: 4 }, { name: "b", type: U32, offset: 0 }] };
+    const obj = writeTemp("harness-bad-btf.o", writeObject(model));
+    let err: unknown;
+    try {
+      runLoader(obj);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LoaderError);
+    expect((err as LoaderError).stage).toBe("btf");
+    expect((err as LoaderError).log).toMatch(/Invalid member bits_offset[\s\S]*BTF is optional, ignoring/);
+    // With valid BTF, every loaded program has it.
+    model.maps[0]!.value = U64;
+    const ok = runLoader(writeTemp("harness-good-btf.o", writeObject(model)));
+    for (const p of ok.programs) expect(p.btf_id).toBeGreaterThan(0);
   });
 
   it("reports a missing object as an open failure", () => {

@@ -287,6 +287,8 @@ export interface ProgramInfo {
   /** libbpf's program type name: "kprobe", "tracepoint", ... */
   type: string;
   attached: boolean;
+  /** The program's BTF object in the kernel (its func and line info came with it). */
+  btf_id?: number;
   /** With stats: instructions in the ELF, after the kernel's rewrite, and verifier steps. */
   insns?: number;
   xlated_insns?: number;
@@ -344,11 +346,14 @@ export interface LoaderResult {
   stderr: string;
 }
 
-export type LoaderStage = "usage" | "open" | "load" | "attach" | "runtime" | "crash";
+/** "btf": the programs loaded, but the kernel refused the object's BTF (libbpf calls it
+ *  optional and goes on without it); every object the tests load must carry valid BTF. */
+export type LoaderStage = "usage" | "open" | "load" | "attach" | "runtime" | "btf" | "crash";
 
-const STAGES: Record<number, LoaderStage> = { 1: "usage", 2: "open", 3: "load", 4: "attach", 5: "runtime" };
+const STAGES: Record<number, LoaderStage> = { 1: "usage", 2: "open", 3: "load", 4: "attach", 5: "runtime", 6: "btf" };
 
-/** The loader failed: `stage` says where; `log` holds its stderr (the verifier log for "load"). */
+/** The loader failed: `stage` says where; `log` holds its stderr (the verifier log for
+ *  "load", the kernel's BTF log for "btf"). */
 export class LoaderError extends Error {
   constructor(
     readonly stage: LoaderStage,

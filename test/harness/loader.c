@@ -13,8 +13,10 @@
 //   loader --probe
 //
 // Exit status: 0 success (the command's own status is in the JSON), 1 bad usage,
-// 2 open failed (or --set names no global), 3 load failed (verifier log on stderr, or
-// BTF refused), 4 attach failed, 5 runtime error.
+// 2 open failed (or --set names no global), 3 load failed (verifier log on stderr),
+// 4 attach failed, 5 runtime error, 6 the kernel refused the object's BTF (libbpf then
+// loads the programs without it, so a broken .BTF would otherwise pass unnoticed; the
+// kernel's BTF log is on stderr).
 //
 // Build: gcc -O2 -Wall -o loader loader.c -lbpf -lelf -lz
 #define _GNU_SOURCE
@@ -339,12 +341,15 @@ static void dump_prog(FILE *f, struct bpf_program *prog, bool stats, bool attach
 	const char *ts = libbpf_bpf_prog_type_str(bpf_program__type(prog));
 	json_str(f, ts ? ts : "unknown");
 	fprintf(f, ",\"attached\":%s", attached ? "true" : "false");
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	bool have_info = bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0;
+	if (have_info)
+		fprintf(f, ",\"btf_id\":%u", info.btf_id);
 	if (stats) {
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-		memset(&info, 0, sizeof(info));
 		fprintf(f, ",\"insns\":%zu", bpf_program__insn_cnt(prog));
-		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0) {
+		if (have_info) {
 			fprintf(f, ",\"xlated_insns\":%u,\"jited_bytes\":%u,\"verified_insns\":%u",
 				info.xlated_prog_len / 8, info.jited_prog_len, info.verified_insns);
 		}
@@ -450,7 +455,7 @@ int main(int argc, char **argv)
 		dump_log_and_exit(3, msg);
 	}
 	if (bpf_object__btf_fd(obj) < 0)
-		dump_log_and_exit(3, "the kernel refused the object's BTF (libbpf loaded it without BTF)");
+		dump_log_and_exit(6, "the kernel did not load the object's BTF");
 
 	// Attach.
 	struct bpf_program *prog;

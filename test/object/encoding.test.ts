@@ -8,7 +8,7 @@ import { encodeBtf } from "../../compiler/object/btf-encode.js";
 import { lineCol } from "../../compiler/object/btf-ext.js";
 import { StringTable } from "../../compiler/object/strtab.js";
 import { writeObject } from "../../compiler/object/write-elf.js";
-import { U32, U64, layoutStruct, type StructType } from "../../compiler/types/ctype.js";
+import { U32, U64, layoutStruct, layoutUnion, type StructType } from "../../compiler/types/ctype.js";
 import { basicModel, kprobeProgram } from "./fixtures.js";
 import { elfSection, words } from "./tools.js";
 
@@ -65,11 +65,53 @@ describe("CTypeToBtf", () => {
     node.fields.push({ name: "next", type: { kind: "ptr", to: node, space: "kernel" }, offset: 0 });
     node.fields.push({ name: "v", type: U64, offset: 8 });
     const b = new BtfBuilder();
-    const id = new CTypeToBtf(b).typeId(node);
+    const c = new CTypeToBtf(b);
+    const id = c.typeId(node);
+    c.finish();
     const t = b.get(id);
     expect(t.kind).toBe("struct");
     const next = (t as { members: { type: number }[] }).members[0]!.type;
     expect(b.get(next)).toEqual({ kind: "ptr", type: id });
+  });
+
+  it("points a pointer member at a forward declaration unless the object defines the pointee", () => {
+    const other = layoutStruct("other", [{ name: "x", type: U32 }]);
+    const ptrOther = { kind: "ptr", to: other, space: "kernel" } as const;
+    const rec = layoutStruct("rec", [{ name: "p", type: ptrOther }, { name: "pp", type: { kind: "ptr", to: ptrOther, space: "kernel" } }]);
+    const b = new BtfBuilder();
+    const c = new CTypeToBtf(b);
+    const id = c.typeId(rec);
+    c.finish();
+    const [p, pp] = (b.get(id) as { members: { type: number }[] }).members.map((m) => m.type);
+    expect(b.get((b.get(p!) as { type: number }).type)).toEqual({ kind: "fwd", name: "other", union: false });
+    expect(b.get((b.get(pp!) as { type: number }).type)).toEqual(b.get(p!));
+    expect(b.findNamed("struct", "other")).toBeUndefined();
+    // Defined for another reason (a map value, say): the member points at the definition.
+    const b2 = new BtfBuilder();
+    const c2 = new CTypeToBtf(b2);
+    const id2 = c2.typeId(rec);
+    const otherId = c2.typeId(other);
+    c2.finish();
+    const p2 = (b2.get(id2) as { members: { type: number }[] }).members[0]!.type;
+    expect(b2.get(p2)).toEqual({ kind: "ptr", type: otherId });
+  });
+
+  it("writes unions as UNION and bitfield members with kind_flag, as clang does", () => {
+    const flags = layoutStruct("flags", [{ name: "a", type: U32, width: 3 }, { name: "b", type: U32, width: 5 }, { name: "n", type: U64 }]);
+    const val = layoutUnion("val", [{ name: "w", type: U64 }, { name: "h", type: U32 }]);
+    const b = new BtfBuilder();
+    const c = new CTypeToBtf(b);
+    const f = c.typeId(flags), v = c.typeId(val);
+    c.finish();
+    expect(b.get(f)).toMatchObject({ kind: "struct", size: 16, members: [{ name: "a", bitOffset: 0, bitfieldSize: 3 }, { name: "b", bitOffset: 3, bitfieldSize: 5 }, { name: "n", bitOffset: 64 }] });
+    expect(b.get(v)).toMatchObject({ kind: "union", size: 8, members: [{ name: "w", bitOffset: 0 }, { name: "h", bitOffset: 0 }] });
+    const w = words(encodeBtf(b.types, new StringTable()));
+    // The records by their info words: STRUCT with kind_flag and 3 members (name, type and
+    // bitfield_size << 24 | bit_offset each, after the size), UNION with 2 and no kind_flag.
+    const si = w.indexOf(((1 << 31) | (4 << 24) | 3) >>> 0);
+    const members = w.slice(si + 2, si + 11);
+    expect([members[2], members[5], members[8]]).toEqual([3 << 24 | 0, 5 << 24 | 3, 64]);
+    expect(w.indexOf((5 << 24) | 2)).toBeGreaterThan(0);
   });
 });
 

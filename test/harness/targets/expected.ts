@@ -114,3 +114,18 @@ export const EDGE_NARROW: Array<{ a: bigint; b: bigint; c: bigint; d: bigint }> 
   { a: 0xffffffffffffffffn, b: 0xffffffffn, c: 0xffffn, d: 0xffn },
   { a: 0n, b: 0n, c: 0n, d: 0n },
 ];
+
+/** targets/unions.c: `take_val(const union val *v)` is called once with v.as_u64 this. */
+export const UNIONS_VAL = 0x0807060504030201n;
+/** targets/unions.c: `take_flags(const struct flags *f)` is called once with these fields
+ *  (x and y are f.u's members). */
+export const UNIONS_FLAGS = {
+  a: 5n, b: -11n, c: 1n, d: 65000n, e: 0xabcdef1234n, x: 0xdeadbeefn, y: 0xbeefn,
+  one: 1n, full: 0xfedcba98n, neg: -64n, big: -(1n << 62n),
+};
+/** targets/unions.c: the struct flags main() prints as `edge`: every field at an edge of
+ *  its range (u.y set). */
+export const UNIONS_EDGE = {
+  a: 7n, b: -16n, c: 1n, d: 0xffffn, e: 0xffffffffffn, y: 0xbeefn,
+  one: 1n, full: 0xffffffffn, neg: -64n, big: (1n << 62n) - 1n,
+};
