@@ -14,6 +14,7 @@ import type { MachineCode } from "./backend/output.js";
 import { formatListing } from "./bpf/disasm.js";
 import { CompileError, makeDiagnostic, type Diagnostic } from "./diagnostics.js";
 import { FrontendContext } from "./frontend/context.js";
+import { isStackExhausted, stackExhausted } from "./frontend/limits.js";
 import { lowerProgram, lowerSubprogram } from "./frontend/lower-program.js";
 import { readModule, type MapInfo } from "./frontend/module.js";
 import { checkSource } from "./frontend/source.js";
@@ -56,6 +57,16 @@ export interface CompileResult {
 interface Compiled { name: string; section: string; code: MachineCode; at: { line: number; col: number } }
 
 export function compile(opts: CompileOptions): CompileResult {
+  try {
+    return compileFile(opts);
+  } catch (e) {
+    // Nesting too deep for a recursive pass that the limits did not foresee.
+    if (isStackExhausted(e)) return { diagnostics: [stackExhausted(opts.fileName, opts.source)] };
+    throw e;
+  }
+}
+
+function compileFile(opts: CompileOptions): CompileResult {
   const target = targetFor(opts.arch);
   if (!target) {
     const why = `Unknown architecture '${opts.arch ?? process.arch}'; bpftsc knows ${targetNames().join(", ")}.`;

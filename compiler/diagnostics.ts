@@ -40,6 +40,7 @@ export const DIAG = {
   badSubprogram: { code: 4010, text: "Function '{0}' cannot be a BPF subprogram: {1}." },
   readOnlySetting: { code: 4011, text: "'{0}' is a load-time setting: BPF code reads it, user space sets it before load." },
   deletedMapValue: { code: 4009, text: "'{0}' may point to the entry that {1}.delete() removed at line {2}: that memory is freed and reused; get() the value again, or read it before the delete." },
+  tooDeep: { code: 4013, text: "The code here is nested {0} levels deep, more than bpftsc can compile: split it into functions, shorter expressions or fewer else-ifs." },
   unionLiteral: { code: 4012, text: "An object literal of a union gives at most one member; this one gives {0}." },
   // 5xxx: limits the verifier would enforce.
   stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack{1}; the limit is 512." },
@@ -56,6 +57,7 @@ export const DIAG = {
   usage: { code: 9001, text: "{0}" },
   fileRead: { code: 9002, text: "Cannot read '{0}': {1}." },
   fileWrite: { code: 9003, text: "Cannot write '{0}': {1}." },
+  tooLarge: { code: 9004, text: "The probe file has {0} bytes; bpftsc compiles files of up to {1}." },
   internal: { code: 9999, text: "internal compiler error: {0}. Please report this with the probe file." },
 } as const;
 

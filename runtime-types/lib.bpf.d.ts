@@ -20,6 +20,15 @@ type Readonly<T> = { readonly [P in keyof T]: T[P] };
 type Partial<T> = { [P in keyof T]?: T[P] };
 type Record<K extends keyof any, T> = { [P in K]: T };
 type NonNullable<T> = T & {};
+// So that generators and iteration are refused by bpftsc at their location, not by a
+// global "Cannot find global type" error.
+interface IteratorResult<T> { done?: boolean; value: T }
+interface Iterator<T> { next(): IteratorResult<T> }
+interface Iterable<T> { readonly __iterable?: T }
+interface IterableIterator<T> extends Iterator<T> { readonly __iterableIterator?: T }
+interface Generator<T = unknown, TReturn = unknown, TNext = unknown> extends Iterator<T> { readonly __generator?: [TReturn, TNext] }
+interface AsyncIterableIterator<T> { readonly __asyncIterableIterator?: T }
+interface AsyncGenerator<T = unknown, TReturn = unknown, TNext = unknown> { readonly __asyncGenerator?: [T, TReturn, TNext] }
 // So that an async handler is refused by bpftsc at its location, not by a global error.
 interface Promise<T> { readonly __promise?: T }
 interface PromiseLike<T> { readonly __promiseLike?: T }

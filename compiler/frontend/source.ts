@@ -9,6 +9,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { makeDiagnostic, type Diagnostic } from "../diagnostics.js";
 import { packageRoot } from "../package-root.js";
+import { checkLimits } from "./limits.js";
+import { probeMessage } from "./ts-messages.js";
 
 export interface CheckedSource {
   sf: ts.SourceFile;
@@ -70,6 +72,8 @@ export function checkSource(path: string, text: string): CheckedSource {
   };
   const program = ts.createProgram({ rootNames: [fileName, RUNTIME_LIB], options: OPTIONS, host });
   const sf = program.getSourceFile(fileName)!;
+  const limit = checkLimits(path, text, sf);
+  if (limit) return { sf, checker: program.getTypeChecker(), runtimeFile: RUNTIME_INDEX, diagnostics: [limit] };
   const tsDiags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
   const diagnostics = tsDiags
     // Imports of other modules get bpftsc's own diagnostic (BPF2002) instead.
@@ -79,7 +83,7 @@ export function checkSource(path: string, text: string): CheckedSource {
 }
 
 function fromTsDiagnostic(d: ts.Diagnostic, path: string, sf: ts.SourceFile): Diagnostic {
-  const message = `${ts.flattenDiagnosticMessageText(d.messageText, " ")} (TS${d.code})`;
+  const message = probeMessage(d.code, ts.flattenDiagnosticMessageText(d.messageText, " "));
   if (d.file && d.start !== undefined) {
     const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
     const sourceLine = sf.text.split(/\r?\n/)[line];

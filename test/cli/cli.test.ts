@@ -103,6 +103,17 @@ describe("bpftsc command line", () => {
     expect(fifo.stderr).toMatch(/^fifo\.ts: error BPF9002: Cannot read 'fifo\.ts': not a regular file/);
   });
 
+  it("a stack that runs out in TypeScript's checker is a located diagnostic at the deepest code", () => {
+    // 700 nested parentheses pass the nesting limit but, with a small stack, not the checker.
+    fs.writeFileSync(path.join(dir, "deep.ts"), `import { kprobe, ArrayMap, type u64 } from "bpftsc";
+const m = new ArrayMap<u64>(1);
+export const p = kprobe("vfs_read", (count: u64) => { m.set(0, ${"(".repeat(700)}count${")".repeat(700)}); });
+`);
+    const r = spawnSync(process.execPath, ["--stack-size=300", BIN, "deep.ts"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^deep\.ts\(3,\d+\): error BPF4013: The code here is nested \d+ levels deep, more than bpftsc can compile/);
+  });
+
   it("a missing input is a diagnostic, exit 1", () => {
     const r = bpftsc(["nope.ts"], dir);
     expect(r.status).toBe(1);

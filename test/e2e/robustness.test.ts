@@ -510,3 +510,30 @@ describe("programs outside the subset give a located diagnostic", () => {
     });
   }
 });
+
+describe("input too deep or too large for the compiler is a located diagnostic, never a crash", () => {
+  const header = `import { kprobe, ArrayMap, type u64 } from "bpftsc";\nconst m = new ArrayMap<u64>(4);\n`;
+  const cases: [string, string][] = [
+    ["a 2,000-way else-if chain", `export const p = kprobe("vfs_read", (count: u64) => {\n  ${Array.from({ length: 2000 }, (_, i) => `if (count === ${i}) m.set(0, ${i});`).join(" else ")}\n});\n`],
+    ["a chain of 5,000 additions", `export const p = kprobe("vfs_read", (count: u64) => { m.set(0, count${Array.from({ length: 5000 }, (_, i) => ` + ${i}`).join("")}); });\n`],
+    ["2,000 nested parentheses", `export const p = kprobe("vfs_read", (count: u64) => { m.set(0, ${"(".repeat(2000)}count${")".repeat(2000)}); });\n`],
+    ["2,000 nested blocks", `export const p = kprobe("vfs_read", (count: u64) => ${"{".repeat(2000)}m.set(0, count);${"}".repeat(2000)});\n`],
+  ];
+  for (const [name, body] of cases) {
+    it(name, () => {
+      const r = compile({ fileName: `/tmp/deep-${slug(name)}.ts`, source: header + body });
+      expect(r.object).toBeUndefined();
+      expect(r.diagnostics.map((d) => d.code)).toEqual([4013]);
+      expect(r.diagnostics[0]!.line).toBeGreaterThanOrEqual(3);
+      expect(r.diagnostics[0]!.col).toBeGreaterThan(1);
+    });
+  }
+  it("a 400-way else-if chain still compiles", () => {
+    const body = `export const p = kprobe("vfs_read", (count: u64) => {\n  ${Array.from({ length: 400 }, (_, i) => `if (count === ${i}) m.set(0, ${i});`).join(" else ")}\n});\n`;
+    expect(compile({ fileName: "/tmp/deep-ok.ts", source: header + body }).diagnostics).toEqual([]);
+  });
+  it("a file over 4 MB", () => {
+    const r = compile({ fileName: "/tmp/huge.ts", source: header + `// ${"x".repeat(4 * 1024 * 1024)}\nexport const p = kprobe("vfs_read", () => 0);\n` });
+    expect(r.diagnostics.map((d) => d.code)).toEqual([9004]);
+  });
+});
