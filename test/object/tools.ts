@@ -65,11 +65,11 @@ export function loadAll(objPath: string): Loaded {
   };
 }
 
-/** Byte offsets of a struct's named members in the running kernel's BTF. */
-export function vmlinuxMemberOffsets(struct: string): Map<string, number> {
-  const dump = runOk("bpftool", ["btf", "dump", "file", "/sys/kernel/btf/vmlinux"]).stdout.split("\n");
+/** Byte offsets of a struct's named members in a kernel's BTF (default: the running kernel's). */
+export function vmlinuxMemberOffsets(struct: string, btfPath = "/sys/kernel/btf/vmlinux"): Map<string, number> {
+  const dump = runOk("bpftool", ["btf", "dump", "file", btfPath]).stdout.split("\n");
   const start = dump.findIndex((l) => new RegExp(`^\\[\\d+\\] STRUCT '${struct}' size=`).test(l));
-  if (start < 0) throw new Error(`struct ${struct} not in vmlinux BTF`);
+  if (start < 0) throw new Error(`struct ${struct} not in ${btfPath}`);
   const out = new Map<string, number>();
   for (let i = start + 1; i < dump.length && dump[i]!.startsWith("\t"); i++) {
     const m = /^\t'(\w+)' type_id=\d+ bits_offset=(\d+)/.exec(dump[i]!);

@@ -1,0 +1,6 @@
+// Every guest check, in the order a boot runs them.
+import type { GuestCheck } from "../suite.js";
+import { attachChecks } from "./attach.js";
+import { kernelChecks } from "./kernel.js";
+
+export const ALL_CHECKS: GuestCheck[] = [...kernelChecks, ...attachChecks];
