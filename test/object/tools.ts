@@ -65,9 +65,18 @@ export function loadAll(objPath: string): Loaded {
   };
 }
 
+const dumps = new Map<string, string[]>();
+
+/** `bpftool btf dump file` of a BTF file, as lines, once per file. */
+function btfDump(btfPath: string): string[] {
+  let lines = dumps.get(btfPath);
+  if (!lines) dumps.set(btfPath, (lines = runOk("bpftool", ["btf", "dump", "file", btfPath]).stdout.split("\n")));
+  return lines;
+}
+
 /** Byte offsets of a struct's named members in a kernel's BTF (default: the running kernel's). */
 export function vmlinuxMemberOffsets(struct: string, btfPath = "/sys/kernel/btf/vmlinux"): Map<string, number> {
-  const dump = runOk("bpftool", ["btf", "dump", "file", btfPath]).stdout.split("\n");
+  const dump = btfDump(btfPath);
   const start = dump.findIndex((l) => new RegExp(`^\\[\\d+\\] STRUCT '${struct}' size=`).test(l));
   if (start < 0) throw new Error(`struct ${struct} not in ${btfPath}`);
   const out = new Map<string, number>();
