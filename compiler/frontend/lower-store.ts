@@ -5,7 +5,7 @@
 // In: a memory destination and a TypeScript expression. Out: IR stores and calls.
 
 import ts from "typescript";
-import { sizeOf, type ArrayType, type CType, type StructType } from "../types/ctype.js";
+import { sizeOf, type ArrayType, type StructType } from "../types/ctype.js";
 import { lowerBuiltinInto } from "./builtins.js";
 import { lowerExpr } from "./lower-expr.js";
 import { skipParens } from "./module.js";
@@ -58,12 +58,9 @@ function storeObject(L: Lowerer, dst: Mem, t: StructType, lit: ts.ObjectLiteralE
     else if (ts.isShorthandPropertyAssignment(p)) given.set(p.name.text, p.name);
     else L.ctx.fail("unsupportedSyntax", p, "This kind of object literal member");
   }
-  // Bytes the literal's fields will write completely.
+  // Bytes the literal's fields will write: each field's store writes all of it.
   const covered = new Uint8Array(t.size);
-  for (const f of t.fields) {
-    const e = given.get(f.name);
-    if (e && writesWholeField(L, f.type, e)) covered.fill(1, f.offset, f.offset + sizeOf(f.type));
-  }
+  for (const f of t.fields) if (given.has(f.name)) covered.fill(1, f.offset, f.offset + sizeOf(f.type));
   zeroUncovered(L, dst, covered);
   for (const f of t.fields) {
     const e = given.get(f.name);
@@ -86,15 +83,8 @@ function storeArray(L: Lowerer, dst: Mem, t: ArrayType, lit: ts.ArrayLiteralExpr
   });
 }
 
-/** Whether storing `e` into a field of type t writes every byte of it. */
-function writesWholeField(L: Lowerer, t: CType, e: ts.Expression): boolean {
-  e = skipParens(e);
-  // readStr() writes up to the string's NUL; the rest of the buffer is zeroed first.
-  return !(t.kind === "array" && ts.isCallExpression(e) && L.ctx.runtimeName(e.expression) === "readStr");
-}
-
 /** Zeroes the uncovered byte runs with the widest aligned stores, from one zero register. */
-function zeroUncovered(L: Lowerer, dst: Mem, covered: Uint8Array): void {
+export function zeroUncovered(L: Lowerer, dst: Mem, covered: Uint8Array): void {
   if (covered.every((c) => c)) return;
   const zero = L.b.constReg(0n);
   let i = 0;
