@@ -47,21 +47,26 @@ export function lowerValueBuiltin(L: Lowerer, name: string, call: ts.CallExpress
   return f(L, call);
 }
 
+/** The helpers that fill a Chars<N> with a string: comm() and readStr(). */
+export function isStringFill(name: string | undefined): name is "comm" | "readStr" {
+  return name === "comm" || name === "readStr";
+}
+
 /**
  * comm() and readStr() write into a Chars<N> destination; returns false for other calls.
- * The whole buffer is zeroed first: the helpers write the string up to its NUL and may
- * leave the bytes after it as they were (bpf_get_current_comm does on Linux 6.1, the
- * probe-read string helpers on every kernel), and a Chars<N> is defined to be
- * zero-padded, so that keys and records holding it are the same on every call and kernel.
+ * The helpers write the string up to its NUL and may leave the bytes after it as they
+ * were (bpf_get_current_comm does on Linux 6.1, the probe-read string helpers on every
+ * kernel), but a Chars<N> is zero-padded, so that keys and records holding it are the same
+ * on every call and kernel: the buffer is zeroed first, unless the caller has (`zeroed`).
  */
-export function lowerBuiltinInto(L: Lowerer, dst: Mem, call: ts.CallExpression): boolean {
+export function lowerBuiltinInto(L: Lowerer, dst: Mem, call: ts.CallExpression, zeroed: boolean): boolean {
   const name = L.ctx.runtimeName(call.expression);
-  if (name !== "comm" && name !== "readStr") return false;
+  if (!isStringFill(name)) return false;
   if (dst.type.kind !== "array" || !dst.type.isString) L.ctx.fail("badCall", call, `${name}() fills a Chars<N> field or variable.`);
   const size = dst.type.length;
+  if (!zeroed) zeroUncovered(L, dst, new Uint8Array(size));
   if (name === "comm") {
     if (call.arguments.length !== 0) L.ctx.fail("badCall", call, "comm() takes no arguments.");
-    zeroUncovered(L, dst, new Uint8Array(size));
     L.b.emit({ op: "call", helper: HELPER.get_current_comm, args: [addressOf(L, dst), { imm: BigInt(size) }] });
     return true;
   }
@@ -70,7 +75,6 @@ export function lowerBuiltinInto(L: Lowerer, dst: Mem, call: ts.CallExpression):
   if (src.kind !== "ptr" && src.kind !== "int") L.ctx.fail("badCall", call.arguments[0], "readStr() reads from a Ptr or an address.");
   const space = src.kind === "ptr" ? spaceOf(L, src.type) : L.space;
   const helper = space === "user" ? HELPER.probe_read_user_str : HELPER.probe_read_kernel_str;
-  zeroUncovered(L, dst, new Uint8Array(size));
   L.b.emit({ op: "call", helper, args: [addressOf(L, dst), { imm: BigInt(size) }, toReg(L, src)] });
   return true;
 }

@@ -5,15 +5,16 @@
 // In: a memory destination and a TypeScript expression. Out: IR stores and calls.
 
 import ts from "typescript";
-import { sizeOf, type ArrayType, type StructType } from "../types/ctype.js";
-import { lowerBuiltinInto } from "./builtins.js";
+import { sizeOf, type ArrayType, type CType, type StructType } from "../types/ctype.js";
+import { isStringFill, lowerBuiltinInto } from "./builtins.js";
 import { lowerExpr } from "./lower-expr.js";
 import { skipParens } from "./module.js";
 import { narrow, scalar, toOperand, type Lowerer, type Value } from "./values.js";
 
 type Mem = Extract<Value, { kind: "mem" }>;
 
-export function storeInto(L: Lowerer, dst: Mem, expr: ts.Expression): void {
+/** Stores `expr` into `dst`; `zeroed`: dst is all zero already (a string helper need not zero it). */
+export function storeInto(L: Lowerer, dst: Mem, expr: ts.Expression, zeroed = false): void {
   expr = skipParens(expr);
   const t = dst.type;
   if (t.kind === "int" || t.kind === "ptr") {
@@ -24,7 +25,7 @@ export function storeInto(L: Lowerer, dst: Mem, expr: ts.Expression): void {
     storeObject(L, dst, t, expr);
     return;
   }
-  if (t.kind === "array" && ts.isCallExpression(expr) && lowerBuiltinInto(L, dst, expr)) return;
+  if (t.kind === "array" && ts.isCallExpression(expr) && lowerBuiltinInto(L, dst, expr, zeroed)) return;
   if (t.kind === "array" && ts.isArrayLiteralExpression(expr)) {
     storeArray(L, dst, t, expr);
     return;
@@ -58,13 +59,18 @@ function storeObject(L: Lowerer, dst: Mem, t: StructType, lit: ts.ObjectLiteralE
     else if (ts.isShorthandPropertyAssignment(p)) given.set(p.name.text, p.name);
     else L.ctx.fail("unsupportedSyntax", p, "This kind of object literal member");
   }
-  // Bytes the literal's fields will write: each field's store writes all of it.
+  // Bytes the literal's fields will write completely; the rest (padding, fields not given,
+  // the buffers of string helpers) is zeroed first, in as few stores as the runs allow.
   const covered = new Uint8Array(t.size);
-  for (const f of t.fields) if (given.has(f.name)) covered.fill(1, f.offset, f.offset + sizeOf(f.type));
+  for (const f of t.fields) {
+    const e = given.get(f.name);
+    if (e && writesWholeField(L, f.type, e)) covered.fill(1, f.offset, f.offset + sizeOf(f.type));
+  }
   zeroUncovered(L, dst, covered);
   for (const f of t.fields) {
     const e = given.get(f.name);
-    if (e) storeInto(L, { kind: "mem", type: f.type, base: dst.base, off: dst.off + f.offset }, e);
+    // A field left uncovered above is all zero now.
+    if (e) storeInto(L, { kind: "mem", type: f.type, base: dst.base, off: dst.off + f.offset }, e, !covered[f.offset]);
   }
 }
 
@@ -81,6 +87,13 @@ function storeArray(L: Lowerer, dst: Mem, t: ArrayType, lit: ts.ArrayLiteralExpr
     if (ts.isSpreadElement(e) || ts.isOmittedExpression(e)) L.ctx.fail("unsupportedSyntax", e, "A spread or a hole in an array literal");
     storeInto(L, { kind: "mem", type: t.elem, base: dst.base, off: dst.off + i * size }, e);
   });
+}
+
+/** Whether storing `e` into a field of type t writes every byte of it: comm() and
+ *  readStr() write their string up to its NUL only. */
+function writesWholeField(L: Lowerer, t: CType, e: ts.Expression): boolean {
+  e = skipParens(e);
+  return !(t.kind === "array" && ts.isCallExpression(e) && isStringFill(L.ctx.runtimeName(e.expression)));
 }
 
 /** Zeroes the uncovered byte runs with the widest aligned stores, from one zero register. */
