@@ -7,7 +7,8 @@ import type { GuestRun } from "./guest.js";
 export interface CommandResult {
   /** null when the command never finished (the guest stopped before it). */
   exitCode: number | null;
-  /** The command ran out of time (coreutils timeout's status 124). */
+  /** The command ran out of time: coreutils timeout's status 124, or 137 when it had to
+   *  SIGKILL the command. */
   timedOut: boolean;
   stdout: string;
   stderr: string;
@@ -40,6 +41,6 @@ export class Batch {
     const text = (ext: string) => run.files.get(`${name}.${ext}`)?.toString("utf8");
     const rc = text("rc");
     const exitCode = rc === undefined ? null : Number(rc.trim());
-    return { exitCode, timedOut: exitCode === 124, stdout: text("out") ?? "", stderr: text("err") ?? "" };
+    return { exitCode, timedOut: exitCode === 124 || exitCode === 137, stdout: text("out") ?? "", stderr: text("err") ?? "" };
   }
 }
