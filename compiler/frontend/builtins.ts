@@ -7,6 +7,7 @@ import ts from "typescript";
 import { HELPER } from "../helpers.js";
 import { BOOL, U32, U64, type IntType } from "../types/ctype.js";
 import { lowerExpr } from "./lower-expr.js";
+import { storeUncovered } from "./lower-store.js";
 import { skipParens, stringValue } from "./module.js";
 import { addressOf, scalar, spaceOf, toOperand, toReg, type Lowerer, type Value } from "./values.js";
 
@@ -46,16 +47,27 @@ export function lowerValueBuiltin(L: Lowerer, name: string, call: ts.CallExpress
   return f(L, call);
 }
 
-/** comm() and readStr() write into a Chars<N> destination; returns false for other calls. */
-export function lowerBuiltinInto(L: Lowerer, dst: Mem, call: ts.CallExpression): boolean {
+/** The helpers that fill a Chars<N> with a string: comm() and readStr(). */
+export function isStringFill(name: string | undefined): name is "comm" | "readStr" {
+  return name === "comm" || name === "readStr";
+}
+
+/**
+ * comm() and readStr() write into a Chars<N> destination; returns false for other calls.
+ * The helpers write the string up to its NUL and may leave the bytes after it as they
+ * were (bpf_get_current_comm does on Linux 6.1, the probe-read string helpers on every
+ * kernel), but a Chars<N> is zero-padded, so that keys and records holding it are the same
+ * on every call and kernel: the buffer is zeroed first, unless the caller has (`zeroed`).
+ */
+export function lowerBuiltinInto(L: Lowerer, dst: Mem, call: ts.CallExpression, zeroed: boolean): boolean {
   const name = L.ctx.runtimeName(call.expression);
-  if (name !== "comm" && name !== "readStr") return false;
+  if (!isStringFill(name)) return false;
   if (dst.type.kind !== "array" || !dst.type.isString) L.ctx.fail("badCall", call, `${name}() fills a Chars<N> field or variable.`);
   const size = dst.type.length;
-  const addr = addressOf(L, dst);
+  if (!zeroed) storeUncovered(L, dst, new Uint8Array(size), new Uint8Array(size));
   if (name === "comm") {
     if (call.arguments.length !== 0) L.ctx.fail("badCall", call, "comm() takes no arguments.");
-    L.b.emit({ op: "call", helper: HELPER.get_current_comm, args: [addr, { imm: BigInt(size) }] });
+    L.b.emit({ op: "call", helper: HELPER.get_current_comm, args: [addressOf(L, dst), { imm: BigInt(size) }] });
     return true;
   }
   if (call.arguments.length !== 1) L.ctx.fail("badCall", call, "readStr(src) takes the string's address.");
@@ -63,7 +75,7 @@ export function lowerBuiltinInto(L: Lowerer, dst: Mem, call: ts.CallExpression):
   if (src.kind !== "ptr" && src.kind !== "int") L.ctx.fail("badCall", call.arguments[0], "readStr() reads from a Ptr or an address.");
   const space = src.kind === "ptr" ? spaceOf(L, src.type) : L.space;
   const helper = space === "user" ? HELPER.probe_read_user_str : HELPER.probe_read_kernel_str;
-  L.b.emit({ op: "call", helper, args: [addr, { imm: BigInt(size) }, toReg(L, src)] });
+  L.b.emit({ op: "call", helper, args: [addressOf(L, dst), { imm: BigInt(size) }, toReg(L, src)] });
   return true;
 }
 

@@ -6,7 +6,7 @@ import ts from "typescript";
 import { BPF_ANY, BPF_NOEXIST, HELPER } from "../helpers.js";
 import type { VReg } from "../ir/ir.js";
 import { sizeOf, type CType, type IntType } from "../types/ctype.js";
-import { isValueBuiltin, lowerValueBuiltin } from "./builtins.js";
+import { isStringFill, isValueBuiltin, lowerValueBuiltin } from "./builtins.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { lowerFunctionCall } from "./function-calls.js";
 import type { MapInfo } from "./module.js";
@@ -22,7 +22,7 @@ export function lowerCall(L: Lowerer, call: ts.CallExpression, expected?: CType)
   if (ts.isIdentifier(callee)) {
     const name = L.ctx.runtimeName(callee);
     if (name !== undefined && isValueBuiltin(name)) return lowerValueBuiltin(L, name, call);
-    if (name === "comm" || name === "readStr") {
+    if (isStringFill(name)) {
       if (!expected || expected.kind !== "array") return L.ctx.fail("badCall", call, `${name}() fills a Chars<N>: assign it to a struct field or a variable declared as Chars<N>.`);
       const dst = newLocal(L, expected, name);
       storeInto(L, dst, call);

@@ -8,14 +8,15 @@
 import ts from "typescript";
 import { namedFields, sizeOf, typeToString, type ArrayType, type Bitfield, type CType, type StructType } from "../types/ctype.js";
 import { placeBits, storeBitfield } from "./bitfields.js";
-import { lowerBuiltinInto } from "./builtins.js";
+import { isStringFill, lowerBuiltinInto } from "./builtins.js";
 import { lowerExpr } from "./lower-expr.js";
 import { constantValue, skipParens } from "./module.js";
 import { narrow, scalar, toOperand, type Lowerer, type Value } from "./values.js";
 
 type Mem = Extract<Value, { kind: "mem" }>;
 
-export function storeInto(L: Lowerer, dst: Mem, expr: ts.Expression): void {
+/** Stores `expr` into `dst`; `zeroed`: dst is all zero already (a string helper need not zero it). */
+export function storeInto(L: Lowerer, dst: Mem, expr: ts.Expression, zeroed = false): void {
   expr = skipParens(expr);
   const t = dst.type;
   if (t.kind === "int" || t.kind === "ptr") {
@@ -27,7 +28,7 @@ export function storeInto(L: Lowerer, dst: Mem, expr: ts.Expression): void {
     storeObject(L, dst, t, object);
     return;
   }
-  if (t.kind === "array" && ts.isCallExpression(expr) && lowerBuiltinInto(L, dst, expr)) return;
+  if (t.kind === "array" && ts.isCallExpression(expr) && lowerBuiltinInto(L, dst, expr, zeroed)) return;
   const array = t.kind === "array" ? literalFor(L, expr, t, ts.isArrayLiteralExpression) : undefined;
   if (t.kind === "array" && array) {
     storeArray(L, dst, t, array);
@@ -101,7 +102,8 @@ function storeObject(L: Lowerer, dst: Mem, t: StructType, lit: ts.ObjectLiteralE
   // must be written by then.
   const stores = members.filter((x) => x.constant === undefined);
   for (const { f, e } of [...stores.filter((x) => !x.f.bitfield), ...stores.filter((x) => x.f.bitfield)]) {
-    storeInto(L, { kind: "mem", type: f.type, base: dst.base, off: dst.off + f.offset, bitfield: f.bitfield }, e);
+    // A member left uncovered above is all zero now.
+    storeInto(L, { kind: "mem", type: f.type, base: dst.base, off: dst.off + f.offset, bitfield: f.bitfield }, e, !f.bitfield && !covered[f.offset]);
   }
 }
 
@@ -130,13 +132,13 @@ function storeArray(L: Lowerer, dst: Mem, t: ArrayType, lit: ts.ArrayLiteralExpr
 /** Whether storing `e` into a field of type t writes every byte of it. */
 function writesWholeField(L: Lowerer, t: CType, e: ts.Expression): boolean {
   e = skipParens(e);
-  // readStr() writes up to the string's NUL; the rest of the buffer is zeroed first.
-  return !(t.kind === "array" && ts.isCallExpression(e) && L.ctx.runtimeName(e.expression) === "readStr");
+  // comm() and readStr() write up to the string's NUL; the rest of the buffer is zeroed first.
+  return !(t.kind === "array" && ts.isCallExpression(e) && isStringFill(L.ctx.runtimeName(e.expression)));
 }
 
 /** Writes the image's bytes where `covered` is 0, with the widest aligned stores; a
  *  register per distinct value (most often one, zero). */
-function storeUncovered(L: Lowerer, dst: Mem, covered: Uint8Array, image: Uint8Array): void {
+export function storeUncovered(L: Lowerer, dst: Mem, covered: Uint8Array, image: Uint8Array): void {
   const regs = new Map<bigint, number>();
   let i = 0;
   while (i < covered.length) {

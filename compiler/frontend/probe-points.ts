@@ -1,7 +1,8 @@
 // Checks at compile time that a program's probe point exists, so that a typo is a located
 // error listing the names that do exist, not a failure at attach time:
 //   kprobe/kretprobe/fentry/fexit: the kernel function is in the kernel's BTF (a kprobe
-//     may also name a function only /proc/kallsyms has, when compiling for this kernel);
+//     may also name a function only /proc/kallsyms has, when compiling for this kernel;
+//     compiling for another kernel's BTF, such a name is a warning);
 //   tracepoint: the event's format is in tracefs (or, without tracefs, its record or its
 //     syscall is in BTF);
 //   uprobe/uretprobe: the binary exists, is an ELF file, and has the symbol.
@@ -35,8 +36,16 @@ function checkKernelFunction(ctx: FrontendContext, kind: string, fn: string, nod
   }
   const names = ctx.kernel.functionNames(node);
   if (names.has(fn)) return;
-  // kprobes attach to any kernel text symbol; BTF lacks a few (assembly, some static ones).
-  if ((kind === "kprobe" || kind === "kretprobe") && ctx.kernel.path === DEFAULT_BTF && kallsymsText().has(fn)) return;
+  // kprobes attach to any kernel text symbol; BTF lacks a few (assembly, argument-less
+  // syscalls, some static functions). This kernel's /proc/kallsyms says; another's cannot
+  // be read from here.
+  if (kind === "kprobe" || kind === "kretprobe") {
+    if (ctx.kernel.path === DEFAULT_BTF && kallsymsText().has(fn)) return;
+    if (ctx.kernel.path !== DEFAULT_BTF) {
+      ctx.warn("fetchSpec", node, `Kernel function '${fn}' is not in the kernel's BTF (${ctx.kernel.path}); a kprobe attaches to it only if that kernel has it (its /proc/kallsyms).${similar(fn, names)}`);
+      return;
+    }
+  }
   ctx.fail("unknownProbePoint", node, `kernel function '${fn}'`, `the kernel's BTF (${ctx.kernel.path})`, similar(fn, names));
 }
 

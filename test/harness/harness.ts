@@ -389,17 +389,25 @@ export function runLoader(objPath: string, opts: LoaderOptions = {}): LoaderResu
   if (opts.attach || (opts.attachProgs?.length ?? 0) > 0) ensureTracefs();
   const timeoutMs = ((opts.timeoutSeconds ?? 30) + 60) * 1000;
   const r = run(buildLoader(), loaderArgs(objPath, opts), timeoutMs);
-  if (r.status !== 0) {
-    const stage = r.status === null ? "crash" : (STAGES[r.status] ?? "crash");
-    throw new LoaderError(stage, r.status, r.stderr || `(signal ${r.signal})`);
+  return parseLoaderRun(r.status, r.stdout, r.stderr, r.signal);
+}
+
+/**
+ * The loader's result from its exit status and output, wherever it ran (here, or in a
+ * guest kernel: test/guest/). Throws LoaderError when a stage failed.
+ */
+export function parseLoaderRun(status: number | null, stdout: string, stderr: string, signal: string | null = null): LoaderResult {
+  if (status !== 0) {
+    const stage = status === null ? "crash" : (STAGES[status] ?? "crash");
+    throw new LoaderError(stage, status, stderr || `(signal ${signal})`);
   }
   let parsed: Omit<LoaderResult, "stderr">;
   try {
-    parsed = JSON.parse(r.stdout) as Omit<LoaderResult, "stderr">;
+    parsed = JSON.parse(stdout) as Omit<LoaderResult, "stderr">;
   } catch (e) {
-    throw new Error(`loader printed invalid JSON (${(e as Error).message}):\n${r.stdout.slice(0, 2000)}\n${r.stderr}`);
+    throw new Error(`loader printed invalid JSON (${(e as Error).message}):\n${stdout.slice(0, 2000)}\n${stderr}`);
   }
-  return { ...parsed, stderr: r.stderr };
+  return { ...parsed, stderr };
 }
 
 // ---- reading results ----------------------------------------------------------------------

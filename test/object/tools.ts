@@ -65,11 +65,20 @@ export function loadAll(objPath: string): Loaded {
   };
 }
 
-/** Byte offsets of a struct's named members in the running kernel's BTF. */
-export function vmlinuxMemberOffsets(struct: string): Map<string, number> {
-  const dump = runOk("bpftool", ["btf", "dump", "file", "/sys/kernel/btf/vmlinux"]).stdout.split("\n");
+const dumps = new Map<string, string[]>();
+
+/** `bpftool btf dump file` of a BTF file, as lines, once per file. */
+function btfDump(btfPath: string): string[] {
+  let lines = dumps.get(btfPath);
+  if (!lines) dumps.set(btfPath, (lines = runOk("bpftool", ["btf", "dump", "file", btfPath]).stdout.split("\n")));
+  return lines;
+}
+
+/** Byte offsets of a struct's named members in a kernel's BTF (default: the running kernel's). */
+export function vmlinuxMemberOffsets(struct: string, btfPath = "/sys/kernel/btf/vmlinux"): Map<string, number> {
+  const dump = btfDump(btfPath);
   const start = dump.findIndex((l) => new RegExp(`^\\[\\d+\\] STRUCT '${struct}' size=`).test(l));
-  if (start < 0) throw new Error(`struct ${struct} not in vmlinux BTF`);
+  if (start < 0) throw new Error(`struct ${struct} not in ${btfPath}`);
   const out = new Map<string, number>();
   for (let i = start + 1; i < dump.length && dump[i]!.startsWith("\t"); i++) {
     const m = /^\t'(\w+)' type_id=\d+ bits_offset=(\d+)/.exec(dump[i]!);

@@ -1,0 +1,9 @@
+// Every guest check, in the order a boot runs them.
+import type { GuestCheck } from "../suite.js";
+import { attachChecks } from "./attach.js";
+import { commChecks } from "./comm.js";
+import { coreChecks } from "./core.js";
+import { exampleChecks } from "./examples.js";
+import { kernelChecks } from "./kernel.js";
+
+export const ALL_CHECKS: GuestCheck[] = [...kernelChecks, ...attachChecks, ...coreChecks, ...exampleChecks, ...commChecks];

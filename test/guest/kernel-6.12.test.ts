@@ -1,0 +1,5 @@
+// The guest checks (checks/) on Debian's 6.12 cloud kernel, in one boot.
+import { guestSuite } from "./suite.js";
+import { ALL_CHECKS } from "./checks/index.js";
+
+guestSuite("6.12", ALL_CHECKS);
