@@ -1,13 +1,12 @@
 // The whole pipeline in one place:
 //   probe file --checkSource--> typed AST --readModule--> maps, globals, functions, programs
 //   --lowerProgram / lowerSubprogram--> IR --cleanupFunction--> IR --compileFunction-->
-//   BPF instructions --checkCallStacks--> --writeObject--> ELF bytes
+//   BPF instructions --checkVerifierLimits--> --writeObject--> ELF bytes
 // Programs are lowered first; the subprograms they call (and those call) are lowered as
 // they are requested. Each stage hands plain data to the next and changes nothing it got.
 // In: a file name and its text. Out: the object bytes, a listing and the diagnostics.
 // Nothing here touches the file system except reading tracepoint formats, BTF and DWARF.
 
-import { worstChains, MAX_CALL_FRAMES, MAX_COMBINED_STACK, type CompiledFrame } from "./backend/call-stack.js";
 import { BackendError } from "./backend/errors.js";
 import { compileFunction } from "./backend/index.js";
 import type { MachineCode } from "./backend/output.js";
@@ -26,6 +25,7 @@ import { printFunction } from "./ir/print.js";
 import type { ObjectFunction, ObjectMap, ObjectProgram, ObjectSubprogram } from "./object/model.js";
 import { TEXT_SECTION, sectionName } from "./object/sections.js";
 import { writeObject } from "./object/write-elf.js";
+import { checkVerifierLimits } from "./verifier-limits.js";
 import { targetFor, targetNames } from "./target/index.js";
 import type { CType } from "./types/ctype.js";
 
@@ -123,7 +123,14 @@ function compileFile(opts: CompileOptions): CompileResult {
       subs.push({ name: symbol, params, ret: sig.ret, ...objectCode(code) });
     });
   }
-  if (errors.length === 0) checkCallStacks(ctx, compiled, programs, errors);
+  if (errors.length === 0) {
+    errors.push(...checkVerifierLimits({
+      functions: new Map(compiled.map((c) => [c.name, c.code])),
+      programs: compiled.filter((c) => c.section !== TEXT_SECTION).map((c) => ({ name: c.name, at: { file: ctx.file, ...c.at, sourceLine: ctx.lines[c.at.line - 1] } })),
+      license: mod.license,
+      dataSections: new Map([...mod.globals.values()].map((g) => [g.name, g.section])),
+    }));
+  }
 
   const diagnostics = [...errors, ...ctx.warnings];
   const ir = opts.dumpIr ? irs.join("\n") : undefined;
@@ -153,20 +160,6 @@ function objectCode(code: MachineCode): Omit<ObjectFunction, "name"> {
 function objectMap(m: MapInfo): ObjectMap {
   const ring = m.className === "RingBuf";
   return { name: m.name, type: m.type, key: ring ? undefined : m.key, value: ring ? undefined : m.value, record: ring ? m.value : undefined, maxEntries: m.maxEntries };
-}
-
-/** The verifier adds up the stack of every frame on a chain of BPF-to-BPF calls. */
-function checkCallStacks(ctx: FrontendContext, compiled: Compiled[], programs: ObjectProgram[], errors: Diagnostic[]): void {
-  const frames = new Map<string, CompiledFrame>(compiled.map((c) => [c.name, {
-    stackSize: c.code.stackSize, callees: c.code.relocs.filter((r) => r.kind === "call").map((r) => r.symbol),
-  }]));
-  for (const p of programs) {
-    const at = compiled.find((c) => c.name === p.name)!.at;
-    const where = { file: ctx.file, ...at, sourceLine: ctx.lines[at.line - 1] };
-    const { byStack, byFrames } = worstChains(frames, p.name);
-    if (byFrames.frames.length > MAX_CALL_FRAMES) errors.push(makeDiagnostic("callsTooDeep", where, String(byFrames.frames.length), byFrames.frames.join(" -> ")));
-    else if (byStack.stack > MAX_COMBINED_STACK) errors.push(makeDiagnostic("stackTooLarge", where, String(byStack.stack), ` across the calls ${byStack.frames.join(" -> ")} (each frame rounded up to 32 bytes)`));
-  }
 }
 
 function backendDiagnostic(ctx: FrontendContext, fn: IrFunction, e: BackendError, fallback: { line: number; col: number }): Diagnostic {

@@ -16,6 +16,8 @@ export const DIAG = {
   badLicense: { code: 2005, text: "LICENSE must be a string literal." },
   duplicateName: { code: 2006, text: "'{0}' is already defined." },
   noPrograms: { code: 2007, text: "The probe file exports no program (kprobe, uprobe, tracepoint, ...)." },
+  badSymbolName: { code: 2008, text: "'{0}' cannot name a {1}: its ELF symbol and libbpf name must be a C identifier (ASCII letters, digits and _, not starting with a digit)." },
+  mapTooBig: { code: 2009, text: "Map {0}: {1}, which the kernel refuses ({2})." },
   // 3xxx: types.
   unsupportedType: { code: 3001, text: "Type '{0}' is not supported in BPF code{1}." },
   floatNotAllowed: { code: 3002, text: "Floating-point numbers are not supported in BPF code." },
@@ -44,6 +46,8 @@ export const DIAG = {
   unionLiteral: { code: 4012, text: "An object literal of a union gives at most one member; this one gives {0}." },
   // 5xxx: limits the verifier would enforce.
   stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack{1}; the limit is 512." },
+  tooManyMaps: { code: 5004, text: "The program uses {0} maps (its data sections count one each); the kernel allows {1}." },
+  gplOnlyHelpers: { code: 5005, text: "LICENSE \"{0}\" is not GPL-compatible, and the kernel gives {1} only to GPL-compatible programs: make it \"GPL\" or \"Dual BSD/GPL\" (or \"Dual MIT/GPL\")." },
   callsTooDeep: { code: 5003, text: "Calls nest {0} deep here ({1}); BPF allows 8 frames." },
   tooManyHelperArgs: { code: 5002, text: "{0}" },
   // 6xxx: the fetch spec.

@@ -22,3 +22,21 @@ export const HELPER = {
 /** Flags of bpf_map_update_elem. */
 export const BPF_ANY = 0n;
 export const BPF_NOEXIST = 1n;
+
+/** Helpers the kernel offers only to programs whose license is GPL-compatible
+ *  (gpl_only in their bpf_func_proto). */
+export const GPL_ONLY_HELPERS: ReadonlySet<number> = new Set([
+  HELPER.probe_read, HELPER.trace_printk, HELPER.probe_read_user, HELPER.probe_read_kernel,
+  HELPER.probe_read_user_str, HELPER.probe_read_kernel_str,
+]);
+
+/** The licenses the kernel counts as GPL-compatible (include/linux/license.h). */
+export const GPL_COMPATIBLE_LICENSES: ReadonlySet<string> = new Set([
+  "GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL",
+]);
+
+/** The name of a helper, by id, as libbpf and bpftool spell it (bpf_<name>). */
+export function helperName(id: number): string {
+  const entry = Object.entries(HELPER).find(([, v]) => v === id);
+  return entry ? `bpf_${entry[0]}` : `helper #${id}`;
+}

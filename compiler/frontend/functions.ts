@@ -54,6 +54,7 @@ function inlineTag(decl: ts.FunctionDeclaration): "inline" | "noinline" | undefi
 
 /** Why the function cannot be a subprogram, or undefined when it can. */
 function whyNotSubprogram(decl: ts.FunctionDeclaration): string | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(decl.name!.text)) return "its name becomes an ELF symbol, which must be a C identifier (ASCII letters, digits and _)";
   if (decl.parameters.length > MAX_SUBPROGRAM_ARGS) return `it takes ${decl.parameters.length} parameters, and a BPF function at most ${MAX_SUBPROGRAM_ARGS}`;
   return undefined;
 }

@@ -11,6 +11,7 @@ import { U32, type CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 import { readFunctions, type FunctionInfo } from "./functions.js";
 import { readGlobal, type GlobalInfo } from "./globals.js";
+import { checkMapSizes } from "./map-limits.js";
 import { checkProbePoint, checkUserBinary } from "./probe-points.js";
 import type { TypeResolver } from "./types.js";
 
@@ -109,6 +110,7 @@ function readStatement(ctx: FrontendContext, types: TypeResolver, mod: ModuleInf
     names.add(name);
     const symbol = ctx.symbolOf(decl.name)!;
     if (flags & ts.NodeFlags.Let) {
+      symbolName(ctx, decl.name, "global");
       mod.globals.set(symbol, readGlobal(ctx, types, mod, decl, ".data"));
       continue;
     }
@@ -119,14 +121,17 @@ function readStatement(ctx: FrontendContext, types: TypeResolver, mod: ModuleInf
       continue;
     }
     if (ts.isNewExpression(init)) {
+      symbolName(ctx, decl.name, "map");
       mod.maps.set(symbol, readMap(ctx, types, mod, name, init));
       continue;
     }
     if (ts.isCallExpression(init) && exported && isProgramCall(ctx, init)) {
+      symbolName(ctx, decl.name, "program");
       mod.programs.push(readProgram(ctx, mod, name, init));
       continue;
     }
     if (exported) {
+      symbolName(ctx, decl.name, "load-time setting");
       mod.globals.set(symbol, readGlobal(ctx, types, mod, decl, ".rodata"));
       continue;
     }
@@ -161,11 +166,19 @@ function readMap(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, nam
   };
   if (className === "RingBuf") {
     if (maxEntries < 4096 || (maxEntries & (maxEntries - 1)) !== 0) ctx.fail("badMap", args[0], "A RingBuf's size must be a power of two and at least 4096 bytes (a page).");
-    return { name, type: cls.type, className, value: check(types.resolve(targs[0]), "record", targs[0]), maxEntries, perCpu: false };
+    const record = check(types.resolve(targs[0]), "record", targs[0]);
+    checkMapSizes(ctx, init, { name, className, record, maxEntries });
+    return { name, type: cls.type, className, value: record, maxEntries, perCpu: false };
   }
   const key = cls.keyed ? check(types.resolve(targs[0]), "key", targs[0]) : U32;
   const value = check(types.resolve(targs[want - 1]), "value", targs[want - 1]);
+  checkMapSizes(ctx, init, { name, className, key, value, maxEntries, perCpu: cls.perCpu });
   return { name, type: cls.type, className, key, value, maxEntries, perCpu: cls.perCpu };
+}
+
+/** A name that becomes an ELF symbol must be a C identifier. */
+export function symbolName(ctx: FrontendContext, id: ts.Identifier, what: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(id.text)) ctx.fail("badSymbolName", id, id.text, what);
 }
 
 function isProgramCall(ctx: FrontendContext, call: ts.CallExpression): boolean {

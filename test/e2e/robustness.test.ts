@@ -537,3 +537,17 @@ describe("input too deep or too large for the compiler is a located diagnostic, 
     expect(r.diagnostics.map((d) => d.code)).toEqual([9004]);
   });
 });
+
+describe("programs the kernel would refuse at load for a reason visible at compile time", () => {
+  it("a program using more than 64 maps", () => {
+    const maps = Array.from({ length: 65 }, (_, i) => `const m${i} = new ArrayMap<u64>(1);`).join("\n");
+    const uses = Array.from({ length: 65 }, (_, i) => `  m${i}.set(0, 1);`).join("\n");
+    const r = compile({ fileName: "/tmp/many-maps.ts", source: `import { kprobe, ArrayMap, type u64 } from "bpftsc";\n${maps}\nexport const p = kprobe("vfs_read", () => {\n${uses}\n});\n` });
+    expect(r.diagnostics.map((d) => [d.code, d.line, d.message])).toEqual([[5004, 67, "The program uses 65 maps (its data sections count one each); the kernel allows 64."]]);
+  });
+  it("64 maps are fine", () => {
+    const maps = Array.from({ length: 64 }, (_, i) => `const m${i} = new ArrayMap<u64>(1);`).join("\n");
+    const uses = Array.from({ length: 64 }, (_, i) => `  m${i}.set(0, 1);`).join("\n");
+    expect(compile({ fileName: "/tmp/64-maps.ts", source: `import { kprobe, ArrayMap, type u64 } from "bpftsc";\n${maps}\nexport const p = kprobe("vfs_read", () => {\n${uses}\n});\n` }).diagnostics).toEqual([]);
+  });
+});
