@@ -6,7 +6,6 @@
 // In: a program and one of its handler's parameters. Out: a Variable: its Source and,
 // when debug information says, its C type.
 
-import { existsSync } from "node:fs";
 import type ts from "typescript";
 import type { DiagKind } from "../diagnostics.js";
 import type { KernelFunction } from "../debuginfo/kernel-btf.js";
@@ -96,10 +95,10 @@ function warnOnce(L: Lowerer, topic: string, kind: DiagKind, node: ts.Node, mess
  *  the binary has no debug information for the probed function. */
 function userVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, name: string): Variable | undefined {
   const { binary, symbol: spec } = userPoint(prog);
+  const point = L.ctx.user.probePoint(binary, spec, p);
   const info = L.ctx.user.info(binary);
-  const point = info && L.ctx.user.probePoint(binary, spec, p);
   if (!info || !point) {
-    const why = existsSync(binary) ? `has no DWARF for '${spec}' (build it with -g)` : "does not exist here, so its DWARF cannot be read";
+    const why = `has no DWARF for '${spec}' (build it with -g)`;
     warnOnce(L, "no DWARF", "noDebugInfo", p, `${binary} ${why}; parameters bind by position.`);
     return undefined;
   }
@@ -217,5 +216,6 @@ function btfTracepointFields(L: Lowerer, event: string, p: ts.Node): TracepointF
 }
 
 function listFields(fields: TracepointField[]): string {
-  return fields.filter((f) => !f.name.startsWith("common_")).map((f) => `${f.name} (${f.cType})`).join(", ");
+  const own = fields.filter((f) => !f.name.startsWith("common_"));
+  return own.length > 0 ? own.map((f) => `${f.name} (${f.cType})`).join(", ") : "none (its format describes no fields of its own: is the format file corrupt?)";
 }

@@ -13,9 +13,12 @@ import {
 } from "../debuginfo/dwarf.js";
 import { readElf, type ElfFile } from "../debuginfo/elf-read.js";
 import type { CType } from "../types/ctype.js";
+import { CompileError } from "../diagnostics.js";
 import type { FrontendContext } from "./context.js";
+import { isStackExhausted } from "./limits.js";
 
 export interface ProbePoint {
+  binary: string;
   fn: DwarfFunction;
   /** Offset of the probed instruction from the function's symbol. */
   offset: bigint;
@@ -34,6 +37,8 @@ export interface UserVariable { location: UserLocation; type: CType; cType: stri
 export class UserDebug {
   private readonly infos = new Map<string, DebugInfo | undefined>();
   private readonly elfs = new Map<string, ElfFile | undefined>();
+  /** Why a binary's DWARF could not be read, when it is there but malformed. */
+  private readonly corrupt = new Map<string, string>();
 
   constructor(private readonly ctx: FrontendContext) {}
 
@@ -58,7 +63,10 @@ export class UserDebug {
     try {
       info = readDebugInfo(readFileSync(binary), this.ctx.target);
     } catch (e) {
-      if (!(e instanceof DebugFormatError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+      if (isStackExhausted(e)) throw e;
+      // Unreadable or not ELF (probe-points.ts says so) bind by position; corrupt DWARF is
+      // reported where it is needed.
+      if (e instanceof DebugFormatError) this.corrupt.set(binary, e.message);
     }
     this.infos.set(binary, info);
     return info;
@@ -68,7 +76,29 @@ export class UserDebug {
    *  (bind by position) for a symbol the DWARF does not describe; a diagnostic for a line
    *  without code, or an offset past the function's end. */
   probePoint(binary: string, spec: string, node: ts.Node): ProbePoint | undefined {
+    return this.guard(binary, node, () => this.findProbePoint(binary, spec, node));
+  }
+
+  /** The named variable at the probe point: a parameter at entry, any visible variable inside. */
+  variable(info: DebugInfo, point: ProbePoint, name: string, node: ts.Node): UserVariable {
+    return this.guard(point.binary, node, () => this.findVariable(info, point, name, node));
+  }
+
+  /** Debug information is the probed binary's, which may be corrupt: what reading it
+   *  throws is a diagnostic at the probe point, not a crash. */
+  private guard<T>(binary: string, node: ts.Node, read: () => T): T {
+    try {
+      return read();
+    } catch (e) {
+      if (e instanceof CompileError || isStackExhausted(e)) throw e;
+      return this.ctx.fail("fetchSpec", node, `Cannot read the debug information of ${binary} (is it corrupt?): ${(e as Error).message}.`);
+    }
+  }
+
+  private findProbePoint(binary: string, spec: string, node: ts.Node): ProbePoint | undefined {
     const info = this.info(binary);
+    const corrupt = this.corrupt.get(binary);
+    if (corrupt !== undefined) throw new Error(corrupt);
     if (!info) return undefined;
     const line = /^(.+\.[A-Za-z0-9]+):(\d+)$/.exec(spec);
     if (line) {
@@ -77,7 +107,7 @@ export class UserDebug {
       const pc = pcs[0];
       const fn = functionNames(info).map((n) => findFunction(info, n)).find((f) => f && f.ranges.some(([lo, hi]) => pc >= lo && pc < hi));
       if (!fn) return this.ctx.fail("fetchSpec", node, `${spec} is not inside a function ${binary}'s DWARF describes.`);
-      return { fn, offset: pc - fn.lowPc, pc };
+      return { binary, fn, offset: pc - fn.lowPc, pc };
     }
     const m = /^([A-Za-z_.$][\w.$]*)(?:\+(0x[0-9a-fA-F]+|\d+))?$/.exec(spec);
     if (!m) return undefined;
@@ -88,11 +118,10 @@ export class UserDebug {
     const offset = m[2] ? BigInt(m[2]) : 0n;
     const pc = fn.lowPc + offset;
     if (!fn.ranges.some(([lo, hi]) => pc >= lo && pc < hi)) return this.ctx.fail("fetchSpec", node, `${spec} is outside ${fn.name}(), which is 0x${(fn.highPc - fn.lowPc).toString(16)} bytes long.`);
-    return { fn, offset, pc };
+    return { binary, fn, offset, pc };
   }
 
-  /** The named variable at the probe point: a parameter at entry, any visible variable inside. */
-  variable(info: DebugInfo, point: ProbePoint, name: string, node: ts.Node): UserVariable {
+  private findVariable(info: DebugInfo, point: ProbePoint, name: string, node: ts.Node): UserVariable {
     const { fn, pc } = point;
     const atEntry = point.offset === 0n;
     const visible = atEntry ? fn.params : variablesAt(info, fn, pc);

@@ -180,6 +180,24 @@ export const onExec = tracepoint("sched", "sched_process_exec", (filename: Ptr<u
     }
   });
 
+  it("a corrupt format file is said to be one, not listed as having no fields", () => {
+    const saved = process.env.BPFTSC_TRACEFS;
+    const root = fs.mkdtempSync(path.join(OUT_DIR, "bad-tracefs-"));
+    fs.mkdirSync(path.join(root, "events", "sched", "sched_switch"), { recursive: true });
+    fs.writeFileSync(path.join(root, "events", "sched", "sched_switch", "format"), "name: sched_switch\nID: 1\nformat:\n\tgarbage\n");
+    process.env.BPFTSC_TRACEFS = root;
+    try {
+      const r = tryCompile("tp-corrupt", `import { tracepoint, ArrayMap, type u32 } from "bpftsc";
+const out = new ArrayMap<u32>(1);
+export const p = tracepoint("sched", "sched_switch", (prev_pid: u32) => { out.set(0, prev_pid); });
+`);
+      expect(errors(r.diagnostics)).toEqual([expect.stringMatching(/Tracepoint sched\/sched_switch has no field 'prev_pid'\. Its fields: none \(its format describes no fields of its own: is the format file corrupt\?\)/)]);
+    } finally {
+      if (saved === undefined) delete process.env.BPFTSC_TRACEFS;
+      else process.env.BPFTSC_TRACEFS = saved;
+    }
+  });
+
   it("refuses a __data_loc field as an integer, an array field, and a pointer on a 4-byte field", () => {
     const cases: [string, string, RegExp][] = [
       ["sched_process_exec", "filename: u32", /Field 'filename' \(__data_loc char\[\]\) is variable-length data in the record: declare it Ptr<T>/],

@@ -12,7 +12,11 @@
 // Every out-of-subset probe must give an error diagnostic with a code and a plausible
 // line and column, never throw and never produce an object.
 
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { ElfFile } from "../../compiler/debuginfo/elf-read.js";
 import { compile } from "../../compiler/index.js";
 import { buildTarget, buildTargetFile, decodeSigned, getMap, lookup, runLoader, type LoaderResult } from "../harness/harness.js";
 import { ARGS_CALLS, ARGS_TICKS } from "../harness/targets/expected.js";
@@ -549,5 +553,39 @@ describe("programs the kernel would refuse at load for a reason visible at compi
     const maps = Array.from({ length: 64 }, (_, i) => `const m${i} = new ArrayMap<u64>(1);`).join("\n");
     const uses = Array.from({ length: 64 }, (_, i) => `  m${i}.set(0, 1);`).join("\n");
     expect(compile({ fileName: "/tmp/64-maps.ts", source: `import { kprobe, ArrayMap, type u64 } from "bpftsc";\n${maps}\nexport const p = kprobe("vfs_read", () => {\n${uses}\n});\n` }).diagnostics).toEqual([]);
+  });
+});
+
+describe("a target binary with corrupt DWARF", () => {
+  const target = buildTargetFile("args");
+  const bytes = fs.readFileSync(target);
+  const info = new ElfFile(bytes).sections.find((s) => s.name === ".debug_info")!;
+  // A small deterministic generator, so that a failure names its seed.
+  const corrupt = (seed: number): Uint8Array => {
+    const copy = new Uint8Array(bytes);
+    let x = seed * 2654435761 >>> 0;
+    const next = () => (x = (x * 1103515245 + 12345) >>> 0);
+    for (let k = 0; k < 12; k++) copy[info.offset + (next() % info.size)] = next() & 0xff;
+    return copy;
+  };
+  it("gives a diagnostic or compiles, never an internal error, for 40 corruptions", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bpftsc-corrupt-"));
+    const outcomes = new Set<string>();
+    for (let seed = 1; seed <= 40; seed++) {
+      const bin = path.join(dir, `args-${seed}`);
+      fs.writeFileSync(bin, corrupt(seed));
+      const source = `import { uprobe, ArrayMap, type i64 } from "bpftsc";
+const out = new ArrayMap<i64>(4);
+export const p = uprobe(${JSON.stringify(bin)}, "args4", (d: i64, a: i64) => { out.set(0, a + d); });
+export const q = uprobe(${JSON.stringify(bin)}, "args.c:14", (a: i64) => { out.set(1, a); });
+`;
+      const r = compile({ fileName: path.join(dir, `p${seed}.ts`), source });
+      for (const d of r.diagnostics) {
+        expect(d.code, `seed ${seed}: ${d.message}`).not.toBe(9999);
+        if (d.severity === "error") expect(d.line, `seed ${seed}`).toBeGreaterThan(0);
+      }
+      outcomes.add(r.object ? "compiled" : "refused");
+    }
+    expect(outcomes.has("refused")).toBe(true);
   });
 });
