@@ -3,7 +3,8 @@
 // bound on every iteration, and is changed nowhere else in the loop; the counter's type
 // holds every value it takes until it passes the bound (a u8 counter never reaches 300,
 // it wraps); and the number of iterations is small enough for the verifier to walk.
-// In: a for/while statement. Out: nothing (it passes) or a BPF4002 diagnostic.
+// In: a for/while statement. Out: the most iterations it can run and its counter, or a
+// BPF4002 diagnostic.
 
 import ts from "typescript";
 import { truncate } from "./values.js";
@@ -22,7 +23,7 @@ interface Counter { sym: ts.Symbol; name: string }
 export function checkLoopBound(
   ctx: FrontendContext, mod: ModuleInfo, loop: ts.ForStatement | ts.WhileStatement | ts.DoStatement,
   initial: (sym: ts.Symbol) => bigint | undefined, typeOf: (sym: ts.Symbol) => IntType,
-): void {
+): { trips: number; counter: ts.Symbol } {
   const fail = (why: string): never => ctx.fail("unboundedLoop", loop, why);
   const condition = ts.isForStatement(loop) ? loop.condition : loop.expression;
   if (!condition) return fail("it has no condition");
@@ -83,6 +84,7 @@ export function checkLoopBound(
   if (truncate(start, type) !== start) fail(`'${counter.name}' starts at ${start}, which its type ${type.name} cannot hold`);
   const last = start + iterations * step;
   if (truncate(last, type) !== last) fail(`'${counter.name}' would have to reach ${last} to end the loop, and its type ${type.name} wraps around before that`);
+  return { trips: Number(iterations), counter: sym };
 }
 
 /** Is `n` inside `outer` (or `outer` itself)? */

@@ -14,6 +14,7 @@ import { lowerStmt } from "./lower-stmt.js";
 import type { ModuleInfo, ProgramInfo } from "./module.js";
 import { bindParams } from "./prologue.js";
 import type { TypeResolver } from "./types.js";
+import { checkVerifierWork } from "./verifier-work.js";
 import { scalar, type FunctionKind, type Lowerer, type SubprogramCalls } from "./values.js";
 
 /** The memory a program's Ptr values point into: user memory for uprobes and syscall
@@ -24,7 +25,7 @@ export function programSpace(prog: ProgramInfo): "user" | "kernel" {
 }
 
 function lowerer(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, b: IrBuilder, fn: FunctionKind, space: "user" | "kernel"): Lowerer {
-  return { ctx, mod, types, b, fn, subprograms, env: new Map(), space, loops: [], inline: [], faults: new Map(), warned: new Set() };
+  return { ctx, mod, types, b, fn, subprograms, env: new Map(), space, loops: [], loopRegions: [], inline: [], faults: new Map(), warned: new Set() };
 }
 
 export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, prog: ProgramInfo): IrFunction {
@@ -47,7 +48,9 @@ export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeR
   }
   b.loc = ctx.pos(h.body.getLastToken(ctx.sf) ?? h.body);
   b.terminate({ op: "ret", value: { imm: 0n } });
-  return b.finish(ctx.pos(h));
+  const fn = b.finish(ctx.pos(h));
+  checkVerifierWork(ctx, fn, L.loopRegions);
+  return fn;
 }
 
 /** A subprogram's IR and the signature its BTF prototype describes. */
@@ -65,5 +68,7 @@ export function lowerSubprogram(ctx: FrontendContext, mod: ModuleInfo, types: Ty
   lowerStmt(L, decl.body!);
   b.loc = ctx.pos(decl.body!.getLastToken(ctx.sf) ?? decl.body!);
   b.terminate({ op: "ret", value: { imm: 0n } });
-  return { ir: b.finish(ctx.pos(decl)), sig };
+  const ir = b.finish(ctx.pos(decl));
+  checkVerifierWork(ctx, ir, L.loopRegions);
+  return { ir, sig };
 }

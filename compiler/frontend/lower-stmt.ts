@@ -154,7 +154,7 @@ function lowerReturn(L: Lowerer, s: ts.ReturnStatement): void {
 }
 
 function lowerLoop(L: Lowerer, s: ts.ForStatement | ts.WhileStatement | ts.DoStatement): void {
-  checkLoopBound(L.ctx, L.mod, s, (sym) => precedingInitial(L, s, sym), (sym) => counterType(L, sym));
+  const { trips, counter } = checkLoopBound(L.ctx, L.mod, s, (sym) => precedingInitial(L, s, sym), (sym) => counterType(L, sym));
   if (ts.isForStatement(s) && s.initializer) {
     if (ts.isVariableDeclarationList(s.initializer)) lowerDeclarations(L, s.initializer);
     else lowerExpr(L, s.initializer);
@@ -175,6 +175,8 @@ function lowerLoop(L: Lowerer, s: ts.ForStatement | ts.WhileStatement | ts.DoSta
   if (ts.isForStatement(s) && s.incrementor) lowerExpr(L, s.incrementor);
   L.b.jump(head);
   L.b.setBlock(exit);
+  const c = L.env.get(counter);
+  L.loopRegions.push({ head, exit, trips, counter: c?.kind === "reg" ? c.reg : undefined, node: s });
 }
 
 /** For a while loop: the counter's constant initializer, if it is declared just before. */

@@ -41,6 +41,10 @@ export type Binding =
   /** A setting or global of the file: memory in its data section. */
   | { kind: "global"; global: GlobalInfo };
 
+/** A lowered loop: its blocks are those placed from `head` up to `exit`; `counter` is the
+ *  register of its counter. */
+export interface LoopRegion { head: Block; exit: Block; trips: number; counter: VReg | undefined; node: ts.Node }
+
 export interface InlineFrame {
   exit: Block;
   result: VReg;
@@ -69,6 +73,8 @@ export interface Lowerer {
   /** Which address space Ptr values of this program point into. */
   space: "user" | "kernel";
   loops: { brk: Block; cont: Block }[];
+  /** Every loop lowered so far: its blocks are those placed from `head` up to `exit`. */
+  loopRegions: LoopRegion[];
   inline: InlineFrame[];
   /** fetchFailed() flags of parameters whose fetch can fault. */
   faults: Map<ts.Symbol, VReg>;

@@ -3,12 +3,12 @@
 // blocks no path reaches are removed (the verifier rejects unreachable instructions),
 // jumps to empty forwarding blocks are threaded, block ids are renumbered densely
 // in layout order, side-effect-free instructions whose result is never read
-// (a fetched parameter the body ignores, say) are deleted, and stack slots holding the
-// same value share one (share-slots.ts).
+// (a fetched parameter the body ignores, say) are deleted, as are stores into stack slots
+// nothing reads, and stack slots holding the same value share one (share-slots.ts).
 
 import { copyFunction } from "./copy.js";
 import { successors } from "./dominators.js";
-import { shareSlots } from "./share-slots.js";
+import { dropUnusedSlots, shareSlots } from "./share-slots.js";
 import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
 import { instUses, removeDeadCode, termUses } from "./uses.js";
 
@@ -19,8 +19,23 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   removeUnreachable(fn);
   skipExtensionsBeforeNarrowStores(fn);
   fuseZeroExtensionsIntoAlu32(fn);
+  removeStoresNobodyReads(fn);
   removeDeadCode(fn.blocks);
-  return shareSlots(fn);
+  return dropUnusedSlots(shareSlots(fn));
+}
+
+/** Stores into a stack slot that nothing loads and whose address is never taken are
+ *  dead (an unused struct local): removed, so that they cost nothing and do not keep the
+ *  verifier from pruning a loop's states on stack bytes that differ per iteration. */
+function removeStoresNobodyReads(fn: IrFunction): void {
+  const read = new Set<number>();
+  for (const b of fn.blocks) {
+    for (const i of b.insts) {
+      if (i.op === "addr") read.add(i.slot);
+      else if (i.op === "load" && "slot" in i.base) read.add(i.base.slot);
+    }
+  }
+  for (const b of fn.blocks) b.insts = b.insts.filter((i) => !(i.op === "store" && "slot" in i.base && !read.has(i.base.slot)));
 }
 
 /** A store of n bytes writes only the low n bytes: an extension from n bytes or more

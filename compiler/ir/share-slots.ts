@@ -5,7 +5,7 @@
 // read-only slots (Slot.readOnly) written by one whole-slot store each of the same
 // immediate, or of the same register that has a single definition, where the first store
 // dominates the second, the second store is deleted and its slot's addresses point at
-// the first slot. The backend lays out only the slots still referenced.
+// the first slot. dropUnusedSlots then removes the slots nothing refers to any more.
 
 import { dominators } from "./dominators.js";
 import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
@@ -46,11 +46,11 @@ export function shareSlots(fn: IrFunction): IrFunction {
     b.insts = b.insts.filter((_, index) => !drop.has(index));
     for (const i of b.insts) if (i.op === "addr" && replace.has(i.slot)) i.slot = replace.get(i.slot)!;
   }
-  return dropUnusedSlots(fn);
+  return fn;
 }
 
 /** Removes slots no instruction refers to and renumbers the rest (slot id = index). */
-function dropUnusedSlots(fn: IrFunction): IrFunction {
+export function dropUnusedSlots(fn: IrFunction): IrFunction {
   const used = new Set<number>();
   const slotOf = (i: Inst) => (i.op === "addr" ? i.slot : (i.op === "load" || i.op === "store") && "slot" in i.base ? i.base.slot : undefined);
   for (const b of fn.blocks) for (const i of b.insts) { const s = slotOf(i); if (s !== undefined) used.add(s); }

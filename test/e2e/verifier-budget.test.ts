@@ -1,0 +1,56 @@
+// Loops within the documented bound whose verification would exceed the kernel's budget
+// are refused at the loop (BPF4014: a million instructions; BPF4015: 8192 pending
+// branches), and every loop the compiler accepts loads into the real verifier: long
+// loops with heavy bodies, data-dependent branches (against the counter: a cost that grows
+// with the square of the iterations), nested loops, map calls in a loop.
+
+import { describe, expect, it } from "vitest";
+import { compile, formatDiagnostic } from "../../compiler/index.js";
+import { buildTarget, runLoader } from "../harness/harness.js";
+import { OUT_DIR } from "./compile-helper.js";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const TARGET = buildTarget("budget", "#define P __attribute__((noinline, noipa, used))\nvolatile long sink;\nP void hit(long v) { sink += v; }\nint main(void) { hit(1); return 0; }\n");
+
+const BODIES: Record<string, (n: number) => string> = {
+  heavy: (n) => `let s: u64 = v; for (let i = 0; i < ${n}; i++) { s = s * 3 + i; s ^= s >> 3; s += v * i; s = s - (i & 7); } out.set(0, s);`,
+  counterBranch: (n) => `let s: u64 = 0; for (let i = 0; i < ${n}; i++) { if (v > i) s += 1; } out.set(0, s);`,
+  nested: (n) => `let s: u64 = 0; for (let i = 0; i < ${n}; i++) { for (let j = 0; j < ${n}; j++) { s += i * j; } } out.set(0, s);`,
+  mapCalls: (n) => `for (let i: u32 = 0; i < ${n}; i++) { hm.add(i & 63, 1); }`,
+};
+
+function probe(body: string): string {
+  return `import { uprobe, ArrayMap, HashMap, type u32, type u64 } from "bpftsc";
+const out = new ArrayMap<u64>(4);
+const hm = new HashMap<u32, u64>(64);
+export const p = uprobe(${JSON.stringify(TARGET)}, "hit", (v: u64) => { ${body} });
+`;
+}
+
+const CASES: [keyof typeof BODIES, number, "loads" | 4014 | 4015][] = [
+  ["heavy", 1000, "loads"], ["heavy", 60000, "loads"],
+  ["counterBranch", 100, "loads"], ["counterBranch", 700, "loads"], ["counterBranch", 1000, 4014], ["counterBranch", 9000, 4014],
+  ["nested", 300, "loads"], ["nested", 600, 4014],
+  ["mapCalls", 8000, "loads"], ["mapCalls", 9000, 4015], ["mapCalls", 60000, 4014],
+];
+
+describe("loops and the verifier's budget", () => {
+  for (const [kind, n, outcome] of CASES) {
+    it(`${kind} x ${n}: ${outcome === "loads" ? "the kernel verifies it" : `refused at the loop (BPF${outcome})`}`, () => {
+      const file = path.join(OUT_DIR, `budget-${kind}-${n}.ts`);
+      fs.mkdirSync(OUT_DIR, { recursive: true });
+      const source = probe(BODIES[kind](n));
+      const r = compile({ fileName: file, source });
+      if (outcome === "loads") {
+        expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
+        fs.writeFileSync(file.replace(/\.ts$/, ".o"), r.object!);
+        const loaded = runLoader(file.replace(/\.ts$/, ".o"), { stats: true });
+        expect(loaded.programs[0]!.verified_insns).toBeLessThan(1_000_000);
+      } else {
+        const line = source.split("\n")[3]!;
+        expect(r.diagnostics.map((d) => [d.code, d.line, d.col])).toEqual([[outcome, 4, line.indexOf("for (") + 1]]);
+      }
+    });
+  }
+});
