@@ -59,15 +59,15 @@ describe("kernel function arguments placed from BTF", () => {
   });
 
   it("gives an empty struct argument no register, as gcc does (io_uring's io_tw_token_t)", () => {
-    const fn = kernelFunction(k, "__io_run_local_work");
-    if (!fn) return; // not in this kernel
+    const fn = kernelFunction(k, "__io_run_local_work")!;
+    expect(fn, "this kernel has __io_run_local_work").toBeDefined();
     expect(fn.params.map((p) => p.name)).toEqual(["ctx", "tw", "min_events", "max_events"]);
     expect(placed(k, fn).filter((_, i) => i !== 1)).toEqual(["di", "si", "dx"]);
   });
 
   it("passes a union that BTF sizes but lists no members of (release_pages_arg) in an integer register", () => {
-    const fn = kernelFunction(k, "release_pages");
-    if (!fn) return;
+    const fn = kernelFunction(k, "release_pages")!;
+    expect(fn, "this kernel has release_pages").toBeDefined();
     expect(btfAbiType(k.table, fn.params[0].typeId)).toEqual({ kind: "array", elem: { kind: "int", size: 1, align: 1 }, count: 8 });
     expect(placed(k, fn)).toEqual(["di", "si"]);
   });
