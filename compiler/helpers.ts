@@ -22,6 +22,7 @@ export const HELPER = {
 /** Flags of bpf_map_update_elem. */
 export const BPF_ANY = 0n;
 export const BPF_NOEXIST = 1n;
+export const BPF_EXIST = 2n;
 
 /** Helpers the kernel offers only to programs whose license is GPL-compatible
  *  (gpl_only in their bpf_func_proto). */

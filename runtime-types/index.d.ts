@@ -104,6 +104,13 @@ interface MapBase<K, V> {
    *  TypeScript's narrowing is the verifier's null check. */
   get(key: K): V | undefined;
   set(key: K, value: V): void;
+  /** Adds the entry only if the key is absent (BPF_NOEXIST); true when it was added. */
+  insert(key: K, value: V): bool;
+  /** Replaces the entry only if the key is present (BPF_EXIST); true when it was replaced. */
+  replace(key: K, value: V): bool;
+  /** The entry, added with `init` first if the key is absent (libbpf-tools'
+   *  bpf_map_lookup_or_try_init); undefined only when the map is full. */
+  getOrInit(key: K, init: V): V | undefined;
   delete(key: K): void;
   /** Atomically adds `delta` to an integer value, inserting `delta` if the key is absent. */
   add(key: K, delta: number): void;
@@ -114,6 +121,9 @@ export declare class HashMap<K, V> implements MapBase<K, V> {
   constructor(maxEntries: number);
   get(key: K): V | undefined;
   set(key: K, value: V): void;
+  insert(key: K, value: V): bool;
+  replace(key: K, value: V): bool;
+  getOrInit(key: K, init: V): V | undefined;
   delete(key: K): void;
   add(key: K, delta: number): void;
 }
@@ -154,6 +164,9 @@ export declare function cpu(): u32;
 export declare function comm(): Chars<16>;
 /** Reads a NUL-terminated string from the probed code's memory into a Chars<N>. */
 export declare function readStr(src: Ptr<unknown> | u64): Chars<number>;
+/** Atomically adds `delta` to an integer in BPF memory shared between CPUs: a field of a
+ *  map value (`atomicAdd(s.bytes, n)`) or a global (lock xadd). */
+export declare function atomicAdd(target: number, delta: number): void;
 /** bpf_trace_printk: a format with up to 3 integer arguments (%d %u %x %ld %lu %llx ...). */
 export declare function printk(format: string, ...args: number[]): void;
 /** True when fetching the named parameter faulted (its value is then 0). */

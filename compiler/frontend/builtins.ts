@@ -6,6 +6,7 @@
 import ts from "typescript";
 import { HELPER } from "../helpers.js";
 import { BOOL, U32, U64, type IntType } from "../types/ctype.js";
+import { lowerAtomicAdd } from "./lower-assign.js";
 import { lowerExpr } from "./lower-expr.js";
 import { storeUncovered } from "./lower-store.js";
 import { skipParens, stringValue } from "./module.js";
@@ -34,6 +35,7 @@ const VALUE_BUILTINS: Record<string, (L: Lowerer, call: ts.CallExpression) => Va
   ktimeNs: idHelper(HELPER.ktime_get_ns, "all", U64),
   cpu: idHelper(HELPER.get_smp_processor_id, "all", U32),
   printk: lowerPrintk,
+  atomicAdd: lowerAtomicAdd,
   fetchFailed: lowerFetchFailed,
 };
 
@@ -43,7 +45,7 @@ export function isValueBuiltin(name: string): boolean {
 
 export function lowerValueBuiltin(L: Lowerer, name: string, call: ts.CallExpression): Value {
   const f = VALUE_BUILTINS[name];
-  if (name !== "printk" && name !== "fetchFailed" && call.arguments.length !== 0) L.ctx.fail("badCall", call, `${name}() takes no arguments.`);
+  if (name !== "printk" && name !== "fetchFailed" && name !== "atomicAdd" && call.arguments.length !== 0) L.ctx.fail("badCall", call, `${name}() takes no arguments.`);
   return f(L, call);
 }
 

@@ -3,9 +3,9 @@
 // In: a call expression. Out: its Value, with IR for the helper calls emitted.
 
 import ts from "typescript";
-import { BPF_ANY, BPF_NOEXIST, HELPER } from "../helpers.js";
+import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, HELPER } from "../helpers.js";
 import type { VReg } from "../ir/ir.js";
-import { sizeOf, type CType, type IntType } from "../types/ctype.js";
+import { BOOL, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { isStringFill, isValueBuiltin, lowerValueBuiltin } from "./builtins.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { lowerFunctionCall } from "./function-calls.js";
@@ -86,6 +86,32 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
       L.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [mapRef(L, map), addressOf(L, k), addressOf(L, v), { imm: BPF_ANY }] });
       return { kind: "void" };
     }
+    case "insert":
+    case "replace": {
+      need(2, "key, value");
+      const k = memoryFor(L, key, args[0], "map key");
+      const v = memoryFor(L, value, args[1], "map value");
+      const ret = L.b.newReg(), ok = L.b.newReg();
+      L.b.emit({ op: "call", dst: ret, helper: HELPER.map_update_elem, args: [mapRef(L, map), addressOf(L, k), addressOf(L, v), { imm: method === "insert" ? BPF_NOEXIST : BPF_EXIST }] });
+      L.b.emit({ op: "setcc", dst: ok, cmp: "eq", a: ret, b: { imm: 0n } });
+      return { kind: "int", type: BOOL, reg: ok };
+    }
+    case "getOrInit": {
+      need(2, "key, init");
+      const k = memoryFor(L, key, args[0], "map key");
+      const found = L.b.newReg();
+      L.b.emit({ op: "call", dst: found, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), addressOf(L, k)] });
+      const missing = L.b.newBlock(), join = L.b.newBlock();
+      L.b.terminate({ op: "br", cmp: "eq", a: found, b: { imm: 0n }, then: L.b.ref(missing), else: L.b.ref(join) });
+      L.b.setBlock(missing);
+      const v = memoryFor(L, value, args[1], "map value");
+      L.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [mapRef(L, map), addressOf(L, k), addressOf(L, v), { imm: BPF_NOEXIST }] });
+      // Another CPU may have added it meanwhile (NOEXIST then fails): look it up again.
+      L.b.emit({ op: "call", dst: found, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), addressOf(L, k)] });
+      L.b.jump(join);
+      L.b.setBlock(join);
+      return { kind: "maybe", type: value, reg: found, map };
+    }
     case "delete": {
       need(1, "key");
       const k = memoryFor(L, key, args[0], "map key");
@@ -97,7 +123,7 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
       if (value.kind !== "int") return L.ctx.fail("badCall", call, `${map.name}.add() needs an integer value type.`);
       return lowerAdd(L, map, value, args[0], args[1]);
   }
-  return L.ctx.fail("badCall", call.expression, `Maps have get, set, delete and add; '${method}' is not one of them.`);
+  return L.ctx.fail("badCall", call.expression, `Maps have get, set, insert, replace, getOrInit, delete and add; '${method}' is not one of them.`);
 }
 
 /** map.add(k, d): an atomic add to the value if present, else insert d (BPF_NOEXIST). */

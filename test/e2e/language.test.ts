@@ -9,7 +9,7 @@ import { ARGS_TICKS } from "../harness/targets/expected.js";
 import { compileProbe } from "./compile-helper.js";
 
 const HEADER = `import {
-  uprobe, HashMap, ArrayMap, comm, pid,
+  uprobe, HashMap, ArrayMap, atomicAdd, comm, pid,
   type i32, type i64, type u8, type u32, type u64, type Chars, type FixedArray,
 } from "bpftsc";
 const out = new ArrayMap<i64>(64);
@@ -56,6 +56,29 @@ const CASES: Case[] = [
   }
   out.set(i, s + i);`,
     expect: perTick((i) => 1n + 4n + 200n + i),
+  },
+  {
+    name: "atomicAdd on a map value's field and on a global; insert, replace and getOrInit",
+    prelude: `interface Stats { calls: u64; sum: u64 }
+const stats = new HashMap<u32, Stats>(4);
+const flags = new HashMap<u32, i64>(16);
+let total: u64 = 0;`,
+    body: `const s = stats.getOrInit(7, { calls: 0, sum: 0 });
+  if (s !== undefined) { atomicAdd(s.calls, 1); atomicAdd(s.sum, i); }
+  atomicAdd(total, 2);
+  const added = flags.insert(i % 3, i);       // only the first of each residue
+  const replaced = flags.replace(100 + i, 1); // never present
+  out.set(20 + i, (added ? 1 : 0) + (replaced ? 10 : 0));
+  const t = stats.get(7);
+  if (t !== undefined) { out.set(0, t.calls); out.set(1, t.sum); }
+  const f = flags.get(i % 3);
+  if (f !== undefined) out.set(40 + i, f);`,
+    expect: {
+      0: 10n, 1: 45n,
+      ...perTick((i) => (i < 3n ? 1n : 0n), 20),
+      ...perTick((i) => i % 3n, 40),
+    },
+    globals: { total: 20n },
   },
 ];
 
