@@ -12,6 +12,7 @@ export const HELPER = {
   get_current_pid_tgid: 14,
   get_current_uid_gid: 15,
   get_current_comm: 16,
+  get_current_task: 35,
   probe_read_user: 112,
   probe_read_kernel: 113,
   probe_read_user_str: 114,

@@ -164,6 +164,18 @@ export declare function cpu(): u32;
 export declare function comm(): Chars<16>;
 /** Reads a NUL-terminated string from the probed code's memory into a Chars<N>. */
 export declare function readStr(src: Ptr<unknown> | u64): Chars<number>;
+/** The current task (bpf_get_current_task): `currentTask<task_struct>()` with task_struct
+ *  from `bpftsc types task_struct`; its fields read through CO-RE. */
+export declare function currentTask<T>(): KernelPtr<T>;
+/** A pointer's address as an integer. */
+export declare function toAddress(p: Ptr<unknown>): u64;
+/** An address as a pointer into the program's memory (user memory for uprobes and syscall
+ *  tracepoints, kernel memory otherwise). */
+export declare function toPtr<T>(address: u64): Ptr<T>;
+/** An address as a pointer into user memory. */
+export declare function toUserPtr<T>(address: u64): UserPtr<T>;
+/** An address as a pointer into kernel memory. */
+export declare function toKernelPtr<T>(address: u64): KernelPtr<T>;
 /** Atomically adds `delta` to an integer in BPF memory shared between CPUs: a field of a
  *  map value (`atomicAdd(s.bytes, n)`) or a global (lock xadd). */
 export declare function atomicAdd(target: number, delta: number): void;

@@ -5,7 +5,7 @@
 
 import ts from "typescript";
 import { HELPER } from "../helpers.js";
-import { BOOL, U32, U64, type IntType } from "../types/ctype.js";
+import { BOOL, U32, U64, type CType, type IntType } from "../types/ctype.js";
 import { lowerAtomicAdd } from "./lower-assign.js";
 import { lowerExpr } from "./lower-expr.js";
 import { storeUncovered } from "./lower-store.js";
@@ -27,16 +27,24 @@ function idHelper(helper: number, part: "low" | "high" | "all", type: IntType) {
   };
 }
 
-const VALUE_BUILTINS: Record<string, (L: Lowerer, call: ts.CallExpression) => Value> = {
-  pid: idHelper(HELPER.get_current_pid_tgid, "high", U32),
-  tid: idHelper(HELPER.get_current_pid_tgid, "low", U32),
-  uid: idHelper(HELPER.get_current_uid_gid, "low", U32),
-  gid: idHelper(HELPER.get_current_uid_gid, "high", U32),
-  ktimeNs: idHelper(HELPER.ktime_get_ns, "all", U64),
-  cpu: idHelper(HELPER.get_smp_processor_id, "all", U32),
-  printk: lowerPrintk,
-  atomicAdd: lowerAtomicAdd,
-  fetchFailed: lowerFetchFailed,
+/** A builtin: how many arguments it takes ("any": it checks them itself), and its lowering. */
+interface Builtin { args: number | "any"; lower: (L: Lowerer, call: ts.CallExpression) => Value }
+
+const VALUE_BUILTINS: Record<string, Builtin> = {
+  pid: { args: 0, lower: idHelper(HELPER.get_current_pid_tgid, "high", U32) },
+  tid: { args: 0, lower: idHelper(HELPER.get_current_pid_tgid, "low", U32) },
+  uid: { args: 0, lower: idHelper(HELPER.get_current_uid_gid, "low", U32) },
+  gid: { args: 0, lower: idHelper(HELPER.get_current_uid_gid, "high", U32) },
+  ktimeNs: { args: 0, lower: idHelper(HELPER.ktime_get_ns, "all", U64) },
+  cpu: { args: 0, lower: idHelper(HELPER.get_smp_processor_id, "all", U32) },
+  currentTask: { args: 0, lower: lowerCurrentTask },
+  toAddress: { args: 1, lower: lowerToAddress },
+  toPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, undefined) },
+  toUserPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, "user") },
+  toKernelPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, "kernel") },
+  printk: { args: "any", lower: lowerPrintk },
+  atomicAdd: { args: 2, lower: lowerAtomicAdd },
+  fetchFailed: { args: 1, lower: lowerFetchFailed },
 };
 
 export function isValueBuiltin(name: string): boolean {
@@ -44,9 +52,41 @@ export function isValueBuiltin(name: string): boolean {
 }
 
 export function lowerValueBuiltin(L: Lowerer, name: string, call: ts.CallExpression): Value {
-  const f = VALUE_BUILTINS[name];
-  if (name !== "printk" && name !== "fetchFailed" && name !== "atomicAdd" && call.arguments.length !== 0) L.ctx.fail("badCall", call, `${name}() takes no arguments.`);
-  return f(L, call);
+  const f = VALUE_BUILTINS[name]!;
+  if (f.args !== "any" && call.arguments.length !== f.args) L.ctx.fail("badCall", call, `${name}() takes ${f.args === 0 ? "no arguments" : f.args === 1 ? "one argument" : `${f.args} arguments`}.`);
+  return f.lower(L, call);
+}
+
+/** The struct a pointer-making builtin points to: its type argument (`currentTask<task_struct>()`). */
+function pointee(L: Lowerer, call: ts.CallExpression): CType {
+  const arg = call.typeArguments?.[0];
+  if (!arg) return L.ctx.fail("badCall", call, `${L.ctx.runtimeName(call.expression)}<T>() needs the type it points to as a type argument (for kernel structs, from bpftsc types).`);
+  return arg.kind === ts.SyntaxKind.UnknownKeyword || arg.kind === ts.SyntaxKind.VoidKeyword ? { kind: "void" } : L.types.resolve(arg);
+}
+
+/** currentTask<T>(): bpf_get_current_task, the current task_struct as a KernelPtr. */
+function lowerCurrentTask(L: Lowerer, call: ts.CallExpression): Value {
+  const to = pointee(L, call);
+  const reg = L.b.newReg();
+  L.b.emit({ op: "call", dst: reg, helper: HELPER.get_current_task, args: [] });
+  return { kind: "ptr", type: { kind: "ptr", to, space: "kernel", explicit: true }, reg };
+}
+
+/** toAddress(p): a pointer's address as a u64. */
+function lowerToAddress(L: Lowerer, call: ts.CallExpression): Value {
+  const v = scalar(L, lowerExpr(L, call.arguments[0]!));
+  if (v.kind !== "ptr") return L.ctx.fail("badCall", call.arguments[0]!, "toAddress() takes a Ptr, UserPtr or KernelPtr.");
+  return { kind: "int", type: U64, reg: v.reg };
+}
+
+/** toPtr<T>(address), toUserPtr<T>, toKernelPtr<T>: an address as a pointer into the
+ *  program's memory space, or the one the name says. */
+function lowerToPtr(L: Lowerer, call: ts.CallExpression, space: "user" | "kernel" | undefined): Value {
+  const to = pointee(L, call);
+  const v = scalar(L, lowerExpr(L, call.arguments[0]!, U64));
+  if (v.kind !== "int" && v.kind !== "const" && v.kind !== "ptr") return L.ctx.fail("badCall", call.arguments[0]!, "An address is an integer.");
+  const type = space ? { kind: "ptr" as const, to, space, explicit: true } : { kind: "ptr" as const, to, space: L.space };
+  return { kind: "ptr", type, reg: toReg(L, v) };
 }
 
 /** The helpers that fill a Chars<N> with a string: comm() and readStr(). */

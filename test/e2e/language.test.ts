@@ -9,7 +9,8 @@ import { ARGS_TICKS } from "../harness/targets/expected.js";
 import { compileProbe } from "./compile-helper.js";
 
 const HEADER = `import {
-  uprobe, HashMap, ArrayMap, atomicAdd, comm, pid,
+  uprobe, HashMap, ArrayMap, atomicAdd, comm, pid, tid, currentTask, toAddress, toKernelPtr,
+  type KernelPtr,
   type i32, type i64, type u8, type u32, type u64, type Chars, type FixedArray,
 } from "bpftsc";
 const out = new ArrayMap<i64>(64);
@@ -79,6 +80,19 @@ let total: u64 = 0;`,
       ...perTick((i) => i % 3n, 40),
     },
     globals: { total: 20n },
+  },
+  {
+    name: "currentTask(): the task's tgid, pid and parent through CO-RE; an address and back",
+    prelude: `/** @kernel task_struct */
+interface task_struct { pid: i32; tgid: i32; real_parent: KernelPtr<task_struct> }`,
+    body: `const task = currentTask<task_struct>();
+  out.set(0, task.tgid === pid() ? 1 : 0);
+  out.set(1, task.pid === tid() ? 1 : 0);
+  const parent = task.real_parent.tgid;
+  out.set(2, parent > 0 && parent !== task.tgid ? 1 : 0);
+  const again = toKernelPtr<task_struct>(toAddress(task));
+  out.set(3, again.pid === tid() ? 1 : 0);`,
+    expect: { 0: 1n, 1: 1n, 2: 1n, 3: 1n },
   },
 ];
 
