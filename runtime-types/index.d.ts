@@ -47,12 +47,12 @@ export type UserPtr<T> = Ptr<T> & { readonly [userBrand]?: true };
 /** A pointer into kernel memory, whatever the probe kind. */
 export type KernelPtr<T> = Ptr<T> & { readonly [kernelBrand]?: true };
 
-/** A C `char[N]` buffer: filled by `comm()` and `readStr()`, stored in structs and maps.
- *  N is the buffer's size in bytes; a string helper fills whichever buffer it is stored to. */
+/** A C `char[N]` buffer: filled by `comm()` and `readStr()` or from a string literal,
+ *  stored in structs and maps, zero-padded after its NUL. N is its size in bytes. It is a
+ *  string to TypeScript: `name === "bash"` compares it with a literal, `name[0] === "/"`
+ *  one byte with a character, and `startsWith(name, "ba")` tests a prefix. */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
-export interface Chars<N extends number> {
-  readonly [charsBrand]: true;
-}
+export type Chars<N extends number> = string & { readonly [charsBrand]?: true };
 
 /** A C array `T[N]` inside a struct. */
 export interface FixedArray<T, N extends number> {
@@ -164,6 +164,8 @@ export declare function cpu(): u32;
 export declare function comm(): Chars<16>;
 /** Reads a NUL-terminated string from the probed code's memory into a Chars<N>. */
 export declare function readStr(src: Ptr<unknown> | u64): Chars<number>;
+/** Whether a Chars<N> starts with `prefix` (a string literal or constant). */
+export declare function startsWith(s: Chars<number>, prefix: string): bool;
 /** The current task (bpf_get_current_task): `currentTask<task_struct>()` with task_struct
  *  from `bpftsc types task_struct`; its fields read through CO-RE. */
 export declare function currentTask<T>(): KernelPtr<T>;

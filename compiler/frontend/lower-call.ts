@@ -9,6 +9,7 @@ import { BOOL, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { isStringFill, isValueBuiltin, lowerValueBuiltin } from "./builtins.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { lowerFunctionCall } from "./function-calls.js";
+import { condToValue } from "./lower-cond.js";
 import type { MapInfo } from "./module.js";
 import { storeInto } from "./lower-store.js";
 import { addressOf, narrow, newLocal, toReg, type Lowerer, type Value } from "./values.js";
@@ -22,6 +23,7 @@ export function lowerCall(L: Lowerer, call: ts.CallExpression, expected?: CType)
   if (ts.isIdentifier(callee)) {
     const name = L.ctx.runtimeName(callee);
     if (name !== undefined && isValueBuiltin(name)) return lowerValueBuiltin(L, name, call);
+    if (name === "startsWith") return condToValue(L, call);
     if (isStringFill(name)) {
       if (!expected || expected.kind !== "array") return L.ctx.fail("badCall", call, `${name}() fills a Chars<N>: assign it to a struct field or a variable declared as Chars<N>.`);
       const dst = newLocal(L, expected, name);

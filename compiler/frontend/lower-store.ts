@@ -9,9 +9,11 @@ import ts from "typescript";
 import { namedFields, sizeOf, typeToString, type ArrayType, type Bitfield, type CType, type StructType } from "../types/ctype.js";
 import { placeBits, storeBitfield } from "./bitfields.js";
 import { isStringFill, lowerBuiltinInto } from "./builtins.js";
+import { HELPER } from "../helpers.js";
 import { lowerExpr } from "./lower-expr.js";
+import { literalImage } from "./strings.js";
 import { constantValue, skipParens } from "./module.js";
-import { narrow, scalar, toOperand, type Lowerer, type Value } from "./values.js";
+import { addressOf, narrow, scalar, toOperand, type Lowerer, type Value } from "./values.js";
 
 type Mem = Extract<Value, { kind: "mem" }>;
 
@@ -29,12 +31,21 @@ export function storeInto(L: Lowerer, dst: Mem, expr: ts.Expression, zeroed = fa
     return;
   }
   if (t.kind === "array" && ts.isCallExpression(expr) && lowerBuiltinInto(L, dst, expr, zeroed)) return;
+  const text = t.kind === "array" ? literalImage(L, t, expr) : undefined;
+  if (text) {
+    storeUncovered(L, dst, new Uint8Array(text.length), text);
+    return;
+  }
   const array = t.kind === "array" ? literalFor(L, expr, t, ts.isArrayLiteralExpression) : undefined;
   if (t.kind === "array" && array) {
     storeArray(L, dst, t, array);
     return;
   }
   const v = lowerExpr(L, expr, t);
+  if (v.kind === "probed" && sizeOf(v.type) === sizeOf(t) && v.type.kind === t.kind) {
+    copyFromProbed(L, dst, v);
+    return;
+  }
   if (v.kind !== "mem" || sizeOf(v.type) !== sizeOf(t) || v.type.kind !== t.kind) {
     L.ctx.fail("notAssignable", expr, `A value of this kind into a ${t.kind === "array" ? "fixed array" : "struct"} field`);
   }
@@ -166,4 +177,10 @@ export function copyMem(L: Lowerer, dst: Mem, src: Mem, size: number): void {
     L.b.emit({ op: "store", base: dst.base, off: dst.off + i, size: w, src: r });
     i += w;
   }
+}
+
+/** Copies a struct or array of the probed program's memory into BPF memory with one probe
+ *  read of the whole (a fault leaves it zeroed). */
+export function copyFromProbed(L: Lowerer, dst: Mem, src: Extract<Value, { kind: "probed" }>): void {
+  L.b.emit({ op: "call", helper: src.space === "user" ? HELPER.probe_read_user : HELPER.probe_read_kernel, args: [addressOf(L, dst), { imm: BigInt(sizeOf(src.type)) }, src.reg] });
 }

@@ -9,7 +9,7 @@ import { ARGS_TICKS } from "../harness/targets/expected.js";
 import { compileProbe } from "./compile-helper.js";
 
 const HEADER = `import {
-  uprobe, HashMap, ArrayMap, atomicAdd, comm, pid, tid, currentTask, toAddress, toKernelPtr,
+  uprobe, HashMap, ArrayMap, atomicAdd, comm, pid, tid, currentTask, toAddress, toKernelPtr, startsWith,
   type KernelPtr,
   type i32, type i64, type u8, type u32, type u64, type Chars, type FixedArray,
 } from "bpftsc";
@@ -93,6 +93,30 @@ interface task_struct { pid: i32; tgid: i32; real_parent: KernelPtr<task_struct>
   const again = toKernelPtr<task_struct>(toAddress(task));
   out.set(3, again.pid === tid() ? 1 : 0);`,
     expect: { 0: 1n, 1: 1n, 2: 1n, 3: 1n },
+  },
+  {
+    name: "Chars: compared with literals, a prefix, one byte, filled from a literal, read from kernel memory",
+    prelude: `/** @kernel task_struct */
+interface task_struct { pid: i32; comm: Chars<16> }
+interface Rec { id: u32; name: Chars<8> }
+const recs = new HashMap<u32, Rec>(4);`,
+    body: `const c: Chars<16> = comm();
+  out.set(0, c === "args" ? 1 : 0);
+  out.set(1, c !== "bash" ? 1 : 0);
+  out.set(2, comm() === "arg" ? 1 : 0);
+  out.set(3, startsWith(c, "ar") ? 1 : 0);
+  out.set(4, startsWith(c, "rg") ? 1 : 0);
+  out.set(5, c[0] === "a" ? 1 : 0);
+  out.set(6, c[4] === "\\0" ? 1 : 0);
+  recs.set(1, { id: 1, name: "hello" });
+  const r = recs.get(1);
+  if (r !== undefined) { out.set(7, r.name === "hello" ? 1 : 0); out.set(8, r.name === "hell" ? 1 : 0); }
+  const task = currentTask<task_struct>();
+  out.set(9, task.comm === "args" ? 1 : 0);
+  const copied: Chars<16> = task.comm;
+  out.set(10, startsWith(copied, "args") ? 1 : 0);
+  out.set(11, c === "a-string-longer-than-16-bytes" ? 1 : 0);`,
+    expect: { 0: 1n, 1: 1n, 2: 0n, 3: 1n, 4: 0n, 5: 1n, 6: 1n, 7: 1n, 8: 0n, 9: 1n, 10: 1n, 11: 0n },
   },
 ];
 
