@@ -158,8 +158,10 @@ function objectCode(code: MachineCode): Omit<ObjectFunction, "name"> {
 }
 
 function objectMap(m: MapInfo): ObjectMap {
-  const ring = m.className === "RingBuf";
-  return { name: m.name, type: m.type, key: ring ? undefined : m.key, value: ring ? undefined : m.value, record: ring ? m.value : undefined, maxEntries: m.maxEntries };
+  const base = { name: m.name, type: m.type, maxEntries: m.maxEntries };
+  if (m.kind === "ring") return { ...base, record: m.value };
+  if (m.kind === "perf") return { ...base, record: m.value, keySize: 4, valueSize: 4 };
+  return { ...base, key: m.key, value: m.value };
 }
 
 function backendDiagnostic(ctx: FrontendContext, fn: IrFunction, e: BackendError, fallback: { line: number; col: number }): Diagnostic {

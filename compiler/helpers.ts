@@ -12,6 +12,7 @@ export const HELPER = {
   get_current_pid_tgid: 14,
   get_current_uid_gid: 15,
   get_current_comm: 16,
+  perf_event_output: 25,
   get_current_task: 35,
   probe_read_user: 112,
   probe_read_kernel: 113,
@@ -24,12 +25,14 @@ export const HELPER = {
 export const BPF_ANY = 0n;
 export const BPF_NOEXIST = 1n;
 export const BPF_EXIST = 2n;
+/** bpf_perf_event_output's flags: the perf buffer of the current CPU. */
+export const BPF_F_CURRENT_CPU = 0xffffffffn;
 
 /** Helpers the kernel offers only to programs whose license is GPL-compatible
  *  (gpl_only in their bpf_func_proto). */
 export const GPL_ONLY_HELPERS: ReadonlySet<number> = new Set([
   HELPER.probe_read, HELPER.trace_printk, HELPER.probe_read_user, HELPER.probe_read_kernel,
-  HELPER.probe_read_user_str, HELPER.probe_read_kernel_str,
+  HELPER.probe_read_user_str, HELPER.probe_read_kernel_str, HELPER.perf_event_output,
 ]);
 
 /** The licenses the kernel counts as GPL-compatible (include/linux/license.h). */

@@ -148,6 +148,14 @@ export declare class RingBuf<T> {
   output(record: T): void;
 }
 
+/** BPF_MAP_TYPE_PERF_EVENT_ARRAY: a perf buffer per CPU (`maxEntries`, default: every
+ *  CPU), for kernels and tools without ring buffers. */
+export declare class PerfEventArray<T> {
+  constructor(maxEntries?: number);
+  /** Sends the record to the current CPU's perf buffer (bpf_perf_event_output). */
+  output(record: T): void;
+}
+
 /** Process id (tgid) of the current task. */
 export declare function pid(): u32;
 /** Thread id of the current task. */

@@ -3,7 +3,7 @@
 // In: a call expression. Out: its Value, with IR for the helper calls emitted.
 
 import ts from "typescript";
-import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, HELPER } from "../helpers.js";
+import { BPF_ANY, BPF_EXIST, BPF_F_CURRENT_CPU, BPF_NOEXIST, HELPER } from "../helpers.js";
 import type { VReg } from "../ir/ir.js";
 import { BOOL, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { isStringFill, isValueBuiltin, lowerValueBuiltin } from "./builtins.js";
@@ -12,7 +12,7 @@ import { lowerFunctionCall } from "./function-calls.js";
 import { condToValue } from "./lower-cond.js";
 import type { MapInfo } from "./module.js";
 import { storeInto } from "./lower-store.js";
-import { addressOf, narrow, newLocal, toReg, type Lowerer, type Value } from "./values.js";
+import { addressOf, narrow, newLocal, programContext, toReg, type Lowerer, type Value } from "./values.js";
 
 export function lowerCall(L: Lowerer, call: ts.CallExpression, expected?: CType): Value {
   const callee = call.expression;
@@ -65,11 +65,19 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
   const need = (n: number, sig: string) => {
     if (args.length !== n) L.ctx.fail("badCall", call, `${map.name}.${method}(${sig}) takes ${n} argument${n === 1 ? "" : "s"}.`);
   };
-  if (map.className === "RingBuf") {
-    if (method !== "output") return L.ctx.fail("badCall", call, `A RingBuf has one method: output(record).`);
+  if (map.kind === "ring" || map.kind === "perf") {
+    if (method !== "output") return L.ctx.fail("badCall", call, `A ${map.className} has one method: output(record).`);
     need(1, "record");
-    const rec = memoryFor(L, map.value!, args[0], "ring buffer record");
-    L.b.emit({ op: "call", helper: HELPER.ringbuf_output, args: [mapRef(L, map), addressOf(L, rec), { imm: BigInt(sizeOf(map.value!)) }, { imm: 0n }] });
+    const rec = memoryFor(L, map.value!, args[0], `${map.className} record`);
+    const size = { imm: BigInt(sizeOf(map.value!)) };
+    if (map.kind === "ring") {
+      L.b.emit({ op: "call", helper: HELPER.ringbuf_output, args: [mapRef(L, map), addressOf(L, rec), size, { imm: 0n }] });
+    } else {
+      // bpf_perf_event_output(ctx, map, BPF_F_CURRENT_CPU, data, size): the record goes to
+      // the perf buffer of the CPU the program runs on.
+      if (L.fn.kind !== "program") L.ctx.fail("badCall", call, `${map.name}.output() needs the program's context: call it in the handler, not in a subprogram.`);
+      L.b.emit({ op: "call", helper: HELPER.perf_event_output, args: [programContext(L), mapRef(L, map), { imm: BPF_F_CURRENT_CPU }, addressOf(L, rec), size] });
+    }
     return { kind: "void" };
   }
   const key = map.key!, value = map.value!;
@@ -148,7 +156,7 @@ function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, keyExpr: ts.Expressi
   }
   L.b.jump(join);
   L.b.setBlock(missing);
-  if (map.className === "ArrayMap" || map.className === "PerCpuArrayMap") {
+  if (map.kind === "array") {
     L.b.jump(join); // array slots always exist: an index out of range adds nothing
   } else {
     const slot = L.b.newSlot(value.size, value.size, "map value");

@@ -22,6 +22,7 @@ export interface MapInfo {
   type: number;
   /** Which class declared it (HashMap, RingBuf, ...). */
   className: string;
+  kind: MapKind;
   key?: CType;
   /** A keyed map's value type; a ring buffer's record type. */
   value?: CType;
@@ -46,13 +47,18 @@ export interface ModuleInfo {
   globals: Map<ts.Symbol, GlobalInfo>;
 }
 
-const MAP_CLASSES: Record<string, { type: number; keyed: boolean; perCpu: boolean }> = {
-  HashMap: { type: MAP_TYPE.HASH, keyed: true, perCpu: false },
-  LruHashMap: { type: MAP_TYPE.LRU_HASH, keyed: true, perCpu: false },
-  PerCpuHashMap: { type: MAP_TYPE.PERCPU_HASH, keyed: true, perCpu: true },
-  ArrayMap: { type: MAP_TYPE.ARRAY, keyed: false, perCpu: false },
-  PerCpuArrayMap: { type: MAP_TYPE.PERCPU_ARRAY, keyed: false, perCpu: true },
-  RingBuf: { type: MAP_TYPE.RINGBUF, keyed: false, perCpu: false },
+/** keyed: key and value types; array: a value type, u32 indexes; ring and perf: a record
+ *  type, sent to user space. */
+export type MapKind = "keyed" | "array" | "ring" | "perf";
+
+const MAP_CLASSES: Record<string, { type: number; kind: MapKind; perCpu: boolean }> = {
+  HashMap: { type: MAP_TYPE.HASH, kind: "keyed", perCpu: false },
+  LruHashMap: { type: MAP_TYPE.LRU_HASH, kind: "keyed", perCpu: false },
+  PerCpuHashMap: { type: MAP_TYPE.PERCPU_HASH, kind: "keyed", perCpu: true },
+  ArrayMap: { type: MAP_TYPE.ARRAY, kind: "array", perCpu: false },
+  PerCpuArrayMap: { type: MAP_TYPE.PERCPU_ARRAY, kind: "array", perCpu: true },
+  RingBuf: { type: MAP_TYPE.RINGBUF, kind: "ring", perCpu: false },
+  PerfEventArray: { type: MAP_TYPE.PERF_EVENT_ARRAY, kind: "perf", perCpu: false },
 };
 
 const PROGRAM_ARITY: Record<ProgramKind, number> = {
@@ -152,28 +158,31 @@ function readStatement(ctx: FrontendContext, types: TypeResolver, mod: ModuleInf
 function readMap(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, name: string, init: ts.NewExpression): MapInfo {
   const className = ctx.runtimeName(init.expression);
   const cls = className ? MAP_CLASSES[className] : undefined;
-  if (!className || !cls) return ctx.fail("badMap", init.expression, `'${init.expression.getText(ctx.sf)}' is not a map type; use HashMap, LruHashMap, PerCpuHashMap, ArrayMap, PerCpuArrayMap or RingBuf.`);
+  if (!className || !cls) return ctx.fail("badMap", init.expression, `'${init.expression.getText(ctx.sf)}' is not a map type; use ${Object.keys(MAP_CLASSES).join(", ")}.`);
   const targs = init.typeArguments ?? [];
-  const want = cls.keyed ? 2 : 1;
-  if (targs.length !== want) ctx.fail("badMap", init, `${className} needs ${want === 2 ? "key and value types" : "a value type"}: new ${className}<${cls.keyed ? "K, V" : "V"}>(${className === "RingBuf" ? "sizeBytes" : "maxEntries"}).`);
+  const want = cls.kind === "keyed" ? 2 : 1;
+  const sizeName = cls.kind === "ring" ? "sizeBytes" : cls.kind === "perf" ? "maxEntries?" : "maxEntries";
+  if (targs.length !== want) ctx.fail("badMap", init, `${className} needs ${want === 2 ? "key and value types" : cls.kind === "keyed" || cls.kind === "array" ? "a value type" : "a record type"}: new ${className}<${want === 2 ? "K, V" : cls.kind === "array" ? "V" : "T"}>(${sizeName}).`);
   const args = init.arguments ?? [];
-  const size = args.length === 1 ? constantValue(ctx, mod, args[0]) : undefined;
-  if (size === undefined || size <= 0n || size > 0xffffffffn) ctx.fail("badMap", args[0] ?? init, `${className} takes one argument: ${className === "RingBuf" ? "its size in bytes" : "the maximum number of entries"}, a positive integer constant.`);
+  // A perf event array has a buffer per CPU: libbpf sizes it to the CPUs when left out.
+  const size = args.length === 1 ? constantValue(ctx, mod, args[0]) : args.length === 0 && cls.kind === "perf" ? 0n : undefined;
+  const min = cls.kind === "perf" ? 0n : 1n;
+  if (size === undefined || size < min || size > 0xffffffffn) ctx.fail("badMap", args[0] ?? init, `${className} takes ${cls.kind === "perf" ? "at most " : ""}one argument: ${cls.kind === "ring" ? "its size in bytes" : "the maximum number of entries"}, a positive integer constant.`);
   const maxEntries = Number(size);
   const check = (t: CType, what: string, node: ts.Node) => {
     if (t.kind !== "int" && t.kind !== "struct" && t.kind !== "array") ctx.fail("badMapType", node, `${name}'s ${what}`, t.kind);
     return t;
   };
-  if (className === "RingBuf") {
-    if (maxEntries < 4096 || (maxEntries & (maxEntries - 1)) !== 0) ctx.fail("badMap", args[0], "A RingBuf's size must be a power of two and at least 4096 bytes (a page).");
+  if (cls.kind === "ring" || cls.kind === "perf") {
+    if (cls.kind === "ring" && (maxEntries < 4096 || (maxEntries & (maxEntries - 1)) !== 0)) ctx.fail("badMap", args[0], "A RingBuf's size must be a power of two and at least 4096 bytes (a page).");
     const record = check(types.resolve(targs[0]), "record", targs[0]);
-    checkMapSizes(ctx, init, { name, className, record, maxEntries });
-    return { name, type: cls.type, className, value: record, maxEntries, perCpu: false };
+    checkMapSizes(ctx, init, { name, className, record, maxEntries: cls.kind === "ring" ? maxEntries : undefined });
+    return { name, type: cls.type, className, kind: cls.kind, value: record, maxEntries, perCpu: false };
   }
-  const key = cls.keyed ? check(types.resolve(targs[0]), "key", targs[0]) : U32;
+  const key = cls.kind === "keyed" ? check(types.resolve(targs[0]), "key", targs[0]) : U32;
   const value = check(types.resolve(targs[want - 1]), "value", targs[want - 1]);
-  checkMapSizes(ctx, init, { name, className, key, value, maxEntries, perCpu: cls.perCpu });
-  return { name, type: cls.type, className, key, value, maxEntries, perCpu: cls.perCpu };
+  checkMapSizes(ctx, init, { name, className, kind: cls.kind, key, value, maxEntries, perCpu: cls.perCpu });
+  return { name, type: cls.type, className, kind: cls.kind, key, value, maxEntries, perCpu: cls.perCpu };
 }
 
 /** A name that becomes an ELF symbol must be a C identifier. */

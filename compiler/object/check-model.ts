@@ -25,9 +25,10 @@ export function checkModel(m: BpfObjectModel): void {
   for (const map of m.maps) {
     claim(map.name, "map", "map");
     if (!Number.isInteger(map.type) || map.type <= 0) fail(`map ${map.name}: bad map type ${map.type}`);
-    if (!Number.isInteger(map.maxEntries) || map.maxEntries <= 0) fail(`map ${map.name}: bad maxEntries ${map.maxEntries}`);
-    if (map.type === MAP_TYPE.RINGBUF) {
-      if (map.key || map.value) fail(`map ${map.name}: a ring buffer has no key or value type (its record type is 'record')`);
+    const perf = map.type === MAP_TYPE.PERF_EVENT_ARRAY;
+    if (!Number.isInteger(map.maxEntries) || map.maxEntries < (perf ? 0 : 1)) fail(`map ${map.name}: bad maxEntries ${map.maxEntries}`);
+    if (map.type === MAP_TYPE.RINGBUF || perf) {
+      if (map.key || map.value) fail(`map ${map.name}: an event map has no key or value type (its record type is 'record')`);
     } else {
       if (!map.key || sizeOf(map.key) === 0) fail(`map ${map.name}: needs a key type with a size`);
       if (!map.value || sizeOf(map.value) === 0) fail(`map ${map.name}: needs a value type with a size`);

@@ -9,7 +9,7 @@ import type { CType, StructType } from "../types/ctype.js";
 
 /** BPF map types (enum bpf_map_type) that the language offers. */
 export const MAP_TYPE = {
-  HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, RINGBUF: 27,
+  HASH: 1, ARRAY: 2, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, RINGBUF: 27,
 } as const;
 
 export interface ObjectMap {
@@ -20,9 +20,15 @@ export interface ObjectMap {
   key?: CType;
   /** A ring buffer's record type (optional there). */
   value?: CType;
-  /** A ring buffer's record type: described in BTF as `typedef <record> <name>__record`,
-   *  so user space can decode the events (the map itself has no key or value). */
+  /** A ring buffer's or perf event array's record type: described in BTF as
+   *  `typedef <record> <name>__record`, so user space can decode the events (the map
+   *  itself has no key or value type). */
   record?: CType;
+  /** Key and value sizes of a map without key and value types (a perf event array's
+   *  are 4: the CPU and the perf event's fd). */
+  keySize?: number;
+  valueSize?: number;
+  /** 0 only for a perf event array: libbpf makes it one entry per CPU. */
   maxEntries: number;
   flags?: number;
 }

@@ -36,9 +36,12 @@ export function addMapsBtf(b: BtfBuilder, conv: CTypeToBtf, maps: readonly Objec
   const vars: { type: number; offset: number; size: number }[] = [];
   let offset = 0;
   for (const map of maps) {
-    const fields: [string, number][] = [["type", uint(map.type)], ["max_entries", uint(map.maxEntries)]];
+    const fields: [string, number][] = [["type", uint(map.type)]];
+    if (map.maxEntries > 0) fields.push(["max_entries", uint(map.maxEntries)]);
     if (map.key) fields.push(["key", conv.ptr(conv.typeId(map.key))]);
     if (map.value) fields.push(["value", conv.ptr(conv.typeId(map.value))]);
+    if (map.keySize) fields.push(["key_size", uint(map.keySize)]);
+    if (map.valueSize) fields.push(["value_size", uint(map.valueSize)]);
     if (map.flags) fields.push(["map_flags", uint(map.flags)]);
     const members: BtfMember[] = fields.map(([name, type], i) => ({ name, type, bitOffset: i * 64 }));
     const size = members.length * 8;

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { buildTargetFile, decodeSigned, getGlobal, getMap, lookup, runLoader } from "../harness/harness.js";
 import { ARGS_TICKS } from "../harness/targets/expected.js";
 import { compileProbe } from "./compile-helper.js";
+import { runOk } from "../object/tools.js";
 
 const HEADER = `import {
   uprobe, HashMap, ArrayMap, atomicAdd, comm, pid, tid, currentTask, toAddress, toKernelPtr, startsWith,
@@ -137,4 +138,21 @@ export const probe = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => {
       for (const [g, v] of Object.entries(c.globals ?? {})) expect(decodeSigned(getGlobal(r, g).value), g).toBe(v);
     });
   }
+});
+
+describe("a PerfEventArray", () => {
+  it("sends each record to the current CPU's perf buffer, described in BTF as the ring buffer's are", () => {
+    const target = buildTargetFile("args");
+    const { object } = compileProbe("lang-perf", `import { uprobe, PerfEventArray, cpu, type i32, type u32 } from "bpftsc";
+interface Tick { i: i32; cpu: u32 }
+const ticks = new PerfEventArray<Tick>();
+export const probe = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => { ticks.output({ i, cpu: cpu() }); });
+`);
+    const r = runLoader(object, { attach: true, command: [target] });
+    expect(r.perf_lost).toBe(0);
+    const m = getMap(r, "ticks");
+    expect(m).toMatchObject({ type: "perf_event_array", key_size: 4, value_size: 4, max_entries: r.possible_cpus });
+    expect(m.records!.map((h) => decodeSigned(h, 0, 4)).sort((a, b) => Number(a - b))).toEqual(ARGS_TICKS);
+    expect(runOk("bpftool", ["btf", "dump", "file", object, "format", "c"]).stdout).toContain("typedef struct Tick ticks__record;");
+  });
 });

@@ -314,7 +314,7 @@ export interface MapDump {
   max_entries: number;
   /** Hash and array maps (arrays: every index). Absent for ring buffers. */
   entries?: MapEntry[];
-  /** Ring buffers: each record's bytes as hex, in order. */
+  /** Ring buffers and perf event arrays: each record's bytes as hex, in order. */
   records?: string[];
 }
 
@@ -338,6 +338,8 @@ export interface CommandResult {
 export interface LoaderResult {
   object: string;
   possible_cpus: number;
+  /** Records the perf buffers lost. */
+  perf_lost: number;
   programs: ProgramInfo[];
   maps: MapDump[];
   globals: GlobalDump[];

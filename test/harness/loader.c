@@ -126,6 +126,23 @@ struct rb_records {
 	size_t n, cap;
 };
 
+static int rb_sample(void *ctx, void *data, size_t size);
+
+// A perf buffer record: the same list as a ring buffer's; lost records are counted.
+static void pb_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	(void)cpu;
+	rb_sample(ctx, data, size);
+}
+
+static unsigned long long pb_lost_total;
+static void pb_lost(void *ctx, int cpu, __u64 n)
+{
+	(void)ctx;
+	(void)cpu;
+	pb_lost_total += n;
+}
+
 static int rb_sample(void *ctx, void *data, size_t size)
 {
 	struct rb_records *r = ctx;
@@ -483,8 +500,20 @@ int main(int argc, char **argv)
 	bpf_object__for_each_map(map, obj) nmaps++;
 	struct rb_records *recs = calloc(nmaps + 1, sizeof(*recs));
 	struct ring_buffer *rb = NULL;
+	struct perf_buffer **pbs = calloc(nmaps + 1, sizeof(*pbs));
+	int npb = 0;
 	int mi = 0;
 	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY &&
+		    (n_rb == 0 || in_list(bpf_map__name(map), rb_names, n_rb))) {
+			pbs[npb] = perf_buffer__new(bpf_map__fd(map), 8, pb_sample, pb_lost, &recs[mi], NULL);
+			if (!pbs[npb]) {
+				char msg[512];
+				snprintf(msg, sizeof(msg), "perf buffer '%s': %s", bpf_map__name(map), strerror(errno));
+				dump_log_and_exit(5, msg);
+			}
+			npb++;
+		}
 		if (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF &&
 		    (n_rb == 0 || in_list(bpf_map__name(map), rb_names, n_rb))) {
 			int fd = bpf_map__fd(map);
@@ -532,13 +561,17 @@ int main(int argc, char **argv)
 				timed_out = true;
 			}
 			if (rb)
-				ring_buffer__poll(rb, 20);
-			else
+				ring_buffer__poll(rb, npb ? 10 : 20);
+			for (int i = 0; i < npb; i++)
+				perf_buffer__poll(pbs[i], 10 / npb + 1);
+			if (!rb && !npb)
 				usleep(2000);
 		}
 	}
 	if (rb)
 		ring_buffer__consume(rb);
+	for (int i = 0; i < npb; i++)
+		perf_buffer__consume(pbs[i]);
 	// Detach before reading maps so that they stop changing.
 	for (int i = 0; i < nprogs; i++)
 		bpf_link__destroy(links[i]);
@@ -550,7 +583,7 @@ int main(int argc, char **argv)
 	FILE *f = stdout;
 	fputs("{\"object\":", f);
 	json_str(f, obj_path);
-	fprintf(f, ",\"possible_cpus\":%d,\"programs\":[", ncpus);
+	fprintf(f, ",\"possible_cpus\":%d,\"perf_lost\":%llu,\"programs\":[", ncpus, pb_lost_total);
 	pi = 0;
 	bpf_object__for_each_program(prog, obj) {
 		if (pi)
@@ -571,7 +604,7 @@ int main(int argc, char **argv)
 		json_str(f, ts ? ts : "unknown");
 		fprintf(f, ",\"key_size\":%u,\"value_size\":%u,\"max_entries\":%u",
 			bpf_map__key_size(map), bpf_map__value_size(map), bpf_map__max_entries(map));
-		if (t == BPF_MAP_TYPE_RINGBUF) {
+		if (t == BPF_MAP_TYPE_RINGBUF || t == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
 			fputs(",\"records\":[", f);
 			for (size_t r = 0; r < recs[mi].n; r++) {
 				if (r)
@@ -630,6 +663,8 @@ int main(int argc, char **argv)
 	fputs("}\n", f);
 	fflush(f);
 	ring_buffer__free(rb);
+	for (int i = 0; i < npb; i++)
+		perf_buffer__free(pbs[i]);
 	bpf_object__close(obj);
 	return 0;
 }
