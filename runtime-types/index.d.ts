@@ -94,6 +94,11 @@ export declare function uprobe(binaryPath: string, symbol: string, handler: Hand
 export declare function uretprobe(binaryPath: string, symbol: string, handler: Handler): Program;
 /** `tracepoint/<category>/<event>`: parameters are the event's format fields. */
 export declare function tracepoint(category: string, event: string, handler: Handler): Program;
+/** `tp_btf/<event>`: a tracepoint's arguments as the kernel passes them to its probes,
+ *  by name and type from BTF (btf_trace_<event>); a BPF trampoline, like fentry. */
+export declare function tpBtf(event: string, handler: Handler): Program;
+/** `raw_tp/<event>`: a raw tracepoint, its arguments by name from BTF, read as u64 slots. */
+export declare function rawTracepoint(event: string, handler: Handler): Program;
 /** `fentry/<fn>`: BPF trampoline at a kernel function's entry. */
 export declare function fentry(fn: string, handler: Handler): Program;
 /** `fexit/<fn>`: BPF trampoline at a kernel function's exit. */

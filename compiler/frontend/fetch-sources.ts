@@ -66,6 +66,22 @@ export function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclara
     }
     case "tracepoint":
       return tracepointVariable(L, prog, p, name);
+    case "tp_btf":
+    case "raw_tp": {
+      // The tracepoint's arguments are the context's u64 slots, named by BTF.
+      const event = (prog.point as { event: string }).event;
+      const fn = L.ctx.kernel.available ? L.ctx.kernel.tracepointPrototype(event, p) : undefined;
+      // BTF's btf_trace_<event> prototypes leave their arguments unnamed: the handler's
+      // parameters name them in order, typed from BTF.
+      if (fn && fn.params.every((x, i) => x.name === `arg${i}`)) {
+        const at = positional ? Number(positional[1]) : index;
+        if (at >= fn.params.length) L.ctx.fail("unknownParam", p.name, `Tracepoint ${event} has ${fn.params.length} arguments: ${fn.params.map((x) => typeToString(x.type)).join(", ")}.`);
+        return { source: contextSlot(at), type: fn.params[at]!.type };
+      }
+      if (fn) return kernelArgument(L, prog, fn, p, name, positional ? Number(positional[1]) : undefined);
+      if (!positional) warnOnce(L, "no prototype", "fetchSpec", p, `Tracepoint '${event}' has no btf_trace_${event} in the kernel's BTF (${L.ctx.kernel.path}); parameters bind by position.`);
+      return { source: contextSlot(positional ? Number(positional[1]) : index) };
+    }
   }
 }
 
@@ -79,8 +95,8 @@ function userPoint(prog: ProgramInfo): Extract<ProbePoint, { binary: string }> {
   return prog.point;
 }
 
-function tracepointPoint(prog: ProgramInfo): Extract<ProbePoint, { event: string }> {
-  if (!("event" in prog.point)) throw new Error("internal: not a tracepoint");
+function tracepointPoint(prog: ProgramInfo): Extract<ProbePoint, { category: string }> {
+  if (!("category" in prog.point)) throw new Error("internal: not a tracepoint");
   return prog.point;
 }
 

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import type ts from "typescript";
 import { btfAbiType } from "../debuginfo/btf-abi.js";
 import {
-  fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, structTypeId, tracepointStruct,
+  fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, structTypeId, tracepointPrototype, tracepointStruct,
   type KernelBtf, type KernelFunction,
 } from "../debuginfo/kernel-btf.js";
 import type { CoreTag } from "../ir/ir.js";
@@ -59,10 +59,20 @@ export class KernelTypes {
     return tracepointStruct(this.btf(node), event);
   }
 
+  /** The names of every typedef in the kernel's BTF. */
+  typedefNames(node: ts.Node): string[] {
+    return this.btf(node).table.names("typedef");
+  }
+
   /** The names of every function the kernel's BTF describes. */
   functionNames(node: ts.Node): Set<string> {
     this.functionSet ??= new Set(this.btf(node).table.names("func"));
     return this.functionSet;
+  }
+
+  /** A BTF tracepoint's arguments (btf_trace_<event>). */
+  tracepointPrototype(event: string, node: ts.Node): KernelFunction | undefined {
+    return tracepointPrototype(this.btf(node), event);
   }
 
   function(name: string, node: ts.Node): KernelFunction | undefined {

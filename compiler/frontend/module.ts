@@ -61,8 +61,13 @@ const MAP_CLASSES: Record<string, { type: number; kind: MapKind; perCpu: boolean
   PerfEventArray: { type: MAP_TYPE.PERF_EVENT_ARRAY, kind: "perf", perCpu: false },
 };
 
-const PROGRAM_ARITY: Record<ProgramKind, number> = {
-  kprobe: 1, kretprobe: 1, fentry: 1, fexit: 1, uprobe: 2, uretprobe: 2, tracepoint: 2,
+/** The functions that make programs: their probe point kind and how many names they take. */
+const PROGRAM_MAKERS: Record<string, { kind: ProgramKind; arity: number }> = {
+  kprobe: { kind: "kprobe", arity: 1 }, kretprobe: { kind: "kretprobe", arity: 1 },
+  fentry: { kind: "fentry", arity: 1 }, fexit: { kind: "fexit", arity: 1 },
+  uprobe: { kind: "uprobe", arity: 2 }, uretprobe: { kind: "uretprobe", arity: 2 },
+  tracepoint: { kind: "tracepoint", arity: 2 },
+  tpBtf: { kind: "tp_btf", arity: 1 }, rawTracepoint: { kind: "raw_tp", arity: 1 },
 };
 
 export function readModule(ctx: FrontendContext, types: TypeResolver, errors: Diagnostic[]): ModuleInfo {
@@ -192,14 +197,14 @@ export function symbolName(ctx: FrontendContext, id: ts.Identifier, what: string
 
 function isProgramCall(ctx: FrontendContext, call: ts.CallExpression): boolean {
   const name = ctx.runtimeName(call.expression);
-  return name !== undefined && name in PROGRAM_ARITY;
+  return name !== undefined && name in PROGRAM_MAKERS;
 }
 
 function readProgram(ctx: FrontendContext, mod: ModuleInfo, name: string, call: ts.CallExpression): ProgramInfo {
-  const kind = ctx.runtimeName(call.expression) as ProgramKind;
-  const arity = PROGRAM_ARITY[kind];
+  const maker = ctx.runtimeName(call.expression)!;
+  const { kind, arity } = PROGRAM_MAKERS[maker]!;
   const args = call.arguments;
-  if (args.length !== arity + 1) ctx.fail("badProgram", call, `${kind}() takes ${arity} name argument${arity > 1 ? "s" : ""} and a handler.`);
+  if (args.length !== arity + 1) ctx.fail("badProgram", call, `${maker}() takes ${arity} name argument${arity > 1 ? "s" : ""} and a handler.`);
   const target = args.slice(0, arity).map((a) => {
     const text = stringValue(ctx, mod, a) ?? ctx.fail("badProgram", a, `The probe point must be a string literal or a string constant.`);
     if (!text || /\s/.test(text)) ctx.fail("badProgram", a, `The probe point '${text}' must be non-empty and have no spaces.`);
@@ -215,6 +220,9 @@ function readProgram(ctx: FrontendContext, mod: ModuleInfo, name: string, call: 
       break;
     case "tracepoint":
       point = { kind, category: target[0], event: target[1] };
+      break;
+    case "tp_btf": case "raw_tp":
+      point = { kind, event: target[0] };
       break;
     default:
       point = { kind, fn: target[0] };

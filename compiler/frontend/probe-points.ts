@@ -5,7 +5,8 @@
 //     compiling for another kernel's BTF, such a name is a warning);
 //   tracepoint: the event's format is in tracefs (or, without tracefs, its record or its
 //     syscall is in BTF);
-//   uprobe/uretprobe: the binary exists, is an ELF file, and has the symbol.
+//   uprobe/uretprobe: the binary exists, is an ELF file, and has the symbol;
+//   tp_btf/raw_tp: BTF describes the tracepoint's arguments (btf_trace_<event>).
 // In: a ProbePoint and the nodes of its name arguments. Out: nothing, a warning when the
 // point cannot be checked (no kernel BTF), or a diagnostic.
 
@@ -26,7 +27,20 @@ export function checkProbePoint(ctx: FrontendContext, point: ProbePoint, nodes: 
       return checkTracepoint(ctx, point.category, point.event, nodes);
     case "uprobe": case "uretprobe":
       return checkUserSymbol(ctx, point.binary, point.symbol.replace(/\+.*$/, ""), nodes);
+    case "tp_btf": case "raw_tp":
+      return checkBtfTracepoint(ctx, point.event, nodes[0]!);
   }
+}
+
+/** A raw tracepoint exists when BTF describes its arguments (btf_trace_<event>). */
+function checkBtfTracepoint(ctx: FrontendContext, event: string, node: ts.Node): void {
+  if (!ctx.kernel.available) {
+    ctx.warn("fetchSpec", node, `No kernel BTF (${ctx.kernel.path}) to check that tracepoint '${event}' exists.`);
+    return;
+  }
+  if (ctx.kernel.tracepointPrototype(event, node)) return;
+  const events = [...ctx.kernel.typedefNames(node)].filter((n) => n.startsWith("btf_trace_")).map((n) => n.slice("btf_trace_".length));
+  ctx.fail("unknownProbePoint", node, `tracepoint '${event}'`, `the kernel's BTF (${ctx.kernel.path}: no btf_trace_${event})`, similar(event, events));
 }
 
 function checkKernelFunction(ctx: FrontendContext, kind: string, fn: string, node: ts.Node): void {

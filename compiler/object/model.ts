@@ -38,7 +38,9 @@ export type ProbePoint =
   | { kind: "kprobe" | "kretprobe" | "fentry" | "fexit"; fn: string }
   /** `symbol` is a symbol or `symbol+0xoffset`. */
   | { kind: "uprobe" | "uretprobe"; binary: string; symbol: string }
-  | { kind: "tracepoint"; category: string; event: string };
+  | { kind: "tracepoint"; category: string; event: string }
+  /** A tracepoint's raw arguments, typed from BTF (tp_btf) or as u64s (raw_tp). */
+  | { kind: "tp_btf" | "raw_tp"; event: string };
 
 /** A CO-RE relocation: libbpf rewrites the instruction's offset for the running kernel.
  *  The writer describes `root` locally with just the fields the object accesses (libbpf

@@ -4,7 +4,7 @@
 // lookup-or-init, pointer/integer conversion, Chars compared and indexed, and more.
 
 import { describe, expect, it } from "vitest";
-import { buildTargetFile, decodeSigned, getGlobal, getMap, lookup, runLoader } from "../harness/harness.js";
+import { buildTarget, buildTargetFile, decodeSigned, getGlobal, getMap, lookup, runLoader } from "../harness/harness.js";
 import { ARGS_TICKS } from "../harness/targets/expected.js";
 import { compileProbe } from "./compile-helper.js";
 import { runOk } from "../object/tools.js";
@@ -154,5 +154,36 @@ export const probe = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => { tic
     expect(m).toMatchObject({ type: "perf_event_array", key_size: 4, value_size: 4, max_entries: r.possible_cpus });
     expect(m.records!.map((h) => decodeSigned(h, 0, 4)).sort((a, b) => Number(a - b))).toEqual(ARGS_TICKS);
     expect(runOk("bpftool", ["btf", "dump", "file", object, "format", "c"]).stdout).toContain("typedef struct Tick ticks__record;");
+  });
+});
+
+describe("raw tracepoints and BTF tracepoints", () => {
+  const target = buildTarget("rawtp", `#include <sys/syscall.h>
+#include <unistd.h>
+int main(void) { for (int i = 0; i < 5; i++) syscall(SYS_getpid); return 0; }
+`);
+  it("rawTracepoint: arguments typed from btf_trace_<event>, attached here; counts one process's getpid calls", () => {
+    const { object } = compileProbe("lang-rawtp", `import { rawTracepoint, ArrayMap, comm, type i64, type u64, type Ptr } from "bpftsc";
+const out = new ArrayMap<u64>(2);
+export const enter = rawTracepoint("sys_enter", (regs: Ptr<unknown>, id: i64) => {
+  if (comm() === "rawtp" && id === ${39}) out.add(0, 1);
+});
+`);
+    const r = runLoader(object, { attach: true, command: [target] });
+    expect(r.programs).toMatchObject([{ name: "enter", section: "raw_tp/sys_enter", type: "raw_tracepoint", attached: true }]);
+    expect(decodeSigned(lookup(getMap(r, "out"), 0)!)).toBe(5n);
+  });
+  it("tpBtf: section tp_btf/<event>, arguments from the context's slots (this kernel refuses tracing programs: checked with tools)", () => {
+    const { object, listing } = compileProbe("lang-tpbtf", `import { tpBtf, ArrayMap, type i64, type u64, type Ptr } from "bpftsc";
+const out = new ArrayMap<u64>(2);
+export const onSwitch = tpBtf("sched_switch", (preempt: u64, prev: Ptr<unknown>, next: Ptr<unknown>) => { out.set(0, preempt); out.set(1, toAddress(next)); });
+`.replace("type Ptr }", "type Ptr, toAddress }"));
+    expect(runOk("readelf", ["-SW", object]).stdout).toContain("tp_btf/sched_switch");
+    expect(listing).toMatch(/r\d = \*\(u8 \*\)\(r1 \+ 0\)/); // bool preempt: its own byte
+    expect(listing).toMatch(/r\d = \*\(u64 \*\)\(r1 \+ 16\)/);
+    expect(runOk("bpftool", ["btf", "dump", "file", object]).stdout).toMatch(/FUNC 'onSwitch' type_id=\d+ linkage=global/);
+  });
+  it("an unknown BTF tracepoint names similar ones", () => {
+    expect(() => compileProbe("lang-tpbtf-bad", `import { tpBtf } from "bpftsc";\nexport const p = tpBtf("sched_swich", () => 0);\n`)).toThrow(/There is no tracepoint 'sched_swich' in the kernel's BTF .* Similar names: sched_switch/);
   });
 });
