@@ -161,6 +161,7 @@ function objectMap(m: MapInfo): ObjectMap {
   const base = { name: m.name, type: m.type, maxEntries: m.maxEntries };
   if (m.kind === "ring") return { ...base, record: m.value };
   if (m.kind === "perf") return { ...base, record: m.value, keySize: 4, valueSize: 4 };
+  if (m.kind === "stacks" || m.kind === "cgroups") return { ...base, keySize: m.keySize, valueSize: m.valueSize };
   return { ...base, key: m.key, value: m.value };
 }
 

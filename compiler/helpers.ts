@@ -13,7 +13,11 @@ export const HELPER = {
   get_current_uid_gid: 15,
   get_current_comm: 16,
   perf_event_output: 25,
+  get_stackid: 27,
   get_current_task: 35,
+  current_task_under_cgroup: 37,
+  get_stack: 67,
+  get_current_cgroup_id: 80,
   probe_read_user: 112,
   probe_read_kernel: 113,
   probe_read_user_str: 114,
@@ -25,6 +29,8 @@ export const HELPER = {
 export const BPF_ANY = 0n;
 export const BPF_NOEXIST = 1n;
 export const BPF_EXIST = 2n;
+/** bpf_get_stackid / bpf_get_stack flags: the user stack instead of the kernel's. */
+export const BPF_F_USER_STACK = 256n;
 /** bpf_perf_event_output's flags: the perf buffer of the current CPU. */
 export const BPF_F_CURRENT_CPU = 0xffffffffn;
 
@@ -33,6 +39,7 @@ export const BPF_F_CURRENT_CPU = 0xffffffffn;
 export const GPL_ONLY_HELPERS: ReadonlySet<number> = new Set([
   HELPER.probe_read, HELPER.trace_printk, HELPER.probe_read_user, HELPER.probe_read_kernel,
   HELPER.probe_read_user_str, HELPER.probe_read_kernel_str, HELPER.perf_event_output,
+  HELPER.get_stackid, HELPER.get_stack,
 ]);
 
 /** The licenses the kernel counts as GPL-compatible (include/linux/license.h). */

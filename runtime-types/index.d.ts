@@ -161,6 +161,28 @@ export declare class PerfEventArray<T> {
   output(record: T): void;
 }
 
+/** BPF_MAP_TYPE_STACK_TRACE: stacks by id, each `depth` (default 127) return addresses. */
+export declare class StackTraceMap {
+  constructor(maxEntries: number, depth?: number);
+  /** The current kernel stack's id in this map (bpf_get_stackid), negative on error. */
+  kernelStackId(): i64;
+  /** The current user stack's id in this map, negative on error. */
+  userStackId(): i64;
+}
+/** BPF_MAP_TYPE_CGROUP_ARRAY: cgroups (fds user space puts in) to filter on. */
+export declare class CgroupArray {
+  constructor(maxEntries: number);
+  /** Whether the current task is in the cgroup at `index` or below it. */
+  currentTaskUnder(index: u32): bool;
+}
+/** The current task's cgroup v2 id. */
+export declare function cgroupId(): u64;
+/** The current kernel stack's return addresses into `into` (bpf_get_stack): the bytes
+ *  written, or a negative error. */
+export declare function kernelStack<N extends number>(into: FixedArray<u64, N>): i64;
+/** The current user stack's return addresses into `into`. */
+export declare function userStack<N extends number>(into: FixedArray<u64, N>): i64;
+
 /** Process id (tgid) of the current task. */
 export declare function pid(): u32;
 /** Thread id of the current task. */

@@ -4,13 +4,13 @@
 // fill a Chars<N> buffer, IR that writes into the destination memory.
 
 import ts from "typescript";
-import { HELPER } from "../helpers.js";
-import { BOOL, U32, U64, type CType, type IntType } from "../types/ctype.js";
+import { BPF_F_USER_STACK, HELPER } from "../helpers.js";
+import { BOOL, I64, U32, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { lowerAtomicAdd } from "./lower-assign.js";
 import { lowerExpr } from "./lower-expr.js";
 import { storeUncovered } from "./lower-store.js";
 import { skipParens, stringValue } from "./module.js";
-import { addressOf, scalar, spaceOf, toOperand, toReg, type Lowerer, type Value } from "./values.js";
+import { addressOf, programContext, scalar, spaceOf, toOperand, toReg, type Lowerer, type Value } from "./values.js";
 
 type Mem = Extract<Value, { kind: "mem" }>;
 
@@ -38,6 +38,9 @@ const VALUE_BUILTINS: Record<string, Builtin> = {
   ktimeNs: { args: 0, lower: idHelper(HELPER.ktime_get_ns, "all", U64) },
   cpu: { args: 0, lower: idHelper(HELPER.get_smp_processor_id, "all", U32) },
   currentTask: { args: 0, lower: lowerCurrentTask },
+  cgroupId: { args: 0, lower: idHelper(HELPER.get_current_cgroup_id, "all", U64) },
+  kernelStack: { args: 1, lower: (L, call) => lowerGetStack(L, call, 0n) },
+  userStack: { args: 1, lower: (L, call) => lowerGetStack(L, call, BPF_F_USER_STACK) },
   toAddress: { args: 1, lower: lowerToAddress },
   toPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, undefined) },
   toUserPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, "user") },
@@ -70,6 +73,19 @@ function lowerCurrentTask(L: Lowerer, call: ts.CallExpression): Value {
   const reg = L.b.newReg();
   L.b.emit({ op: "call", dst: reg, helper: HELPER.get_current_task, args: [] });
   return { kind: "ptr", type: { kind: "ptr", to, space: "kernel", explicit: true }, reg };
+}
+
+/** kernelStack(buf) / userStack(buf): bpf_get_stack into a FixedArray<u64, N> of return
+ *  addresses; the bytes written, or a negative error. */
+function lowerGetStack(L: Lowerer, call: ts.CallExpression, flags: bigint): Value {
+  const buf = lowerExpr(L, call.arguments[0]!);
+  if (buf.kind !== "mem" || buf.type.kind !== "array" || buf.type.elem.kind !== "int" || buf.type.elem.size !== 8 || buf.readOnly) {
+    return L.ctx.fail("badCall", call.arguments[0]!, "The stack goes into a FixedArray<u64, N> in BPF memory (a local, a map value or a global).");
+  }
+  if (L.fn.kind !== "program") L.ctx.fail("badCall", call, "A stack needs the program's context: take it in the handler, not in a subprogram.");
+  const n = L.b.newReg();
+  L.b.emit({ op: "call", dst: n, helper: HELPER.get_stack, args: [programContext(L), addressOf(L, buf), { imm: BigInt(sizeOf(buf.type)) }, { imm: flags }] });
+  return { kind: "int", type: I64, reg: n };
 }
 
 /** toAddress(p): a pointer's address as a u64. */

@@ -3,16 +3,16 @@
 // In: a call expression. Out: its Value, with IR for the helper calls emitted.
 
 import ts from "typescript";
-import { BPF_ANY, BPF_EXIST, BPF_F_CURRENT_CPU, BPF_NOEXIST, HELPER } from "../helpers.js";
+import { BPF_ANY, BPF_EXIST, BPF_F_CURRENT_CPU, BPF_F_USER_STACK, BPF_NOEXIST, HELPER } from "../helpers.js";
 import type { VReg } from "../ir/ir.js";
-import { BOOL, sizeOf, type CType, type IntType } from "../types/ctype.js";
+import { BOOL, I64, U32, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { isStringFill, isValueBuiltin, lowerValueBuiltin } from "./builtins.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { lowerFunctionCall } from "./function-calls.js";
 import { condToValue } from "./lower-cond.js";
 import type { MapInfo } from "./module.js";
 import { storeInto } from "./lower-store.js";
-import { addressOf, narrow, newLocal, programContext, toReg, type Lowerer, type Value } from "./values.js";
+import { addressOf, narrow, newLocal, programContext, toOperand, toReg, type Lowerer, type Value } from "./values.js";
 
 export function lowerCall(L: Lowerer, call: ts.CallExpression, expected?: CType): Value {
   const callee = call.expression;
@@ -65,6 +65,23 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
   const need = (n: number, sig: string) => {
     if (args.length !== n) L.ctx.fail("badCall", call, `${map.name}.${method}(${sig}) takes ${n} argument${n === 1 ? "" : "s"}.`);
   };
+  if (map.kind === "stacks") {
+    if (method !== "kernelStackId" && method !== "userStackId") return L.ctx.fail("badCall", call, "A StackTraceMap has kernelStackId() and userStackId().");
+    need(0, "");
+    if (L.fn.kind !== "program") L.ctx.fail("badCall", call, `${map.name}.${method}() needs the program's context: call it in the handler, not in a subprogram.`);
+    const id = L.b.newReg();
+    L.b.emit({ op: "call", dst: id, helper: HELPER.get_stackid, args: [programContext(L), mapRef(L, map), { imm: method === "userStackId" ? BPF_F_USER_STACK : 0n }] });
+    return { kind: "int", type: I64, reg: id };
+  }
+  if (map.kind === "cgroups") {
+    if (method !== "currentTaskUnder") return L.ctx.fail("badCall", call, "A CgroupArray has currentTaskUnder(index).");
+    need(1, "index");
+    const index = toOperand(L, narrow(L, lowerExpr(L, args[0]!, U32), U32));
+    const ret = L.b.newReg(), under = L.b.newReg();
+    L.b.emit({ op: "call", dst: ret, helper: HELPER.current_task_under_cgroup, args: [mapRef(L, map), index] });
+    L.b.emit({ op: "setcc", dst: under, cmp: "eq", a: ret, b: { imm: 1n } });
+    return { kind: "int", type: BOOL, reg: under };
+  }
   if (map.kind === "ring" || map.kind === "perf") {
     if (method !== "output") return L.ctx.fail("badCall", call, `A ${map.className} has one method: output(record).`);
     need(1, "record");

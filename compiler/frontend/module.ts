@@ -26,6 +26,9 @@ export interface MapInfo {
   key?: CType;
   /** A keyed map's value type; a ring buffer's record type. */
   value?: CType;
+  /** Sizes of a map without key and value types (stack traces, cgroups). */
+  keySize?: number;
+  valueSize?: number;
   maxEntries: number;
   perCpu: boolean;
 }
@@ -49,7 +52,7 @@ export interface ModuleInfo {
 
 /** keyed: key and value types; array: a value type, u32 indexes; ring and perf: a record
  *  type, sent to user space. */
-export type MapKind = "keyed" | "array" | "ring" | "perf";
+export type MapKind = "keyed" | "array" | "ring" | "perf" | "stacks" | "cgroups";
 
 const MAP_CLASSES: Record<string, { type: number; kind: MapKind; perCpu: boolean }> = {
   HashMap: { type: MAP_TYPE.HASH, kind: "keyed", perCpu: false },
@@ -59,6 +62,8 @@ const MAP_CLASSES: Record<string, { type: number; kind: MapKind; perCpu: boolean
   PerCpuArrayMap: { type: MAP_TYPE.PERCPU_ARRAY, kind: "array", perCpu: true },
   RingBuf: { type: MAP_TYPE.RINGBUF, kind: "ring", perCpu: false },
   PerfEventArray: { type: MAP_TYPE.PERF_EVENT_ARRAY, kind: "perf", perCpu: false },
+  StackTraceMap: { type: MAP_TYPE.STACK_TRACE, kind: "stacks", perCpu: false },
+  CgroupArray: { type: MAP_TYPE.CGROUP_ARRAY, kind: "cgroups", perCpu: false },
 };
 
 /** The functions that make programs: their probe point kind and how many names they take. */
@@ -164,6 +169,7 @@ function readMap(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, nam
   const className = ctx.runtimeName(init.expression);
   const cls = className ? MAP_CLASSES[className] : undefined;
   if (!className || !cls) return ctx.fail("badMap", init.expression, `'${init.expression.getText(ctx.sf)}' is not a map type; use ${Object.keys(MAP_CLASSES).join(", ")}.`);
+  if (cls.kind === "stacks" || cls.kind === "cgroups") return readSizedMap(ctx, mod, name, className, cls.type, cls.kind, init);
   const targs = init.typeArguments ?? [];
   const want = cls.kind === "keyed" ? 2 : 1;
   const sizeName = cls.kind === "ring" ? "sizeBytes" : cls.kind === "perf" ? "maxEntries?" : "maxEntries";
@@ -188,6 +194,20 @@ function readMap(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, nam
   const value = check(types.resolve(targs[want - 1]), "value", targs[want - 1]);
   checkMapSizes(ctx, init, { name, className, kind: cls.kind, key, value, maxEntries, perCpu: cls.perCpu });
   return { name, type: cls.type, className, kind: cls.kind, key, value, maxEntries, perCpu: cls.perCpu };
+}
+
+/** `new StackTraceMap(maxEntries, depth = 127)`: stack ids to arrays of `depth` return
+ *  addresses; `new CgroupArray(maxEntries)`: cgroup fds user space puts in. Neither has
+ *  key or value types, only sizes. */
+function readSizedMap(ctx: FrontendContext, mod: ModuleInfo, name: string, className: string, type: number, kind: "stacks" | "cgroups", init: ts.NewExpression): MapInfo {
+  const args = init.arguments ?? [];
+  const maxEntries = args[0] ? constantValue(ctx, mod, args[0]) : undefined;
+  if (maxEntries === undefined || maxEntries <= 0n || maxEntries > 0xffffffffn || args.length > (kind === "stacks" ? 2 : 1)) {
+    ctx.fail("badMap", args[0] ?? init, `${className} takes ${kind === "stacks" ? "the maximum number of stacks and optionally their depth (default 127)" : "the maximum number of cgroups"}, positive integer constants.`);
+  }
+  const depth = kind === "stacks" && args[1] ? constantValue(ctx, mod, args[1]) : 127n;
+  if (depth === undefined || depth < 1n || depth > 127n) ctx.fail("badMap", args[1]!, "A stack's depth is an integer constant from 1 to 127 (the kernel's PERF_MAX_STACK_DEPTH).");
+  return { name, type, className, kind, keySize: 4, valueSize: kind === "stacks" ? Number(depth) * 8 : 4, maxEntries: Number(maxEntries), perCpu: false };
 }
 
 /** A name that becomes an ELF symbol must be a C identifier. */

@@ -9,7 +9,7 @@ import type { CType, StructType } from "../types/ctype.js";
 
 /** BPF map types (enum bpf_map_type) that the language offers. */
 export const MAP_TYPE = {
-  HASH: 1, ARRAY: 2, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, RINGBUF: 27,
+  HASH: 1, ARRAY: 2, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7, CGROUP_ARRAY: 8, LRU_HASH: 9, RINGBUF: 27,
 } as const;
 
 export interface ObjectMap {

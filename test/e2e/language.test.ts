@@ -3,6 +3,7 @@
 // says it computes. switch, atomic adds on fields and globals, map update flags and
 // lookup-or-init, pointer/integer conversion, Chars compared and indexed, and more.
 
+import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildTarget, buildTargetFile, decodeSigned, getGlobal, getMap, lookup, runLoader } from "../harness/harness.js";
 import { ARGS_TICKS } from "../harness/targets/expected.js";
@@ -185,5 +186,36 @@ export const onSwitch = tpBtf("sched_switch", (preempt: u64, prev: Ptr<unknown>,
   });
   it("an unknown BTF tracepoint names similar ones", () => {
     expect(() => compileProbe("lang-tpbtf-bad", `import { tpBtf } from "bpftsc";\nexport const p = tpBtf("sched_swich", () => 0);\n`)).toThrow(/There is no tracepoint 'sched_swich' in the kernel's BTF .* Similar names: sched_switch/);
+  });
+});
+
+describe("stack traces and cgroups", () => {
+  it("a user stack by id in a StackTraceMap and into a buffer, and the current cgroup's id", () => {
+    const target = buildTargetFile("args");
+    const { object } = compileProbe("lang-stacks", `import { uprobe, ArrayMap, StackTraceMap, CgroupArray, userStack, cgroupId, type i32, type i64, type u64, type FixedArray } from "bpftsc";
+const out = new ArrayMap<i64>(8);
+const stacks = new StackTraceMap(64, 16);
+const groups = new CgroupArray(1);
+export const probe = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => {
+  if (i !== 3) return;
+  out.set(0, stacks.userStackId());
+  const buf: FixedArray<u64, 8> = [0, 0, 0, 0, 0, 0, 0, 0];
+  out.set(1, userStack(buf));
+  out.set(2, buf[0]);
+  out.set(3, cgroupId());
+  out.set(4, groups.currentTaskUnder(0) ? 1 : 0);  // no cgroup put in: not under it
+});
+`);
+    const r = runLoader(object, { attach: true, command: [target] });
+    const out = getMap(r, "out");
+    const at = (k: number) => decodeSigned(lookup(out, k)!);
+    expect(at(0)).toBeGreaterThanOrEqual(0n);
+    expect(at(1) > 0n && at(1) % 8n === 0n).toBe(true);
+    const stack = lookup(getMap(r, "stacks"), at(0))!;
+    expect(stack.length).toBe(16 * 8 * 2);
+    expect(decodeSigned(stack, 0, 8)).toBe(at(2));
+    const cg = fs.readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => l.startsWith("0::"))!.slice(3);
+    expect(at(3)).toBe(BigInt(fs.statSync(`/sys/fs/cgroup/unified${cg}`).ino));
+    expect(at(4)).toBe(0n);
   });
 });

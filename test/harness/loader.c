@@ -172,10 +172,10 @@ static bool is_percpu(enum bpf_map_type t)
 	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
-static bool is_hash(enum bpf_map_type t)
+static bool is_keyed(enum bpf_map_type t)
 {
 	return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH ||
-	       t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	       t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH || t == BPF_MAP_TYPE_STACK_TRACE;
 }
 
 static bool is_array(enum bpf_map_type t)
@@ -225,7 +225,7 @@ static void dump_entries(FILE *f, struct bpf_map *map, int ncpus)
 			dump_value(f, val, vsz, percpu, ncpus);
 			fputc('}', f);
 		}
-	} else if (is_hash(t)) {
+	} else if (is_keyed(t)) {
 		void *prev = NULL;
 		// Bound the walk: a concurrently changing map could otherwise restart forever.
 		for (__u64 n = 0; n < (__u64)max * 2 + 16; n++) {
