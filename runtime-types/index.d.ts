@@ -204,6 +204,12 @@ export declare function startsWith(s: Chars<number>, prefix: string): bool;
 /** The current task (bpf_get_current_task): `currentTask<task_struct>()` with task_struct
  *  from `bpftsc types task_struct`; its fields read through CO-RE. */
 export declare function currentTask<T>(): KernelPtr<T>;
+/** Whether the kernel the object loads on has this field of a kernel struct (CO-RE):
+ *  `fieldExists(task.__state)`. Code under the other answer is never run there, so it may
+ *  read fields that kernel lacks. */
+export declare function fieldExists(field: unknown): bool;
+/** Whether the kernel the object loads on has the struct T (CO-RE). */
+export declare function typeExists<T>(): bool;
 /** A pointer's address as an integer. */
 export declare function toAddress(p: Ptr<unknown>): u64;
 /** An address as a pointer into the program's memory (user memory for uprobes and syscall

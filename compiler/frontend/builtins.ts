@@ -38,6 +38,8 @@ const VALUE_BUILTINS: Record<string, Builtin> = {
   ktimeNs: { args: 0, lower: idHelper(HELPER.ktime_get_ns, "all", U64) },
   cpu: { args: 0, lower: idHelper(HELPER.get_smp_processor_id, "all", U32) },
   currentTask: { args: 0, lower: lowerCurrentTask },
+  fieldExists: { args: 1, lower: lowerFieldExists },
+  typeExists: { args: 0, lower: lowerTypeExists },
   cgroupId: { args: 0, lower: idHelper(HELPER.get_current_cgroup_id, "all", U64) },
   kernelStack: { args: 1, lower: (L, call) => lowerGetStack(L, call, 0n) },
   userStack: { args: 1, lower: (L, call) => lowerGetStack(L, call, BPF_F_USER_STACK) },
@@ -86,6 +88,32 @@ function lowerGetStack(L: Lowerer, call: ts.CallExpression, flags: bigint): Valu
   const n = L.b.newReg();
   L.b.emit({ op: "call", dst: n, helper: HELPER.get_stack, args: [programContext(L), addressOf(L, buf), { imm: BigInt(sizeOf(buf.type)) }, { imm: flags }] });
   return { kind: "int", type: I64, reg: n };
+}
+
+/** enum bpf_core_relo_kind of the existence checks. */
+const FIELD_EXISTS = 2, TYPE_EXISTS = 8;
+
+/** fieldExists(p.f): whether the kernel the object loads on has the field (a CO-RE
+ *  relocated constant: the verifier then skips the code the other answer guards). */
+function lowerFieldExists(L: Lowerer, call: ts.CallExpression): Value {
+  const arg = skipParens(call.arguments[0]!);
+  if (!ts.isPropertyAccessExpression(arg)) return L.ctx.fail("badCall", arg, "fieldExists() takes a field of a kernel struct: fieldExists(task.__state).");
+  const obj = lowerExpr(L, arg.expression);
+  const st = obj.kind === "ptr" ? obj.type.to : obj.kind === "probed" ? obj.type : undefined;
+  const field = st?.kind === "struct" ? L.ctx.kernel.field(st, arg.name.text, arg.name) : undefined;
+  if (!field?.core) return L.ctx.fail("badCall", arg, "fieldExists() checks a field of a kernel struct (one from bpftsc types, or a @kernel flavour like task_struct___old).");
+  const r = L.b.newReg();
+  L.b.emit({ op: "const", dst: r, value: 1n, core: { ...field.core, kind: FIELD_EXISTS } });
+  return { kind: "int", type: BOOL, reg: r };
+}
+
+/** typeExists<T>(): whether the kernel the object loads on has the struct T. */
+function lowerTypeExists(L: Lowerer, call: ts.CallExpression): Value {
+  const t = pointee(L, call);
+  if (t.kind !== "struct" || !t.name) return L.ctx.fail("badCall", call, "typeExists<T>() takes a named struct: a kernel struct, or a @kernel flavour like cgroup___v1.");
+  const r = L.b.newReg();
+  L.b.emit({ op: "const", dst: r, value: 1n, core: { root: t, kind: TYPE_EXISTS } });
+  return { kind: "int", type: BOOL, reg: r };
 }
 
 /** toAddress(p): a pointer's address as a u64. */

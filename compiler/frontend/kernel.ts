@@ -12,12 +12,12 @@ import { existsSync } from "node:fs";
 import type ts from "typescript";
 import { btfAbiType } from "../debuginfo/btf-abi.js";
 import {
-  fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, structTypeId, tracepointPrototype, tracepointStruct,
+  fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, lookupStructId, structTypeId, tracepointPrototype, tracepointStruct,
   type KernelBtf, type KernelFunction,
 } from "../debuginfo/kernel-btf.js";
 import type { CoreTag } from "../ir/ir.js";
 import type { ArgPlace } from "../target/index.js";
-import type { CType, StructType } from "../types/ctype.js";
+import { findField, type CType, type StructType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 
 export const DEFAULT_BTF = "/sys/kernel/btf/vmlinux";
@@ -29,6 +29,8 @@ export class KernelTypes {
   /** Function prototypes by name, looked up once per compile. */
   private readonly functions = new Map<string, KernelFunction | undefined>();
   private functionSet: Set<string> | undefined;
+  private readonly flavours = new Set<StructType>();
+  private readonly flavoursByName = new Map<string, StructType>();
 
   constructor(private readonly ctx: FrontendContext, readonly path = DEFAULT_BTF) {}
 
@@ -89,6 +91,7 @@ export class KernelTypes {
   /** For a struct converted from kernel BTF: the field's offset on this kernel and the
    *  CO-RE tag that lets libbpf fix it for another. Undefined for other structs. */
   field(st: StructType, name: string, node: ts.Node): { offset: number; type: CType; core?: CoreTag } | undefined {
+    if (this.flavours.has(st)) return this.flavourField(st, name, node);
     if (!this.loaded) return undefined;
     const id = structTypeId(this.loaded, st);
     if (id === undefined) return undefined;
@@ -98,5 +101,35 @@ export class KernelTypes {
     // read at this kernel's offset without relocation.
     if (acc.rootKind !== "struct" || acc.fieldKind === "enum" || acc.fieldKind === "enum64") return { offset: acc.offset, type: acc.type };
     return { offset: acc.offset, type: acc.type, core: { root: st, field: name, kind: FIELD_BYTE_OFFSET } };
+  }
+
+  /**
+   * A local flavour of a kernel struct (`task_struct___old`, as libbpf-tools' core_fixes
+   * declare them): libbpf matches it against the kernel's struct of the name before `___`.
+   * Its fields are the declaration's: at this kernel's offset and type where this kernel
+   * has them, else at the declaration's C layout (a placeholder the relocation replaces, or
+   * poisons when the loading kernel lacks it too: guard such reads with fieldExists()).
+   */
+  flavour(name: string, declared: StructType, node: ts.Node): StructType {
+    const known = this.flavoursByName.get(name);
+    if (known) return known;
+    const btf = this.btf(node);
+    const baseName = name.slice(0, name.indexOf("___"));
+    const baseId = lookupStructId(btf, baseName);
+    const base = baseId === undefined ? undefined : kernelStruct(btf, baseName);
+    const fields = declared.fields.map((f) => {
+      const acc = baseId === undefined ? undefined : fieldAccessById(btf, baseId, [f.name]);
+      return acc ? { name: f.name, type: acc.type, offset: acc.offset } : f;
+    });
+    // As large as this kernel's struct, so every field it has lies inside.
+    const st: StructType = { ...declared, name, fields, size: Math.max(declared.size, base?.size ?? 0), align: Math.max(declared.align, base?.align ?? 1) };
+    this.flavoursByName.set(name, st);
+    this.flavours.add(st);
+    return st;
+  }
+
+  private flavourField(st: StructType, name: string, node: ts.Node): { offset: number; type: CType; core: CoreTag } {
+    const f = findField(st, name) ?? this.ctx.fail("unknownName", node, name);
+    return { offset: f.offset, type: f.type, core: { root: st, field: name, kind: FIELD_BYTE_OFFSET } };
   }
 }

@@ -74,6 +74,6 @@ function checkFunction(p: ObjectFunction, symbols: Map<string, Reloc["kind"] | "
   if (!p.lines.some((l) => l.insn === 0)) fail(`${where}: line info does not start at instruction 0`);
   for (const r of p.coreRelos) {
     inRange(r.insn, "CO-RE relocation");
-    if (!findField(r.root, r.field)) fail(`${where}: CO-RE relocation on ${r.root.name}.${r.field}, which ${r.root.name} does not have`);
+    if (r.field !== undefined && !findField(r.root, r.field)) fail(`${where}: CO-RE relocation on ${r.root.name}.${r.field}, which ${r.root.name} does not have`);
   }
 }

@@ -50,9 +50,9 @@ export interface CoreRelo {
   insn: number;
   /** The struct the field belongs to, laid out as the compiling kernel lays it out. */
   root: StructType;
-  /** The accessed field of `root`. */
-  field: string;
-  /** enum bpf_core_relo_kind; 0 = FIELD_BYTE_OFFSET. */
+  /** The accessed field of `root`; none for a relocation on the type itself (TYPE_EXISTS). */
+  field?: string;
+  /** enum bpf_core_relo_kind; 0 = FIELD_BYTE_OFFSET, 2 = FIELD_EXISTS, 8 = TYPE_EXISTS. */
   kind: number;
 }
 

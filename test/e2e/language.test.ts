@@ -11,7 +11,7 @@ import { compileProbe } from "./compile-helper.js";
 import { runOk } from "../object/tools.js";
 
 const HEADER = `import {
-  uprobe, HashMap, ArrayMap, atomicAdd, comm, pid, tid, currentTask, toAddress, toKernelPtr, startsWith,
+  uprobe, HashMap, ArrayMap, atomicAdd, comm, pid, tid, currentTask, toAddress, toKernelPtr, startsWith, fieldExists, typeExists,
   type KernelPtr,
   type i32, type i64, type u8, type u32, type u64, type Chars, type FixedArray,
 } from "bpftsc";
@@ -119,6 +119,24 @@ const recs = new HashMap<u32, Rec>(4);`,
   out.set(10, startsWith(copied, "args") ? 1 : 0);
   out.set(11, c === "a-string-longer-than-16-bytes" ? 1 : 0);`,
     expect: { 0: 1n, 1: 1n, 2: 0n, 3: 1n, 4: 0n, 5: 1n, 6: 1n, 7: 1n, 8: 0n, 9: 1n, 10: 1n, 11: 0n },
+  },
+  {
+    name: "CO-RE checks: fieldExists and typeExists on local flavours, the other kernel's field read only under its guard",
+    prelude: `/** @kernel task_struct___new */
+interface task_struct___new { __state: u32; pid: i32 }
+/** @kernel task_struct___old */
+interface task_struct___old { state: i64 }
+/** @kernel bpftsc_no_such_struct___x */
+interface bpftsc_no_such_struct___x { a: u32 }`,
+    body: `const t = currentTask<task_struct___new>();
+  const o = currentTask<task_struct___old>();
+  out.set(0, fieldExists(t.__state) ? 1 : 0);
+  out.set(1, fieldExists(o.state) ? 1 : 0);
+  out.set(2, fieldExists(o.state) ? o.state : t.__state);   // running: 0
+  out.set(3, typeExists<task_struct___new>() ? 1 : 0);
+  out.set(4, typeExists<bpftsc_no_such_struct___x>() ? 1 : 0);
+  out.set(5, t.pid === tid() ? 1 : 0);`,
+    expect: { 0: 1n, 1: 0n, 2: 0n, 3: 1n, 4: 0n, 5: 1n },
   },
 ];
 
