@@ -53,6 +53,7 @@ export const DIAG = {
   gplOnlyHelpers: { code: 5005, text: "LICENSE \"{0}\" is not GPL-compatible, and the kernel gives {1} only to GPL-compatible programs: make it \"GPL\" or \"Dual BSD/GPL\" (or \"Dual MIT/GPL\")." },
   callsTooDeep: { code: 5003, text: "Calls nest {0} deep here ({1}); BPF allows 8 frames." },
   tooManyHelperArgs: { code: 5002, text: "{0}" },
+  printkFormat: { code: 4017, text: "printk(): {0}." },
   // 6xxx: the fetch spec.
   unknownParam: { code: 6001, text: "{0}" },
   fetchSpec: { code: 6002, text: "{0}" },

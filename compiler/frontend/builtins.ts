@@ -8,6 +8,7 @@ import { BPF_F_USER_STACK, HELPER } from "../helpers.js";
 import { BOOL, I64, U32, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { lowerAtomicAdd } from "./lower-assign.js";
 import { lowerExpr } from "./lower-expr.js";
+import { checkPrintkFormat } from "./printk-format.js";
 import { storeUncovered } from "./lower-store.js";
 import { skipParens, stringValue } from "./module.js";
 import { addressOf, programContext, scalar, spaceOf, toOperand, toReg, type Lowerer, type Value } from "./values.js";
@@ -171,11 +172,16 @@ function lowerPrintk(L: Lowerer, call: ts.CallExpression): Value {
   const fmt = fmtNode && stringValue(L.ctx, L.mod, fmtNode);
   if (fmt === undefined) return L.ctx.fail("badCall", call, "printk() takes a format first: a string literal or a string constant.");
   if (rest.length > 3) L.ctx.fail("tooManyHelperArgs", rest[3], "printk() takes at most 3 values after the format (bpf_trace_printk).");
-  const args = rest.map((a) => {
+  const values = rest.map((a) => {
     const v = scalar(L, lowerExpr(L, a));
     if (v.kind !== "int" && v.kind !== "const" && v.kind !== "ptr") L.ctx.fail("badCall", a, "printk() prints integers.");
-    return toOperand(L, v);
+    return v;
   });
+  // An untyped constant is an i64, printed as 64 bits.
+  const check = checkPrintkFormat(fmt, values.map((v) => (v.kind === "int" ? v.type.size : 8)));
+  if (check.error) L.ctx.fail("printkFormat", fmtNode!, check.error);
+  for (const w of check.warnings) L.ctx.warn("printkFormat", fmtNode!, w);
+  const args = values.map((v) => toOperand(L, v));
   const bytes = Buffer.from(fmt + "\0", "utf8");
   const size = Math.ceil(bytes.length / 8) * 8;
   const slot = L.b.newSlot(size, 8, "printk format");
