@@ -184,7 +184,7 @@ function loadStats(loader: string, obj: string): LoadResult {
 function ensureBuilt(): void {
   const bin = fs.readFileSync(path.join(REPO, "bin", "bpftsc.js"), "utf8");
   const wanted = [...bin.matchAll(/["']\.\.\/(dist\/[^"']+)["']/g)].map((m) => m[1]);
-  if (wanted.length === 0) wanted.push("dist/compiler/cli.js");
+  if (wanted.length === 0) wanted.push("dist/bpftsc.cjs");
   const missing = wanted.filter((f) => !fs.existsSync(path.join(REPO, f)));
   if (missing.length === 0) return;
   process.stderr.write(`bench: ${missing.join(", ")} missing, running npm run build\n`);

@@ -1,0 +1,10 @@
+// The `bpftsc` command's entry: picks the subcommand. In: argv without node and the
+// script. Out: the exit status.
+
+import { compileMain } from "./compile.js";
+import { typesMain } from "./types.js";
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "types") return typesMain(argv.slice(1));
+  return compileMain(argv);
+}
