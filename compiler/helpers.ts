@@ -1,5 +1,6 @@
 // BPF helper function ids (enum bpf_func_id in the kernel's uapi/linux/bpf.h) that the
-// compiler calls. One table, so a helper's number is written once.
+// compiler calls. One table, so a helper's number and name are written once: the key is
+// the kernel's name without its `bpf_` prefix.
 
 export const HELPER = {
   map_lookup_elem: 1,
@@ -18,6 +19,13 @@ export const HELPER = {
   probe_read_kernel_str: 115,
   ringbuf_output: 130,
 } as const;
+
+const NAMES = new Map<number, string>(Object.entries(HELPER).map(([name, id]) => [id, `bpf_${name}`]));
+
+/** The kernel's name of a helper the compiler calls ("bpf_map_lookup_elem" for 1). */
+export function helperName(id: number): string | undefined {
+  return NAMES.get(id);
+}
 
 /** Flags of bpf_map_update_elem. */
 export const BPF_ANY = 0n;
