@@ -24,6 +24,7 @@ import type { IrFunction } from "./ir/ir.js";
 import { printFunction } from "./ir/print.js";
 import type { ObjectFunction, ObjectMap, ObjectProgram, ObjectSubprogram } from "./object/model.js";
 import { TEXT_SECTION, sectionName } from "./object/sections.js";
+import { LOG2_HIST_TAG } from "./object/object-btf.js";
 import { writeObject } from "./object/write-elf.js";
 import { targetFor, targetNames } from "./target/index.js";
 import type { CType } from "./types/ctype.js";
@@ -141,7 +142,8 @@ function objectCode(code: MachineCode): Omit<ObjectFunction, "name"> {
 
 function objectMap(m: MapInfo): ObjectMap {
   const ring = m.className === "RingBuf";
-  return { name: m.name, type: m.type, key: ring ? undefined : m.key, value: ring ? undefined : m.value, record: ring ? m.value : undefined, maxEntries: m.maxEntries };
+  const tags = m.className === "Log2Hist" ? [LOG2_HIST_TAG] : undefined;
+  return { name: m.name, type: m.type, key: ring ? undefined : m.key, value: ring ? undefined : m.value, record: ring ? m.value : undefined, maxEntries: m.maxEntries, tags };
 }
 
 /** The verifier adds up the stack of every frame on a chain of BPF-to-BPF calls. */

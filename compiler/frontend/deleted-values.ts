@@ -5,7 +5,7 @@
 
 import ts from "typescript";
 import { bindingOf } from "./lower-expr.js";
-import { skipParens, type MapInfo } from "./module.js";
+import { isArrayMap, skipParens, type MapInfo } from "./module.js";
 import type { Lowerer } from "./values.js";
 
 const K = ts.SyntaxKind;
@@ -16,7 +16,7 @@ const K = ts.SyntaxKind;
  *  the next insertion (hash maps recycle their elements): the verifier allows the access,
  *  but it reads or writes some other entry. Array maps never free their values. */
 export function checkNotDeleted(L: Lowerer, id: ts.Identifier, map: MapInfo): void {
-  if (map.className === "ArrayMap" || map.className === "PerCpuArrayMap") return;
+  if (isArrayMap(map)) return;
   const sym = L.ctx.symbolOf(id);
   for (let n: ts.Node = id; n.parent && !ts.isFunctionLike(n); n = n.parent) {
     const block = n.parent;

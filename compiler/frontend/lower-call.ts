@@ -1,15 +1,16 @@
-// Lowers calls: map methods (get, set, delete, add, output), bpftsc helpers, and the
-// probe file's own functions (function-calls.ts).
+// Lowers calls: map methods (get, set, delete, add, output, a Log2Hist's observe),
+// bpftsc helpers, and the probe file's own functions (function-calls.ts).
 // In: a call expression. Out: its Value, with IR for the helper calls emitted.
 
 import ts from "typescript";
 import { BPF_ANY, BPF_NOEXIST, HELPER } from "../helpers.js";
 import type { VReg } from "../ir/ir.js";
-import { sizeOf, type CType, type IntType } from "../types/ctype.js";
+import { U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { isValueBuiltin, lowerValueBuiltin } from "./builtins.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { lowerFunctionCall } from "./function-calls.js";
-import type { MapInfo } from "./module.js";
+import { log2Bucket } from "./log2-hist.js";
+import { isArrayMap, type MapInfo } from "./module.js";
 import { storeInto } from "./lower-store.js";
 import { addressOf, narrow, newLocal, toReg, type Lowerer, type Value } from "./values.js";
 
@@ -95,15 +96,22 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
     case "add":
       need(2, "key, delta");
       if (value.kind !== "int") return L.ctx.fail("badCall", call, `${map.name}.add() needs an integer value type.`);
-      return lowerAdd(L, map, value, args[0], args[1]);
+      return lowerAdd(L, map, value, memoryFor(L, key, args[0], "map key"), toReg(L, narrow(L, lowerExpr(L, args[1], value), value)));
+    case "observe": {
+      if (map.className !== "Log2Hist") break;
+      need(1, "value");
+      const slot = newLocal(L, key, "histogram bucket");
+      L.b.emit({ op: "store", base: slot.base, off: 0, size: 4, src: log2Bucket(L, lowerExpr(L, args[0], U64)) });
+      if ("slot" in slot.base) L.b.markReadOnly(slot.base.slot);
+      return lowerAdd(L, map, U64, slot, L.b.constReg(1n));
+    }
   }
-  return L.ctx.fail("badCall", call.expression, `Maps have get, set, delete and add; '${method}' is not one of them.`);
+  const methods = map.className === "Log2Hist" ? "observe, get, set, delete and add" : "get, set, delete and add";
+  return L.ctx.fail("badCall", call.expression, `${map.className} has ${methods}; '${method}' is not one of them.`);
 }
 
 /** map.add(k, d): an atomic add to the value if present, else insert d (BPF_NOEXIST). */
-function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, keyExpr: ts.Expression, deltaExpr: ts.Expression): Value {
-  const k = memoryFor(L, map.key!, keyExpr, "map key");
-  const delta = toReg(L, narrow(L, lowerExpr(L, deltaExpr, value), value));
+function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, k: Mem, delta: VReg): Value {
   const p = L.b.newReg();
   L.b.emit({ op: "call", dst: p, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), addressOf(L, k)] });
   const found = L.b.newBlock(), missing = L.b.newBlock(), join = L.b.newBlock();
@@ -120,7 +128,7 @@ function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, keyExpr: ts.Expressi
   }
   L.b.jump(join);
   L.b.setBlock(missing);
-  if (map.className === "ArrayMap" || map.className === "PerCpuArrayMap") {
+  if (isArrayMap(map)) {
     L.b.jump(join); // array slots always exist: an index out of range adds nothing
   } else {
     const slot = L.b.newSlot(value.size, value.size, "map value");

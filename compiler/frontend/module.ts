@@ -7,10 +7,11 @@
 import ts from "typescript";
 import { CompileError, makeDiagnostic, type Diagnostic } from "../diagnostics.js";
 import { MAP_TYPE, type ProbePoint } from "../object/model.js";
-import { U32, type CType } from "../types/ctype.js";
+import { U32, U64, type CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 import { readFunctions, type FunctionInfo } from "./functions.js";
 import { readGlobal, type GlobalInfo } from "./globals.js";
+import { LOG2_HIST_SLOTS } from "./log2-hist.js";
 import { checkProbePoint, checkUserBinary } from "./probe-points.js";
 import type { TypeResolver } from "./types.js";
 
@@ -45,11 +46,17 @@ export interface ModuleInfo {
   globals: Map<ts.Symbol, GlobalInfo>;
 }
 
+/** Array maps: every slot exists from the start, none is ever freed. */
+export function isArrayMap(map: MapInfo): boolean {
+  return map.type === MAP_TYPE.ARRAY || map.type === MAP_TYPE.PERCPU_ARRAY;
+}
+
 const MAP_CLASSES: Record<string, { type: number; keyed: boolean; perCpu: boolean }> = {
   HashMap: { type: MAP_TYPE.HASH, keyed: true, perCpu: false },
   LruHashMap: { type: MAP_TYPE.LRU_HASH, keyed: true, perCpu: false },
   PerCpuHashMap: { type: MAP_TYPE.PERCPU_HASH, keyed: true, perCpu: true },
   ArrayMap: { type: MAP_TYPE.ARRAY, keyed: false, perCpu: false },
+  Log2Hist: { type: MAP_TYPE.ARRAY, keyed: false, perCpu: false },
   PerCpuArrayMap: { type: MAP_TYPE.PERCPU_ARRAY, keyed: false, perCpu: true },
   RingBuf: { type: MAP_TYPE.RINGBUF, keyed: false, perCpu: false },
 };
@@ -147,7 +154,9 @@ function readStatement(ctx: FrontendContext, types: TypeResolver, mod: ModuleInf
 function readMap(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, name: string, init: ts.NewExpression): MapInfo {
   const className = ctx.runtimeName(init.expression);
   const cls = className ? MAP_CLASSES[className] : undefined;
-  if (!className || !cls) return ctx.fail("badMap", init.expression, `'${init.expression.getText(ctx.sf)}' is not a map type; use HashMap, LruHashMap, PerCpuHashMap, ArrayMap, PerCpuArrayMap or RingBuf.`);
+  if (!className || !cls) return ctx.fail("badMap", init.expression, `'${init.expression.getText(ctx.sf)}' is not a map type; use HashMap, LruHashMap, PerCpuHashMap, ArrayMap, PerCpuArrayMap, Log2Hist or RingBuf.`);
+  // new Log2Hist(): no type arguments or size (TypeScript has checked that).
+  if (className === "Log2Hist") return { name, type: cls.type, className, key: U32, value: U64, maxEntries: LOG2_HIST_SLOTS, perCpu: false };
   const targs = init.typeArguments ?? [];
   const want = cls.keyed ? 2 : 1;
   if (targs.length !== want) ctx.fail("badMap", init, `${className} needs ${want === 2 ? "key and value types" : "a value type"}: new ${className}<${cls.keyed ? "K, V" : "V"}>(${className === "RingBuf" ? "sizeBytes" : "maxEntries"}).`);
