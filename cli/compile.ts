@@ -11,6 +11,7 @@ import { packageRoot } from "../compiler/package-root.js";
 
 const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir] [--btf <file>]
        bpftsc types [--btf <file>] [-o <out.d.ts>] [--depth N] <struct>...
+       bpftsc run <probe.ts> [-c <command>] [-d <s>] [-i <s>] [--json] [--set NAME=VALUE]...
 
   -o <file>        write the BPF ELF object (default: <probe>.o beside the input)
   -S, --emit-asm   print each program's instructions with their TypeScript lines
@@ -18,6 +19,7 @@ const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir]
   --btf <file>     kernel BTF for function prototypes and struct layouts
                    (default /sys/kernel/btf/vmlinux)
   types            write TypeScript declarations of kernel structs from BTF
+  run              load and attach the probe, print its events and maps (run -h)
   -h, --help       this text
   --version        the compiler's version
 `;
