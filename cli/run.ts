@@ -58,8 +58,6 @@ export async function runMain(argv: string[]): Promise<number> {
     obj.close();
     return failure(e);
   }
-  const names = obj.programs.map((p) => p.name);
-  process.stderr.write(`Attached ${names.length} program${names.length === 1 ? "" : "s"} (${names.join(", ")}); Ctrl-C ends the run.\n`);
   return trace(obj, args);
 }
 
@@ -103,6 +101,8 @@ async function trace(obj: BpfObject, args: RunArgs): Promise<number> {
     const end = (): void => resolve();
     process.once("SIGINT", end).once("SIGTERM", end);
     process.stdout.once("error", end); // the reader went away (EPIPE)
+    const names = obj.programs.map((p) => p.name);
+    process.stderr.write(`Attached ${names.length} program${names.length === 1 ? "" : "s"} (${names.join(", ")}); Ctrl-C ends the run.\n`);
     if (args.durationMs !== undefined) timers.push(setTimeout(end, args.durationMs));
     if (args.intervalMs !== undefined) timers.push(setInterval(() => write(printer.interval(new Date(), snapshotMaps(obj))), args.intervalMs));
     if (args.command) {
@@ -118,6 +118,9 @@ async function trace(obj: BpfObject, args: RunArgs): Promise<number> {
     for await (const batch of s.batches()) write(printer.events(s.name, batch));
   });
   await ended;
+  // A batch a consumer has taken from its ring may not be printed yet (its promise
+  // callbacks still queued): let them run before the last records and the maps.
+  await new Promise((resolve) => setImmediate(resolve));
   timers.forEach(clearTimeout);
   process.removeAllListeners("SIGINT").removeAllListeners("SIGTERM");
   try {
