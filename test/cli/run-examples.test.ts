@@ -42,6 +42,22 @@ int main(void)
 }
 `;
 const SYS_GETPPID = 110; // x86-64
+const READS_WORK = `#include <fcntl.h>
+#include <unistd.h>
+static char buf[8192];
+int main(void)
+{
+	int zero = open("/dev/zero", O_RDONLY), null = open("/dev/null", O_RDONLY);
+	for (int i = 0; i < 3; i++)
+		read(zero, buf, 1);
+	read(zero, buf, 100);
+	read(zero, buf, 100);
+	read(zero, buf, 5000);
+	read(null, buf, 10);
+	read(-1, buf, 10);
+	return 0;
+}
+`;
 
 /** The text records of one process, by its comm: each `{ pid: P, ...rest }` line. */
 function recordsOf(stdout: string, comm: string): string[] {
@@ -64,7 +80,7 @@ describe("every example under bpftsc run", () => {
 
   it("each example has a run check here", () => {
     const names = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3)).sort();
-    expect(names).toEqual(["count-writes", "latency", "malloc-sizes", "opens", "syscall-counts"]);
+    expect(names).toEqual(["count-writes", "latency", "malloc-sizes", "opens", "read-sizes", "syscall-counts"]);
   });
 
   for (const [name, programs, section, fn] of [
@@ -116,6 +132,27 @@ describe("every example under bpftsc run", () => {
       { pid: records[0]!.pid, flags: 0, comm: "opens-work", filename: "/nonexistent/bpftsc-run-a" },
       { pid: records[0]!.pid, flags: 65, comm: "opens-work", filename: "/nonexistent/bpftsc-run-b" },
     ]);
+  });
+
+  it("read-sizes: the Log2Hist drawn as bpftrace draws hist(), its slots in JSON", () => {
+    const work = buildTarget("reads-work", READS_WORK, ["-static", "-O0"]);
+    const text = bpftscRun([example("read-sizes"), "-c", work]);
+    expect(text.status).toBe(0);
+    const [blank, header, ...rows] = text.stdout.split("\n");
+    expect([blank, header, rows.at(-1), rows.at(-2)]).toEqual(["", "@bytes: ", "", ""]);
+    const counts = new Map(rows.slice(0, -2).map((row) => {
+      const m = /^(\S.{15})( {0,7}\d+) \|([@ ]{52})\|$/.exec(row);
+      expect(m, row).not.toBeNull();
+      return [m![1]!.trimEnd(), Number(m![2])];
+    }));
+    // At least the workload's reads (other processes read too): an error, 0, 1 x3, 100 x2, 5000.
+    for (const [bucket, n] of [["(..., 0)", 1], ["[0]", 1], ["[1]", 3], ["[64, 128)", 2], ["[4K, 8K)", 1]] as const) expect(counts.get(bucket), bucket).toBeGreaterThanOrEqual(n);
+
+    const json = jsonLines(bpftscRun([example("read-sizes"), "-c", work, "--json"]));
+    expect(json.map((l) => l.map)).toEqual(["bytes"]);
+    const slots = json[0]!.entries! as unknown as { key: number; value: number }[];
+    expect(slots.map((e) => e.key)).toEqual(Array.from({ length: 66 }, (_, i) => i));
+    for (const [slot, n] of [[0, 1], [1, 1], [2, 3], [8, 2], [14, 1]]) expect(slots[slot!]!.value).toBeGreaterThanOrEqual(n!);
   });
 
   it("syscall-counts: the per-CPU counts summed in text, one per CPU in JSON", () => {
