@@ -100,7 +100,7 @@ async function trace(obj: BpfObject, args: RunArgs): Promise<number> {
   const ended = new Promise<void>((resolve) => {
     const end = (): void => resolve();
     process.once("SIGINT", end).once("SIGTERM", end);
-    process.stdout.once("error", end); // the reader went away (EPIPE)
+    process.stdout.on("error", end); // the reader went away (EPIPE): end, and write no more errors
     const names = obj.programs.map((p) => p.name);
     process.stderr.write(`Attached ${names.length} program${names.length === 1 ? "" : "s"} (${names.join(", ")}); Ctrl-C ends the run.\n`);
     if (args.durationMs !== undefined) timers.push(setTimeout(end, args.durationMs));

@@ -13,6 +13,6 @@ export type { UprobeTarget } from "./attach.js";
 export type { Decoded, Input, MapName, ProgramName, GlobalName } from "./types.js";
 export { snapshotGlobals, snapshotMaps, type GlobalSnapshot, type MapEntry, type MapSnapshot } from "./snapshot.js";
 export type { Printer } from "./printer.js";
-export { textPrinter, formatValue } from "./print-text.js";
-export { jsonPrinter, toJson } from "./print-json.js";
+export { textPrinter } from "./print-text.js";
+export { jsonPrinter } from "./print-json.js";
 export { drawLog2Hist } from "./hist.js";

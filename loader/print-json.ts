@@ -16,7 +16,7 @@ const SAFE = 2n ** 53n;
 
 type Json = number | string | boolean | Json[] | { [field: string]: Json };
 
-export function toJson(v: Value): Json {
+function toJson(v: Value): Json {
   if (typeof v === "bigint") return v < SAFE && v > -SAFE ? Number(v) : v.toString();
   if (typeof v !== "object") return v;
   if (v instanceof Uint8Array) return Buffer.from(v).toString("hex");

@@ -19,7 +19,7 @@ import { drawLog2Hist } from "./hist.js";
 import type { Printer } from "./printer.js";
 import type { MapEntry, MapSnapshot } from "./snapshot.js";
 
-export function formatValue(v: Value): string {
+function formatValue(v: Value): string {
   switch (typeof v) {
     case "string": return JSON.stringify(v);
     case "object":
