@@ -1,12 +1,14 @@
 // `bpftsc run` for real, on uprobes of fixtures/run-target.c (fixtures/run-probe.ts: a
 // ring buffer, a hash map, an array, a per-CPU array, two Log2Hists, settings of each
 // kind, globals): the exact text and JSON it prints, --set, -d, -i, SIGINT and SIGTERM
-// (records reach a pipe while the run goes on; the maps are still printed), a verifier
-// rejection, compile errors and bad usage with their exit statuses.
+// (records reach a pipe while the run goes on; the maps are still printed), --btf, a
+// verifier rejection, compile errors and bad usage with their exit statuses.
 
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../harness/harness.js";
 import { bpftscRun, ensureBuilt, runFixture, startRun, writeProbe } from "./run-helper.js";
 
 const RECORDS = Array.from({ length: 10 }, (_, i) => `{ i: ${i}, scaled: ${i}, name: "run-target" }\n`).join("");
@@ -213,6 +215,12 @@ export const p = tracepoint("syscalls", "sys_enter_getpid", () => {
     const r = bpftscRun([bad]);
     expect([r.status, r.stdout]).toEqual([1, ""]);
     expect(r.stderr).toMatch(/^\S*bad\.ts\(3,13\): error BPF3002: Floating-point numbers are not supported in BPF code\.\n/);
+  });
+
+  it("--btf compiles against that BTF (its warnings name it)", () => {
+    const r = bpftscRun([path.join(REPO_ROOT, "examples", "count-writes.ts"), "--btf", "/nonexistent/vmlinux"]);
+    expect(r.stderr).toContain("warning BPF6002: No kernel BTF (/nonexistent/vmlinux) to check that kernel function 'ksys_write' exists.");
+    expect([r.status, r.stdout]).toEqual([1, ""]); // and then the kprobe cannot attach here
   });
 
   it("bad usage: exit 2 with the reason and the usage text", () => {
