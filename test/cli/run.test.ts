@@ -181,6 +181,14 @@ describe("bpftsc run", () => {
     expect(parts.length).toBeGreaterThanOrEqual(5); // "", time, maps, time, maps...
     for (let k = 2; k < parts.length; k += 2) expect(parts[k]).toBe(MAPS);
     expect(r.stdout.startsWith(RECORDS) && r.stdout.endsWith(`\n${MAPS}${GLOBALS}`)).toBe(true);
+    const json = bpftscRun([probe, "-c", `${target} 1200`, "-i", "0.5", "--json"]);
+    const lines = json.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const times = lines.flatMap((l, k) => ("time" in l ? [k] : []));
+    expect(times.length).toBeGreaterThanOrEqual(2);
+    for (const k of times) {
+      expect(new Date(lines[k].time).toISOString()).toBe(lines[k].time);
+      expect(lines.slice(k + 1, k + 6).map((l) => l.map)).toEqual(["byRest", "slots", "perCpu", "sizes", "values"]);
+    }
   });
 
   it("a probe the verifier rejects: exit 1 with the verifier's log, its long middle left out", () => {
