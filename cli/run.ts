@@ -89,7 +89,7 @@ function failure(e: unknown): number {
 /** Runs the attached object until the run ends, printing as it goes; then closes it. */
 async function trace(obj: BpfObject, args: RunArgs): Promise<number> {
   const sources: EventSource[] = Object.values(obj.maps).filter((m): m is RingBuffer => m instanceof RingBuffer);
-  const printer: Printer = args.json ? jsonPrinter : textPrinter(sources.map((s) => s.name));
+  const printer: Printer = args.json ? jsonPrinter() : textPrinter(sources.map((s) => s.name));
   const write = (text: string): void => {
     if (text) process.stdout.write(text);
   };

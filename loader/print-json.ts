@@ -10,6 +10,7 @@
 
 import type { Value } from "./btf-codec.js";
 import type { Printer } from "./printer.js";
+import { batchFormatter, type Style } from "./record-format.js";
 import type { GlobalSnapshot, MapSnapshot } from "./snapshot.js";
 
 const SAFE = 2n ** 53n;
@@ -26,11 +27,22 @@ function toJson(v: Value): Json {
 
 const line = (o: Json): string => `${JSON.stringify(o)}\n`;
 
-export const jsonPrinter: Printer = {
-  events: (source, records) => records.map((r) => line({ event: source, value: toJson(r) })).join(""),
-  interval: (at, maps) => line({ time: at.toISOString() }) + mapLines(maps),
-  end: (maps, globals) => mapLines(maps) + globalLines(globals),
+/** A bigint as JSON; up to 15 characters it is below 10^15 < 2^53 in magnitude, which
+ *  spares the comparisons for most values. */
+const bigint = (v: bigint): string => {
+  const s = String(v);
+  return s.length <= 15 || (v < SAFE && v > -SAFE) ? s : `"${s}"`;
 };
+const JSON_STYLE: Style = { open: "{", close: "}", separator: ",", key: (name) => `${JSON.stringify(name)}:`, bigint, value: (v) => JSON.stringify(toJson(v)) };
+
+/** A JSON printer (each keeps the record formatters it compiles, one per source). */
+export function jsonPrinter(): Printer {
+  return {
+    events: batchFormatter(JSON_STYLE, (source) => [`{"event":${JSON.stringify(source)},"value":`, "}"]),
+    interval: (at, maps) => line({ time: at.toISOString() }) + mapLines(maps),
+    end: (maps, globals) => mapLines(maps) + globalLines(globals),
+  };
+}
 
 function mapLines(maps: readonly MapSnapshot[]): string {
   return maps.map((m) => line({ map: m.name, entries: m.entries.map((e) => ({ key: toJson(e.key), value: toJson(e.perCpu ?? e.value) })) })).join("");

@@ -17,6 +17,7 @@ import { LOG2_HIST_TAG } from "../compiler/object/object-btf.js";
 import type { Value } from "./btf-codec.js";
 import { drawLog2Hist } from "./hist.js";
 import type { Printer } from "./printer.js";
+import { batchFormatter, type Style } from "./record-format.js";
 import type { MapEntry, MapSnapshot } from "./snapshot.js";
 
 function formatValue(v: Value): string {
@@ -33,11 +34,12 @@ function formatValue(v: Value): string {
   }
 }
 
+const TEXT: Style = { open: "{ ", close: " }", separator: ", ", key: (name) => `${name}: `, bigint: String, value: formatValue };
+
 /** The text printer for an object whose event sources are `sources`. */
 export function textPrinter(sources: readonly string[]): Printer {
-  const prefix = (source: string): string => (sources.length > 1 ? `${source}: ` : "");
   return {
-    events: (source, records) => records.map((r) => `${prefix(source)}${formatValue(r)}\n`).join(""),
+    events: batchFormatter(TEXT, (source) => [sources.length > 1 ? `${source}: ` : "", ""]),
     interval: (at, maps) => `${clock(at)}\n${mapBlocks(maps)}`,
     end: (maps, globals) => `\n${mapBlocks(maps)}${globals.map((g) => `${g.name}: ${formatValue(g.value)}\n`).join("")}`,
   };

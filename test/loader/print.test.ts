@@ -10,9 +10,9 @@ const hash = (name: string, entries: MapSnapshot["entries"]): MapSnapshot => ({ 
 
 describe("printers", () => {
   it("JSON: integers as numbers below 2^53, else as decimal strings; raw bytes as hex", () => {
-    const text = jsonPrinter.events("ev", [{ a: 2n ** 53n - 1n, b: 2n ** 53n, c: -(2n ** 53n), d: -5, e: true, f: [1n, 2n], g: new Uint8Array([1, 0xab]) }]);
+    const text = jsonPrinter().events("ev", [{ a: 2n ** 53n - 1n, b: 2n ** 53n, c: -(2n ** 53n), d: -5, e: true, f: [1n, 2n], g: new Uint8Array([1, 0xab]) }]);
     expect(text).toBe('{"event":"ev","value":{"a":9007199254740991,"b":"9007199254740992","c":"-9007199254740992","d":-5,"e":true,"f":[1,2],"g":"01ab"}}\n');
-    expect(jsonPrinter.end([{ ...hash("m", [{ key: { pid: 1, comm: "sh" }, value: 3n, perCpu: [1n, 2n] }]), perCpu: true }], [{ name: "g", section: ".bss", value: 18446744073709551615n }]))
+    expect(jsonPrinter().end([{ ...hash("m", [{ key: { pid: 1, comm: "sh" }, value: 3n, perCpu: [1n, 2n] }]), perCpu: true }], [{ name: "g", section: ".bss", value: 18446744073709551615n }]))
       .toBe('{"map":"m","entries":[{"key":{"pid":1,"comm":"sh"},"value":[1,2]}]}\n{"global":"g","value":"18446744073709551615"}\n');
   });
 
@@ -34,9 +34,12 @@ describe("printers", () => {
 `);
   });
 
-  it("text: records prefixed by their ring buffer only when there are several", () => {
+  it("text: records (compiled per ring from its first) prefixed by their ring buffer only when there are several", () => {
     expect(textPrinter(["a"]).events("a", [{ x: 1 }])).toBe("{ x: 1 }\n");
-    expect(textPrinter(["a", "b"]).events("b", [{ x: 1 }, {}])).toBe("b: { x: 1 }\nb: {}\n");
+    const two = textPrinter(["a", "b"]);
+    expect(two.events("b", [{ x: 1, s: "é" }, { x: 2, s: "" }])).toBe('b: { x: 1, s: "é" }\nb: { x: 2, s: "" }\n');
+    expect(two.events("a", [{}])).toBe("a: {}\n");
+    expect(two.events("a", [])).toBe("");
   });
 
   it("histograms: nothing for all zeros; a count's bar is truncated in single precision as bpftrace's", () => {
