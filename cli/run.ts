@@ -50,6 +50,7 @@ export async function runMain(argv: string[]): Promise<number> {
   try {
     const bad = applySettings(obj.globals, args.sets);
     if (bad) {
+      obj.close();
       process.stderr.write(`bpftsc run: ${bad}\n`);
       return 2;
     }
