@@ -2,8 +2,10 @@
 // compile both (timing the whole command, median of N runs), count the instructions of each
 // program in the ELF, load both objects with the test loader (--stats) to read the kernel's
 // verified_insns / xlated_insns, and print ONE side-by-side table with ratios bpftsc/clang.
+// Then the loader: ring-buffer throughput (bench/ringbuf.ts) and `bpftsc run` beside
+// bpftrace (bench/run-vs-bpftrace.ts); --no-loader leaves them out.
 //
-//   npx tsx bench/run.ts [--runs N] [--only NAME]... [--clang-arg ARG]... [--keep]
+//   npx tsx bench/run.ts [--runs N] [--only NAME]... [--clang-arg ARG]... [--keep] [--no-loader]
 //   npm run bench -- --runs 9
 //
 // Ratios > 1 mean bpftsc is worse than clang; such cells are flagged with "!".
@@ -17,6 +19,8 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { buildLoader } from "../test/harness/harness.js";
+import { ringbufBench } from "./ringbuf.js";
+import { runVsBpftrace } from "./run-vs-bpftrace.js";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(BENCH_DIR, "..");
@@ -31,10 +35,11 @@ interface Options {
   only: string[];
   clangArgs: string[];
   keep: boolean;
+  loader: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 5, only: [], clangArgs: [], keep: false };
+  const o: Options = { runs: 5, only: [], clangArgs: [], keep: false, loader: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => {
@@ -48,6 +53,7 @@ function parseArgs(argv: string[]): Options {
     } else if (a === "--only") o.only.push(next());
     else if (a === "--clang-arg") o.clangArgs.push(next());
     else if (a === "--keep") o.keep = true;
+    else if (a === "--no-loader") o.loader = false;
     else if (a === "-h" || a === "--help") usage();
     else usage(`unknown argument '${a}'`);
   }
@@ -57,7 +63,7 @@ function parseArgs(argv: string[]): Options {
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
   process.stderr.write(
-    "usage: tsx bench/run.ts [--runs N] [--only EXAMPLE]... [--clang-arg ARG]... [--keep]\n",
+    "usage: tsx bench/run.ts [--runs N] [--only EXAMPLE]... [--clang-arg ARG]... [--keep] [--no-loader]\n",
   );
   process.exit(msg ? 2 : 0);
 }
@@ -184,7 +190,7 @@ function loadStats(loader: string, obj: string): LoadResult {
 function ensureBuilt(): void {
   const bin = fs.readFileSync(path.join(REPO, "bin", "bpftsc.js"), "utf8");
   const wanted = [...bin.matchAll(/["']\.\.\/(dist\/[^"']+)["']/g)].map((m) => m[1]);
-  if (wanted.length === 0) wanted.push("dist/compiler/cli.js");
+  if (wanted.length === 0) wanted.push("dist/bpftsc.cjs");
   const missing = wanted.filter((f) => !fs.existsSync(path.join(REPO, f)));
   if (missing.length === 0) return;
   process.stderr.write(`bench: ${missing.join(", ")} missing, running npm run build\n`);
@@ -427,7 +433,7 @@ function printTable(results: ExampleResult[], opts: Options): void {
 
 // ---- main -------------------------------------------------------------------------------
 
-function main(): void {
+async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   ensureBuilt();
   const loader = buildLoader();
@@ -450,6 +456,14 @@ function main(): void {
   } finally {
     if (!opts.keep) fs.rmSync(tmp, { recursive: true, force: true });
   }
+  if (!opts.loader) return;
+  process.stderr.write("bench: the loader's ring buffer...\n");
+  console.log("\nbpftsc/loader ring buffer (bench/ringbuf.ts): 64-byte records from a tracepoint on getppid()");
+  const ring = await ringbufBench();
+  process.stderr.write("bench: bpftsc run vs bpftrace...\n");
+  console.log("");
+  await runVsBpftrace();
+  console.log(`goals: no lost records (ring buffer: ${ring.lost} lost); >= 1,000,000 decoded records/s (best ${Math.round(ring.decodeBest).toLocaleString("en-US")}); start-up no slower than bpftrace's (above)`);
 }
 
-main();
+await main();

@@ -24,6 +24,7 @@ import type { IrFunction } from "./ir/ir.js";
 import { printFunction } from "./ir/print.js";
 import type { ObjectFunction, ObjectMap, ObjectProgram, ObjectSubprogram } from "./object/model.js";
 import { TEXT_SECTION, sectionName } from "./object/sections.js";
+import { LOG2_HIST_TAG } from "./object/object-btf.js";
 import { writeObject } from "./object/write-elf.js";
 import { checkVerifierLimits } from "./verifier-limits.js";
 import { targetFor, targetNames } from "./target/index.js";
@@ -144,7 +145,7 @@ function compileFile(opts: CompileOptions): CompileResult {
     maps: [...mod.maps.values()].map(objectMap),
     globals: [...mod.globals.values()].map((g) => ({ name: g.name, section: g.section, type: g.type, init: g.init })),
   });
-  const listing = compiled.map((c) => `${c.section}:\n${formatListing(c.code.insns, { source: opts.source, lines: c.code.lines, symbol: c.name })}`).join("\n");
+  const listing = compiled.map((c) => `${c.section}:\n${formatListing(c.code.insns, { source: opts.source, lines: c.code.lines, symbol: c.name, relocs: c.code.relocs })}`).join("\n");
   return { object, listing, ir, diagnostics };
 }
 
@@ -162,7 +163,8 @@ function objectMap(m: MapInfo): ObjectMap {
   if (m.kind === "ring") return { ...base, record: m.value };
   if (m.kind === "perf") return { ...base, record: m.value, keySize: 4, valueSize: 4 };
   if (m.kind === "stacks" || m.kind === "cgroups") return { ...base, keySize: m.keySize, valueSize: m.valueSize };
-  return { ...base, key: m.key, value: m.value };
+  // A log2 histogram is an array its BTF tags, so that user space draws it.
+  return { ...base, key: m.key, value: m.value, tags: m.className === "Log2Hist" ? [LOG2_HIST_TAG] : undefined };
 }
 
 function backendDiagnostic(ctx: FrontendContext, fn: IrFunction, e: BackendError, fallback: { line: number; col: number }): Diagnostic {

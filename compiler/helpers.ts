@@ -1,5 +1,6 @@
 // BPF helper function ids (enum bpf_func_id in the kernel's uapi/linux/bpf.h) that the
-// compiler calls. One table, so a helper's number is written once.
+// compiler calls. One table, so a helper's number and name are written once: the key is
+// the kernel's name without its `bpf_` prefix.
 
 export const HELPER = {
   map_lookup_elem: 1,
@@ -25,6 +26,13 @@ export const HELPER = {
   ringbuf_output: 130,
 } as const;
 
+const NAMES = new Map<number, string>(Object.entries(HELPER).map(([name, id]) => [id, `bpf_${name}`]));
+
+/** The kernel's name of a helper the compiler calls ("bpf_map_lookup_elem" for 1). */
+export function helperName(id: number): string | undefined {
+  return NAMES.get(id);
+}
+
 /** Flags of bpf_map_update_elem. */
 export const BPF_ANY = 0n;
 export const BPF_NOEXIST = 1n;
@@ -46,9 +54,3 @@ export const GPL_ONLY_HELPERS: ReadonlySet<number> = new Set([
 export const GPL_COMPATIBLE_LICENSES: ReadonlySet<string> = new Set([
   "GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL",
 ]);
-
-/** The name of a helper, by id, as libbpf and bpftool spell it (bpf_<name>). */
-export function helperName(id: number): string {
-  const entry = Object.entries(HELPER).find(([, v]) => v === id);
-  return entry ? `bpf_${entry[0]}` : `helper #${id}`;
-}

@@ -146,6 +146,17 @@ export declare class PerCpuArrayMap<V> extends HashMap<u32, V> {
   readonly [perCpuBrand]?: true;
 }
 
+/** A power-of-two histogram of values, as bpftrace's `@h = hist(v)`: `h.observe(v)`
+ *  counts v in its bucket. A BPF_MAP_TYPE_ARRAY of 66 u64 counts in bpftrace's layout:
+ *  slot 0 counts negative values (of signed types), slot 1 zeros, slot k + 2 the values
+ *  in [2^k, 2^(k+1)). The map carries the BTF decl tag "bpftsc:log2hist", and
+ *  `bpftsc run` draws it as bpftrace draws a histogram. */
+export declare class Log2Hist extends ArrayMap<u64> {
+  constructor();
+  /** Adds 1 to the bucket of `value` (atomically). */
+  observe(value: number): void;
+}
+
 /** BPF_MAP_TYPE_RINGBUF of `sizeBytes` (a power of two, a multiple of the page size). */
 export declare class RingBuf<T> {
   constructor(sizeBytes: number);

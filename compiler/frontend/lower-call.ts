@@ -1,15 +1,16 @@
-// Lowers calls: map methods (get, set, delete, add, output), bpftsc helpers, and the
-// probe file's own functions (function-calls.ts).
+// Lowers calls: map methods (get, set, delete, add, output, a Log2Hist's observe),
+// bpftsc helpers, and the probe file's own functions (function-calls.ts).
 // In: a call expression. Out: its Value, with IR for the helper calls emitted.
 
 import ts from "typescript";
 import { BPF_ANY, BPF_EXIST, BPF_F_CURRENT_CPU, BPF_F_USER_STACK, BPF_NOEXIST, HELPER } from "../helpers.js";
 import type { VReg } from "../ir/ir.js";
-import { BOOL, I64, U32, sizeOf, type CType, type IntType } from "../types/ctype.js";
+import { BOOL, I64, U32, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { isStringFill, isValueBuiltin, lowerValueBuiltin } from "./builtins.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { lowerFunctionCall } from "./function-calls.js";
 import { condToValue } from "./lower-cond.js";
+import { log2Bucket } from "./log2-hist.js";
 import type { MapInfo } from "./module.js";
 import { storeInto } from "./lower-store.js";
 import { addressOf, narrow, newLocal, programContext, toOperand, toReg, type Lowerer, type Value } from "./values.js";
@@ -148,15 +149,22 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
     case "add":
       need(2, "key, delta");
       if (value.kind !== "int") return L.ctx.fail("badCall", call, `${map.name}.add() needs an integer value type.`);
-      return lowerAdd(L, map, value, args[0], args[1]);
+      return lowerAdd(L, map, value, memoryFor(L, key, args[0], "map key"), toReg(L, narrow(L, lowerExpr(L, args[1], value), value)));
+    case "observe": {
+      if (map.className !== "Log2Hist") break;
+      need(1, "value");
+      const slot = newLocal(L, key, "histogram bucket");
+      L.b.emit({ op: "store", base: slot.base, off: 0, size: 4, src: log2Bucket(L, lowerExpr(L, args[0], U64)) });
+      if ("slot" in slot.base) L.b.markReadOnly(slot.base.slot);
+      return lowerAdd(L, map, U64, slot, L.b.constReg(1n));
+    }
   }
-  return L.ctx.fail("badCall", call.expression, `Maps have get, set, insert, replace, getOrInit, delete and add; '${method}' is not one of them.`);
+  const methods = `${map.className === "Log2Hist" ? "observe, " : ""}get, set, insert, replace, getOrInit, delete and add`;
+  return L.ctx.fail("badCall", call.expression, `${map.className} has ${methods}; '${method}' is not one of them.`);
 }
 
 /** map.add(k, d): an atomic add to the value if present, else insert d (BPF_NOEXIST). */
-function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, keyExpr: ts.Expression, deltaExpr: ts.Expression): Value {
-  const k = memoryFor(L, map.key!, keyExpr, "map key");
-  const delta = toReg(L, narrow(L, lowerExpr(L, deltaExpr, value), value));
+function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, k: Mem, delta: VReg): Value {
   const p = L.b.newReg();
   L.b.emit({ op: "call", dst: p, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), addressOf(L, k)] });
   const found = L.b.newBlock(), missing = L.b.newBlock(), join = L.b.newBlock();

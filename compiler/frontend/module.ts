@@ -7,11 +7,12 @@
 import ts from "typescript";
 import { CompileError, makeDiagnostic, type Diagnostic } from "../diagnostics.js";
 import { MAP_TYPE, type ProbePoint } from "../object/model.js";
-import { U32, type CType } from "../types/ctype.js";
+import { U32, U64, type CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 import { readFunctions, type FunctionInfo } from "./functions.js";
 import { readGlobal, type GlobalInfo } from "./globals.js";
 import { checkMapSizes } from "./map-limits.js";
+import { LOG2_HIST_SLOTS } from "./log2-hist.js";
 import { checkProbePoint, checkUserBinary } from "./probe-points.js";
 import type { TypeResolver } from "./types.js";
 
@@ -64,6 +65,7 @@ const MAP_CLASSES: Record<string, { type: number; kind: MapKind; perCpu: boolean
   PerfEventArray: { type: MAP_TYPE.PERF_EVENT_ARRAY, kind: "perf", perCpu: false },
   StackTraceMap: { type: MAP_TYPE.STACK_TRACE, kind: "stacks", perCpu: false },
   CgroupArray: { type: MAP_TYPE.CGROUP_ARRAY, kind: "cgroups", perCpu: false },
+  Log2Hist: { type: MAP_TYPE.ARRAY, kind: "array", perCpu: false },
 };
 
 /** The functions that make programs: their probe point kind and how many names they take. */
@@ -170,6 +172,8 @@ function readMap(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, nam
   const cls = className ? MAP_CLASSES[className] : undefined;
   if (!className || !cls) return ctx.fail("badMap", init.expression, `'${init.expression.getText(ctx.sf)}' is not a map type; use ${Object.keys(MAP_CLASSES).join(", ")}.`);
   if (cls.kind === "stacks" || cls.kind === "cgroups") return readSizedMap(ctx, mod, name, className, cls.type, cls.kind, init);
+  // new Log2Hist(): no type arguments or size (TypeScript has checked that).
+  if (className === "Log2Hist") return { name, type: cls.type, className, kind: "array", key: U32, value: U64, maxEntries: LOG2_HIST_SLOTS, perCpu: false };
   const targs = init.typeArguments ?? [];
   const want = cls.kind === "keyed" ? 2 : 1;
   const sizeName = cls.kind === "ring" ? "sizeBytes" : cls.kind === "perf" ? "maxEntries?" : "maxEntries";

@@ -31,6 +31,9 @@ export interface ObjectMap {
   /** 0 only for a perf event array: libbpf makes it one entry per CPU. */
   maxEntries: number;
   flags?: number;
+  /** BTF decl tags on the map's VAR (`__attribute__((btf_decl_tag(...)))` in C):
+   *  LOG2_HIST_TAG marks a Log2Hist. */
+  tags?: string[];
 }
 
 /** Where a program attaches; the writer turns it into libbpf's section name. */

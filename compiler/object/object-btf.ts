@@ -1,6 +1,6 @@
 // The BTF an object needs beyond its data types, laid out as clang -g lays it out:
 // BTF-defined map structs with their VARs and the ".maps" DATASEC, ring-buffer record
-// typedefs, a VAR per global in the DATASEC of its data section (settings as
+// typedefs, the decl tags of maps (a Log2Hist's), a VAR per global in the DATASEC of its data section (settings as
 // `const volatile`), the "license" DATASEC, and a FUNC + FUNC_PROTO per program and per
 // subprogram.
 // In: the model's maps, globals and functions, a BtfBuilder with its CType converter.
@@ -18,6 +18,11 @@ export interface MapLayout {
   offset: number;
   size: number;
 }
+
+/** The decl tag on a map that counts values in bpftrace's hist() buckets (a Log2Hist):
+ *  slot 0 negative values, slot 1 zero, slot k + 2 values in [2^k, 2^(k+1)). User space
+ *  (bpftsc run) draws such a map as bpftrace draws a histogram. */
+export const LOG2_HIST_TAG = "bpftsc:log2hist";
 
 /** The typedef that names a ring buffer's record type in an object's BTF (`events__record`;
  *  bpftsc/loader decodes the records with it). */
@@ -52,6 +57,7 @@ export function addMapsBtf(b: BtfBuilder, conv: CTypeToBtf, maps: readonly Objec
     layout.push({ map, offset, size });
     offset += size;
     if (map.record) b.add({ kind: "typedef", name: ringbufRecordTypedef(map.name), type: conv.typeId(map.record) });
+    for (const tag of map.tags ?? []) b.add({ kind: "decl_tag", name: tag, type: v, componentIdx: -1 });
   }
   if (vars.length > 0) b.add({ kind: "datasec", name: ".maps", size: offset, vars });
   return layout;

@@ -59,7 +59,8 @@ describe("bpftsc command line", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("kprobe/vfs_read:");
     expect(r.stdout).toContain(";   calls.add(pid(), 1);");
-    expect(r.stdout).toMatch(/call 14\n/); // get_current_pid_tgid
+    expect(r.stdout).toMatch(/call 14 <bpf_get_current_pid_tgid>\n/);
+    expect(r.stdout).toMatch(/r1 = 0 ll <calls>\n/);
     expect(r.stdout).toMatch(/exit\n$/);
   });
 

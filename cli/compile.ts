@@ -1,16 +1,17 @@
-// The `bpftsc` command: argument parsing, reading the probe file, writing the object
-// atomically (a failed compile leaves an existing output untouched), printing
-// diagnostics tsc-style. Exit status: 0 compiled, 1 errors in the input, 2 bad usage.
+// `bpftsc <probe.ts>`: compiling one probe file. In: argv (after dispatch by main.ts).
+// Out: the object written atomically (a failed compile leaves an existing output
+// untouched), or the -S listing / --dump-ir text on stdout; diagnostics tsc-style on
+// stderr. Exit status: 0 compiled, 1 errors in the input, 2 bad usage.
 
 import { readFileSync, renameSync, statSync, writeFileSync, unlinkSync } from "node:fs";
 import { dirname, basename, join, resolve } from "node:path";
-import { compile } from "./compile.js";
-import { formatDiagnostic, makeDiagnostic } from "./diagnostics.js";
-import { packageRoot } from "./package-root.js";
-import { typesMain } from "./types-cli.js";
+import { compile } from "../compiler/compile.js";
+import { formatDiagnostic, makeDiagnostic } from "../compiler/diagnostics.js";
+import { packageRoot } from "../compiler/package-root.js";
 
 const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir] [--btf <file>]
        bpftsc types [--btf <file>] [-o <out.d.ts>] [--depth N] <struct>...
+       bpftsc run <probe.ts> [-c <command>] [-d <s>] [-i <s>] [--json] [--set NAME=VALUE]...
 
   -o <file>        write the BPF ELF object (default: <probe>.o beside the input)
   -S, --emit-asm   print each program's instructions with their TypeScript lines
@@ -18,6 +19,7 @@ const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir]
   --btf <file>     kernel BTF for function prototypes and struct layouts
                    (default /sys/kernel/btf/vmlinux)
   types            write TypeScript declarations of kernel structs from BTF
+  run              load and attach the probe, print its events and maps (run -h)
   -h, --help       this text
   --version        the compiler's version
 `;
@@ -44,8 +46,7 @@ function parseArgs(argv: string[]): Args | string {
   return args as Args;
 }
 
-export function main(argv: string[]): number {
-  if (argv[0] === "types") return typesMain(argv.slice(1));
+export function compileMain(argv: string[]): number {
   if (argv.includes("-h") || argv.includes("--help")) {
     process.stdout.write(USAGE);
     return 0;
