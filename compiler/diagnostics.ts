@@ -47,8 +47,10 @@ export const DIAG = {
   loopTooComplex: { code: 4014, text: "Verifying this loop would take the kernel about {0} instructions ({1} iterations of about {2}), and it stops at 1,000,000: run fewer iterations or do less in each." },
   loopTooManyBranches: { code: 4015, text: "This loop takes about {0} branches the verifier cannot decide ({1} iterations), and it keeps at most 8192 of them pending: run fewer iterations or branch less in the body." },
   unionLiteral: { code: 4012, text: "An object literal of a union gives at most one member; this one gives {0}." },
+  recordStillReserved: { code: 4018, text: "The record {0}.reserve() gave at line {1} is still reserved {2}: submit() or discard() it on every path (the verifier refuses a program that can leave a reservation)." },
+  recordReleased: { code: 4019, text: "The record {0}.reserve() gave at line {1} was {2} at line {3}; after that it belongs to the ring, and the program cannot {4} it." },
   // 5xxx: limits the verifier would enforce.
-  stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack{1}; the limit is 512." },
+  stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack{1}; the limit is 512. A large record can be filled in the ring buffer itself (rb.reserve()), a large value in a per-CPU scratch map (PerCpuArrayMap<T>(1), get(0))." },
   tooManyMaps: { code: 5004, text: "The program uses {0} maps (its data sections count one each); the kernel allows {1}." },
   gplOnlyHelpers: { code: 5005, text: "LICENSE \"{0}\" is not GPL-compatible, and the kernel gives {1} only to GPL-compatible programs: make it \"GPL\" or \"Dual BSD/GPL\" (or \"Dual MIT/GPL\")." },
   callsTooDeep: { code: 5003, text: "Calls nest {0} deep here ({1}); BPF allows 8 frames." },

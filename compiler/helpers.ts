@@ -24,6 +24,9 @@ export const HELPER = {
   probe_read_user_str: 114,
   probe_read_kernel_str: 115,
   ringbuf_output: 130,
+  ringbuf_reserve: 131,
+  ringbuf_submit: 132,
+  ringbuf_discard: 133,
 } as const;
 
 const NAMES = new Map<number, string>(Object.entries(HELPER).map(([name, id]) => [id, `bpf_${name}`]));

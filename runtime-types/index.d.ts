@@ -162,6 +162,14 @@ export declare class RingBuf<T> {
   constructor(sizeBytes: number);
   /** Copies the record into the ring buffer (bpf_ringbuf_output). */
   output(record: T): void;
+  /** Reserves room for one record in the ring (bpf_ringbuf_reserve) and returns it, to be
+   *  filled in place, or undefined when the ring is full. The record is not cleared.
+   *  Hold it in a `const`, and submit() or discard() it on every path. */
+  reserve(): T | undefined;
+  /** Hands a reserved record to user space (bpf_ringbuf_submit). */
+  submit(record: T): void;
+  /** Gives a reserved record back unsent (bpf_ringbuf_discard). */
+  discard(record: T): void;
 }
 
 /** BPF_MAP_TYPE_PERF_EVENT_ARRAY: a perf buffer per CPU (`maxEntries`, default: every

@@ -13,7 +13,8 @@ import { condToValue } from "./lower-cond.js";
 import { log2Bucket } from "./log2-hist.js";
 import type { MapInfo } from "./module.js";
 import { storeInto } from "./lower-store.js";
-import { addressOf, narrow, newLocal, programContext, toOperand, toReg, type Lowerer, type Value } from "./values.js";
+import { lowerRelease, lowerReserve } from "./ring-records.js";
+import { addressOf, mapRef, narrow, newLocal, programContext, toOperand, toReg, type Lowerer, type Value } from "./values.js";
 
 export function lowerCall(L: Lowerer, call: ts.CallExpression, expected?: CType): Value {
   const callee = call.expression;
@@ -55,12 +56,6 @@ function memoryFor(L: Lowerer, t: CType, e: ts.Expression, what: string): Mem {
   return tmp;
 }
 
-function mapRef(L: Lowerer, map: MapInfo): VReg {
-  const r = L.b.newReg();
-  L.b.emit({ op: "symref", dst: r, kind: "map", symbol: map.name });
-  return r;
-}
-
 function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallExpression): Value {
   const args = call.arguments;
   const need = (n: number, sig: string) => {
@@ -83,8 +78,10 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
     L.b.emit({ op: "setcc", dst: under, cmp: "eq", a: ret, b: { imm: 1n } });
     return { kind: "int", type: BOOL, reg: under };
   }
+  if (map.kind === "ring" && method === "reserve") return lowerReserve(L, map, call);
+  if (map.kind === "ring" && (method === "submit" || method === "discard")) return lowerRelease(L, map, method, call);
   if (map.kind === "ring" || map.kind === "perf") {
-    if (method !== "output") return L.ctx.fail("badCall", call, `A ${map.className} has one method: output(record).`);
+    if (method !== "output") return L.ctx.fail("badCall", call, map.kind === "ring" ? "A RingBuf has output(record), reserve(), submit(record) and discard(record)." : "A PerfEventArray has one method: output(record).");
     need(1, "record");
     const rec = memoryFor(L, map.value!, args[0], `${map.className} record`);
     const size = { imm: BigInt(sizeOf(map.value!)) };
