@@ -5,7 +5,7 @@
 
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildTarget, buildTargetFile, decodeSigned, getGlobal, getMap, lookup, runLoader } from "../harness/harness.js";
+import { buildTarget, buildTargetFile, decodeCString, decodeSigned, getGlobal, getMap, lookup, runLoader } from "../harness/harness.js";
 import { ARGS_TICKS } from "../harness/targets/expected.js";
 import { compileProbe } from "./compile-helper.js";
 import { runOk } from "../object/tools.js";
@@ -173,6 +173,36 @@ export const probe = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => { tic
     expect(m).toMatchObject({ type: "perf_event_array", key_size: 4, value_size: 4, max_entries: r.possible_cpus });
     expect(m.records!.map((h) => decodeSigned(h, 0, 4)).sort((a, b) => Number(a - b))).toEqual(ARGS_TICKS);
     expect(runOk("bpftool", ["btf", "dump", "file", object, "format", "c"]).stdout).toContain("typedef struct Tick ticks__record;");
+  });
+});
+
+describe("tracepoint char[N] fields", () => {
+  it("task_rename's oldcomm and newcomm (at offsets 12 and 28) are Chars<16> parameters: compared, used as a key, sent in a record", () => {
+    const target = buildTarget("renamer", `#include <sys/prctl.h>
+int main(void) { prctl(PR_SET_NAME, "tp-renamed"); prctl(PR_SET_NAME, "tp-again"); return 0; }
+`);
+    const { object, listing } = compileProbe("lang-tp-chars", `import { tracepoint, HashMap, RingBuf, type i32, type u64, type Chars } from "bpftsc";
+interface Rename { pid: i32; from: Chars<16>; to: Chars<16> }
+export const renames = new RingBuf<Rename>(4096);
+const byName = new HashMap<Chars<16>, u64>(64);
+export const onRename = tracepoint("task", "task_rename", (pid: i32, oldcomm: Chars<16>, newcomm: Chars<16>) => {
+  if (oldcomm !== "renamer" && oldcomm !== "tp-renamed") return;
+  byName.add(newcomm, 1);
+  renames.output({ pid, from: oldcomm, to: newcomm });
+});
+`);
+    // Context and stack accesses aligned to their size: oldcomm at 12 is read in words.
+    for (const off of [12, 16, 20, 24]) expect(listing).toContain(`= *(u32 *)(r1 + ${off})`);
+    const r = runLoader(object, { attach: true, command: [target] });
+    const recs = getMap(r, "renames").records!.map((h) => [decodeCString(h, 4, 16), decodeCString(h, 20, 16)]);
+    expect(recs).toEqual([["renamer", "tp-renamed"], ["tp-renamed", "tp-again"]]);
+    const keys = getMap(r, "byName").entries.map((e) => decodeCString(e.key)).sort();
+    expect(keys).toEqual(["tp-again", "tp-renamed"]);
+  });
+  it("a declared type of another size is an error naming the field's C type", () => {
+    expect(() => compileProbe("lang-tp-chars-bad", `import { tracepoint, type Chars } from "bpftsc";
+export const onRename = tracepoint("task", "task_rename", (oldcomm: Chars<8>) => 0);
+`)).toThrow(/Field 'oldcomm' is char\[16\], 16 bytes: declare it Chars<16>/);
   });
 });
 
