@@ -18,7 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { buildLoader } from "../test/harness/harness.js";
+import { TARGET_ARCH_DEFINE, buildLoader } from "../test/harness/harness.js";
 import { ringbufBench } from "./ringbuf.js";
 import { runVsBpftrace } from "./run-vs-bpftrace.js";
 
@@ -262,11 +262,11 @@ function benchExample(name: string, opts: Options, loader: string, incDir: strin
   const tsCmd: [string, string[]] = [process.execPath, [path.join(REPO, "bin", "bpftsc.js"), tsSrc, "-o", tsObj]];
   const cCmd: [string, string[]] = [
     "clang",
-    ["-O2", "-g", "-target", "bpf", "-D__TARGET_ARCH_x86", `-I${incDir}`, ...opts.clangArgs, "-c", cSrc, "-o", cObj],
+    ["-O2", "-g", "-target", "bpf", TARGET_ARCH_DEFINE, `-I${incDir}`, ...opts.clangArgs, "-c", cSrc, "-o", cObj],
   ];
   const cLeanCmd: [string, string[]] = [
     "clang",
-    ["-O2", "-g", "-target", "bpf", "-D__TARGET_ARCH_x86", ...leanArgs, ...opts.clangArgs, "-c", cSrc, "-o", cObj + ".lean"],
+    ["-O2", "-g", "-target", "bpf", TARGET_ARCH_DEFINE, ...leanArgs, ...opts.clangArgs, "-c", cSrc, "-o", cObj + ".lean"],
   ];
   const haveC = fs.existsSync(cSrc);
   const ts: Side = { compiled: true, ms: NaN, insns: new Map() };

@@ -9,7 +9,7 @@ import { compile } from "../compiler/compile.js";
 import { formatDiagnostic, makeDiagnostic } from "../compiler/diagnostics.js";
 import { packageRoot } from "../compiler/package-root.js";
 
-const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir] [--btf <file>]
+const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir] [--btf <file>] [--arch <arch>]
        bpftsc types [--btf <file>] [-o <out.d.ts>] [--depth N] <struct>...
        bpftsc run <probe.ts> [-c <command>] [-d <s>] [-i <s>] [--json] [--set NAME=VALUE]...
 
@@ -18,13 +18,15 @@ const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir]
   --dump-ir        print the intermediate representation
   --btf <file>     kernel BTF for function prototypes and struct layouts
                    (default /sys/kernel/btf/vmlinux)
+  --arch <arch>    the probed architecture, x86_64 or arm64 (default: this machine's);
+                   give that kernel's BTF with --btf
   types            write TypeScript declarations of kernel structs from BTF
   run              load and attach the probe, print its events and maps (run -h)
   -h, --help       this text
   --version        the compiler's version
 `;
 
-interface Args { input: string; output?: string; emitAsm: boolean; dumpIr: boolean; btf?: string }
+interface Args { input: string; output?: string; emitAsm: boolean; dumpIr: boolean; btf?: string; arch?: string }
 
 function parseArgs(argv: string[]): Args | string {
   const args: Partial<Args> & { emitAsm: boolean; dumpIr: boolean } = { emitAsm: false, dumpIr: false };
@@ -36,6 +38,9 @@ function parseArgs(argv: string[]): Args | string {
     } else if (a === "--btf") {
       if (i + 1 >= argv.length) return "--btf needs a file name";
       args.btf = argv[++i];
+    } else if (a === "--arch") {
+      if (i + 1 >= argv.length) return "--arch needs an architecture (x86_64 or arm64)";
+      args.arch = argv[++i];
     } else if (a === "-S" || a === "--emit-asm") args.emitAsm = true;
     else if (a === "--dump-ir") args.dumpIr = true;
     else if (a.startsWith("-")) return `unknown option '${a}'`;
@@ -71,7 +76,7 @@ export function compileMain(argv: string[]): number {
   }
   let result;
   try {
-    result = compile({ fileName: args.input, source, dumpIr: args.dumpIr, btfPath: args.btf });
+    result = compile({ fileName: args.input, source, dumpIr: args.dumpIr, btfPath: args.btf, arch: args.arch });
   } catch (e) {
     // Never a stack trace for the user: an internal error is reported as one line.
     process.stderr.write(formatDiagnostic(makeDiagnostic("internal", { file: args.input, line: 0, col: 0 }, (e as Error).message)) + "\n");

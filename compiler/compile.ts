@@ -41,7 +41,7 @@ export interface CompileOptions {
    *  (default /sys/kernel/btf/vmlinux, read only when the probe needs it). */
   btfPath?: string;
   /** The probed architecture, whose registers and calling convention the fetch prologue
-   *  follows: "x86_64" (default: the host's). */
+   *  follows: "x86_64" or "arm64" (default: the host's). */
   arch?: string;
 }
 

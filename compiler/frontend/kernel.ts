@@ -12,11 +12,11 @@ import { existsSync } from "node:fs";
 import type ts from "typescript";
 import { btfAbiType } from "../debuginfo/btf-abi.js";
 import {
-  fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, lookupStructId, structTypeId, tracepointPrototype, tracepointStruct,
+  fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, lookupStructId, structMembers, structTypeId, tracepointPrototype, tracepointStruct,
   type KernelBtf, type KernelFunction,
 } from "../debuginfo/kernel-btf.js";
 import type { CoreTag } from "../ir/ir.js";
-import type { ArgPlace } from "../target/index.js";
+import type { ArgPlace, Target } from "../target/index.js";
 import { findField, type CType, type StructType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 
@@ -38,12 +38,19 @@ export class KernelTypes {
   btf(node: ts.Node): KernelBtf {
     if (this.loaded) return this.loaded;
     if (!existsSync(this.path)) return this.ctx.fail("fetchSpec", node, `Kernel BTF '${this.path}' does not exist; this needs a kernel with CONFIG_DEBUG_INFO_BTF, or --btf FILE.`);
+    let k: KernelBtf;
     try {
-      this.loaded = loadKernelBtf(this.path);
+      k = loadKernelBtf(this.path);
     } catch (e) {
       return this.ctx.fail("fetchSpec", node, `Cannot read kernel BTF '${this.path}': ${(e as Error).message}.`);
     }
-    return this.loaded;
+    // Another architecture's BTF still gives prototypes and layouts that CO-RE relocates,
+    // but it is more often a forgotten --btf: say so once.
+    const t = this.ctx.target;
+    const mismatch = ptRegsMismatch(k, t);
+    if (mismatch) this.ctx.warn("fetchSpec", node, `Kernel BTF '${this.path}' is not an ${t.name} kernel's (${mismatch}): kernel functions and structs are described as that kernel has them. Give an ${t.name} kernel's BTF (--btf), or compile for that kernel's architecture (the arch option).`);
+    this.loaded = k;
+    return k;
   }
 
   struct(name: string, node: ts.Node): StructType {
@@ -132,4 +139,19 @@ export class KernelTypes {
     const f = findField(st, name) ?? this.ctx.fail("unknownName", node, name);
     return { offset: f.offset, type: f.type, core: { root: st, field: name, kind: FIELD_BYTE_OFFSET } };
   }
+}
+
+/** Why a kernel's BTF is not of the target's architecture: its struct pt_regs lacks a
+ *  register where the target reads it ("regs[3]": element 3 of the u64 array `regs`).
+ *  Undefined when it agrees, or has no struct pt_regs to say (a small test BTF). */
+function ptRegsMismatch(k: KernelBtf, target: Target): string | undefined {
+  const id = lookupStructId(k, "pt_regs");
+  if (id === undefined) return undefined;
+  const members = new Map(structMembers(k, id).map((m) => [m.name, m.offset]));
+  for (const [name, offset] of Object.entries(target.ptRegs.offsets)) {
+    const [, member, index] = /^(\w+)(?:\[(\d+)\])?$/.exec(name) ?? [];
+    const at = member === undefined ? undefined : members.get(member);
+    if (at === undefined || at + 8 * Number(index ?? 0) !== offset) return `its struct pt_regs has no ${name} at offset ${offset}`;
+  }
+  return undefined;
 }

@@ -196,7 +196,7 @@ export const onRename = tracepoint("task", "task_rename", (pid: i32, oldcomm: Ch
     const r = runLoader(object, { attach: true, command: [target] });
     const recs = getMap(r, "renames").records!.map((h) => [decodeCString(h, 4, 16), decodeCString(h, 20, 16)]);
     expect(recs).toEqual([["renamer", "tp-renamed"], ["tp-renamed", "tp-again"]]);
-    const keys = getMap(r, "byName").entries.map((e) => decodeCString(e.key)).sort();
+    const keys = getMap(r, "byName").entries!.map((e) => decodeCString(e.key)).sort();
     expect(keys).toEqual(["tp-again", "tp-renamed"]);
   });
   it("a declared type of another size is an error naming the field's C type", () => {
