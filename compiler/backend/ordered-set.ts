@@ -2,7 +2,8 @@
 // semantics of a JavaScript Set (adding a present element keeps its place, re-adding a
 // deleted one puts it last, iteration and first() go oldest first) with O(1) add, delete
 // and first() however many elements were deleted before (a Set's first element is found
-// by skipping the holes deletions leave). In: a capacity. Out: the set.
+// by skipping the holes deletions leave), and iteration without an iterator object
+// (first(), after()). In: a capacity. Out: the set.
 
 export class OrderedSet {
   private readonly next: Int32Array;
@@ -47,6 +48,17 @@ export class OrderedSet {
   /** The oldest element, or -1 when empty. */
   first(): number {
     return this.head;
+  }
+
+  /** The element after x (a member), or -1. */
+  after(x: number): number {
+    return this.next[x]!;
+  }
+
+  clear(): void {
+    for (let x = this.head; x >= 0; x = this.next[x]!) this.present[x] = 0;
+    this.head = this.tail = -1;
+    this.size = 0;
   }
 
   *[Symbol.iterator](): IterableIterator<number> {

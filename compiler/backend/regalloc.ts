@@ -80,7 +80,7 @@ class Round {
 
   constructor(private readonly fn: MFunction) {
     const n = (this.n = fn.nextReg);
-    this.adjSet = new PairSet(n, 4 * n);
+    this.adjSet = new PairSet(n, 16 * n);
     this.degree = new Float64Array(n);
     this.sig = new Int32Array(n);
     this.physNeighbors = new Int32Array(n);
@@ -141,12 +141,15 @@ class Round {
     // Degrees first, so that a node becoming significant tells only its old neighbours.
     if (!this.pre(u)) this.changeDegree(u, 1);
     if (!this.pre(v)) this.changeDegree(v, 1);
-    for (const [a, b] of [[u, v], [v, u]] as const) {
-      if (this.pre(a)) continue;
-      this.adjList[a]!.push(b);
-      if (this.pre(b)) this.physNeighbors[a]!++;
-      else this.sig[a]! += this.significant(b);
-    }
+    this.link(u, v);
+    this.link(v, u);
+  }
+
+  private link(a: Reg, b: Reg): void {
+    if (this.pre(a)) return;
+    this.adjList[a]!.push(b);
+    if (this.pre(b)) this.physNeighbors[a]!++;
+    else this.sig[a]! += this.significant(b);
   }
 
   private node(r: Reg, weight: number): void {
@@ -159,9 +162,11 @@ class Round {
     const depth = loopDepths(this.fn);
     const dsts: Reg[] = [], srcs: Reg[] = [];
     const addMove = (dst: Reg, src: Reg): void => { dsts.push(dst); srcs.push(src); };
+    const live = new OrderedSet(this.n);
     for (const b of this.fn.blocks) {
       const w = 10 ** Math.min(depth.get(b.id) ?? 0, 8);
-      const live = new Set(liveOut.get(b.id));
+      live.clear();
+      for (const r of liveOut.get(b.id)!) live.add(r);
       for (const u of termUses(b.term)) { live.add(u); this.node(u, w); }
       for (let k = b.insts.length - 1; k >= 0; k--) {
         const i = b.insts[k]!;
@@ -176,7 +181,7 @@ class Round {
           for (const m of i.moves) { live.delete(m.src); addMove(m.dst, m.src); }
         }
         for (const d of defs) live.add(d);
-        for (const d of defs) for (const l of live) this.addEdge(l, d);
+        for (const d of defs) for (let l = live.first(); l >= 0; l = live.after(l)) this.addEdge(l, d);
         for (const d of defs) live.delete(d);
         for (const u of uses) live.add(u);
         if (i.k === "setcc") for (const u of uses) this.addEdge(i.dst, u);
@@ -185,9 +190,10 @@ class Round {
     this.moves = new Moves(this.n, dsts, srcs, (r) => this.getAlias(r));
   }
 
-  /** The node's neighbours still in the graph. */
-  private *adjacentNodes(n: Reg): IterableIterator<Reg> {
-    for (const m of this.adjList[n]!) if (this.onStack[m] === 0 && this.coalesced[m] === 0) yield m;
+  /** Whether the node is still in the graph (Appel's adjacentNodes are the neighbours
+   *  that are). */
+  private visible(m: Reg): boolean {
+    return this.onStack[m] === 0 && this.coalesced[m] === 0;
   }
 
   private makeWorklist(): void {
@@ -203,7 +209,7 @@ class Round {
     this.simplifyWL.delete(n);
     this.selectStack.push(n);
     this.hide(n, this.onStack);
-    for (const m of this.adjacentNodes(n)) this.decrementDegree(m);
+    for (const m of this.adjList[n]!) if (this.visible(m)) this.decrementDegree(m);
   }
 
   private decrementDegree(m: Reg): void {
@@ -212,7 +218,7 @@ class Round {
     this.changeDegree(m, -1);
     if (d === K) {
       this.moves.enable(m);
-      for (const t of this.adjacentNodes(m)) this.moves.enable(t);
+      for (const t of this.adjList[m]!) if (this.visible(t)) this.moves.enable(t);
       this.spillWL.delete(m);
       if (this.moves.related(m)) this.freezeWL.add(m);
       else this.simplifyWL.add(m);
@@ -237,8 +243,8 @@ class Round {
    *  interferes with r. */
   private george(r: Reg, v: Reg): boolean {
     if (this.sig[v] === 0) return true;
-    for (const t of this.adjacentNodes(v)) {
-      if (!this.pre(t) && this.degree[t]! >= K && !this.adjacent(t, r)) return false;
+    for (const t of this.adjList[v]!) {
+      if (this.visible(t) && !this.pre(t) && this.degree[t]! >= K && !this.adjacent(t, r)) return false;
     }
     return true;
   }
@@ -248,9 +254,9 @@ class Round {
   private briggs(u: Reg, v: Reg): boolean {
     const [big, small] = this.adjList[u]!.length >= this.adjList[v]!.length ? [u, v] : [v, u];
     let k = this.sig[big]! + this.physNeighbors[big]!;
-    for (const t of this.adjacentNodes(small)) {
+    for (const t of this.adjList[small]!) {
       if (k >= K) return false;
-      if (this.degree[t]! >= K && !this.adjacent(t, big)) k++;
+      if (this.visible(t) && this.degree[t]! >= K && !this.adjacent(t, big)) k++;
     }
     return k < K;
   }
@@ -296,7 +302,8 @@ class Round {
     this.cost[keep] = this.cost[u]! + this.cost[v]!;
     this.spillWL.changed(keep);
     this.hint[keep] = this.hint[u] ?? this.hint[v];
-    for (const t of [...this.adjacentNodes(gone)]) {
+    for (const t of this.adjList[gone]!) {
+      if (!this.visible(t)) continue;
       this.addEdge(t, keep);
       this.decrementDegree(t);
     }
