@@ -128,7 +128,7 @@ export function compile(opts: CompileOptions): CompileResult {
     maps: [...mod.maps.values()].map(objectMap),
     globals: [...mod.globals.values()].map((g) => ({ name: g.name, section: g.section, type: g.type, init: g.init })),
   });
-  const listing = opts.listing === false ? undefined : compiled.map((c) => `${c.section}:\n${formatListing(c.code.insns, { source: opts.source, lines: c.code.lines, symbol: c.name })}`).join("\n");
+  const listing = opts.listing === false ? undefined : compiled.map((c) => `${c.section}:\n${formatListing(c.code.insns, { source: ctx.lines, lines: c.code.lines, symbol: c.name })}`).join("\n");
   return { object, listing, ir, diagnostics };
 }
 
