@@ -37,6 +37,8 @@ export interface CompileOptions {
   source: string;
   /** Also return the IR of each program as text. */
   dumpIr?: boolean;
+  /** Return the listing (default true; the command line asks for it only with -S). */
+  listing?: boolean;
   /** Kernel BTF for kernel function prototypes and struct layouts
    *  (default /sys/kernel/btf/vmlinux, read only when the probe needs it). */
   btfPath?: string;
@@ -145,7 +147,7 @@ function compileFile(opts: CompileOptions): CompileResult {
     maps: [...mod.maps.values()].map(objectMap),
     globals: [...mod.globals.values()].map((g) => ({ name: g.name, section: g.section, type: g.type, init: g.init })),
   });
-  const listing = compiled.map((c) => `${c.section}:\n${formatListing(c.code.insns, { source: opts.source, lines: c.code.lines, symbol: c.name, relocs: c.code.relocs })}`).join("\n");
+  const listing = opts.listing === false ? undefined : compiled.map((c) => `${c.section}:\n${formatListing(c.code.insns, { source: ctx.lines, lines: c.code.lines, symbol: c.name, relocs: c.code.relocs })}`).join("\n");
   return { object, listing, ir, diagnostics };
 }
 

@@ -136,8 +136,9 @@ export function isRelativeJump(i: Insn): boolean {
 }
 
 export interface ListingOptions {
-  /** The probe file's text; with `lines`, each instruction run is headed by its source line. */
-  source?: string;
+  /** The probe file's text, or its lines (split once for many programs); with `lines`,
+   *  each instruction run is headed by its source line. */
+  source?: string | readonly string[];
   /** The line table of the program (MachineCode.lines): source location by insn index. */
   lines?: { insn: number; line: number; col?: number }[];
   /** The program's symbol: prints the `<name>:` header and `<name+0x..>` after jumps,
@@ -167,7 +168,7 @@ function hexBytes(bytes: Uint8Array): string {
  */
 export function formatListing(insns: Insn[], opts: ListingOptions = {}): string {
   const out: string[] = [];
-  const srcLines = opts.source?.split(/\r?\n/);
+  const srcLines = typeof opts.source === "string" ? opts.source.split(/\r?\n/) : opts.source;
   const lineAt = new Map<number, number>();
   for (const l of opts.lines ?? []) lineAt.set(l.insn, l.line);
   const symbolAt = opts.relocs && new Map(opts.relocs.map((r) => [r.insn, r.symbol]));

@@ -312,6 +312,10 @@ export interface ProgramInfo {
   xlated_insns?: number;
   jited_bytes?: number;
   verified_insns?: number;
+  /** With stats: nanoseconds spent in the program and times it ran, counted while
+   *  kernel.bpf_stats_enabled is 1 (the benchmark turns it on). */
+  run_time_ns?: number;
+  run_cnt?: number;
 }
 
 export interface MapEntry {

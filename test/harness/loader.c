@@ -369,6 +369,9 @@ static void dump_prog(FILE *f, struct bpf_program *prog, bool stats, bool attach
 		if (have_info) {
 			fprintf(f, ",\"xlated_insns\":%u,\"jited_bytes\":%u,\"verified_insns\":%u",
 				info.xlated_prog_len / 8, info.jited_prog_len, info.verified_insns);
+			/* Counted only while kernel.bpf_stats_enabled is 1. */
+			fprintf(f, ",\"run_time_ns\":%llu,\"run_cnt\":%llu",
+				(unsigned long long)info.run_time_ns, (unsigned long long)info.run_cnt);
 		}
 	}
 	fputc('}', f);
