@@ -11,7 +11,7 @@ import { BackendError } from "./backend/errors.js";
 import { compileFunction } from "./backend/index.js";
 import type { MachineCode } from "./backend/output.js";
 import { formatListing } from "./bpf/disasm.js";
-import { CompileError, makeDiagnostic, type Diagnostic } from "./diagnostics.js";
+import { CompileError, distinctDiagnostics, makeDiagnostic, type Diagnostic } from "./diagnostics.js";
 import { FrontendContext } from "./frontend/context.js";
 import { isStackExhausted, stackExhausted } from "./frontend/limits.js";
 import { lowerProgram, lowerSubprogram } from "./frontend/lower-program.js";
@@ -135,7 +135,7 @@ function compileFile(opts: CompileOptions): CompileResult {
     }));
   }
 
-  const diagnostics = [...errors, ...ctx.warnings];
+  const diagnostics = distinctDiagnostics([...errors, ...ctx.warnings]);
   const ir = opts.dumpIr ? irs.join("\n") : undefined;
   if (errors.length) return { diagnostics, ir };
   const object = writeObject({

@@ -92,6 +92,18 @@ export function makeDiagnostic(kind: DiagKind, at: { file: string; line: number;
 }
 
 /** tsc-style text with a one-line excerpt and a caret under the column. */
+/** The diagnostics with repeats left out: code shared by several programs (an inlined
+ *  function, a subprogram compiled once per memory space) reports each problem once. */
+export function distinctDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const key = `${d.severity}\0${d.code}\0${d.line}\0${d.col}\0${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line > 0 ? `${d.file}(${d.line},${d.col})` : d.file;
   let out = `${where}: ${d.severity} BPF${d.code}: ${d.message}`;
