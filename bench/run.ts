@@ -439,7 +439,7 @@ async function main(): Promise<void> {
   const loader = buildLoader();
   const incDir = ensureVmlinuxH();
   const leanArgs = ensureLeanHeaders();
-  let names = fs.readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3)).sort();
+  let names = fs.readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).map((f) => f.slice(0, -3)).sort();
   if (opts.only.length) {
     for (const o of opts.only) if (!names.includes(o)) usage(`no examples/${o}.ts`);
     names = names.filter((n) => opts.only.includes(n));

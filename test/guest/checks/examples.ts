@@ -44,7 +44,7 @@ const RUNS: Record<string, ExampleRun> = {
 };
 
 const kernelProbeExamples = fs.readdirSync(EXAMPLES)
-  .filter((f) => f.endsWith(".ts") && KERNEL_PROBE.test(fs.readFileSync(path.join(EXAMPLES, f), "utf8")))
+  .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && KERNEL_PROBE.test(fs.readFileSync(path.join(EXAMPLES, f), "utf8")))
   .map((f) => f.replace(/\.ts$/, ""))
   .sort();
 
