@@ -17,8 +17,8 @@
 //   constant of the source (uprobe("/lib/x86_64-linux-gnu/libc.so.6", "usleep", ...)),
 //   where the original's user space attaches its generic programs (kprobe/dummy_kprobe,
 //   fentry/dummy_fentry, or a uprobe) to the function named on its command line. To trace
-//   another function, change the two probe points; a kernel function is kprobe("fn") and
-//   kretprobe("fn").
+//   another function, change the two probe points (a kernel function takes a kprobe and a
+//   kretprobe on its name).
 // - A slot is incremented with a plain add, where the original uses
 //   __sync_fetch_and_add: atomicAdd() takes a field or a global, not an array element at
 //   a run-time index (see docs/tool-gaps.md).

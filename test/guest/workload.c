@@ -6,6 +6,9 @@
 //                         and reads it in N reads of COUNT bytes; prints
 //                         "fd=F ino=I flags=F_GETFL create_flags=C read_flags=R"
 //   gwork getpid N        N getpid system calls
+//   gwork connect PORT    brings lo up, listens on 127.0.0.1:PORT and [::1]:PORT and
+//                         connects to each once; prints "sport4=S sport6=T" (the local
+//                         ports, T=0 when the guest has no IPv6)
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +17,11 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 static char buf[1 << 16];
 
@@ -61,6 +69,65 @@ static int do_read(long n, long count)
 	return 0;
 }
 
+/* Listens on ADDR:PORT, connects to it once; returns the connecting socket's local port
+ * (host order), 0 when the family is not there. */
+static int connect_once(int family, const void *addr, int port)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		memcpy(&in->sin_addr, addr, 4);
+		len = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		memcpy(&in6->sin6_addr, addr, 16);
+		len = sizeof(*in6);
+	}
+	int l = socket(family, SOCK_STREAM, 0);
+	if (l < 0 && family == AF_INET6)
+		return 0;
+	int one = 1;
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (l < 0 || bind(l, (struct sockaddr *)&ss, len) || listen(l, 1)) {
+		if (family == AF_INET6)
+			return 0;
+		die("listen");
+	}
+	int c = socket(family, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&ss, len))
+		die("connect");
+	struct sockaddr_storage me;
+	socklen_t mlen = sizeof(me);
+	if (getsockname(c, (struct sockaddr *)&me, &mlen))
+		die("getsockname");
+	close(c);
+	close(l);
+	return ntohs(family == AF_INET ? ((struct sockaddr_in *)&me)->sin_port : ((struct sockaddr_in6 *)&me)->sin6_port);
+}
+
+static int do_connect(int port)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct ifreq ifr = { 0 };
+	strcpy(ifr.ifr_name, "lo");
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr))
+		die("SIOCGIFFLAGS lo");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr))
+		die("SIOCSIFFLAGS lo");
+	close(s);
+	struct in_addr v4 = { htonl(INADDR_LOOPBACK) };
+	int sport4 = connect_once(AF_INET, &v4, port);
+	int sport6 = connect_once(AF_INET6, &in6addr_loopback, port);
+	printf("sport4=%d sport6=%d\n", sport4, sport6);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "write") == 0)
@@ -72,6 +139,8 @@ int main(int argc, char **argv)
 			syscall(SYS_getpid);
 		return 0;
 	}
-	fprintf(stderr, "usage: gwork write N COUNT | read N COUNT | getpid N\n");
+	if (argc == 3 && strcmp(argv[1], "connect") == 0)
+		return do_connect(atoi(argv[2]));
+	fprintf(stderr, "usage: gwork write N COUNT | read N COUNT | getpid N | connect PORT\n");
 	return 2;
 }
