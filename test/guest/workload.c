@@ -9,6 +9,8 @@
 //   gwork connect PORT    brings lo up, listens on 127.0.0.1:PORT and [::1]:PORT and
 //                         connects to each once; prints "sport4=S sport6=T" (the local
 //                         ports, T=0 when the guest has no IPv6)
+//   gwork fs              in /tmp: mkdir 2 directories, mknod a regular file, write it
+//                         once and fsync it 3 times, unlink it, rmdir both; prints the counts
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -128,6 +130,27 @@ static int do_connect(int port)
 	return 0;
 }
 
+static int do_fs(void)
+{
+	const char *d1 = "/tmp/gwork.d1", *d2 = "/tmp/gwork.d2", *f = "/tmp/gwork.node";
+	int fsyncs = 3;
+	if (mkdir(d1, 0700) || mkdir(d2, 0700))
+		die("mkdir");
+	if (mknod(f, S_IFREG | 0600, 0))
+		die("mknod");
+	int fd = open(f, O_WRONLY);
+	if (fd < 0 || write(fd, "x", 1) != 1)
+		die("open+write");
+	for (int i = 0; i < fsyncs; i++)
+		if (fsync(fd))
+			die("fsync");
+	close(fd);
+	if (unlink(f) || rmdir(d1) || rmdir(d2))
+		die("unlink/rmdir");
+	printf("mkdir=2 rmdir=2 unlink=1 create=1 fsync=%d write=1 open=1\n", fsyncs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "write") == 0)
@@ -139,8 +162,10 @@ int main(int argc, char **argv)
 			syscall(SYS_getpid);
 		return 0;
 	}
+	if (argc == 2 && strcmp(argv[1], "fs") == 0)
+		return do_fs();
 	if (argc == 3 && strcmp(argv[1], "connect") == 0)
 		return do_connect(atoi(argv[2]));
-	fprintf(stderr, "usage: gwork write N COUNT | read N COUNT | getpid N | connect PORT\n");
+	fprintf(stderr, "usage: gwork write N COUNT | read N COUNT | getpid N | connect PORT | fs\n");
 	return 2;
 }
