@@ -28,7 +28,7 @@
 //   atomicAdd() takes a field or a global, not an array element at a run-time index (see
 //   docs/tool-gaps.md). Two CPUs switching to tasks of the same process at the same time
 //   can lose a count.
-// - -pidnss (targ_per_pidns) is not ported: its key is pid->numbers[pid->level].ns->ns.inum,
+// - --pidnss (targ_per_pidns) is not ported: its key is pid->numbers[pid->level].ns->ns.inum,
 //   and struct pid's `numbers` is a flexible array member (upid numbers[]), which a
 //   kernel struct access cannot index (see docs/tool-gaps.md).
 import {
