@@ -2,14 +2,15 @@
 // bad usage (a message for exit status 2). Checks what can be checked before compiling:
 // the probe file is a regular .ts file, the -c command is a program that exists.
 
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, statSync, type Stats } from "node:fs";
 import { delimiter, join } from "node:path";
 
 export const RUN_USAGE = `Usage: bpftsc run <probe.ts> [-c <command>] [-d <seconds>] [-i <seconds>] [--json]
-                  [--set NAME=VALUE]... [--btf <file>]
+                  [--set NAME=VALUE]... [--cgroup <dir>] [--btf <file>]
 
-Compiles the probe, loads it, attaches every program, prints ring-buffer records as they
-arrive, and when the run ends prints every map and every setting and global.
+Compiles the probe, loads it, attaches every program, prints ring- and perf-buffer
+records as they arrive, and when the run ends prints every map and every setting and
+global.
 
   -c <command>     run the command (its arguments split on spaces) once attached;
                    the run ends when it exits
@@ -19,6 +20,8 @@ arrive, and when the run ends prints every map and every setting and global.
   --set NAME=VALUE set a load-time setting before load: an integer (decimal or 0x hex,
                    negative allowed), true/false/1/0, a string for Chars, JSON for a
                    struct or an array
+  --cgroup <dir>   put this cgroup v2 directory at index 0 of the probe's CgroupArrays
+                   (currentTaskUnder(0): a task in it or below it)
   --btf <file>     kernel BTF to compile against (default /sys/kernel/btf/vmlinux)
   -h, --help       this text
 
@@ -34,6 +37,8 @@ export interface RunArgs {
   intervalMs?: number;
   json: boolean;
   sets: { name: string; text: string }[];
+  /** The --cgroup directory. */
+  cgroup?: string;
   btf?: string;
 }
 
@@ -52,6 +57,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | string {
       else if (a === "-i") args.intervalMs = seconds(a, value());
       else if (a === "--json") args.json = true;
       else if (a === "--btf") args.btf = value();
+      else if (a === "--cgroup") args.cgroup = value();
       else if (a === "--set") {
         const v = value(), eq = v.indexOf("=");
         if (eq <= 0) return `--set takes NAME=VALUE, not '${v}'`;
@@ -67,6 +73,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | string {
   if (args.probe === undefined) return "no probe file";
   if (!args.probe.endsWith(".ts")) return `'${args.probe}' is not a TypeScript file: a probe file's name ends in .ts`;
   if (!isFile(args.probe)) return `cannot read '${args.probe}': no such file`;
+  if (args.cgroup !== undefined && !isDirectory(args.cgroup)) return `--cgroup: no directory '${args.cgroup}'`;
   if (args.command !== undefined) {
     if (args.command.length === 0) return "-c needs a command";
     if (!findProgram(args.command[0]!)) return `-c: no program '${args.command[0]}' (not a file, nor in PATH)`;
@@ -82,13 +89,16 @@ function seconds(option: string, text: string): number {
   return s * 1000;
 }
 
-function isFile(path: string): boolean {
+function statOf(path: string): Stats | undefined {
   try {
-    return statSync(path).isFile();
+    return statSync(path);
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+const isFile = (path: string): boolean => statOf(path)?.isFile() ?? false;
+const isDirectory = (path: string): boolean => statOf(path)?.isDirectory() ?? false;
 
 /** Whether `name` is an executable file, or (without a slash) one in $PATH. */
 function findProgram(name: string): boolean {

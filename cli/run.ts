@@ -1,8 +1,10 @@
 // `bpftsc run probe.ts`: compiles the probe in-process, sets the --set settings, loads
-// it, attaches every program, prints ring-buffer records as they arrive (written batch
-// by batch, so a pipe sees them as they come), the maps every -i interval, and, when the
-// run ends (SIGINT or SIGTERM, -d elapsed, or the -c command, started once attached, has
-// exited), every map and every setting and global; then detaches.
+// it, puts the --cgroup in its cgroup arrays, attaches every program, prints ring- and
+// perf-buffer records as they arrive (written batch by batch, so a pipe sees them as
+// they come), the maps every -i interval, and, when the run ends (SIGINT or SIGTERM, -d
+// elapsed, or the -c command, started once attached, has exited), every map (stack
+// traces symbolized) and every setting and global, and on stderr the records each perf
+// buffer lost; then detaches.
 // In: argv after "run". Out: the exit status: 0 the probe ran, 1 it did not compile, load
 // or attach (the reason on stderr: diagnostics, the loader's BpfError with the verifier's
 // log), 2 bad usage.
@@ -13,14 +15,14 @@ import { basename } from "node:path";
 import { compile } from "../compiler/compile.js";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
 import {
-  BpfError, BpfObject, RingBuffer, jsonPrinter, snapshotGlobals, snapshotMaps, textPrinter,
+  BpfError, BpfObject, PerfBuffer, RingBuffer, Symbolizer, jsonPrinter, probedBinaries, snapshotGlobals, snapshotMaps, textPrinter,
   type Printer, type Value,
 } from "../loader/index.js";
+import { applyCgroup } from "./cgroup.js";
 import { RUN_USAGE, parseRunArgs, type RunArgs } from "./run-args.js";
 import { applySettings } from "./settings.js";
 
-/** Where records come from while the probe runs: its ring buffers. (Perf buffers, when
- *  the loader has them, are one more kind of source with these two calls.) */
+/** Where records come from while the probe runs: its ring buffers and perf buffers. */
 interface EventSource {
   readonly name: string;
   /** Batches of records as they arrive, until the object is closed. */
@@ -54,7 +56,14 @@ export async function runMain(argv: string[]): Promise<number> {
       process.stderr.write(`bpftsc run: ${bad}\n`);
       return 2;
     }
-    obj.load().attach();
+    obj.load();
+    const badCgroup = args.cgroup === undefined ? undefined : applyCgroup(obj.maps, args.cgroup);
+    if (badCgroup) {
+      obj.close();
+      process.stderr.write(`bpftsc run: ${badCgroup}\n`);
+      return 2;
+    }
+    obj.attach();
   } catch (e) {
     obj.close();
     return failure(e);
@@ -89,8 +98,9 @@ function failure(e: unknown): number {
 
 /** Runs the attached object until the run ends, printing as it goes; then closes it. */
 async function trace(obj: BpfObject, args: RunArgs): Promise<number> {
-  const sources: EventSource[] = Object.values(obj.maps).filter((m): m is RingBuffer => m instanceof RingBuffer);
+  const sources: EventSource[] = Object.values(obj.maps).filter((m) => m instanceof RingBuffer || m instanceof PerfBuffer);
   const printer: Printer = args.json ? jsonPrinter() : textPrinter(sources.map((s) => s.name));
+  const symbols = new Symbolizer(probedBinaries(obj.programs));
   const write = (text: string): void => {
     if (text) process.stdout.write(text);
   };
@@ -105,7 +115,7 @@ async function trace(obj: BpfObject, args: RunArgs): Promise<number> {
     const names = obj.programs.map((p) => p.name);
     process.stderr.write(`Attached ${names.length} program${names.length === 1 ? "" : "s"} (${names.join(", ")}); Ctrl-C ends the run.\n`);
     if (args.durationMs !== undefined) timers.push(setTimeout(end, args.durationMs));
-    if (args.intervalMs !== undefined) timers.push(setInterval(() => write(printer.interval(new Date(), snapshotMaps(obj))), args.intervalMs));
+    if (args.intervalMs !== undefined) timers.push(setInterval(() => write(printer.interval(new Date(), snapshotMaps(obj, symbols))), args.intervalMs));
     if (args.command) {
       child = spawn(args.command[0]!, args.command.slice(1), { stdio: "inherit" });
       child.once("exit", end).once("error", (e) => {
@@ -126,7 +136,8 @@ async function trace(obj: BpfObject, args: RunArgs): Promise<number> {
   process.removeAllListeners("SIGINT").removeAllListeners("SIGTERM");
   try {
     for (const s of sources) for (let batch = s.drain(); batch.length > 0; batch = s.drain()) write(printer.events(s.name, batch));
-    write(printer.end(snapshotMaps(obj), snapshotGlobals(obj)));
+    write(printer.end(snapshotMaps(obj, symbols), snapshotGlobals(obj)));
+    for (const s of sources) if (s instanceof PerfBuffer && s.lost > 0) process.stderr.write(`bpftsc run: perf buffer '${s.name}' lost ${s.lost} record${s.lost === 1 ? "" : "s"}\n`);
   } finally {
     obj.close();
     if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
