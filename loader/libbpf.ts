@@ -44,9 +44,10 @@ export interface Native {
   nextKey(fd: number, key: Uint8Array | null, next: Uint8Array): number;
 
   /** libbpf's perf buffer on a PERF_EVENT_ARRAY: a perf event and a ring of `pages`
-   *  data pages per CPU, put in the map, behind one epoll fd; no callbacks (the loader
-   *  reads the rings itself). */
-  perfBufferNew(mapFd: number, pages: number): Handle | null;
+   *  data pages per CPU, put in the map, behind one epoll fd that polls readable once
+   *  a ring has `wakeupEvents` new records; no callbacks (the loader reads the rings
+   *  itself). */
+  perfBufferNew(mapFd: number, pages: number, wakeupEvents: number): Handle | null;
   perfBufferFree(pb: Handle): void;
   /** How many per-CPU rings the perf buffer has (one per online CPU). */
   perfBufferCount(pb: Handle): number;
@@ -80,6 +81,10 @@ export interface Watch {
 
 const LIBBPF_INFO = 1;
 const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
+/** struct perf_event_attr (include/uapi/linux/perf_event.h): its size in this ABI
+ *  version, and what a BPF output event sets (libbpf's perf_buffer__new sets the same,
+ *  with wakeup_events 1). */
+const PERF_ATTR = { SIZE: 128, TYPE_SOFTWARE: 1, COUNT_SW_BPF_OUTPUT: 10n, SAMPLE_RAW: 1n << 10n } as const;
 
 let bound: Native | undefined;
 let collected: string[] | undefined;
@@ -133,7 +138,7 @@ function bind(): Native {
   const updateElem = f("int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)");
   const deleteElem = f("int bpf_map_delete_elem(int fd, const void *key)");
   const nextKey = f("int bpf_map_get_next_key(int fd, const void *key, void *next)");
-  const perfBufferNew = f("void *perf_buffer__new(int map_fd, size_t page_cnt, void *sample_cb, void *lost_cb, void *ctx, const void *opts)");
+  const perfBufferNew = f("void *perf_buffer__new_raw(int map_fd, size_t page_cnt, void *attr, void *event_cb, void *ctx, const void *opts)");
   const perfBufferFree = f("void perf_buffer__free(void *pb)");
   const perfBufferCount = f("size_t perf_buffer__buffer_cnt(void *pb)");
   const perfBufferMemory = f("int perf_buffer__buffer(void *pb, int buf_idx, _Out_ void **buf, _Out_ size_t *buf_size)");
@@ -195,7 +200,16 @@ function bind(): Native {
     updateElem: (fd, k, v, flags) => updateElem(fd, k, v, flags),
     deleteElem: (fd, k) => deleteElem(fd, k),
     nextKey: (fd, k, next) => nextKey(fd, k, next),
-    perfBufferNew: (fd, pages) => perfBufferNew(fd, pages, null, null, null, null),
+    perfBufferNew: (fd, pages, wakeupEvents) => {
+      const attr = Buffer.alloc(PERF_ATTR.SIZE);
+      attr.writeUInt32LE(PERF_ATTR.TYPE_SOFTWARE, 0); // type
+      attr.writeUInt32LE(PERF_ATTR.SIZE, 4); // size
+      attr.writeBigUInt64LE(PERF_ATTR.COUNT_SW_BPF_OUTPUT, 8); // config
+      attr.writeBigUInt64LE(1n, 16); // sample_period: every record is a sample
+      attr.writeBigUInt64LE(PERF_ATTR.SAMPLE_RAW, 24); // sample_type
+      attr.writeUInt32LE(wakeupEvents, 48); // wakeup_events
+      return perfBufferNew(fd, pages, attr, null, null, null);
+    },
     perfBufferFree: (pb) => perfBufferFree(pb),
     perfBufferCount: (pb) => Number(perfBufferCount(pb)),
     perfBufferMemory: (pb, index) => {

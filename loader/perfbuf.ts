@@ -4,10 +4,14 @@
 // in pages. Out: a PerfBuffer: drain() decodes the records available now, CPU by CPU;
 // batches() and for-await (record-stream.ts) yield as they arrive; `lost` counts the
 // records the kernel dropped because a ring was full.
-// libbpf's perf_buffer__new opens a perf event per CPU (PERF_COUNT_SW_BPF_OUTPUT, woken
-// on every record), maps its ring, puts its fd in the map at the CPU's index and adds it
-// to one epoll fd, which the event loop watches; no libbpf callback runs. The rings are
-// read here as perf's ABI lays them out (include/uapi/linux/perf_event.h): a
+// libbpf's perf_buffer__new_raw opens a perf event per CPU (PERF_COUNT_SW_BPF_OUTPUT),
+// maps its ring, puts its fd in the map at the CPU's index and adds it to one epoll fd,
+// which the event loop watches; no libbpf callback runs. The kernel wakes the fd every
+// WAKEUP_EVERY records of a ring, not on each as libbpf's perf_buffer__new asks: each
+// wake-up costs the producing CPU an interrupt, and on this project's VMs one per record
+// slows a tight producer more than tenfold. So a waiting reader also looks every POLL_MS
+// for the records short of that count.
+// The rings are read as perf's ABI lays them out (include/uapi/linux/perf_event.h): a
 // perf_event_mmap_page whose data_head (offset 1024) the kernel advances and whose
 // data_tail (1032) the reader stores, then 2^n data pages, mapped once, so a record may
 // wrap around their end. Records are 8-byte aligned and start with an 8-byte header
@@ -31,6 +35,10 @@ const MAX_RECORD = 0xffff;
 const RELEASE_EVERY = 256;
 /** A ring's data pages when the object's options do not say (bpftrace's default). */
 export const PERF_PAGES = 64;
+/** Records a ring takes before the kernel wakes its reader. */
+const WAKEUP_EVERY = 64;
+/** How often a waiting reader looks for records short of WAKEUP_EVERY. */
+const POLL_MS = 50;
 
 export interface PerfSource {
   readonly name: string;
@@ -61,7 +69,7 @@ export class PerfBuffer<T = unknown> extends RecordStream<T> {
   private readonly wrapped = new DataView(new ArrayBuffer(MAX_RECORD));
 
   constructor(private readonly src: PerfSource) {
-    super();
+    super(POLL_MS);
     if (!Number.isInteger(Math.log2(src.pages))) throw new BpfError("perfbuf", `perf buffer '${src.name}': ${src.pages} pages per CPU is not a power of two`);
     this.size = src.pages * this.page;
     this.decode = recordDecoder(src.record);
@@ -79,7 +87,7 @@ export class PerfBuffer<T = unknown> extends RecordStream<T> {
   open(): void {
     if (this.pb !== null) return;
     const n = native();
-    const pb = n.perfBufferNew(this.src.fd(), this.src.pages) ?? failed("perfbuf", `opening perf buffer '${this.src.name}'`);
+    const pb = n.perfBufferNew(this.src.fd(), this.src.pages, WAKEUP_EVERY) ?? failed("perfbuf", `opening perf buffer '${this.src.name}'`);
     const rings: Ring[] = [];
     for (let i = 0; i < n.perfBufferCount(pb); i++) {
       const base = n.perfBufferMemory(pb, i);

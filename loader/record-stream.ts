@@ -1,7 +1,8 @@
 // What ring buffers (ringbuf.ts) and perf buffers (perfbuf.ts) share: records decoded
 // from kernel memory with the record codec, and the waiting for more on the event loop.
-// In: a subclass's drain() (the records available now) and the fd that polls readable
-// when more arrive. Out: batches() and for-await, which yield as records arrive and end
+// In: a subclass's drain() (the records available now), the fd that polls readable
+// when more arrive and, for a source whose fd is not woken by every record, how often to
+// look anyway. Out: batches() and for-await, which yield as records arrive and end
 // when the stream is closed; recordDecoder(), a record's bytes to its value.
 
 import type { Codec, Value } from "./btf-codec.js";
@@ -27,8 +28,13 @@ export function recordDecoder(codec: Codec | undefined): (dv: DataView, at: numb
 export abstract class RecordStream<T> {
   private closed = false;
   private watching?: Watch;
+  private timer?: NodeJS.Timeout;
   /** Iterators waiting for records. */
   private waiting: (() => void)[] = [];
+
+  /** `pollMs`: while waiting, also look for records this often (the fd may stay
+   *  quiet while a few records are there). */
+  constructor(private readonly pollMs?: number) {}
 
   abstract get name(): string;
 
@@ -74,12 +80,15 @@ export abstract class RecordStream<T> {
   private readable(): Promise<void> {
     const watch = (this.watching ??= native().watch(this.readyFd(), () => this.wake()));
     return new Promise((resolve) => {
-      if (this.waiting.push(resolve) === 1) watch.start();
+      if (this.waiting.push(resolve) !== 1) return;
+      watch.start();
+      if (this.pollMs !== undefined) this.timer = setTimeout(() => this.wake(), this.pollMs);
     });
   }
 
   private wake(): void {
     this.watching?.stop();
+    clearTimeout(this.timer);
     const waiting = this.waiting;
     this.waiting = [];
     waiting.forEach((resolve) => resolve());
