@@ -2,7 +2,7 @@
 // compile both (timing the whole command, median of N runs), count the instructions of each
 // program in the ELF, load both objects with the test loader (--stats) to read the kernel's
 // verified_insns / xlated_insns, and print ONE side-by-side table with ratios bpftsc/clang.
-// Then the loader: ring-buffer throughput (bench/ringbuf.ts) and `bpftsc run` beside
+// Then the loader: ring- and perf-buffer throughput (bench/ringbuf.ts) and `bpftsc run` beside
 // bpftrace (bench/run-vs-bpftrace.ts); --no-loader leaves them out.
 //
 //   npx tsx bench/run.ts [--runs N] [--only NAME]... [--clang-arg ARG]... [--keep] [--no-loader]
@@ -460,10 +460,13 @@ async function main(): Promise<void> {
   process.stderr.write("bench: the loader's ring buffer...\n");
   console.log("\nbpftsc/loader ring buffer (bench/ringbuf.ts): 64-byte records from a tracepoint on getppid()");
   const ring = await ringbufBench();
+  process.stderr.write("bench: the loader's perf buffer...\n");
+  console.log("\nbpftsc/loader perf buffer (bench/ringbuf.ts --perf): the same records through a PerfEventArray");
+  const perf = await ringbufBench(undefined, undefined, "perf");
   process.stderr.write("bench: bpftsc run vs bpftrace...\n");
   console.log("");
   await runVsBpftrace();
-  console.log(`goals: no lost records (ring buffer: ${ring.lost} lost); >= 1,000,000 decoded records/s (best ${Math.round(ring.decodeBest).toLocaleString("en-US")}); start-up no slower than bpftrace's (above)`);
+  console.log(`goals: no lost records (ring buffer: ${ring.lost} lost, perf buffer: ${perf.lost}); >= 1,000,000 decoded records/s (best ${Math.round(ring.decodeBest).toLocaleString("en-US")}, perf buffer ${Math.round(perf.decodeBest).toLocaleString("en-US")}); start-up no slower than bpftrace's (above)`);
 }
 
 await main();
