@@ -14,11 +14,13 @@ export class KernelSymbols {
 
   constructor(text: string) {
     const found: { address: bigint; name: string }[] = [];
+    // "ffffffff81000000 T _stext" or "ffffffffc0201000 t name\t[module]".
     for (const line of text.split("\n")) {
-      const [hex, type, name] = line.split(/\s+/, 3);
-      if (hex === undefined || name === undefined || !CODE.has(type!)) continue;
-      const address = BigInt(`0x${hex}`);
-      if (address !== 0n) found.push({ address, name });
+      const space = line.indexOf(" ");
+      if (space <= 0 || !CODE.has(line[space + 1]!)) continue;
+      const address = BigInt(`0x${line.slice(0, space)}`);
+      const tab = line.indexOf("\t", space + 3);
+      if (address !== 0n) found.push({ address, name: line.slice(space + 3, tab < 0 ? undefined : tab) });
     }
     found.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
     this.addresses = BigUint64Array.from(found, (s) => s.address);

@@ -28,36 +28,42 @@ export function probedBinaries(programs: readonly { section: string }[]): string
 
 export class Symbolizer {
   private kernel?: KernelSymbols;
-  /** By real path, as /proc/PID/maps names files. */
-  private readonly binaries = new Map<string, BinarySymbols>();
+  /** By real path, as /proc/PID/maps names files; read on the first user frame. */
+  private userBinaries?: Map<string, BinarySymbols>;
 
-  constructor(binaries: readonly string[] = []) {
-    for (const path of binaries) {
+  constructor(private readonly binaries: readonly string[] = []) {}
+
+  private binarySymbols(): Map<string, BinarySymbols> {
+    if (this.userBinaries) return this.userBinaries;
+    const found = new Map<string, BinarySymbols>();
+    for (const path of this.binaries) {
       let real: string;
       try {
         real = realpathSync(path);
       } catch {
         continue; // gone: its frames stay numbers
       }
-      const symbols = this.binaries.has(real) ? undefined : BinarySymbols.read(real);
-      if (symbols) this.binaries.set(real, symbols);
+      const symbols = found.has(real) ? undefined : BinarySymbols.read(real);
+      if (symbols) found.set(real, symbols);
     }
+    return (this.userBinaries = found);
   }
 
   /** Each stack's frames with their symbols. Processes' mappings are read once per
    *  call, and only when a user address is in no non-PIE executable. */
   frames(stacks: readonly (readonly bigint[])[]): Frame[][] {
     let mappings: Mapping[] | undefined;
-    const placed = [...this.binaries.values()].filter((b) => !b.fixed).map((b) => b.path);
     const user = (address: bigint): string | undefined => {
-      for (const b of this.binaries.values()) if (b.fixed) {
+      const binaries = this.binarySymbols();
+      for (const b of binaries.values()) if (b.fixed) {
         const s = b.symbolize(address);
         if (s) return s;
       }
+      const placed = [...binaries.values()].filter((b) => !b.fixed).map((b) => b.path);
       if (placed.length === 0) return undefined;
       mappings ??= liveMappings(new Set(placed));
       const m = mappings.find((x) => address >= x.start && address < x.end);
-      const b = m && this.binaries.get(m.path);
+      const b = m && binaries.get(m.path);
       const vaddr = m && b?.vaddrOf(address - m.start + m.offset);
       return vaddr === undefined ? undefined : b!.symbolize(vaddr);
     };
