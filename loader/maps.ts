@@ -2,7 +2,8 @@
 // In: a MapSource (the map's name, sizes, whether it is an array, its BTF decl tags, key
 // and value codecs, and its fd once the object is loaded). Out: BpfMap (get/set/delete,
 // keys/values/entries, for-of) and PerCpuMap, whose values are an array with one element
-// per possible CPU, plus sum(); sumCpus() adds up one value per CPU.
+// per possible CPU, plus sum(); sumCpus() adds up one value per CPU; MapBase, what they
+// share with the stack trace map and cgroup array handles (stacks.ts, cgroups.ts).
 // K and V are the probe's own key and value types (see types.ts).
 
 import { encode, view, type Codec, type Value } from "./btf-codec.js";
@@ -32,7 +33,7 @@ export interface MapSource {
   fd(): number;
 }
 
-abstract class MapBase<K> {
+export abstract class MapBase<K> {
   constructor(protected readonly src: MapSource) {}
 
   get name(): string { return this.src.name; }

@@ -35,6 +35,7 @@ declare const programBrand: unique symbol;
 declare const userBrand: unique symbol;
 declare const kernelBrand: unique symbol;
 declare const perCpuBrand: unique symbol;
+declare const perfBrand: unique symbol;
 
 /** A pointer into the probed code's memory (kernel memory for kprobes and tracepoints,
  *  user memory for uprobes). Field access reads through it, one probe read per hop;
@@ -176,6 +177,8 @@ export declare class RingBuf<T> {
  *  CPU), for kernels and tools without ring buffers. */
 export declare class PerfEventArray<T> {
   constructor(maxEntries?: number);
+  /** Tells a perf event array from a ring buffer (user space reads them differently). */
+  readonly [perfBrand]?: true;
   /** Sends the record to the current CPU's perf buffer (bpf_perf_event_output). */
   output(record: T): void;
 }

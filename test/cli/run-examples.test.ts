@@ -317,7 +317,7 @@ describe("the ports of libbpf-tools under bpftsc run", () => {
     fs.mkdirSync(RUN_DIR, { recursive: true });
     const file = path.join(RUN_DIR, "opensnoop-b");
     const rest = (l: string) => l.replace(/^\{ pid: \d+, uid: 0, /, "").replace(/callers: \[\d+, \d+\], /, "");
-    const text = bpftscRun([example("opensnoop"), "-c", `${work} ${file}`]);
+    const text = bpftscRun([example("opensnoop"), "-c", `${work} ${file}`, "--set", "targ_tgid=cpid"]);
     expect(text.status).toBe(0);
     const mine = textRecords(text.stdout).filter((l) => l.includes(`comm: "opensnoop-work"`));
     expect(new Set(mine.map((l) => /^\{ pid: (\d+), uid: 0, /.exec(l)?.[1])).size).toBe(1);
@@ -408,13 +408,13 @@ describe("the ports of libbpf-tools under bpftsc run", () => {
   it("funclatency: usleep()'s latency in microseconds and milliseconds, each call in its log2 slot", () => {
     const work = buildTarget("funclatency-work", FUNCLATENCY_WORK, ["-O0"]);
     const hist = (slots: Record<number, number>) => Array.from({ length: 25 }, (_, i) => slots[i] ?? 0);
-    const us = bpftscRun([example("funclatency"), "-c", work, "--set", "units=1"]);
+    const us = bpftscRun([example("funclatency"), "-c", work, "--set", "units=1", "--set", "targ_tgid=cpid"]);
     expect(us.status).toBe(0);
     // 4 x 17 ms in [16384, 32768) us, 3 x 35 ms in [32768, 65536) us: each at the bottom of
     // its slot, with room for 15 ms of oversleeping on a loaded machine.
     expect(us.stdout.split("\n").filter((l) => l.startsWith("hist: "))).toEqual([`hist: [${hist({ 14: 4, 15: 3 }).join(", ")}]`]);
 
-    const ms = jsonLines(bpftscRun([example("funclatency"), "-c", work, "--set", "units=2", "--json"]));
+    const ms = jsonLines(bpftscRun([example("funclatency"), "-c", work, "--set", "units=2", "--set", "targ_tgid=cpid", "--json"]));
     expect(ms.find((l) => (l as { global?: string }).global === "hist")).toEqual({ global: "hist", value: hist({ 4: 4, 5: 3 }) });
   });
 
@@ -427,15 +427,18 @@ describe("the ports of libbpf-tools under bpftsc run", () => {
     // Left: malloc 77001 (in leak_here), calloc 7 x 11003, realloc's 77004, posix_memalign's 77005.
     expect(allocs.map((a) => a.value.size).sort()).toEqual([77001, 77004, 77005, 77021]);
     const leak = allocs.find((a) => a.value.size === 77001)!;
-    const stack = jsonMap(r, "stack_traces").find((e) => Buffer.from(e.key as string, "hex").readUInt32LE(0) === leak.value.stack_id);
+    // The stack by its id, frames symbolized from the probed binary (the workload's own
+    // functions by its ELF symbols).
+    const stack = jsonMap(r, "stack_traces").find((e) => e.key === leak.value.stack_id);
     expect(stack, `no stack ${leak.value.stack_id}`).toBeDefined();
-    const frames = Buffer.from(stack!.value as string, "hex");
+    const frames = stack!.value as { address: number; symbol?: string }[];
     // At malloc's return: in leak_here, then in main.
     const [lo, hi] = symbolRange(work, "leak_here");
     const [mlo, mhi] = symbolRange(work, "main");
-    const ip = frames.readBigUInt64LE(0), caller = frames.readBigUInt64LE(8);
+    const ip = BigInt(frames[0]!.address), caller = BigInt(frames[1]!.address);
     expect(ip >= lo && ip < hi, `0x${ip.toString(16)} in leak_here`).toBe(true);
     expect(caller >= mlo && caller < mhi, `0x${caller.toString(16)} in main`).toBe(true);
+    expect([frames[0]!.symbol, frames[1]!.symbol]).toEqual([`leak_here+0x${(ip - lo).toString(16)}`, `main+0x${(caller - mlo).toString(16)}`]);
 
     const combined = bpftscRun([example("memleak"), "-c", work, "--json", ...sizes, "--set", "combined_only=true"]);
     const totals = (jsonMap(combined, "combined_allocs") as { value: { counts: { total_size: number; number_of_allocs: number } } }[])
