@@ -4,15 +4,15 @@
 // In: installed by bin/bpftsc.js before the compiler is imported. Out: typescript.js
 // loaded from cached code when a valid cache exists; save() writes one after a compile,
 // so it covers the functions that compile actually ran.
-// The cache lives in $BPFTSC_CACHE_DIR, else ~/.cache/bpftsc; any failure to read or
-// write it only costs speed.
+// The cache lives in cacheDir() (cache-dir.ts); any failure to read or write it only
+// costs speed.
 
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import vm from "node:vm";
+import { CACHE_DIR_MODE, cacheDir } from "./cache-dir.js";
 
 interface CompileHook {
   _compile(this: NodeModule, content: string, filename: string): unknown;
@@ -21,10 +21,6 @@ interface CompileHook {
 export interface CodeCache {
   /** Writes the cache if it was missing or stale. */
   save(): void;
-}
-
-function cacheDir(): string {
-  return process.env.BPFTSC_CACHE_DIR ?? join(homedir(), ".cache", "bpftsc");
 }
 
 export function installCodeCache(matches = (f: string) => /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(f)): CodeCache {
@@ -47,7 +43,7 @@ export function installCodeCache(matches = (f: string) => /[\\/]typescript[\\/]l
     save() {
       if (!pending) return;
       try {
-        mkdirSync(dirname(pending.file), { recursive: true });
+        mkdirSync(dirname(pending.file), { recursive: true, mode: CACHE_DIR_MODE });
         const tmp = `${pending.file}.${process.pid}.tmp`;
         writeFileSync(tmp, pending.script.createCachedData());
         renameSync(tmp, pending.file);
