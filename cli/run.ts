@@ -17,6 +17,7 @@ import {
   BpfError, BpfObject, PerfBuffer, RingBuffer, Symbolizer, jsonPrinter, probedBinaries, snapshotGlobals, snapshotMaps, textPrinter,
   type Printer, type Value,
 } from "../loader/index.js";
+import { BATCH } from "../loader/record-stream.js";
 import { applyCgroup } from "./cgroup.js";
 import { startStopped, type StoppedChild } from "./child.js";
 import { compileProbe } from "./compile-cache.js";
@@ -28,8 +29,8 @@ interface EventSource {
   readonly name: string;
   /** Batches of records as they arrive, until the object is closed. */
   batches(): AsyncIterable<readonly Value[]>;
-  /** The records there are now. */
-  drain(): readonly Value[];
+  /** The records there are now, at most `max`. */
+  drain(max: number): readonly Value[];
 }
 
 export async function runMain(argv: string[]): Promise<number> {
@@ -140,7 +141,8 @@ async function trace(obj: BpfObject, args: RunArgs, child: StoppedChild | undefi
   timers.forEach(clearTimeout);
   process.removeAllListeners("SIGINT").removeAllListeners("SIGTERM");
   try {
-    for (const s of sources) for (let batch = s.drain(); batch.length > 0; batch = s.drain()) write(printer.events(s.name, batch));
+    // A batch at a time: a backlog of a million records is too long for one string.
+    for (const s of sources) for (let batch = s.drain(BATCH); batch.length > 0; batch = s.drain(BATCH)) write(printer.events(s.name, batch));
     write(printer.end(snapshotMaps(obj, symbols), snapshotGlobals(obj)));
     for (const s of sources) if (s instanceof PerfBuffer && s.lost > 0) process.stderr.write(`bpftsc run: perf buffer '${s.name}' lost ${s.lost} record${s.lost === 1 ? "" : "s"}\n`);
   } finally {
