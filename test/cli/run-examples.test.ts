@@ -343,14 +343,14 @@ describe("the ports of libbpf-tools under bpftsc run", () => {
     const empty = (n: number) => Array.from({ length: n }, () => `""`).join(", ");
     const mine = textRecords(text.stdout).filter((l) => l.includes(`"execsnoop-one"`));
     expect(mine.map((l) => l.replace(/^\{ pid: \d+, ppid: \d+, /, ""))).toEqual([
-      `uid: 0, retval: 0, args_count: 3, comm: "true", args: ["/bin/true", "execsnoop-one", "two", ${empty(17)}] }`,
+      `uid: 0, retval: 0, args_count: 3, comm: "true", args: ["/bin/true", "execsnoop-one", "two", ${empty(57)}] }`,
     ]);
 
     const two = textRecords(bpftscRun([example("execsnoop"), "-c", "/bin/true execsnoop-one two", "--set", "max_args=2"]).stdout)
       .filter((l) => l.includes(`"execsnoop-one"`));
     // Two arguments read, one more counted (argv[max_args]), as the original counts it.
     expect(two.map((l) => l.replace(/^\{ pid: \d+, ppid: \d+, /, ""))).toEqual([
-      `uid: 0, retval: 0, args_count: 3, comm: "true", args: ["/bin/true", "execsnoop-one", ${empty(18)}] }`,
+      `uid: 0, retval: 0, args_count: 3, comm: "true", args: ["/bin/true", "execsnoop-one", ${empty(58)}] }`,
     ]);
 
     const work = buildTarget("execsnoop-work", EXECSNOOP_WORK, ["-static", "-O0"]);
@@ -361,7 +361,7 @@ describe("the ports of libbpf-tools under bpftsc run", () => {
     expect(started).toMatchObject({ uid: 0, retval: 0, args_count: 1, comm: "execsnoop-work" });
     expect(failed).toEqual([{
       pid: started.pid, ppid: started.ppid, uid: 0, retval: -2, args_count: 4, comm: "execsnoop-work",
-      args: ["/nonexistent/execsnoop-x", "one", "two", "three", ...Array(16).fill("")],
+      args: ["/nonexistent/execsnoop-x", "one", "two", "three", ...Array(56).fill("")],
     }]);
     expect(started.ppid).toBeGreaterThan(1);
   });
