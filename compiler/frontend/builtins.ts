@@ -1,14 +1,16 @@
 // The probe language's helper functions (pid, tid, uid, gid, ktimeNs, cpu, comm,
-// readStr, printk, fetchFailed), one entry each, lowered to BPF helper calls.
+// readStr, readStrInto, printk, fetchFailed), one entry each, lowered to BPF helper calls.
 // In: a call expression naming a bpftsc helper. Out: its Value, or, for the ones that
 // fill a Chars<N> buffer, IR that writes into the destination memory.
 
 import ts from "typescript";
 import { BPF_F_USER_STACK, HELPER } from "../helpers.js";
 import { BOOL, I64, U32, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
+import type { VReg } from "../ir/ir.js";
 import { lowerAtomicAdd } from "./lower-assign.js";
 import { lowerExpr } from "./lower-expr.js";
 import { checkPrintkFormat } from "./printk-format.js";
+import { lowerReadStrInto } from "./read-str-into.js";
 import { storeUncovered } from "./lower-store.js";
 import { skipParens, stringValue } from "./module.js";
 import { addressOf, programContext, scalar, spaceOf, toOperand, toReg, type Lowerer, type Value } from "./values.js";
@@ -50,6 +52,7 @@ const VALUE_BUILTINS: Record<string, Builtin> = {
   toKernelPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, "kernel") },
   printk: { args: "any", lower: lowerPrintk },
   atomicAdd: { args: 2, lower: lowerAtomicAdd },
+  readStrInto: { args: 4, lower: lowerReadStrInto },
   fetchFailed: { args: 1, lower: lowerFetchFailed },
 };
 
@@ -158,12 +161,17 @@ export function lowerBuiltinInto(L: Lowerer, dst: Mem, call: ts.CallExpression, 
     return true;
   }
   if (call.arguments.length !== 1) L.ctx.fail("badCall", call, "readStr(src) takes the string's address.");
-  const src = scalar(L, lowerExpr(L, call.arguments[0]));
-  if (src.kind !== "ptr" && src.kind !== "int") L.ctx.fail("badCall", call.arguments[0], "readStr() reads from a Ptr or an address.");
-  const space = src.kind === "ptr" ? spaceOf(L, src.type) : L.space;
-  const helper = space === "user" ? HELPER.probe_read_user_str : HELPER.probe_read_kernel_str;
-  L.b.emit({ op: "call", helper, args: [addressOf(L, dst), { imm: BigInt(size) }, toReg(L, src)] });
+  const { helper, src } = stringSource(L, call.arguments[0]!, "readStr");
+  L.b.emit({ op: "call", helper, args: [addressOf(L, dst), { imm: BigInt(size) }, src] });
   return true;
+}
+
+/** A string read's source (a Ptr or an address) and the helper for its memory space. */
+export function stringSource(L: Lowerer, e: ts.Expression, name: string): { helper: number; src: VReg } {
+  const src = scalar(L, lowerExpr(L, e));
+  if (src.kind !== "ptr" && src.kind !== "int" && src.kind !== "const") return L.ctx.fail("badCall", e, `${name}() reads from a Ptr or an address.`);
+  const space = src.kind === "ptr" ? spaceOf(L, src.type) : L.space;
+  return { helper: space === "user" ? HELPER.probe_read_user_str : HELPER.probe_read_kernel_str, src: toReg(L, src) };
 }
 
 /** printk("fmt", a, b, c): the format is built on the stack, then bpf_trace_printk. */
