@@ -1,8 +1,9 @@
 // Run-time indexes into arrays of structs, of Chars and of arrays, and atomicAdd on array
 // elements at run-time indexes: fields read and written through `a[i].f`, comm() into
-// `names[i]`, a nested `grid[i][j]`, a 12-byte element (a multiply, not a shift), a stack
-// array of structs, and lock xadd on a map value's and a global's elements. Out of range
-// reads 0 and writes nothing. Driven by tick(i), i = 0..9 (targets/args.c), in order.
+// `names[i]`, a whole element copied into a map, a nested `grid[i][j]`, a 12-byte element
+// (a multiply, not a shift), a stack array of structs, and lock xadd on a map value's and
+// a global's elements. Out of range reads 0 and writes nothing. Driven by tick(i),
+// i = 0..9 (targets/args.c), in order.
 
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -25,6 +26,7 @@ interface Pairs { ps: FixedArray<Pair, 3> }
 
 const table = new ArrayMap<Table>(1);
 const out = new HashMap<u32, i64>(64);
+const copies = new HashMap<u32, Cell>(16);
 let totals!: FixedArray<u64, 4>;
 
 export const onTick = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => {
@@ -36,6 +38,7 @@ export const onTick = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => {
   out.set(i * 4 + 0, t.cells[i].k);      // i * 3 for i < 5, else 0
   out.set(i * 4 + 1, t.cells[i - 1].k);  // set by the tick before, for 1 <= i <= 5
   t.names[i] = comm();               // i < 3 only
+  copies.set(i, t.cells[i - 2]);     // a whole element; zero when out of range
   t.grid[i % 4][i % 3] += i;
   t.grid[i][0] += 1000;              // i >= 4 writes nothing
   atomicAdd(t.counts[i % 4], 1);
@@ -77,6 +80,15 @@ describe("run-time indexes into arrays of structs and arrays, and atomicAdd on e
       if (i < 3) ps[i]![1] = 100;
       const want = [i < 5 ? i * 3 : 0, i >= 1 && i <= 5 ? (i - 1) * 3 : 0, i < 3 ? ps[i]![0]! + ps[i]![1]! : 0, 2 - i >= 0 ? ps[2 - i]![1]! : 0];
       expect([0, 1, 2, 3].map((k) => decodeSigned(lookup(map, i * 4 + k)!))).toEqual(want.map(BigInt));
+    }
+  });
+
+  it("copies a whole struct element, a zeroed one when out of range", () => {
+    const map = getMap(r, "copies");
+    for (const i of ticks) {
+      const hex = lookup(map, i)!;
+      const want = i >= 2 && i <= 6 ? [1n, 2n, BigInt((i - 2) * 3)] : [0n, 0n, 0n];
+      expect([decodeUnsigned(hex, 0, 4), decodeUnsigned(hex, 4, 2), decodeUnsigned(hex, 8, 4)]).toEqual(want);
     }
   });
 
