@@ -13,9 +13,9 @@
 //
 // Differences from the original, and why:
 // - Arguments are kept one per 128-byte slot (`args: FixedArray<Chars<128>, 60>`), not
-//   packed one after another in one char[] at offsets the previous reads returned:
-//   readStr() fills a Chars<N> and does not return the length bpf_probe_read_user_str
-//   gives, and a string cannot be read to a run-time offset of a buffer. So there is no
+//   packed one after another in one char[] at offsets the previous reads returned
+//   (readStrInto() could pack them): `bpftsc run` prints a char[] up to its first NUL, so
+//   packed arguments would show argv[0] only (see docs/tool-gaps.md). So there is no
 //   args_size, and the record has a fixed size (the original sends only
 //   BASE_EVENT_SIZE + args_size bytes).
 // - The original checks whether argv[max_args] can be read and counts one argument more
