@@ -136,9 +136,13 @@ export class TypeResolver {
   private behindPointer = false;
 }
 
-/** `@kernel <name>` in a declaration's JSDoc (as `bpftsc types` writes): a kernel struct. */
-function kernelTag(decl: ts.Declaration): string | undefined {
+/** `@kernel <name>` in a declaration's JSDoc (as `bpftsc types` writes): the kernel type
+ *  it declares (or, with a flavour's `___`, the kernel type it stands for). A bare
+ *  `@kernel` names the declaration itself. Undefined for a declaration without the tag. */
+export function kernelTag(decl: ts.Declaration): string | undefined {
   const tag = ts.getJSDocTags(decl).find((t) => t.tagName.text === "kernel");
-  const text = typeof tag?.comment === "string" ? tag.comment.trim() : undefined;
-  return text || undefined;
+  if (!tag) return undefined;
+  const text = typeof tag.comment === "string" ? tag.comment.trim() : "";
+  const own = ts.getNameOfDeclaration(decl);
+  return text || (own && ts.isIdentifier(own) ? own.text : undefined);
 }
