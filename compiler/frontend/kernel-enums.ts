@@ -2,8 +2,9 @@
 // writes it (`/** @kernel */ declare enum cgroup_subsys_id { ... }`, imported or in the
 // probe file), names the kernel's enum of its tag; `E.NAME` names one of its enumerators.
 // In: an expression or a declaration. Out: which kernel enumerator it names, with the
-// enum as the object describes it (kernel.ts enumType) and the value on this kernel;
-// a diagnostic for an enum that is not a kernel enum.
+// enum as the object describes it (kernel.ts enumType) and the value on this kernel
+// (what a plain `E.NAME` is: a compile-time constant, as in C with vmlinux.h); a
+// diagnostic for an enum that is not a kernel enum.
 
 import ts from "typescript";
 import type { EnumType } from "../types/ctype.js";
@@ -32,12 +33,17 @@ export function kernelEnumerator(ctx: FrontendContext, e: ts.Expression): Kernel
   const member = ctx.symbolOf(e.name)?.valueDeclaration;
   if (!member || !ts.isEnumMember(member)) return undefined;
   const decl = member.parent;
-  const tag = kernelEnumName(decl) ?? ctx.fail("notKernelEnum", e.expression, decl.name.text);
-  const declared = new Map(decl.members.map((m) => [memberName(m), declaredValue(ctx, m)]));
-  const root = ctx.kernel.enumType(tag, declared, e);
+  const root = kernelEnumType(ctx, decl, e.expression);
   const name = memberName(member);
-  const found = root.values.find((v) => v.name === name) ?? ctx.fail("enumeratorValue", e.name, `${decl.name.text}.${name}`, tag, name);
+  const found = root.values.find((v) => v.name === name) ?? ctx.fail("enumeratorValue", e.name, `${decl.name.text}.${name}`, root.name, name);
   return { root, name, value: found.value };
+}
+
+/** The kernel enum a declaration names, as the object describes it; a diagnostic at
+ *  `node` when the declaration is not a kernel enum's. */
+export function kernelEnumType(ctx: FrontendContext, decl: ts.EnumDeclaration, node: ts.Node): EnumType {
+  const tag = kernelEnumName(decl) ?? ctx.fail("notKernelEnum", node, decl.name.text);
+  return ctx.kernel.enumType(tag, new Map(decl.members.map((m) => [memberName(m), declaredValue(ctx, m)])), node);
 }
 
 function memberName(m: ts.EnumMember): string {

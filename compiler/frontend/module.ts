@@ -11,7 +11,7 @@ import { U32, U64, type CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 import { readFunctions, type FunctionInfo } from "./functions.js";
 import { readGlobal, type GlobalInfo } from "./globals.js";
-import { kernelEnumName } from "./kernel-enums.js";
+import { kernelEnumName, kernelEnumerator } from "./kernel-enums.js";
 import { checkMapSizes } from "./map-limits.js";
 import { LOG2_HIST_SLOTS } from "./log2-hist.js";
 import { checkProbePoint, checkUserBinary } from "./probe-points.js";
@@ -293,6 +293,7 @@ export function constantValue(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expre
     const s = ctx.symbolOf(e);
     return s ? mod.constants.get(s) : undefined;
   }
+  if (ts.isPropertyAccessExpression(e)) return kernelEnumerator(ctx, e)?.value;
   if (ts.isBinaryExpression(e)) {
     const a = constantValue(ctx, mod, e.left);
     const b = constantValue(ctx, mod, e.right);

@@ -1,8 +1,9 @@
 // Kernel enums through CO-RE: enumValue(E.NAME) and enumExists(E.NAME) on enums from
 // `bpftsc types` (imported as values) and declared in the probe (flavours of enums and
-// enumerators, a const enum), run in a uprobe on targets/args. The values read back from
-// the map are the kernel's, as bpftool prints them from /sys/kernel/btf/vmlinux; loaded
-// against another kernel's BTF (btf_custom_path) the same object reads that kernel's.
+// enumerators, a const enum), plain E.NAME constants and an enum-typed local, run in a
+// uprobe on targets/args. The values read back from the map are the kernel's, as bpftool
+// prints them from /sys/kernel/btf/vmlinux; loaded against another kernel's BTF
+// (btf_custom_path) the same object reads that kernel's where it asks with enumValue().
 // llvm-objdump and bpftool read the relocations and the local enums.
 
 import * as fs from "node:fs";
@@ -25,6 +26,7 @@ declare enum cgroup_subsys_id___x { memory_cgrp_id___new = 1000, no_such_cgrp_id
 declare const enum stat_old { NR_WRITEBACK_TEMP = 22 }
 
 const out = new ArrayMap<i64>(16);
+const ITEMS = node_stat_item.NR_VM_NODE_STAT_ITEMS;   // a compile-time constant: this kernel's value
 
 export const probe = uprobe(${JSON.stringify(target)}, "tick", () => {
   out.set(0, enumValue(node_stat_item.NR_SHMEM));
@@ -37,13 +39,20 @@ export const probe = uprobe(${JSON.stringify(target)}, "tick", () => {
   out.set(7, enumValue(perf_event_state.PERF_EVENT_STATE_DEAD));
   out.set(8, enumValue(cgroup_subsys_id___x.memory_cgrp_id___new));
   out.set(9, enumExists(cgroup_subsys_id___x.no_such_cgrp_id) ? 1 : 0);
+  out.set(10, node_stat_item.NR_SHMEM);
+  const shmem: node_stat_item = enumValue(node_stat_item.NR_SHMEM);
+  switch (shmem) {
+    case node_stat_item.NR_SHMEM: out.set(11, 1); break;
+    default: out.set(11, 2);
+  }
+  out.set(12, ITEMS);
 });
 `;
 
 function readOut(object: string, target: string, btfCustom?: string): Record<number, bigint> {
   const r = runLoader(object, { attach: true, command: [target], btfCustom });
   const map = getMap(r, "out");
-  return Object.fromEntries([...Array(10).keys()].map((k) => [k, decodeSigned(lookup(map, k)!)]));
+  return Object.fromEntries([...Array(13).keys()].map((k) => [k, decodeSigned(lookup(map, k)!)]));
 }
 
 describe("kernel enums through CO-RE", () => {
@@ -65,6 +74,8 @@ describe("kernel enums through CO-RE", () => {
       6: BigInt.asIntN(64, vmlinuxEnumValues("perf_callchain_context").get("PERF_CONTEXT_KERNEL")!),
       7: vmlinuxEnumValues("perf_event_state").get("PERF_EVENT_STATE_DEAD"),
       8: vmlinuxEnumValues("cgroup_subsys_id").get("memory_cgrp_id"), 9: 0n,
+      // A plain E.NAME and an annotation of enum type.
+      10: nodeStat.get("NR_SHMEM"), 11: 1n, 12: nodeStat.get("NR_VM_NODE_STAT_ITEMS"),
     });
   });
 
@@ -79,6 +90,8 @@ describe("kernel enums through CO-RE", () => {
     fs.writeFileSync(custom, b.build());
     expect(readOut(object, target, custom)).toEqual({
       0: 77n, 1: 1n, 2: 1n, 3: 9n, 4: 0x7000_0001n, 5: 0n, 6: 2n ** 40n, 7: -9n, 8: 2n, 9: 1n,
+      // Compiled in: this kernel's.
+      10: nodeStat.get("NR_SHMEM"), 11: 2n, 12: nodeStat.get("NR_VM_NODE_STAT_ITEMS"),
     });
   });
 
