@@ -23,6 +23,9 @@ export interface MapSource {
   readonly array: boolean;
   /** The BTF decl tags on the map's declaration ("bpftsc:log2hist" for a Log2Hist). */
   readonly tags: readonly string[];
+  /** A map of file descriptors user space puts in (a perf event array, a cgroup array,
+   *  a program array): the kernel refuses to look its values up, so snapshots leave it out. */
+  readonly holdsFds?: boolean;
   readonly key: Codec;
   readonly value: Codec;
   /** The map's fd; throws unless the object is loaded and open. */
@@ -36,6 +39,8 @@ abstract class MapBase<K> {
   get maxEntries(): number { return this.src.maxEntries; }
   get isArray(): boolean { return this.src.array; }
   get tags(): readonly string[] { return this.src.tags; }
+  /** Whether the map holds file descriptors user space put in (see MapSource). */
+  get holdsFds(): boolean { return this.src.holdsFds ?? false; }
 
   protected encodeKey(key: unknown): Uint8Array {
     return encode(this.src.key, this.src.keySize, key, "key");

@@ -24,6 +24,8 @@ import type { MapKind, MapName, ProgramName } from "./types.js";
 (Symbol as { dispose?: symbol }).dispose ??= Symbol.for("nodejs.dispose");
 
 const MAP_TYPE = { ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_PERCPU_HASH: 10, RINGBUF: 27 } as const;
+/** Maps of fds (prog array, perf event array, cgroup array): their values cannot be read. */
+const FD_MAPS = new Set<number>([3, 4, 8]);
 const PER_CPU = new Set<number>([MAP_TYPE.PERCPU_HASH, MAP_TYPE.PERCPU_ARRAY, MAP_TYPE.LRU_PERCPU_HASH]);
 
 /** A map handle of any kind (what an untyped object's maps are). */
@@ -228,6 +230,7 @@ export class BpfObject<P = unknown> {
       keySize: n.mapKeySize(map), valueSize: n.mapValueSize(map), maxEntries: n.mapMaxEntries(map),
       array: type === MAP_TYPE.ARRAY || type === MAP_TYPE.PERCPU_ARRAY,
       tags: info.mapTags(n.mapName(map)),
+      holdsFds: FD_MAPS.has(type),
       key: codec(n.mapBtfKeyTypeId(map), n.mapKeySize(map)),
       value: codec(n.mapBtfValueTypeId(map), n.mapValueSize(map)),
       fd,

@@ -1,4 +1,4 @@
-// What a run prints at its end: every map (ring buffers aside) and every setting and
+// What a run prints at its end: every map (ring buffers and maps of fds aside) and every setting and
 // global, read once into plain values.
 // In: a loaded BpfObject. Out: MapSnapshots, in the object's order, with the entries in
 // the kernel's order (array maps: every index), per-CPU values both per CPU and summed;
@@ -37,7 +37,7 @@ export interface GlobalSnapshot {
 export function snapshotMaps(obj: BpfObject): MapSnapshot[] {
   const out: MapSnapshot[] = [];
   for (const map of Object.values(obj.maps)) {
-    if (map instanceof RingBuffer) continue;
+    if (map instanceof RingBuffer || map.holdsFds) continue;
     const entries: MapEntry[] = map instanceof PerCpuMap
       ? [...map.entries()].map(([key, perCpu]) => ({ key, value: sumCpus(perCpu), perCpu }))
       : [...(map as BpfMap).entries()].map(([key, value]) => ({ key, value }));
