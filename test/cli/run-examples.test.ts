@@ -426,7 +426,7 @@ describe("the ports of libbpf-tools under bpftsc run", () => {
     expectSlots(JSON.parse(line[0]!.slice("hist: ".length)) as number[], { 14: 4, 15: 3 });
 
     const ms = jsonLines(bpftscRun([example("funclatency"), "-c", work, "--set", "units=2", "--set", "targ_tgid=cpid", "--json"]));
-    expectSlots((ms.find((l) => (l as { global?: string }).global === "hist") as { value: number[] }).value, { 4: 4, 5: 3 });
+    expectSlots((ms.find((l) => (l as { global?: string }).global === "hist") as unknown as { value: number[] }).value, { 4: 4, 5: 3 });
   });
 
   it("memleak: the workload's outstanding allocations by size, their stacks, and combined totals", () => {
