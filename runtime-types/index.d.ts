@@ -237,6 +237,14 @@ export declare function currentTask<T>(): KernelPtr<T>;
 export declare function fieldExists(field: unknown): bool;
 /** Whether the kernel the object loads on has the struct T (CO-RE). */
 export declare function typeExists<T>(): bool;
+/** The value of a kernel enum's enumerator on the kernel the object loads on (CO-RE):
+ *  `enumValue(node_stat_item.NR_SHMEM)`, the enum from `bpftsc types node_stat_item` (its
+ *  type is the enum's integer type: u32 for most). The object does not load on a kernel
+ *  without the enumerator, unless enumExists() guards the use. */
+export declare function enumValue(enumerator: number): number;
+/** Whether the kernel the object loads on has this enumerator of a kernel enum (CO-RE):
+ *  `enumExists(node_stat_item.NR_SHMEM)`. */
+export declare function enumExists(enumerator: number): bool;
 /** A pointer's address as an integer. */
 export declare function toAddress(p: Ptr<unknown>): u64;
 /** An address as a pointer into the program's memory (user memory for uprobes and syscall
