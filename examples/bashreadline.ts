@@ -12,11 +12,10 @@
 //   readline in statically and exports it. The original's user space finds readline in
 //   the bash binary or in libreadline.so (-s PATH) at run time; a bpftsc probe point is a
 //   constant of the source.
-// - The line goes through a ring buffer, not a perf buffer: `bpftsc run` and the loader
-//   read ring buffers only.
-// - The original drops the line when bpf_probe_read_user_str fails; readStr() does not
-//   return that error, so a line that cannot be read is sent empty.
-import { uretprobe, RingBuf, pid, comm, readStr, type u32, type u64, type Chars } from "bpftsc";
+// - The line goes through a ring buffer, not a perf buffer: as libbpf-tools'
+//   compat.bpf.h picks one where the kernel has it (5.8+): one buffer for all CPUs, records
+//   in order.
+import { uretprobe, RingBuf, pid, comm, readStrInto, type u32, type u64, type Chars } from "bpftsc";
 
 /** struct str_t */
 interface Line {
@@ -30,5 +29,7 @@ export const printret = uretprobe("/bin/bash", "readline", (ret: u64) => {
   if (ret === 0) return;
   const c: Chars<16> = comm();
   if (c[0] !== "b" || c[1] !== "a" || c[2] !== "s" || c[3] !== "h" || c[4] !== "\0") return;
-  events.output({ pid: pid(), str: readStr(ret) });
+  const line: Line = { pid: pid(), str: "" };
+  if (readStrInto(line.str, 0, ret, 80) < 0) return; // a line that cannot be read is dropped
+  events.output(line);
 });

@@ -12,22 +12,20 @@
 // user space), ignore_failed (off with -x), targ_uid (-u), max_args (--max-args).
 //
 // Differences from the original, and why:
-// - Arguments are kept one per 128-byte slot (`args: FixedArray<Chars<128>, 20>`), not
-//   packed one after another in one char[] at offsets the previous reads returned:
-//   readStr() fills a Chars<N> and does not return the length bpf_probe_read_user_str
-//   gives, and a string cannot be read to a run-time offset of a buffer. So there is no
+// - Arguments are kept one per 128-byte slot (`args: FixedArray<Chars<128>, 60>`), not
+//   packed one after another in one char[] at offsets the previous reads returned
+//   (readStrInto() could pack them): `bpftsc run` prints a char[] up to its first NUL, so
+//   packed arguments would show argv[0] only (see docs/tool-gaps.md). So there is no
 //   args_size, and the record has a fixed size (the original sends only
 //   BASE_EVENT_SIZE + args_size bytes).
-// - The argument loop is unrolled by hand, one statement per slot: a slot of an array
-//   of Chars can be indexed by a constant only. TOTAL_MAX_ARGS is therefore 20 (the
-//   original's DEFAULT_MAXARGS), not 60.
 // - The original checks whether argv[max_args] can be read and counts one argument more
 //   if so (user space prints "..."); a probe read through a pointer here yields 0 on a
 //   fault rather than an error, so that last count is added without the read (argv is
 //   readable up to its NULL, which comes after argv[max_args] when the loop ran to
 //   max_args).
 // - Records go through a ring buffer (bpf_ringbuf_output from the map value), not the
-//   original's perf buffer: `bpftsc run` and the loader read ring buffers only.
+//   original's perf buffer, as libbpf-tools' compat.bpf.h picks one where the kernel has
+//   it (5.8+): one buffer for all CPUs, records in order.
 import {
   tracepoint, HashMap, RingBuf, CgroupArray, pid, tid, uid, comm, readStr, currentTask, toAddress, toUserPtr,
   type bool, type i32, type i64, type u8, type u32, type u64, type Ptr, type Chars, type FixedArray,
@@ -35,6 +33,7 @@ import {
 import type { task_struct } from "./kernel.js";
 
 const INVALID_UID = 0xffffffff;
+const TOTAL_MAX_ARGS = 60;
 
 export const filter_cg: bool = false;
 export const ignore_failed: bool = true;
@@ -49,7 +48,7 @@ interface Event {
   retval: i32;
   args_count: i32;
   comm: Chars<16>;
-  args: FixedArray<Chars<128>, 20>;
+  args: FixedArray<Chars<128>, 60>;
 }
 
 /** One slot of the argv array in user memory. */
@@ -68,11 +67,6 @@ function argAt(argv: u64, i: u32): u64 {
   return toUserPtr<ArgvSlot>(argv + i * 8).p;
 }
 
-/** The loop reached max_args: one argument more (see the header). */
-function more(e: Event): void {
-  e.args_count++;
-}
-
 export const tracepoint__syscalls__sys_enter_execve = tracepoint("syscalls", "sys_enter_execve", (filename: Ptr<u8>, argv: Ptr<u64>) => {
   if (filter_cg && !cgroup_map.currentTaskUnder(0)) return;
   const u = uid();
@@ -87,46 +81,14 @@ export const tracepoint__syscalls__sys_enter_execve = tracepoint("syscalls", "sy
   e.args[0] = readStr(filename);
   e.args_count = 1;
   const a = toAddress(argv);
-  let p: u64 = 0;
-  if (max_args <= 1) { more(e); return; }
-  p = argAt(a, 1); if (p === 0) return; e.args[1] = readStr(p); e.args_count++;
-  if (max_args <= 2) { more(e); return; }
-  p = argAt(a, 2); if (p === 0) return; e.args[2] = readStr(p); e.args_count++;
-  if (max_args <= 3) { more(e); return; }
-  p = argAt(a, 3); if (p === 0) return; e.args[3] = readStr(p); e.args_count++;
-  if (max_args <= 4) { more(e); return; }
-  p = argAt(a, 4); if (p === 0) return; e.args[4] = readStr(p); e.args_count++;
-  if (max_args <= 5) { more(e); return; }
-  p = argAt(a, 5); if (p === 0) return; e.args[5] = readStr(p); e.args_count++;
-  if (max_args <= 6) { more(e); return; }
-  p = argAt(a, 6); if (p === 0) return; e.args[6] = readStr(p); e.args_count++;
-  if (max_args <= 7) { more(e); return; }
-  p = argAt(a, 7); if (p === 0) return; e.args[7] = readStr(p); e.args_count++;
-  if (max_args <= 8) { more(e); return; }
-  p = argAt(a, 8); if (p === 0) return; e.args[8] = readStr(p); e.args_count++;
-  if (max_args <= 9) { more(e); return; }
-  p = argAt(a, 9); if (p === 0) return; e.args[9] = readStr(p); e.args_count++;
-  if (max_args <= 10) { more(e); return; }
-  p = argAt(a, 10); if (p === 0) return; e.args[10] = readStr(p); e.args_count++;
-  if (max_args <= 11) { more(e); return; }
-  p = argAt(a, 11); if (p === 0) return; e.args[11] = readStr(p); e.args_count++;
-  if (max_args <= 12) { more(e); return; }
-  p = argAt(a, 12); if (p === 0) return; e.args[12] = readStr(p); e.args_count++;
-  if (max_args <= 13) { more(e); return; }
-  p = argAt(a, 13); if (p === 0) return; e.args[13] = readStr(p); e.args_count++;
-  if (max_args <= 14) { more(e); return; }
-  p = argAt(a, 14); if (p === 0) return; e.args[14] = readStr(p); e.args_count++;
-  if (max_args <= 15) { more(e); return; }
-  p = argAt(a, 15); if (p === 0) return; e.args[15] = readStr(p); e.args_count++;
-  if (max_args <= 16) { more(e); return; }
-  p = argAt(a, 16); if (p === 0) return; e.args[16] = readStr(p); e.args_count++;
-  if (max_args <= 17) { more(e); return; }
-  p = argAt(a, 17); if (p === 0) return; e.args[17] = readStr(p); e.args_count++;
-  if (max_args <= 18) { more(e); return; }
-  p = argAt(a, 18); if (p === 0) return; e.args[18] = readStr(p); e.args_count++;
-  if (max_args <= 19) { more(e); return; }
-  p = argAt(a, 19); if (p === 0) return; e.args[19] = readStr(p); e.args_count++;
-  more(e);
+  for (let i: u32 = 1; i < TOTAL_MAX_ARGS && i < max_args; i++) {
+    const p = argAt(a, i);
+    if (p === 0) return;
+    e.args[i] = readStr(p);
+    e.args_count++;
+  }
+  // The loop reached max_args: one argument more (see the header).
+  e.args_count++;
 });
 
 export const tracepoint__syscalls__sys_exit_execve = tracepoint("syscalls", "sys_exit_execve", (ret: i64) => {

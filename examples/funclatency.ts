@@ -19,10 +19,7 @@
 //   fentry/dummy_fentry, or a uprobe) to the function named on its command line. To trace
 //   another function, change the two probe points (a kernel function takes a kprobe and a
 //   kretprobe on its name).
-// - A slot is incremented with a plain add, where the original uses
-//   __sync_fetch_and_add: atomicAdd() takes a field or a global, not an array element at
-//   a run-time index (see docs/tool-gaps.md).
-import { uprobe, uretprobe, HashMap, CgroupArray, pid, tid, ktimeNs, type bool, type i32, type u32, type u64, type FixedArray } from "bpftsc";
+import { uprobe, uretprobe, HashMap, CgroupArray, pid, tid, ktimeNs, atomicAdd, type bool, type i32, type u32, type u64, type FixedArray } from "bpftsc";
 
 const LIBC = "/lib/x86_64-linux-gnu/libc.so.6";
 const MAX_PIDS = 102400;
@@ -86,7 +83,7 @@ function exit(): void {
   }
   let slot = log2l(delta);
   if (slot >= MAX_SLOTS) slot = MAX_SLOTS - 1;
-  hist[slot] += 1; // the original: __sync_fetch_and_add (see the header)
+  atomicAdd(hist[slot], 1);
   starts.delete(t);
 }
 

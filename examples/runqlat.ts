@@ -24,15 +24,11 @@
 //   slot 0, and it has 64 of them, not MAX_SLOTS = 26. The per-process and per-thread
 //   histograms are the original's: struct hist in `hists`, log2l slots clamped to 25,
 //   the comm filled on first use.
-// - A slot is incremented with a plain add, where the original uses __sync_fetch_and_add:
-//   atomicAdd() takes a field or a global, not an array element at a run-time index (see
-//   docs/tool-gaps.md). Two CPUs switching to tasks of the same process at the same time
-//   can lose a count.
 // - --pidnss (targ_per_pidns) is not ported: its key is pid->numbers[pid->level].ns->ns.inum,
 //   and struct pid's `numbers` is a flexible array member (upid numbers[]), which a
 //   kernel struct access cannot index (see docs/tool-gaps.md).
 import {
-  rawTracepoint, HashMap, Log2Hist, CgroupArray, ktimeNs, fieldExists, toAddress, toKernelPtr,
+  rawTracepoint, HashMap, Log2Hist, CgroupArray, ktimeNs, atomicAdd, fieldExists, toAddress, toKernelPtr,
   type bool, type i32, type i64, type u32, type u64, type Ptr, type Chars, type FixedArray,
 } from "bpftsc";
 import type { task_struct } from "./kernel.js";
@@ -129,7 +125,7 @@ export const handle_sched_switch = rawTracepoint("sched_switch", (preempt: bool,
         if (histp.comm[0] === "\0") histp.comm = next.comm;
         let slot = log2l(delta);
         if (slot >= MAX_SLOTS) slot = MAX_SLOTS - 1;
-        histp.slots[slot] += 1; // the original: __sync_fetch_and_add (see the header)
+        atomicAdd(histp.slots[slot], 1);
       }
     } else {
       latency.observe(delta);

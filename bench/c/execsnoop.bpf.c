@@ -1,12 +1,12 @@
 // C twin of examples/execsnoop.ts: iovisor/bcc libbpf-tools/execsnoop.bpf.c reduced to
-// what the port does: each argument in a 128-byte slot of its own (20 slots), no
+// what the port does: each argument in a 128-byte slot of its own (60 slots), no
 // args_size, a fixed-size record through a ring buffer.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 
 #define ARGSIZE 128
-#define TOTAL_MAX_ARGS 20
+#define TOTAL_MAX_ARGS 60
 #define INVALID_UID ((uid_t)-1)
 
 const volatile bool filter_cg = false;

@@ -1,6 +1,5 @@
 // C twin of examples/funclatency.ts: iovisor/bcc libbpf-tools/funclatency.bpf.c with the
-// uprobe and uretprobe on libc's usleep (the port's fixed probe points), the slot
-// incremented with a plain add as in the port.
+// uprobe and uretprobe on libc's usleep (the port's fixed probe points).
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -88,7 +87,7 @@ static __always_inline void exit(void)
 	slot = log2l(delta);
 	if (slot >= MAX_SLOTS)
 		slot = MAX_SLOTS - 1;
-	hist[slot]++;
+	__sync_fetch_and_add(&hist[slot], 1);
 	bpf_map_delete_elem(&starts, &pid);
 }
 

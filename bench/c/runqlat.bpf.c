@@ -148,7 +148,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		slot = log2l(delta);
 		if (slot >= MAX_SLOTS)
 			slot = MAX_SLOTS - 1;
-		histp->slots[slot]++;
+		__sync_fetch_and_add(&histp->slots[slot], 1);
 	} else {
 		hist_observe(delta);
 	}

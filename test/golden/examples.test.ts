@@ -18,7 +18,7 @@ import { OUT_DIR } from "../e2e/compile-helper.js";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EXAMPLES = path.join(REPO_ROOT, "examples");
 
-/** Instruction lines per section, as both listings print them. */
+/** Function headers and instruction lines per section, as both listings print them. */
 function instructionsBySection(text: string, sectionHeader: RegExp): Map<string, string[]> {
   const out = new Map<string, string[]>();
   let cur: string[] | undefined;
@@ -27,6 +27,8 @@ function instructionsBySection(text: string, sectionHeader: RegExp): Map<string,
     // bpftsc heads each subprogram with its section (".text:"), objdump the section once.
     if (h) out.set(h[1], (cur = out.get(h[1]) ?? []));
     else if (cur && /^\s+\d+:\t/.test(line)) cur.push(line.replace(/\s+<[^>]+>$/, "").trimEnd());
+    // A function's symbol and its address in the section (several share .text).
+    else if (cur && /^[0-9a-f]{16} <[^>]+>:$/.test(line)) cur.push(line);
   }
   return out;
 }
