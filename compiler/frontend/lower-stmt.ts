@@ -60,7 +60,7 @@ function declare(L: Lowerer, d: ts.VariableDeclaration, declared: CType | undefi
   if (declared && declared.kind !== "int" && declared.kind !== "ptr") {
     const m = newLocal(L, declared, (d.name as ts.Identifier).text);
     if (init) storeInto(L, m, init);
-    else storeInto(L, m, ts.factory.createObjectLiteralExpression([]));
+    else storeInto(L, m, declared.kind === "array" ? ts.factory.createArrayLiteralExpression([]) : ts.factory.createObjectLiteralExpression([]));
     return { kind: "mem", type: declared, base: m.base, off: 0 };
   }
   if (!init) {
