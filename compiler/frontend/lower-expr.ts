@@ -208,7 +208,7 @@ function lowerNullish(L: Lowerer, e: ts.BinaryExpression, expected?: CType): Val
   const dst = L.b.newReg();
   L.b.terminate({ op: "br", cmp: "eq", a: left.reg, b: { imm: 0n }, then: L.b.ref(isNull), else: L.b.ref(has) });
   L.b.setBlock(isNull);
-  const right = lowerExpr(L, e.right, expected ?? valueType);
+  const right = lowerExpr(L, e.right, expected);
   if (right.kind === "maybe") {
     if (right.type.kind !== "int" || right.type.size !== valueType.size || right.type.signed !== valueType.signed) {
       L.ctx.fail("unsupportedSyntax", e, "'??' between map values of different types");

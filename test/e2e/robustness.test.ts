@@ -166,8 +166,9 @@ const small = new HashMap<u32, u32>(16);`,
   out.set(2, k);
   out.set(3, first);
   const n = small.get(1) ?? -1;
-  out.set(4, n < 0 ? 1 : 0);`,
-    expect: { 0: 7n, 1: 99n, 2: 1n, 3: 5n, 4: 1n },
+  out.set(4, n < 0 ? 1 : 0);
+  out.set(5, (small.get(9) ?? 0x100000001) >> 1);`,
+    expect: { 0: 7n, 1: 99n, 2: 1n, 3: 5n, 4: 1n, 5: 0x80000000n },
   },
   {
     name: "ternaries of map values and of mixed types",
