@@ -26,7 +26,7 @@ export type LValue =
   | { k: "elem"; arr: string; index: Expr };
 
 export type Expr =
-  /** An untyped integer literal, 0 <= v < 2^63 (negative values are unary minus of one). */
+  /** An untyped integer literal, 0 <= v < 2^64 (negative values are unary minus of one). */
   | { k: "lit"; v: bigint }
   | { k: "bool"; v: boolean }
   | { k: "ref"; lv: LValue }
@@ -36,7 +36,10 @@ export type Expr =
   | { k: "logic"; op: "&&" | "||"; l: Expr; r: Expr }
   | { k: "cond"; c: Expr; t: Expr; f: Expr }
   | { k: "cast"; to: IntName; e: Expr }
-  | { k: "call"; fn: string; args: Expr[] };
+  /** A call; `struct` names the struct local passed (by reference) to its struct parameter. */
+  | { k: "call"; fn: string; args: Expr[]; struct?: string }
+  /** `m.get(key) ?? fallback` on a HashMap. */
+  | { k: "mapget"; map: string; key: Expr; fallback: Expr };
 
 export type AssignOp = "=" | `${ArithOp}=`;
 
@@ -56,7 +59,10 @@ export type Stmt =
   | { k: "return"; e?: Expr }
   /** out.set(call * slots + slot, e): the observation the test compares. */
   | { k: "out"; slot: number; e: Expr }
-  | { k: "expr"; e: Expr };
+  | { k: "expr"; e: Expr }
+  /** m.set(key, value), m.add(key, value), m.delete(key) on a HashMap. */
+  | { k: "mapset" | "mapadd"; map: string; key: Expr; value: Expr }
+  | { k: "mapdel"; map: string; key: Expr };
 
 export interface StructDecl {
   name: string;
@@ -65,6 +71,8 @@ export interface StructDecl {
 
 export interface Helper {
   name: string;
+  /** A struct parameter (passed by reference), before the integer ones. */
+  structParam?: { name: string; struct: string };
   params: { name: string; type: IntName }[];
   ret: IntName | "void";
   noinline: boolean;
@@ -77,6 +85,15 @@ export interface GlobalDecl {
   type: ScalarName | { elem: IntName };
   init: bigint[];
 }
+
+export interface MapDecl {
+  name: string;
+  key: IntName;
+  value: IntName;
+}
+
+/** Entries of every HashMap: a program sets, adds and deletes only a few keys. */
+export const MAP_CAPACITY = 512;
 
 export interface SettingDecl {
   name: string;
@@ -95,6 +112,7 @@ export interface Program {
   consts: { name: string; v: bigint }[];
   globals: GlobalDecl[];
   settings: SettingDecl[];
+  maps: MapDecl[];
   helpers: Helper[];
   /** The handler's fetched parameters: names of the target's parameters (target.ts), declared types. */
   params: { name: string; type: ScalarName }[];

@@ -32,6 +32,10 @@ export class ExprGen {
     private readonly scope: Scope,
     /** The functions a call here may name (non-void ones are usable as values). */
     private readonly callable: () => readonly Helper[],
+    /** Told of every call made. */
+    private readonly called: (h: Helper) => void,
+    /** Also literals of 2^63 and more (known bug 2). */
+    private readonly bigLiterals: boolean,
   ) {}
 
   literal(): bigint {
@@ -40,6 +44,7 @@ export class ExprGen {
       [6, () => r.pick(EDGES)],
       [3, () => BigInt(r.int(20))],
       [1, () => BigInt.asUintN(63, r.bits64() >> BigInt(r.int(63)))],
+      [this.bigLiterals ? 1 : 0, () => r.pick([1n << 63n, (1n << 64n) - 1n, (1n << 63n) | r.bits64()])],
     ])();
   }
 
@@ -48,7 +53,8 @@ export class ExprGen {
     const r = this.rng;
     if (depth <= 0) return this.intLeaf();
     const arrays = this.scope.arrays();
-    const calls = this.callable().filter((h) => h.ret !== "void");
+    const maps = this.scope.maps();
+    const calls = this.callable().filter((h) => h.ret !== "void" && this.canCall(h));
     return r.weighted<() => Expr>([
       [3, () => this.intLeaf()],
       [6, () => ({ k: "bin", op: r.pick(ARITH_OPS), l: this.int(depth - 1), r: this.shiftOrOperand(depth - 1) })],
@@ -57,10 +63,31 @@ export class ExprGen {
       [1.2, () => ({ k: "cond", c: this.condition(depth - 1), t: this.int(depth - 1), f: this.int(depth - 1) })],
       [0.6, () => ({ k: "logic", op: r.chance(0.5) ? "&&" : "||", l: this.notLiteral(this.int(depth - 1)), r: this.notLiteral(this.int(depth - 1)) })],
       [arrays.length ? 1.2 : 0, () => ({ k: "ref", lv: this.element(r.pick(arrays), true, depth - 1) })],
-      [calls.length ? 1 : 0, () => {
-        const h = r.pick(calls);
-        return { k: "call", fn: h.name, args: h.params.map(() => this.int(depth - 1)) };
-      }],
+      [calls.length ? 1 : 0, () => this.call(r.pick(calls), depth - 1)],
+      [maps.length ? 1 : 0, () => ({ k: "mapget", map: r.pick(maps).name, key: this.key(depth - 1), fallback: this.int(depth - 1) })],
+    ])();
+  }
+
+  /** Whether a struct local `h` can take is in scope (if it takes one). */
+  canCall(h: Helper): boolean {
+    return !h.structParam || this.scope.structs().some((s) => s.decl.name === h.structParam!.struct);
+  }
+
+  /** A call of `h` (canCall(h)), with arguments of at most `depth` levels. */
+  call(h: Helper, depth: number): Expr {
+    this.called(h);
+    const e: Expr = { k: "call", fn: h.name, args: h.params.map(() => this.int(depth)) };
+    if (h.structParam) e.struct = this.rng.pick(this.scope.structs().filter((s) => s.decl.name === h.structParam!.struct)).name;
+    return e;
+  }
+
+  /** A map key: often one of a few small values, so that keys meet again. */
+  key(depth: number): Expr {
+    const r = this.rng;
+    return r.weighted<() => Expr>([
+      [3, () => ({ k: "lit", v: BigInt(r.int(4)) })],
+      [2, () => ({ k: "bin", op: "&", l: this.variable(), r: { k: "lit", v: 3n } })],
+      [2, () => this.int(depth)],
     ])();
   }
 
@@ -84,6 +111,7 @@ export class ExprGen {
     }
     return r.weighted<() => Expr>([
       [5, () => this.compare(depth - 1)],
+      [0.7, () => this.range()],
       [1, () => ({ k: "not", e: this.condition(depth - 1) })],
       [2, () => ({ k: "logic", op: r.chance(0.5) ? "&&" : "||", l: this.bool(depth - 1), r: this.bool(depth - 1) })],
       [vars.length ? 1.5 : 0, () => ({ k: "ref", lv: { k: "var", name: r.pick(vars).name } })],
@@ -104,6 +132,13 @@ export class ExprGen {
     const r = this.int(depth);
     if (this.scope.isTsLiteral(l) && this.scope.isTsLiteral(r)) l = this.variable();
     return { k: "cmp", op: this.rng.pick(CMP_OPS), l, r };
+  }
+
+  /** `v >= 0 && v < N` (or `<= N`): bpftsc makes it one unsigned comparison. */
+  private range(): Expr {
+    const v = this.variable();
+    const n: Expr = { k: "lit", v: BigInt(this.rng.pick([0, 1, 3, 4, 7, 100, 255, 65535])) };
+    return { k: "logic", op: "&&", l: { k: "cmp", op: ">=", l: v, r: { k: "lit", v: 0n } }, r: { k: "cmp", op: this.rng.chance(0.5) ? "<" : "<=", l: v, r: n } };
   }
 
   private notLiteral(e: Expr): Expr {

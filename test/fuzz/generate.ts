@@ -6,7 +6,7 @@
 // same program. Loops follow README's rules with a few iterations, so verification stays
 // cheap; nothing the README calls an error is generated.
 
-import { INT_NAMES, bitsOf, isSigned, type AssignOp, type Expr, type GlobalDecl, type Helper, type IntName, type LValue, type Program, type ScalarName, type SettingDecl, type Stmt, type StructDecl } from "./ast.js";
+import { INT_NAMES, bitsOf, isSigned, type AssignOp, type Expr, type GlobalDecl, type Helper, type IntName, type LValue, type MapDecl, type Program, type ScalarName, type SettingDecl, type Stmt, type StructDecl } from "./ast.js";
 import { ExprGen } from "./generate-expr.js";
 import { Rng } from "./prng.js";
 import { Scope, type Sym } from "./scope.js";
@@ -19,8 +19,9 @@ const COMPOUND: readonly AssignOp[] = ["+=", "-=", "*=", "/=", "%=", "&=", "|=",
 const LOOP_TYPES: readonly IntName[] = ["i32", "i32", "u32", "i64", "u64", "u8", "i8", "u16", "i16"];
 
 export interface GenerateOptions {
-  /** Also make what known, unfixed compiler bugs get wrong (known-bugs.md): calls of
-   *  functions that write globals inside expressions. */
+  /** Also make what known, unfixed compiler bugs get wrong (known-bugs.md): calls, inside
+   *  expressions, of functions that write globals or their struct parameter; literals of
+   *  2^63 and more; calls inside loops of functions that loop. */
   knownBugs?: boolean;
 }
 
@@ -62,15 +63,27 @@ class Generator {
   private budget = 0;
   private readonly structs: StructDecl[] = [];
 
-  /** Globals, and the helpers that write one (themselves or through a call). */
+  /** Globals; the helpers that write a global or their struct parameter, and those that
+   *  loop (themselves or through a call). */
   private readonly globalNames = new Set<string>();
-  private readonly globalWriters = new Set<string>();
+  private readonly writers = new Set<string>();
+  private readonly looping = new Set<string>();
 
   constructor(private readonly seed: number, private readonly knownBugs: boolean) {
     this.rng = new Rng(seed);
     // A helper calls only the helpers made before it: no recursion. Known bug 1: bpftsc
     // reads a global after a call to its right in the same expression has written it.
-    this.ex = new ExprGen(this.rng, this.scope, () => this.helpers.filter((h) => this.knownBugs || !this.globalWriters.has(h.name)));
+    // Known bug 2: bpftsc folds literals of 2^63 and more as unsigned, runs them as i64.
+    this.ex = new ExprGen(this.rng, this.scope, () => this.callable().filter((h) => this.knownBugs || !this.writers.has(h.name)), (h) => {
+      if (this.inHelper && this.writers.has(h.name)) this.writers.add(this.inHelper.name);
+      if (this.inHelper && this.looping.has(h.name)) this.looping.add(this.inHelper.name);
+    }, knownBugs);
+  }
+
+  /** The helpers a call here may name. Known bug 3: the verifier gives up on a loop that
+   *  calls a function that loops, and bpftsc's estimate of its work does not see it. */
+  private callable(): Helper[] {
+    return this.helpers.filter((h) => this.ex.canCall(h) && (this.knownBugs || this.loopDepth === 0 || !this.looping.has(h.name)));
   }
 
   private startFunction(statements: number): void {
@@ -99,6 +112,11 @@ class Generator {
       this.scope.add({ kind: "scalar", name: s.name, type, writable: false, constant: false, tsLiteral: false });
       return s;
     });
+    const maps = Array.from({ length: r.chance(0.5) ? r.range(1, 2) : 0 }, (): MapDecl => {
+      const m: MapDecl = { name: this.name("m"), key: r.pick(INT_NAMES), value: r.pick(INT_NAMES) };
+      this.scope.add({ kind: "map", ...m });
+      return m;
+    });
     for (let i = r.int(4); i > 0; i--) this.helpers.push(this.helper());
 
     this.scope.push();
@@ -116,7 +134,7 @@ class Generator {
     this.scope.pop();
 
     const calls = Array.from({ length: CALLS_PER_PROGRAM }, () => TARGET_PARAMS.map((p) => BigInt.asUintN(64, p.type === "bool" ? BigInt(r.int(2)) : valueOf(r, r.chance(0.7) ? p.type : "u64"))));
-    return { seed: this.seed, knownBugs: this.knownBugs, structs: this.structs, consts, globals, settings, helpers: this.helpers, params, body, slots: this.slots, calls };
+    return { seed: this.seed, knownBugs: this.knownBugs, structs: this.structs, consts, globals, settings, maps, helpers: this.helpers, params, body, slots: this.slots, calls };
   }
 
   private global(): GlobalDecl {
@@ -143,8 +161,10 @@ class Generator {
       noinline: r.chance(0.4),
       body: [],
     };
+    if (this.structs.length && r.chance(0.35)) h.structParam = { name: this.name("q"), struct: r.pick(this.structs).name };
     this.inHelper = h;
     this.scope.push();
+    if (h.structParam) this.scope.add({ kind: "struct", name: h.structParam.name, decl: this.structs.find((d) => d.name === h.structParam!.struct)! });
     for (const p of h.params) this.scope.add({ kind: "scalar", name: p.name, type: p.type, writable: true, constant: false, tsLiteral: false });
     this.startFunction(8);
     h.body = this.block(r.range(1, 4), 1, false);
@@ -186,6 +206,8 @@ class Generator {
         });
       case "array":
         return Array.from({ length: s.len }, (_, i) => this.out({ k: "ref", lv: { k: "elem", arr: s.name, index: { k: "lit", v: BigInt(i) } } }));
+      case "map":
+        return [];
     }
   }
 
@@ -210,7 +232,8 @@ class Generator {
       [handler && this.locals.arrays < 2 ? 0.8 : 0, () => [this.arrayStmt()]],
       [inLoop ? 0.6 : 0, () => [{ k: "if", c: this.ex.condition(1), then: [{ k: !this.noContinue && r.chance(0.5) ? "continue" : "break" }] }]],
       [0.15, () => [this.returnStmt()]],
-      [this.helpers.length ? 0.5 : 0, () => [this.callStmt()]],
+      [this.callable().length ? 0.5 : 0, () => [this.callStmt()]],
+      [this.scope.maps().length ? 1.2 : 0, () => [this.mapStmt()]],
     ])();
   }
 
@@ -239,9 +262,13 @@ class Generator {
     return choices.length ? r.weighted(choices)() : undefined;
   }
 
-  /** Notes that the helper being made writes a global, if `lv` is one. */
+  /** Notes that the helper being made writes memory its caller may be reading (known
+   *  bug 1), if `lv` is a global or a field of its struct parameter. */
   private writes(lv: LValue): void {
-    if (this.inHelper && this.globalNames.has(lv.k === "var" ? lv.name : lv.k === "elem" ? lv.arr : "")) this.globalWriters.add(this.inHelper.name);
+    const h = this.inHelper;
+    if (!h) return;
+    const global = this.globalNames.has(lv.k === "var" ? lv.name : lv.k === "elem" ? lv.arr : "");
+    if (global || (lv.k === "field" && lv.base === h.structParam?.name)) this.writers.add(h.name);
   }
 
   private assignStmt(): Stmt[] {
@@ -274,6 +301,19 @@ class Generator {
     const signed = isSigned(type);
     const step = r.pick([1n, 1n, 1n, 2n, 3n]);
     const span = BigInt(mustRun || r.chance(0.9) ? r.range(1, 5) : r.range(-1, 0)) * step;
+    const bits = BigInt(bitsOf(type));
+    const [min, max] = signed ? [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n] : [0n, (1n << bits) - 1n];
+    if (r.chance(0.15)) {
+      // At the edge of the type: the value that ends the loop is its last (or first) one.
+      if (r.chance(0.5) || !signed) {
+        const op = r.chance(0.5) ? "<" : "<=";
+        const bound = op === "<" ? max - step + 1n : max - step;
+        return { type, start: bound - (span > 0n ? span : step), op, bound, step };
+      }
+      const op = r.chance(0.5) ? ">" : ">=";
+      const bound = op === ">" ? min + step - 1n : min + step;
+      return { type, start: bound + (span > 0n ? span : step), op, bound, step: -step };
+    }
     if (r.chance(0.7)) {
       const start = BigInt(signed ? r.range(-3, 3) : r.range(0, 3));
       const op = r.chance(0.5) ? "<" : "<=";
@@ -292,6 +332,7 @@ class Generator {
   }
 
   private loopBody(depth: number, counter: string, type: IntName, inScope: boolean, noContinue: boolean): Stmt[] {
+    if (this.inHelper) this.looping.add(this.inHelper.name);
     this.loops++;
     this.loopDepth++;
     if (noContinue) this.noContinue++;
@@ -356,8 +397,15 @@ class Generator {
   }
 
   private callStmt(): Stmt {
-    const h = this.rng.pick(this.helpers);
-    if (this.inHelper && this.globalWriters.has(h.name)) this.globalWriters.add(this.inHelper.name);
-    return { k: "expr", e: { k: "call", fn: h.name, args: h.params.map(() => this.ex.int(this.depth() - 1)) } };
+    const h = this.rng.pick(this.callable());
+    return { k: "expr", e: this.ex.call(h, this.depth() - 1) };
+  }
+
+  private mapStmt(): Stmt {
+    const r = this.rng;
+    const map = r.pick(this.scope.maps()).name;
+    const key = this.ex.key(this.depth() - 1);
+    if (r.chance(0.2)) return { k: "mapdel", map, key };
+    return { k: r.chance(0.6) ? "mapset" : "mapadd", map, key, value: this.ex.int(this.depth()) };
   }
 }

@@ -74,7 +74,7 @@ function shrink(p: Program): Program[] {
     out.push(q);
   };
   p.calls.forEach((_, k) => p.calls.length > 1 && variant((q) => (q.calls = [q.calls[k]!])));
-  (["helpers", "globals", "settings", "consts", "structs", "params"] as const).forEach((key) =>
+  (["helpers", "globals", "settings", "maps", "consts", "structs", "params"] as const).forEach((key) =>
     p[key].forEach((_, i) => variant((q) => (q[key] as unknown[]).splice(i, 1))));
   p.helpers.forEach((h, i) => h.noinline && variant((q) => (q.helpers[i]!.noinline = false)));
   const lists = (q: Program): Stmt[][] => [q.body, ...q.helpers.map((h) => h.body)].flatMap(allLists);
@@ -116,6 +116,7 @@ function children(e: Expr): Expr[] {
     case "neg": case "not": case "inv": case "cast": return [e.e];
     case "cond": return [e.t, e.f, e.c];
     case "call": return e.args;
+    case "mapget": return [e.key, e.fallback];
     case "ref": return e.lv.k === "elem" ? [e.lv.index] : [];
     default: return [];
   }
@@ -130,6 +131,7 @@ function visitExprs(p: Program, f: (e: Expr) => Expr): void {
       case "neg": case "not": case "inv": case "cast": r.e = ex(r.e); break;
       case "cond": r.c = ex(r.c); r.t = ex(r.t); r.f = ex(r.f); break;
       case "call": r.args = r.args.map(ex); break;
+      case "mapget": r.key = ex(r.key); r.fallback = ex(r.fallback); break;
       case "ref": lv(r.lv); break;
       default: break;
     }
@@ -150,6 +152,8 @@ function visitExprs(p: Program, f: (e: Expr) => Expr): void {
       case "while": s.body.forEach(st); break;
       case "return": if (s.e) s.e = ex(s.e); break;
       case "out": case "expr": s.e = ex(s.e); break;
+      case "mapset": case "mapadd": s.key = ex(s.key); s.value = ex(s.value); break;
+      case "mapdel": s.key = ex(s.key); break;
       default: break;
     }
   };
@@ -178,6 +182,7 @@ function replaceExprAt(p: Program, i: number, r: Expr): void {
  *  `continue` is in a loop, and every helper with a result ends in a return. */
 function wellScoped(p: Program): boolean {
   const top = new Set<string>([...p.consts, ...p.globals, ...p.settings].map((x) => x.name));
+  const maps = new Set(p.maps.map((m) => m.name));
   const structs = new Map(p.structs.map((s) => [s.name, s]));
   const helpers = new Map(p.helpers.map((h) => [h.name, h]));
   let ok = true;
@@ -192,8 +197,9 @@ function wellScoped(p: Program): boolean {
     if (e.k === "ref") lv(e.lv);
     if (e.k === "call") {
       const h = helpers.get(e.fn);
-      check(h !== undefined && h.params.length === e.args.length);
+      check(h !== undefined && h.params.length === e.args.length && (!h.structParam || structOf(e.struct ?? "") === h.structParam.struct));
     }
+    if (e.k === "mapget") check(maps.has(e.map));
     children(e).forEach(ex);
   };
   const lv = (l: LValue) => {
@@ -231,10 +237,14 @@ function wellScoped(p: Program): boolean {
       case "break": case "continue": check(loops > 0); break;
       case "return": if (s.e) ex(s.e); break;
       case "out": case "expr": ex(s.e); break;
+      case "mapset": case "mapadd": check(maps.has(s.map)); ex(s.key); ex(s.value); break;
+      case "mapdel": check(maps.has(s.map)); ex(s.key); break;
     }
   };
   for (const h of p.helpers) {
+    scopes.push(new Map(h.structParam ? [[h.structParam.name, h.structParam.struct]] : []));
     block(h.body, 0, h.params.map((q) => q.name));
+    scopes.pop();
     if (h.ret !== "void") check(h.body[h.body.length - 1]?.k === "return");
   }
   block(p.body, 0, ["call", ...p.params.map((q) => q.name)]);

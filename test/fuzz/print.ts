@@ -3,10 +3,10 @@
 // handler, a uprobe on the target's fz(), returns at once on calls for other programs.
 // Every compound expression is parenthesized, so precedence never decides anything.
 
-import type { Expr, GlobalDecl, Helper, LValue, Program, Stmt } from "./ast.js";
+import { MAP_CAPACITY, type Expr, type GlobalDecl, type Helper, type LValue, type Program, type Stmt } from "./ast.js";
 import { TARGET_FUNCTION } from "./target.js";
 
-const HEADER = `import { uprobe, ArrayMap, type i8, type i16, type i32, type i64, type u8, type u16, type u32, type u64, type bool, type FixedArray } from "bpftsc";\n`;
+const HEADER = `import { uprobe, ArrayMap, HashMap, type i8, type i16, type i32, type i64, type u8, type u16, type u32, type u64, type bool, type FixedArray } from "bpftsc";\n`;
 
 export interface PrintedBatch {
   source: string;
@@ -34,7 +34,7 @@ export function printBatch(programs: readonly Program[], target: string): Printe
 export function topLevelNames(p: Program): Set<string> {
   return new Set([
     ...p.structs.map((s) => s.name), ...p.consts.map((c) => c.name), ...p.globals.map((g) => g.name),
-    ...p.settings.map((s) => s.name), ...p.helpers.map((h) => h.name),
+    ...p.settings.map((s) => s.name), ...p.maps.map((m) => m.name), ...p.helpers.map((h) => h.name),
   ]);
 }
 
@@ -46,6 +46,7 @@ export function printProgram(p: Program, index: number, target: string): string 
   for (const g of p.globals) out.push(P.global(g));
   for (const s of p.settings) out.push(`export const ${P.n(s.name)}: ${s.type} = ${P.value(s.type === "bool", s.init)};`);
   out.push(`const ${outMapName(index)} = new ArrayMap<u64>(${p.calls.length * Math.max(1, p.slots)});`);
+  for (const m of p.maps) out.push(`const ${P.n(m.name)} = new HashMap<${m.key}, ${m.value}>(${MAP_CAPACITY});`);
   for (const h of p.helpers) out.push(P.helper(h));
   const params = ["prog: u32", "call: u32", ...p.params.map((q) => `${q.name}: ${q.type}`)].join(", ");
   out.push(`export const p${index}_run = uprobe(${JSON.stringify(target)}, "${TARGET_FUNCTION}", (${params}) => {`);
@@ -84,7 +85,8 @@ class Printer {
   }
 
   helper(h: Helper): string {
-    const head = `function ${this.n(h.name)}(${h.params.map((q) => `${q.name}: ${q.type}`).join(", ")}): ${h.ret} {`;
+    const params = [...(h.structParam ? [`${h.structParam.name}: ${this.n(h.structParam.struct)}`] : []), ...h.params.map((q) => `${q.name}: ${q.type}`)];
+    const head = `function ${this.n(h.name)}(${params.join(", ")}): ${h.ret} {`;
     return [...(h.noinline ? ["/** @noinline */"] : []), head, ...this.stmts(h.body, 1), "}"].join("\n");
   }
 
@@ -145,6 +147,11 @@ class Printer {
         return [`${pad}${outMapName(this.index)}.set(call * ${this.p.slots} + ${s.slot}, ${e(s.e)});`];
       case "expr":
         return [`${pad}${e(s.e)};`];
+      case "mapset":
+      case "mapadd":
+        return [`${pad}${this.n(s.map)}.${s.k === "mapset" ? "set" : "add"}(${e(s.key)}, ${e(s.value)});`];
+      case "mapdel":
+        return [`${pad}${this.n(s.map)}.delete(${e(s.key)});`];
     }
   }
 
@@ -182,7 +189,9 @@ class Printer {
       case "cast":
         return `(${this.expr(x.e)} as ${x.to})`;
       case "call":
-        return `${this.n(x.fn)}(${x.args.map((a) => this.expr(a)).join(", ")})`;
+        return `${this.n(x.fn)}(${[...(x.struct ? [x.struct] : []), ...x.args.map((a) => this.expr(a))].join(", ")})`;
+      case "mapget":
+        return `(${this.n(x.map)}.get(${this.expr(x.key)}) ?? ${this.expr(x.fallback)})`;
     }
   }
 }

@@ -47,7 +47,7 @@ describe("the reference's integer semantics (README 'Integer semantics')", () =>
 
 describe("the reference evaluator", () => {
   const program = (body: Stmt[], params: Program["params"] = []): Program => ({
-    seed: 0, knownBugs: false, structs: [], consts: [], globals: [], settings: [], helpers: [], params, body, slots: 8,
+    seed: 0, knownBugs: false, structs: [], consts: [], globals: [], settings: [], maps: [], helpers: [], params, body, slots: 8,
     calls: [TARGET_PARAMS.map((p) => (p.name === "a0" ? -5n : 7n))],
   });
 

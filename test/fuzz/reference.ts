@@ -3,11 +3,13 @@
 // returns what the out map and the globals must hold afterwards. Integer rules are in
 // semantics.ts; the rest follows TypeScript: evaluation left to right (a compound
 // assignment reads its target before evaluating its right side), `&&`, `||` and `?:`
-// evaluate only what they need, structs are values, arguments and results are narrowed
-// to the declared types. A run-time index out of range reads 0 and writes nothing.
+// evaluate only what they need, structs are values (passed to a function by reference),
+// arguments and results are narrowed to the declared types. A run-time index out of range
+// reads 0 and writes nothing. A HashMap's keys and values are narrowed to its types;
+// `add` on an absent key inserts the delta.
 // Nothing here comes from the compiler.
 
-import type { Expr, Helper, LValue, Program, ScalarName, Stmt, StructDecl } from "./ast.js";
+import { MAP_CAPACITY, bitsOf, type Expr, type Helper, type LValue, type MapDecl, type Program, type ScalarName, type Stmt, type StructDecl } from "./ast.js";
 import { arith, bool, branchesType, cValue, compare, invert, narrow, negate, promoted, truthy, typed, type Typed, type ValueType } from "./semantics.js";
 import { TARGET_PARAMS } from "./target.js";
 
@@ -16,6 +18,8 @@ export interface Expected {
   out: bigint[];
   /** Each global's and setting's value after the last call (a scalar is one element). */
   globals: Map<string, bigint[]>;
+  /** Each HashMap's entries after the last call, keys and values as unsigned patterns of their sizes. */
+  maps: Map<string, Map<bigint, bigint>>;
 }
 
 type Cell =
@@ -36,6 +40,7 @@ class Interpreter {
   private readonly globals = new Map<string, Cell>();
   private readonly consts = new Map<string, bigint>();
   private readonly helpers = new Map<string, Helper>();
+  private readonly maps = new Map<string, { decl: MapDecl; entries: Map<bigint, bigint> }>();
   private frames: Map<string, Cell>[] = [];
   private readonly out: bigint[];
   private call = 0;
@@ -50,6 +55,7 @@ class Interpreter {
     }
     for (const s of p.settings) this.globals.set(s.name, { kind: "scalar", t: s.type, v: narrow(s.type, s.set ?? s.init) });
     for (const h of p.helpers) this.helpers.set(h.name, h);
+    for (const m of p.maps) this.maps.set(m.name, { decl: m, entries: new Map() });
   }
 
   run(): Expected {
@@ -66,14 +72,20 @@ class Interpreter {
     });
     const globals = new Map<string, bigint[]>();
     for (const [name, c] of this.globals) globals.set(name, c.kind === "array" ? [...c.vals] : c.kind === "scalar" ? [c.v] : []);
-    return { out: this.out, globals };
+    const maps = new Map([...this.maps].map(([name, m]) =>
+      [name, new Map([...m.entries].map(([k, v]) => [BigInt.asUintN(bitsOf(m.decl.key), k), BigInt.asUintN(bitsOf(m.decl.value), v)]))]));
+    return { out: this.out, globals, maps };
   }
 
   // ---- names ----
 
   private lookup(name: string): Cell {
-    for (let i = this.frames.length - 1; i >= 0; i--) {
-      const c = this.frames[i]!.get(name);
+    return this.lookupIn(this.frames, name);
+  }
+
+  private lookupIn(frames: Map<string, Cell>[], name: string): Cell {
+    for (let i = frames.length - 1; i >= 0; i--) {
+      const c = frames[i]!.get(name);
       if (c) return c;
     }
     const g = this.globals.get(name);
@@ -129,12 +141,13 @@ class Interpreter {
         if (ret === "void") throw new Error(`reference: ${e.fn}() used as a value`);
         return ret;
       }
+      case "mapget": return branchesType(this.maps.get(e.map)!.decl.value, this.typeOf(e.fallback));
     }
   }
 
   private expr(e: Expr): Typed {
     switch (e.k) {
-      case "lit": return { v: e.v, t: "lit" };
+      case "lit": return { v: BigInt.asIntN(64, e.v), t: "lit" };
       case "bool": return bool(e.v);
       case "ref": {
         const pl = this.place(e.lv);
@@ -162,18 +175,25 @@ class Interpreter {
       }
       case "cast": return { v: narrow(e.to, this.expr(e.e).v), t: e.to };
       case "call": {
-        const r = this.callHelper(e.fn, e.args);
+        const r = this.callHelper(e.fn, e.args, e.struct);
         if (!r) throw new Error(`reference: ${e.fn}() returned nothing`);
         return r;
+      }
+      case "mapget": {
+        const t = this.typeOf(e);
+        const m = this.maps.get(e.map)!;
+        const v = m.entries.get(narrow(m.decl.key, this.expr(e.key).v));
+        return typed(t, v ?? this.expr(e.fallback).v);
       }
     }
   }
 
-  private callHelper(name: string, args: Expr[]): Typed | undefined {
+  private callHelper(name: string, args: Expr[], struct: string | undefined): Typed | undefined {
     const h = this.helpers.get(name)!;
     const values = args.map((a, i) => narrow(h.params[i]!.type, this.expr(a).v));
     const saved = this.frames;
     this.frames = [new Map(h.params.map((q, i) => [q.name, { kind: "scalar", t: q.type, v: values[i]! }]))];
+    if (h.structParam) this.frames[0]!.set(h.structParam.name, this.lookupIn(saved, struct!));
     const flow = this.block(h.body);
     this.frames = saved;
     if (h.ret === "void") return undefined;
@@ -252,9 +272,25 @@ class Interpreter {
         return undefined;
       }
       case "expr":
-        if (s.e.k === "call") this.callHelper(s.e.fn, s.e.args);
+        if (s.e.k === "call") this.callHelper(s.e.fn, s.e.args, s.e.struct);
         else this.expr(s.e);
         return undefined;
+      case "mapset":
+      case "mapadd": {
+        const m = this.maps.get(s.map)!;
+        const key = narrow(m.decl.key, this.expr(s.key).v);
+        const v = this.expr(s.value);
+        const old = m.entries.get(key);
+        const sum = s.k === "mapadd" && old !== undefined ? arith("+", { v: old, t: m.decl.value }, v).v : v.v;
+        if (m.entries.size >= MAP_CAPACITY && old === undefined) throw new Error(`reference: map ${s.map} is full`);
+        m.entries.set(key, narrow(m.decl.value, sum));
+        return undefined;
+      }
+      case "mapdel": {
+        const m = this.maps.get(s.map)!;
+        m.entries.delete(narrow(m.decl.key, this.expr(s.key).v));
+        return undefined;
+      }
     }
   }
 

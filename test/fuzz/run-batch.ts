@@ -1,7 +1,7 @@
 // Runs generated programs for real and compares them with the reference: prints a batch
 // into one probe file, compiles it with bpftsc in-process, loads it, attaches every
 // handler to the target's fz() and runs the target once with every program's calls,
-// then checks each program's out map and globals against evaluate(). A program the
+// then checks each program's out map, globals and HashMaps against evaluate(). A program the
 // compiler refuses or crashes on, or the verifier rejects, is an outcome of its own
 // (the rest of the batch is run again without it).
 
@@ -116,6 +116,11 @@ function compareProgram(p: Program, index: number, target: string, result: Loade
     if (have.some((v, k) => v !== values[k])) {
       return mismatch(p, index, target, `global ${name}: expected [${values.join(", ")}], got [${have.join(", ")}]`);
     }
+  }
+  for (const [name, entries] of want.maps) {
+    const have = new Map((getMap(result, `p${index}_${name}`).entries ?? []).map((e) => [decodeUnsigned(e.key), decodeUnsigned(e.value!)]));
+    const show = (m: Map<bigint, bigint>) => `{${[...m].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, v]) => `${k}: ${v}`).join(", ")}}`;
+    if (show(have) !== show(entries)) return mismatch(p, index, target, `map ${name}: expected ${show(entries)}, got ${show(have)}`);
   }
   return { program: p, kind: "ok", detail: "" };
 }

@@ -1,6 +1,6 @@
 // What the generator knows of the names visible at a point of a generated program:
 // scalars (with whether bpftsc folds them to a constant, and whether TypeScript gives
-// them a literal type), struct locals and FixedArrays, in nested block frames.
+// them a literal type), struct locals and FixedArrays, HashMaps, in nested block frames.
 
 import type { Expr, IntName, ScalarName, StructDecl } from "./ast.js";
 
@@ -28,7 +28,14 @@ export interface ArraySym {
   len: number;
 }
 
-export type Sym = ScalarSym | StructSym | ArraySym;
+export interface MapSym {
+  kind: "map";
+  name: string;
+  key: IntName;
+  value: IntName;
+}
+
+export type Sym = ScalarSym | StructSym | ArraySym | MapSym;
 
 export class Scope {
   private frames: Sym[][] = [[]];
@@ -60,6 +67,10 @@ export class Scope {
 
   arrays(): ArraySym[] {
     return this.all().filter((s): s is ArraySym => s.kind === "array");
+  }
+
+  maps(): MapSym[] {
+    return this.all().filter((s): s is MapSym => s.kind === "map");
   }
 
   find(name: string): Sym | undefined {

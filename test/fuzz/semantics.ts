@@ -4,8 +4,8 @@
 //
 // - Operands are promoted to 64 bits: unsigned types narrower than 64 bits are
 //   zero-extended and then behave as signed values; the result is u64 if either operand
-//   is u64, else i64. An untyped literal promotes as an i64 (README does not say; its
-//   literals here are below 2^63, where i64 and u64 readings agree on the value).
+//   is u64, else i64. An untyped literal promotes as an i64, its 64 bits read as signed
+//   (README does not say; bpftsc compares and computes them so at run time).
 // - Signedness picks signed or unsigned comparison, / and %; `>>` is arithmetic when its
 //   left operand is signed after promotion (anything but u64), `>>>` always logical.
 // - Division truncates toward zero; x / 0 = 0 and x % 0 = x. Shift counts are mod 64.
