@@ -72,7 +72,8 @@ class Generator {
   constructor(private readonly seed: number, private readonly knownBugs: boolean) {
     this.rng = new Rng(seed);
     // A helper calls only the helpers made before it: no recursion. Known bug 1: bpftsc
-    // reads a global after a call to its right in the same expression has written it.
+    // reads a global or struct field after a call to its right in the same expression
+    // has written it.
     // Known bug 2: bpftsc folds literals of 2^63 and more as unsigned, runs them as i64.
     this.ex = new ExprGen(this.rng, this.scope, () => this.callable().filter((h) => this.knownBugs || !this.writers.has(h.name)), (h) => {
       if (this.inHelper && this.writers.has(h.name)) this.writers.add(this.inHelper.name);

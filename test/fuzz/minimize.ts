@@ -8,15 +8,17 @@ import type { Expr, LValue, Program, Stmt } from "./ast.js";
 import { evaluate } from "./reference.js";
 import { runBatch, type Outcome } from "./run-batch.js";
 
-const PER_ROUND = 12;
+/** Candidates run per object: a mismatch batches well; a program that fails to build or
+ *  load makes the runner retry each of its batch alone, so those go one by one. */
+const perRound = (o: Outcome) => (o.kind === "mismatch" ? 12 : 1);
 
 export function minimize(o: Outcome, target: string): Outcome {
   let best = o;
   for (;;) {
     const candidates = shrink(best.program).filter((c) => wellScoped(c) && evaluates(c) && size(c) < size(best.program));
     let next: Outcome | undefined;
-    for (let i = 0; i < candidates.length && !next; i += PER_ROUND) {
-      next = runBatch(candidates.slice(i, i + PER_ROUND), target).find((x) => sameFailure(o, x));
+    for (let i = 0; i < candidates.length && !next; i += perRound(o)) {
+      next = runBatch(candidates.slice(i, i + perRound(o)), target).find((x) => sameFailure(o, x));
     }
     if (!next) break;
     best = next;

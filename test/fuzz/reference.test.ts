@@ -69,6 +69,22 @@ describe("the reference evaluator", () => {
   });
 });
 
+describe("the reference evaluator's order of evaluation", () => {
+  it("evaluates the right side of a compound assignment to an element out of range", () => {
+    const p: Program = {
+      seed: 0, knownBugs: false, structs: [], consts: [], settings: [], maps: [], params: [], slots: 1,
+      globals: [{ name: "g", type: "i32", init: [1n] }],
+      helpers: [{ name: "h", params: [], ret: "i32", noinline: false, body: [{ k: "incdec", lv: { k: "var", name: "g" }, op: "++" }, { k: "return", e: lit(0n) }] }],
+      body: [
+        { k: "array", name: "r", elem: "u8", len: 2, init: [] },
+        { k: "assign", lv: { k: "elem", arr: "r", index: { k: "bin", op: "+", l: { k: "ref", lv: { k: "var", name: "call" } }, r: lit(5n) } }, op: "+=", e: { k: "call", fn: "h", args: [] } },
+      ],
+      calls: [TARGET_PARAMS.map(() => 0n)],
+    };
+    expect(evaluate(p).globals.get("g")).toEqual([2n]);
+  });
+});
+
 describe("the generator", () => {
   it("gives the same program for the same seed", () => {
     const text = (s: number) => printBatch([generate(s)], "/target").source;

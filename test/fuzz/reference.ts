@@ -47,7 +47,7 @@ class Interpreter {
 
   constructor(private readonly p: Program) {
     this.out = new Array<bigint>(p.calls.length * p.slots).fill(0n);
-    for (const c of p.consts) this.consts.set(c.name, c.v);
+    for (const c of p.consts) this.consts.set(c.name, BigInt.asIntN(64, c.v));
     for (const g of p.globals) {
       this.globals.set(g.name, typeof g.type === "object"
         ? { kind: "array", elem: g.type.elem, vals: g.init.map((v) => narrow((g.type as { elem: ScalarName }).elem, v)) }
@@ -245,7 +245,8 @@ class Interpreter {
           pl.set?.(v);
         } else {
           const old: Typed = { v: pl.get(), t: pl.t };
-          pl.set?.(arith(s.op.slice(0, -1) as Parameters<typeof arith>[0], old, this.expr(s.e)).v);
+          const v = arith(s.op.slice(0, -1) as Parameters<typeof arith>[0], old, this.expr(s.e)).v;
+          pl.set?.(v);
         }
         return undefined;
       }
