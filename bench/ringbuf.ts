@@ -8,13 +8,16 @@
 //
 //   npx tsx bench/ringbuf.ts [--records N] [--rounds N]
 //
+// `npm run bench` runs it too (ringbufBench), after the compiler's table and before
+// bench/run-vs-bpftrace.ts.
+//
 // A benchmark, not a test: it prints, it never fails on a number. Needs root and gcc.
 // Other processes' getppid calls are records too; the counts include them.
 
 import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { open } from "../loader/index.js";
 import { buildTarget, ensureTracefs } from "../test/harness/harness.js";
 import type * as P from "./ringbuf-probe.ts";
@@ -34,9 +37,17 @@ function option(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-async function main(): Promise<void> {
-  const records = option("--records", 1_000_000);
-  const rounds = option("--rounds", 5);
+export interface RingbufResult {
+  /** Decoded records/s of the consumer alone: the best and the median round. */
+  decodeBest: number;
+  decodeMedian: number;
+  /** End to end while the workload runs. */
+  liveRate: number;
+  lost: bigint;
+}
+
+/** Measures and prints both; returns the numbers. */
+export async function ringbufBench(records = 1_000_000, rounds = 5): Promise<RingbufResult> {
   ensureTracefs();
   const binary = buildTarget("ringbuf-bench", WORKLOAD, ["-O2"]);
   using obj = await open<typeof P>(PROBE);
@@ -86,6 +97,7 @@ async function main(): Promise<void> {
   await consume;
   const sent = offered() - start;
   console.log(`live: ${received.toLocaleString("en-US")} of ${sent.toLocaleString("en-US")} offered records while the workload ran ${ms.toFixed(0)} ms = ${rate(received / (ms / 1000))}; lost ${sent - BigInt(received)}; the workload's records wrong or out of order: ${check.bad()}, received ${check.ours()} of ${records}`);
+  return { decodeBest: rates.at(-1)!, decodeMedian: rates[rates.length >> 1]!, liveRate: received / (ms / 1000), lost: sent - BigInt(received) };
 }
 
 /** Checks each record's fields, and that the workload's own records come in seq order
@@ -105,8 +117,8 @@ function checker(pid: number | undefined) {
   };
 }
 
-function rate(perSecond: number): string {
+export function rate(perSecond: number): string {
   return `${Math.round(perSecond).toLocaleString("en-US")} records/s`;
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await ringbufBench(option("--records", 1_000_000), option("--rounds", 5));

@@ -11,7 +11,7 @@ import { BackendError } from "./backend/errors.js";
 import { compileFunction } from "./backend/index.js";
 import type { MachineCode } from "./backend/output.js";
 import { formatListing } from "./bpf/disasm.js";
-import { CompileError, makeDiagnostic, type Diagnostic } from "./diagnostics.js";
+import { CompileError, distinctDiagnostics, makeDiagnostic, type Diagnostic } from "./diagnostics.js";
 import { FrontendContext } from "./frontend/context.js";
 import { isStackExhausted, stackExhausted } from "./frontend/limits.js";
 import { lowerProgram, lowerSubprogram } from "./frontend/lower-program.js";
@@ -24,6 +24,7 @@ import type { IrFunction } from "./ir/ir.js";
 import { printFunction } from "./ir/print.js";
 import type { ObjectFunction, ObjectMap, ObjectProgram, ObjectSubprogram } from "./object/model.js";
 import { TEXT_SECTION, sectionName } from "./object/sections.js";
+import { LOG2_HIST_TAG } from "./object/object-btf.js";
 import { writeObject } from "./object/write-elf.js";
 import { checkVerifierLimits } from "./verifier-limits.js";
 import { targetFor, targetNames } from "./target/index.js";
@@ -36,11 +37,13 @@ export interface CompileOptions {
   source: string;
   /** Also return the IR of each program as text. */
   dumpIr?: boolean;
+  /** Return the listing (default true; the command line asks for it only with -S). */
+  listing?: boolean;
   /** Kernel BTF for kernel function prototypes and struct layouts
    *  (default /sys/kernel/btf/vmlinux, read only when the probe needs it). */
   btfPath?: string;
   /** The probed architecture, whose registers and calling convention the fetch prologue
-   *  follows: "x86_64" (default: the host's). */
+   *  follows: "x86_64" or "arm64" (default: the host's). */
   arch?: string;
 }
 
@@ -132,7 +135,7 @@ function compileFile(opts: CompileOptions): CompileResult {
     }));
   }
 
-  const diagnostics = [...errors, ...ctx.warnings];
+  const diagnostics = distinctDiagnostics([...errors, ...ctx.warnings]);
   const ir = opts.dumpIr ? irs.join("\n") : undefined;
   if (errors.length) return { diagnostics, ir };
   const object = writeObject({
@@ -144,7 +147,7 @@ function compileFile(opts: CompileOptions): CompileResult {
     maps: [...mod.maps.values()].map(objectMap),
     globals: [...mod.globals.values()].map((g) => ({ name: g.name, section: g.section, type: g.type, init: g.init })),
   });
-  const listing = compiled.map((c) => `${c.section}:\n${formatListing(c.code.insns, { source: opts.source, lines: c.code.lines, symbol: c.name })}`).join("\n");
+  const listing = opts.listing === false ? undefined : compiled.map((c) => `${c.section}:\n${formatListing(c.code.insns, { source: ctx.lines, lines: c.code.lines, symbol: c.name, relocs: c.code.relocs })}`).join("\n");
   return { object, listing, ir, diagnostics };
 }
 
@@ -158,8 +161,12 @@ function objectCode(code: MachineCode): Omit<ObjectFunction, "name"> {
 }
 
 function objectMap(m: MapInfo): ObjectMap {
-  const ring = m.className === "RingBuf";
-  return { name: m.name, type: m.type, key: ring ? undefined : m.key, value: ring ? undefined : m.value, record: ring ? m.value : undefined, maxEntries: m.maxEntries };
+  const base = { name: m.name, type: m.type, maxEntries: m.maxEntries };
+  if (m.kind === "ring") return { ...base, record: m.value };
+  if (m.kind === "perf") return { ...base, record: m.value, keySize: 4, valueSize: 4 };
+  if (m.kind === "stacks" || m.kind === "cgroups") return { ...base, keySize: m.keySize, valueSize: m.valueSize };
+  // A log2 histogram is an array its BTF tags, so that user space draws it.
+  return { ...base, key: m.key, value: m.value, tags: m.className === "Log2Hist" ? [LOG2_HIST_TAG] : undefined };
 }
 
 function backendDiagnostic(ctx: FrontendContext, fn: IrFunction, e: BackendError, fallback: { line: number; col: number }): Diagnostic {

@@ -38,7 +38,8 @@ export const DIAG = {
   uncheckedMapValue: { code: 4005, text: "A map value must be checked against undefined before use." },
   badCall: { code: 4006, text: "{0}" },
   recursion: { code: 4007, text: "Function '{0}' calls itself; BPF code cannot recurse." },
-  badBreak: { code: 4008, text: "'{0}' is only allowed inside a loop." },
+  badBreak: { code: 4008, text: "'{0}' is only allowed inside a loop{1}." },
+  duplicateCase: { code: 4016, text: "Case {0} is already handled at line {1}." },
   badSubprogram: { code: 4010, text: "Function '{0}' cannot be a BPF subprogram: {1}." },
   readOnlySetting: { code: 4011, text: "'{0}' is a load-time setting: BPF code reads it, user space sets it before load." },
   deletedMapValue: { code: 4009, text: "'{0}' may point to the entry that {1}.delete() removed at line {2}: that memory is freed and reused; get() the value again, or read it before the delete." },
@@ -46,12 +47,15 @@ export const DIAG = {
   loopTooComplex: { code: 4014, text: "Verifying this loop would take the kernel about {0} instructions ({1} iterations of about {2}), and it stops at 1,000,000: run fewer iterations or do less in each." },
   loopTooManyBranches: { code: 4015, text: "This loop takes about {0} branches the verifier cannot decide ({1} iterations), and it keeps at most 8192 of them pending: run fewer iterations or branch less in the body." },
   unionLiteral: { code: 4012, text: "An object literal of a union gives at most one member; this one gives {0}." },
+  recordStillReserved: { code: 4018, text: "The record {0}.reserve() gave at line {1} is still reserved {2}: submit() or discard() it on every path (the verifier refuses a program that can leave a reservation)." },
+  recordReleased: { code: 4019, text: "The record {0}.reserve() gave at line {1} was {2} at line {3}; after that it belongs to the ring, and the program cannot {4} it." },
   // 5xxx: limits the verifier would enforce.
-  stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack{1}; the limit is 512." },
+  stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack{1}; the limit is 512. A large record can be filled in the ring buffer itself (rb.reserve()), a large value in a per-CPU scratch map (PerCpuArrayMap<T>(1), get(0))." },
   tooManyMaps: { code: 5004, text: "The program uses {0} maps (its data sections count one each); the kernel allows {1}." },
   gplOnlyHelpers: { code: 5005, text: "LICENSE \"{0}\" is not GPL-compatible, and the kernel gives {1} only to GPL-compatible programs: make it \"GPL\" or \"Dual BSD/GPL\" (or \"Dual MIT/GPL\")." },
   callsTooDeep: { code: 5003, text: "Calls nest {0} deep here ({1}); BPF allows 8 frames." },
   tooManyHelperArgs: { code: 5002, text: "{0}" },
+  printkFormat: { code: 4017, text: "printk(): {0}." },
   // 6xxx: the fetch spec.
   unknownParam: { code: 6001, text: "{0}" },
   fetchSpec: { code: 6002, text: "{0}" },
@@ -88,6 +92,18 @@ export function makeDiagnostic(kind: DiagKind, at: { file: string; line: number;
 }
 
 /** tsc-style text with a one-line excerpt and a caret under the column. */
+/** The diagnostics with repeats left out: code shared by several programs (an inlined
+ *  function, a subprogram compiled once per memory space) reports each problem once. */
+export function distinctDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const key = `${d.severity}\0${d.code}\0${d.line}\0${d.col}\0${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line > 0 ? `${d.file}(${d.line},${d.col})` : d.file;
   let out = `${where}: ${d.severity} BPF${d.code}: ${d.message}`;

@@ -37,7 +37,7 @@ export function checkVerifierLimits(p: ProgramsToCheck): Diagnostic[] {
     const maps = new Set(code.flatMap((c) => c.relocs.flatMap((r) => r.kind === "map" ? [r.symbol] : r.kind === "data" ? [p.dataSections.get(r.symbol)!] : [])));
     if (maps.size > MAX_USED_MAPS) out.push(makeDiagnostic("tooManyMaps", prog.at, String(maps.size), String(MAX_USED_MAPS)));
     if (!GPL_COMPATIBLE_LICENSES.has(p.license)) {
-      const gpl = new Set(code.flatMap((c) => c.insns.filter((i) => i.code === (CLS.JMP | JMP.CALL) && i.src === 0 && GPL_ONLY_HELPERS.has(i.imm)).map((i) => helperName(i.imm))));
+      const gpl = new Set(code.flatMap((c) => c.insns.filter((i) => i.code === (CLS.JMP | JMP.CALL) && i.src === 0 && GPL_ONLY_HELPERS.has(i.imm)).map((i) => helperName(i.imm)!)));
       if (gpl.size > 0) out.push(makeDiagnostic("gplOnlyHelpers", prog.at, p.license, [...gpl].join(", ")));
     }
   }

@@ -10,7 +10,8 @@ interface Alloc {
   comm: Chars<16>;
 }
 
-const allocs = new RingBuf<Alloc>(1 << 16);
+// Every process mallocs: room for 32768 records, so a busy machine loses none between reads.
+const allocs = new RingBuf<Alloc>(1 << 20);
 
 export const onMalloc = uprobe("/lib/x86_64-linux-gnu/libc.so.6", "malloc", (arg0: u64) => {
   if (arg0 >= 4096) {

@@ -9,7 +9,7 @@ interface Open {
   filename: Chars<128>;
 }
 
-const opens = new RingBuf<Open>(1 << 18);
+export const opens = new RingBuf<Open>(1 << 18);
 
 export const onOpenat = tracepoint("syscalls", "sys_enter_openat", (flags: i32, filename: Ptr<u8>) => {
   opens.output({ pid: pid(), flags, comm: comm(), filename: readStr(filename) });

@@ -1,7 +1,8 @@
 // Typed handles on a loaded object's hash and array maps, through libbpf's fd calls.
-// In: a MapSource (the map's name, sizes, key and value codecs, and its fd once the
-// object is loaded). Out: BpfMap (get/set/delete, keys/values/entries, for-of) and
-// PerCpuMap, whose values are an array with one element per possible CPU, plus sum().
+// In: a MapSource (the map's name, sizes, whether it is an array, its BTF decl tags, key
+// and value codecs, and its fd once the object is loaded). Out: BpfMap (get/set/delete,
+// keys/values/entries, for-of) and PerCpuMap, whose values are an array with one element
+// per possible CPU, plus sum(); sumCpus() adds up one value per CPU.
 // K and V are the probe's own key and value types (see types.ts).
 
 import { encode, view, type Codec, type Value } from "./btf-codec.js";
@@ -18,6 +19,10 @@ export interface MapSource {
   readonly keySize: number;
   readonly valueSize: number;
   readonly maxEntries: number;
+  /** An array map (every index from 0 to maxEntries - 1 exists). */
+  readonly array: boolean;
+  /** The BTF decl tags on the map's declaration ("bpftsc:log2hist" for a Log2Hist). */
+  readonly tags: readonly string[];
   readonly key: Codec;
   readonly value: Codec;
   /** The map's fd; throws unless the object is loaded and open. */
@@ -29,6 +34,8 @@ abstract class MapBase<K> {
 
   get name(): string { return this.src.name; }
   get maxEntries(): number { return this.src.maxEntries; }
+  get isArray(): boolean { return this.src.array; }
+  get tags(): readonly string[] { return this.src.tags; }
 
   protected encodeKey(key: unknown): Uint8Array {
     return encode(this.src.key, this.src.keySize, key, "key");
@@ -119,7 +126,7 @@ export class PerCpuMap<K = unknown, V = unknown> extends MapBase<K> {
    *  taken from CPU 0. */
   sum(key: Input<K>): Decoded<V> | undefined {
     const values = this.get(key);
-    return values === undefined ? undefined : (values as Value[]).reduce(add) as Decoded<V>;
+    return values === undefined ? undefined : sumCpus(values as Value[]) as Decoded<V>;
   }
 
   /** Sets every CPU's value: `values` has one element per possible CPU. */
@@ -146,6 +153,12 @@ export class PerCpuMap<K = unknown, V = unknown> extends MapBase<K> {
     const dv = view(bytes);
     return Array.from({ length: this.cpus }, (_, cpu) => this.src.value.decode(dv, cpu * this.stride) as Decoded<V>);
   }
+}
+
+/** One value per CPU added up: integers summed (bool: any CPU's true), other fields
+ *  taken from CPU 0. */
+export function sumCpus(values: readonly Value[]): Value {
+  return values.reduce(add);
 }
 
 function add(a: Value, b: Value): Value {

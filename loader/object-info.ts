@@ -1,6 +1,7 @@
 // What the loader needs to know from a BPF object file itself, read with the compiler's
 // ELF and BTF readers: the BTF type table, the variables of each data section (.rodata,
-// .data, .bss and their .rodata.*/.data.* kin) and the record type of each ring buffer.
+// .data, .bss and their .rodata.*/.data.* kin), the record type of each ring buffer and
+// the BTF decl tags on each map (a Log2Hist's "bpftsc:log2hist").
 // In: the object's bytes. Out: an ObjectInfo. Variable offsets are fixed up as libbpf
 // fixes them: clang leaves a DATASEC's size and its variables' offsets zero, and the ELF
 // section size and symbol values give them.
@@ -34,6 +35,8 @@ export interface ObjectInfo {
   sections: Map<number, DataSection>;
   /** The BTF type of a ring buffer's records, when the object names it. */
   recordType(mapName: string): number | undefined;
+  /** The decl tags on a map's declaration (`btf_decl_tag` in C). */
+  mapTags(mapName: string): string[];
 }
 
 /** DATASECs that hold no variables of the program's own. */
@@ -42,7 +45,7 @@ const NOT_DATA = new Set([".maps", "license", ".kconfig", ".ksyms"]);
 export function readObjectInfo(bytes: Uint8Array): ObjectInfo {
   const elf = new ElfFile(bytes);
   const raw = elf.sectionData(".BTF");
-  if (!raw) return { sections: new Map(), recordType: () => undefined };
+  if (!raw) return { sections: new Map(), recordType: () => undefined, mapTags: () => [] };
   const btf = parseBtf(raw);
   const sections = new Map<number, DataSection>();
   for (const id of btf.idsOfKind("datasec")) {
@@ -57,9 +60,17 @@ export function readObjectInfo(bytes: Uint8Array): ObjectInfo {
     });
     sections.set(id, { name: sec.name, id, size, vars });
   }
+  const tags = new Map<string, string[]>();
+  for (const id of btf.idsOfKind("decl_tag")) {
+    const t = btf.type(id);
+    if (t.kind !== "decl_tag" || t.componentIdx !== -1 || btf.kindOf(t.type) !== "var") continue;
+    const name = btf.nameOf(t.type);
+    tags.set(name, [...(tags.get(name) ?? []), t.name]);
+  }
   return {
     btf,
     sections,
     recordType: (mapName) => btf.idsByName("typedef", ringbufRecordTypedef(mapName))[0],
+    mapTags: (mapName) => tags.get(mapName) ?? [],
   };
 }

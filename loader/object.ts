@@ -23,7 +23,7 @@ import type { MapKind, MapName, ProgramName } from "./types.js";
 // Node 20.0-20.3 lack Symbol.dispose; Node's own polyfill uses this registered symbol.
 (Symbol as { dispose?: symbol }).dispose ??= Symbol.for("nodejs.dispose");
 
-const MAP_TYPE = { PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_PERCPU_HASH: 10, RINGBUF: 27 } as const;
+const MAP_TYPE = { ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_PERCPU_HASH: 10, RINGBUF: 27 } as const;
 const PER_CPU = new Set<number>([MAP_TYPE.PERCPU_HASH, MAP_TYPE.PERCPU_ARRAY, MAP_TYPE.LRU_PERCPU_HASH]);
 
 /** A map handle of any kind (what an untyped object's maps are). */
@@ -226,6 +226,8 @@ export class BpfObject<P = unknown> {
     const src: MapSource = {
       name: n.mapName(map),
       keySize: n.mapKeySize(map), valueSize: n.mapValueSize(map), maxEntries: n.mapMaxEntries(map),
+      array: type === MAP_TYPE.ARRAY || type === MAP_TYPE.PERCPU_ARRAY,
+      tags: info.mapTags(n.mapName(map)),
       key: codec(n.mapBtfKeyTypeId(map), n.mapKeySize(map)),
       value: codec(n.mapBtfValueTypeId(map), n.mapValueSize(map)),
       fd,

@@ -53,7 +53,7 @@ export type MapName<P> = unknown extends P ? string : { [K in keyof P]: IsMap<P[
 export type ProgramName<P> = unknown extends P ? string : { [K in keyof P]: P[K] extends Program ? K : never }[keyof P] & string;
 /** Names of the probe's exported settings and globals (not maps, programs or LICENSE). */
 export type GlobalName<P> = unknown extends P ? string
-  : { [K in keyof P]: P[K] extends Program | string ? never : IsMap<P[K]> extends true ? never : K }[keyof P] & string;
+  : { [K in keyof P]: K extends "LICENSE" ? never : P[K] extends Program ? never : IsMap<P[K]> extends true ? never : K }[keyof P] & string;
 
 /** The probe type of a global: `unknown` (untyped) for a name the probe does not export. */
 export type GlobalType<P, N extends string> = N extends keyof P ? P[N] : unknown;

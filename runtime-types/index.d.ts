@@ -47,12 +47,12 @@ export type UserPtr<T> = Ptr<T> & { readonly [userBrand]?: true };
 /** A pointer into kernel memory, whatever the probe kind. */
 export type KernelPtr<T> = Ptr<T> & { readonly [kernelBrand]?: true };
 
-/** A C `char[N]` buffer: filled by `comm()` and `readStr()`, stored in structs and maps.
- *  N is the buffer's size in bytes; a string helper fills whichever buffer it is stored to. */
+/** A C `char[N]` buffer: filled by `comm()` and `readStr()` or from a string literal,
+ *  stored in structs and maps, zero-padded after its NUL. N is its size in bytes. It is a
+ *  string to TypeScript: `name === "bash"` compares it with a literal, `name[0] === "/"`
+ *  one byte with a character, and `startsWith(name, "ba")` tests a prefix. */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
-export interface Chars<N extends number> {
-  readonly [charsBrand]: true;
-}
+export type Chars<N extends number> = string & { readonly [charsBrand]?: true };
 
 /** A C array `T[N]` inside a struct. */
 export interface FixedArray<T, N extends number> {
@@ -94,6 +94,11 @@ export declare function uprobe(binaryPath: string, symbol: string, handler: Hand
 export declare function uretprobe(binaryPath: string, symbol: string, handler: Handler): Program;
 /** `tracepoint/<category>/<event>`: parameters are the event's format fields. */
 export declare function tracepoint(category: string, event: string, handler: Handler): Program;
+/** `tp_btf/<event>`: a tracepoint's arguments as the kernel passes them to its probes,
+ *  by name and type from BTF (btf_trace_<event>); a BPF trampoline, like fentry. */
+export declare function tpBtf(event: string, handler: Handler): Program;
+/** `raw_tp/<event>`: a raw tracepoint, its arguments by name from BTF, read as u64 slots. */
+export declare function rawTracepoint(event: string, handler: Handler): Program;
 /** `fentry/<fn>`: BPF trampoline at a kernel function's entry. */
 export declare function fentry(fn: string, handler: Handler): Program;
 /** `fexit/<fn>`: BPF trampoline at a kernel function's exit. */
@@ -104,6 +109,13 @@ interface MapBase<K, V> {
    *  TypeScript's narrowing is the verifier's null check. */
   get(key: K): V | undefined;
   set(key: K, value: V): void;
+  /** Adds the entry only if the key is absent (BPF_NOEXIST); true when it was added. */
+  insert(key: K, value: V): bool;
+  /** Replaces the entry only if the key is present (BPF_EXIST); true when it was replaced. */
+  replace(key: K, value: V): bool;
+  /** The entry, added with `init` first if the key is absent (libbpf-tools'
+   *  bpf_map_lookup_or_try_init); undefined only when the map is full. */
+  getOrInit(key: K, init: V): V | undefined;
   delete(key: K): void;
   /** Atomically adds `delta` to an integer value, inserting `delta` if the key is absent. */
   add(key: K, delta: number): void;
@@ -114,6 +126,9 @@ export declare class HashMap<K, V> implements MapBase<K, V> {
   constructor(maxEntries: number);
   get(key: K): V | undefined;
   set(key: K, value: V): void;
+  insert(key: K, value: V): bool;
+  replace(key: K, value: V): bool;
+  getOrInit(key: K, init: V): V | undefined;
   delete(key: K): void;
   add(key: K, delta: number): void;
 }
@@ -131,12 +146,61 @@ export declare class PerCpuArrayMap<V> extends HashMap<u32, V> {
   readonly [perCpuBrand]?: true;
 }
 
+/** A power-of-two histogram of values, as bpftrace's `@h = hist(v)`: `h.observe(v)`
+ *  counts v in its bucket. A BPF_MAP_TYPE_ARRAY of 66 u64 counts in bpftrace's layout:
+ *  slot 0 counts negative values (of signed types), slot 1 zeros, slot k + 2 the values
+ *  in [2^k, 2^(k+1)). The map carries the BTF decl tag "bpftsc:log2hist", and
+ *  `bpftsc run` draws it as bpftrace draws a histogram. */
+export declare class Log2Hist extends ArrayMap<u64> {
+  constructor();
+  /** Adds 1 to the bucket of `value` (atomically). */
+  observe(value: number): void;
+}
+
 /** BPF_MAP_TYPE_RINGBUF of `sizeBytes` (a power of two, a multiple of the page size). */
 export declare class RingBuf<T> {
   constructor(sizeBytes: number);
   /** Copies the record into the ring buffer (bpf_ringbuf_output). */
   output(record: T): void;
+  /** Reserves room for one record in the ring (bpf_ringbuf_reserve) and returns it, to be
+   *  filled in place, or undefined when the ring is full. The record is not cleared.
+   *  Hold it in a `const`, and submit() or discard() it on every path. */
+  reserve(): T | undefined;
+  /** Hands a reserved record to user space (bpf_ringbuf_submit). */
+  submit(record: T): void;
+  /** Gives a reserved record back unsent (bpf_ringbuf_discard). */
+  discard(record: T): void;
 }
+
+/** BPF_MAP_TYPE_PERF_EVENT_ARRAY: a perf buffer per CPU (`maxEntries`, default: every
+ *  CPU), for kernels and tools without ring buffers. */
+export declare class PerfEventArray<T> {
+  constructor(maxEntries?: number);
+  /** Sends the record to the current CPU's perf buffer (bpf_perf_event_output). */
+  output(record: T): void;
+}
+
+/** BPF_MAP_TYPE_STACK_TRACE: stacks by id, each `depth` (default 127) return addresses. */
+export declare class StackTraceMap {
+  constructor(maxEntries: number, depth?: number);
+  /** The current kernel stack's id in this map (bpf_get_stackid), negative on error. */
+  kernelStackId(): i64;
+  /** The current user stack's id in this map, negative on error. */
+  userStackId(): i64;
+}
+/** BPF_MAP_TYPE_CGROUP_ARRAY: cgroups (fds user space puts in) to filter on. */
+export declare class CgroupArray {
+  constructor(maxEntries: number);
+  /** Whether the current task is in the cgroup at `index` or below it. */
+  currentTaskUnder(index: u32): bool;
+}
+/** The current task's cgroup v2 id. */
+export declare function cgroupId(): u64;
+/** The current kernel stack's return addresses into `into` (bpf_get_stack): the bytes
+ *  written, or a negative error. */
+export declare function kernelStack<N extends number>(into: FixedArray<u64, N>): i64;
+/** The current user stack's return addresses into `into`. */
+export declare function userStack<N extends number>(into: FixedArray<u64, N>): i64;
 
 /** Process id (tgid) of the current task. */
 export declare function pid(): u32;
@@ -154,6 +218,29 @@ export declare function cpu(): u32;
 export declare function comm(): Chars<16>;
 /** Reads a NUL-terminated string from the probed code's memory into a Chars<N>. */
 export declare function readStr(src: Ptr<unknown> | u64): Chars<number>;
+/** Whether a Chars<N> starts with `prefix` (a string literal or constant). */
+export declare function startsWith(s: Chars<number>, prefix: string): bool;
+/** The current task (bpf_get_current_task): `currentTask<task_struct>()` with task_struct
+ *  from `bpftsc types task_struct`; its fields read through CO-RE. */
+export declare function currentTask<T>(): KernelPtr<T>;
+/** Whether the kernel the object loads on has this field of a kernel struct (CO-RE):
+ *  `fieldExists(task.__state)`. Code under the other answer is never run there, so it may
+ *  read fields that kernel lacks. */
+export declare function fieldExists(field: unknown): bool;
+/** Whether the kernel the object loads on has the struct T (CO-RE). */
+export declare function typeExists<T>(): bool;
+/** A pointer's address as an integer. */
+export declare function toAddress(p: Ptr<unknown>): u64;
+/** An address as a pointer into the program's memory (user memory for uprobes and syscall
+ *  tracepoints, kernel memory otherwise). */
+export declare function toPtr<T>(address: u64): Ptr<T>;
+/** An address as a pointer into user memory. */
+export declare function toUserPtr<T>(address: u64): UserPtr<T>;
+/** An address as a pointer into kernel memory. */
+export declare function toKernelPtr<T>(address: u64): KernelPtr<T>;
+/** Atomically adds `delta` to an integer in BPF memory shared between CPUs: a field of a
+ *  map value (`atomicAdd(s.bytes, n)`) or a global (lock xadd). */
+export declare function atomicAdd(target: number, delta: number): void;
 /** bpf_trace_printk: a format with up to 3 integer arguments (%d %u %x %ld %lu %llx ...). */
 export declare function printk(format: string, ...args: number[]): void;
 /** True when fetching the named parameter faulted (its value is then 0). */

@@ -11,7 +11,7 @@ interface IArguments {}
 interface Number {}
 interface Object {}
 interface RegExp {}
-interface String { readonly length: number }
+interface String { readonly length: number; readonly [index: number]: string }
 interface Symbol {}
 interface SymbolConstructor { readonly iterator: unique symbol }
 declare var Symbol: SymbolConstructor;

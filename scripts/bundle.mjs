@@ -1,17 +1,20 @@
-// Bundles the CLI with the TypeScript compiler into one minified CommonJS file,
-// dist/bpftsc.cjs. Loaded with require() (not through Node's ESM loader, which would
-// re-parse typescript.js to detect its format and lex its exports) and with a V8 code
-// cache (compiler/code-cache.ts), it starts in a fraction of the time.
+// Bundles the command line (cli/main.ts) with the compiler, the loader and the TypeScript
+// compiler into one minified CommonJS file, dist/bpftsc.cjs. Loaded with require() (not
+// through Node's ESM loader, which would re-parse typescript.js to detect its format and
+// lex its exports) and with a V8 code cache (cli/code-cache.ts), it starts in a fraction
+// of the time. koffi stays outside: it loads a native .node file of its own, found at run
+// time from the package's node_modules (require from dist/ resolves it there).
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["compiler/cli.ts"],
+  entryPoints: ["cli/main.ts"],
   outfile: "dist/bpftsc.cjs",
   bundle: true,
   minify: true,
   platform: "node",
   format: "cjs",
   target: "node20",
+  external: ["koffi"],
   // import.meta.url has no CommonJS meaning: give it the bundle's own URL.
   define: { "import.meta.url": "__bpftsc_import_meta_url" },
   banner: { js: "const __bpftsc_import_meta_url = require('url').pathToFileURL(__filename).href;" },

@@ -115,7 +115,11 @@ class Emitter {
     this.loc = i.loc;
     switch (i.k) {
       case "mov": if (i.dst !== i.src) this.push(I.mov(i.dst, i.src)); return;
-      case "movi": this.push(I.movImm(i.dst, i.imm)); return;
+      case "movi": {
+        const at = this.push(I.movImm(i.dst, i.imm));
+        if (i.core) this.coreRelos.push({ insn: at, tag: i.core });
+        return;
+      }
       case "ld64": this.push(I.ld64(i.dst, i.value)); return;
       case "ldsym":
         this.relocs.push({ insn: this.push(I.ld64(i.dst, 0n, MAP_LOAD_SRC_REG)), kind: i.kind, symbol: i.symbol });

@@ -38,7 +38,7 @@ export function foldConstants(fn: IrFunction): IrFunction {
       const d = instDst(i);
       if (d === undefined) continue;
       defs.set(d, (defs.get(d) ?? 0) + 1);
-      if (i.op === "const") constOf.set(d, BigInt.asIntN(64, i.value));
+      if (i.op === "const" && !i.core) constOf.set(d, BigInt.asIntN(64, i.value));
     }
   }
   for (const r of [...constOf.keys()]) if (defs.get(r) !== 1) constOf.delete(r);

@@ -254,7 +254,9 @@ class Selector {
     this.loc = i.loc;
     const R = (v: VReg): Reg => v + FIRST_VREG;
     switch (i.op) {
-      case "const": return this.constant(R(i.dst), i.value);
+      case "const":
+        if (i.core) return this.emit({ k: "movi", dst: R(i.dst), imm: Number(i.value), core: i.core });
+        return this.constant(R(i.dst), i.value);
       case "mov": return this.mov(R(i.dst), R(i.src));
       case "alu": return this.alu(i);
       case "neg":

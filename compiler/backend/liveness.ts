@@ -1,7 +1,11 @@
-// Control-flow facts about a machine function: live registers at block boundaries
-// (backward dataflow to a fixed point) and each block's loop nesting depth.
-// In: an MFunction. Out: liveOut per block id (physical registers included, R10 never),
-// and loop depth per block id (used to weigh spill costs).
+// Control-flow facts about a machine function: live registers at block boundaries and
+// each block's loop nesting depth.
+// In: an MFunction. Out: liveIn and liveOut per block id (physical registers included, R10
+// never), each set in ascending register order; loop depth per block id (used to weigh
+// spill costs).
+// Liveness is found register by register: from each block that reads a register before
+// writing it, backwards through predecessors until a block that writes it. The work is
+// the sum of the registers' live ranges in blocks, not blocks times registers.
 
 import { instDefs, instUses, successors, termUses, type MFunction, type Reg } from "./mir.js";
 
@@ -10,54 +14,48 @@ export interface Liveness {
   liveOut: Map<number, Set<Reg>>;
 }
 
-/** Backward dataflow on bit sets (one bit per register), then Sets for the callers. */
 export function computeLiveness(fn: MFunction): Liveness {
-  const words = Math.ceil(fn.nextReg / 32);
-  const set = (bits: Uint32Array, r: Reg): void => { bits[r >>> 5]! |= 1 << (r & 31); };
-  const has = (bits: Uint32Array, r: Reg): boolean => (bits[r >>> 5]! & (1 << (r & 31))) !== 0;
   const n = fn.blocks.length;
   const index = new Map(fn.blocks.map((b, k) => [b.id, k]));
-  const use: Uint32Array[] = [], def: Uint32Array[] = [], ins: Uint32Array[] = [], outs: Uint32Array[] = [];
-  const succ: number[][] = [];
+  const preds: number[][] = fn.blocks.map(() => []);
+  fn.blocks.forEach((b, k) => {
+    for (const s of successors(b.term)) { const t = index.get(s); if (t !== undefined) preds[t]!.push(k); }
+  });
+  // Per block: the registers it reads before writing (upward-exposed) and those it writes.
+  const exposed: Reg[][] = [], defs: Set<Reg>[] = [];
   for (const b of fn.blocks) {
-    const u = new Uint32Array(words), d = new Uint32Array(words);
+    const d = new Set<Reg>(), u: Reg[] = [], seen = new Set<Reg>();
+    const read = (r: Reg): void => { if (!d.has(r) && !seen.has(r)) { seen.add(r); u.push(r); } };
     for (const i of b.insts) {
-      for (const r of instUses(i)) if (!has(d, r)) set(u, r);
-      for (const r of instDefs(i)) set(d, r);
+      for (const r of instUses(i)) read(r);
+      for (const r of instDefs(i)) d.add(r);
     }
-    for (const r of termUses(b.term)) if (!has(d, r)) set(u, r);
-    use.push(u); def.push(d);
-    ins.push(u.slice()); outs.push(new Uint32Array(words));
-    succ.push(successors(b.term).map((s) => index.get(s)!).filter((k) => k !== undefined));
+    for (const r of termUses(b.term)) read(r);
+    exposed.push(u);
+    defs.push(d);
   }
-  for (let changed = true; changed;) {
-    changed = false;
-    for (let k = n - 1; k >= 0; k--) {
-      const out = outs[k]!, inn = ins[k]!, d = def[k]!, u = use[k]!;
-      for (const s of succ[k]!) {
-        const si = ins[s]!;
-        for (let w = 0; w < words; w++) out[w]! |= si[w]!;
-      }
-      for (let w = 0; w < words; w++) {
-        const v = (u[w]! | (out[w]! & ~d[w]!)) >>> 0;
-        if (v !== inn[w]) { inn[w] = v; changed = true; }
+  const ins: Reg[][] = fn.blocks.map(() => []), outs: Reg[][] = fn.blocks.map(() => []);
+  // The last register each block was marked live-in / live-out for: a register's walk marks
+  // a block at most once, and walks are one register at a time.
+  const inMark = new Int32Array(n).fill(-1), outMark = new Int32Array(n).fill(-1);
+  const byReg = new Map<Reg, number[]>();
+  exposed.forEach((u, k) => { for (const r of u) { const l = byReg.get(r); if (l) l.push(k); else byReg.set(r, [k]); } });
+  const work: number[] = [];
+  for (const [r, blocks] of byReg) {
+    for (const k of blocks) { inMark[k] = r; ins[k]!.push(r); work.push(k); }
+    while (work.length > 0) {
+      const k = work.pop()!;
+      for (const p of preds[k]!) {
+        if (outMark[p] === r) continue;
+        outMark[p] = r;
+        outs[p]!.push(r);
+        if (inMark[p] !== r && !defs[p]!.has(r)) { inMark[p] = r; ins[p]!.push(r); work.push(p); }
       }
     }
   }
-  const toSet = (bits: Uint32Array): Set<Reg> => {
-    const out = new Set<Reg>();
-    for (let w = 0; w < words; w++) {
-      let v = bits[w]!;
-      while (v !== 0) {
-        const t = v & -v;
-        out.add(w * 32 + 31 - Math.clz32(t));
-        v ^= t;
-      }
-    }
-    return out;
-  };
+  const sorted = (rs: Reg[]): Set<Reg> => new Set(rs.sort((a, b) => a - b));
   const liveIn = new Map<number, Set<Reg>>(), liveOut = new Map<number, Set<Reg>>();
-  fn.blocks.forEach((b, k) => { liveIn.set(b.id, toSet(ins[k]!)); liveOut.set(b.id, toSet(outs[k]!)); });
+  fn.blocks.forEach((b, k) => { liveIn.set(b.id, sorted(ins[k]!)); liveOut.set(b.id, sorted(outs[k]!)); });
   return { liveIn, liveOut };
 }
 

@@ -34,7 +34,8 @@ export type Src = { reg: Reg } | { imm: number };
 
 export type MInst = (
   | { k: "mov"; dst: Reg; src: Reg }
-  | { k: "movi"; dst: Reg; imm: number }
+  /** A `core` immediate is relocated by libbpf (never rematerialized or changed). */
+  | { k: "movi"; dst: Reg; imm: number; core?: CoreTag }
   | { k: "ld64"; dst: Reg; value: bigint }
   /** dst = the address of a map or a global (ld_imm64 relocated against the symbol). */
   | { k: "ldsym"; dst: Reg; kind: "map" | "data"; symbol: string }

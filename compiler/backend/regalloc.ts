@@ -15,6 +15,14 @@
 // Copies between virtual registers and into/out of R0..R5 are coalesced when the Briggs or
 // George test says it is safe; remaining ones get biased colors. Spilled constants are
 // recomputed rather than stored; spilled values share slots when they do not interfere.
+//
+// Cost: a round takes time in proportion to the interference graph's edges and the moves
+// (times a small factor), not to the square of the registers: edges are a hash set beside
+// adjacency lists; per node, a count of neighbours of significant degree answers Briggs'
+// test by walking the smaller node only; coalescing keeps the node with the long adjacency
+// list once it is long (LONG); move lists are joined, not copied (moves.ts); worklists
+// find their first element in O(1) (ordered-set.ts), the spill candidates are a heap
+// (spill-queue.ts); aliases are path-compressed.
 
 import { BackendError } from "./errors.js";
 import { computeLiveness, loopDepths } from "./liveness.js";
@@ -22,80 +30,77 @@ import {
   FIRST_VREG, NUM_COLORS, R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, instDefs, instUses, isPhys,
   renameInst, renameTerm, termUses, type MFunction, type Reg,
 } from "./mir.js";
+import { Moves } from "./moves.js";
+import { OrderedSet } from "./ordered-set.js";
+import { PairSet } from "./pair-set.js";
+import { SpillQueue } from "./spill-queue.js";
 import { rematValues, rewriteSpills, type SpillGroup } from "./spill.js";
 
 const K = NUM_COLORS;
 /** Color preference when nothing else decides: argument registers first, callee-saved last. */
 const ORDER: readonly Reg[] = [R1, R2, R3, R4, R5, R0, R6, R7, R8, R9];
+const ALL_COLORS = (1 << K) - 1;
 const MAX_ROUNDS = 32;
-
-interface Move { dst: Reg; src: Reg }
-
-/** The interference relation: a bit matrix while it stays small, per-node sets beyond. */
-class Adjacency {
-  private readonly bits: Uint32Array | undefined;
-  private readonly sets: Set<Reg>[] | undefined;
-
-  constructor(private readonly n: number) {
-    if (n <= 16384) this.bits = new Uint32Array(Math.ceil((n * n) / 32));
-    else this.sets = Array.from({ length: n }, () => new Set<Reg>());
-  }
-
-  has(u: Reg, v: Reg): boolean {
-    if (this.bits) { const k = u * this.n + v; return (this.bits[k >>> 5]! & (1 << (k & 31))) !== 0; }
-    return this.sets![u]!.has(v);
-  }
-
-  add(u: Reg, v: Reg): void {
-    if (this.bits) {
-      const a = u * this.n + v, b = v * this.n + u;
-      this.bits[a >>> 5]! |= 1 << (a & 31);
-      this.bits[b >>> 5]! |= 1 << (b & 31);
-    } else {
-      this.sets![u]!.add(v);
-      this.sets![v]!.add(u);
-    }
-  }
-}
+/** Coalescing u and v keeps u (Appel's choice) unless v's adjacency list is longer than
+ *  u's and than this: then v is kept, so that a value coalesced with thousands of copies
+ *  of itself does not have its list walked and re-added at each one. Below it, merges
+ *  happen exactly as Appel has them (and the output is the same as with his choice). */
+const LONG = 256;
 
 type Outcome = { colors: Map<Reg, Reg> } | { spills: SpillGroup[] };
 
 /** One round of build / simplify / coalesce / freeze / spill / select. */
 class Round {
   private readonly n: number;
-  private readonly adjSet: Adjacency;
+  private readonly adjSet: PairSet;
   private readonly adjList: Reg[][] = [];
-  private readonly degree: number[] = [];
-  private readonly moveList: Set<number>[] = [];
-  private readonly moves: Move[] = [];
-  private readonly alias: Reg[] = [];
-  private readonly color: number[] = [];
-  private readonly cost: number[] = [];
+  private readonly degree: Float64Array;
+  /** Per node: its neighbours that are virtual, of degree >= K, and neither on the select
+   *  stack nor coalesced (the "significant" neighbours of Briggs' test). */
+  private readonly sig: Int32Array;
+  /** Per node: its physical neighbours (always significant). */
+  private readonly physNeighbors: Int32Array;
+  private readonly alias: Int32Array;
+  private readonly color: Int32Array;
+  private readonly cost: Float64Array;
   private readonly hint: (Reg | undefined)[] = [];
-  private readonly initial = new Set<Reg>();
+  private readonly initial: Reg[] = [];
+  private readonly inInitial: Uint8Array;
+  private readonly coalesced: Uint8Array;
+  private readonly onStack: Uint8Array;
+  private readonly colored: Uint8Array;
 
-  private readonly simplifyWL = new Set<Reg>();
-  private readonly freezeWL = new Set<Reg>();
-  private readonly spillWL = new Set<Reg>();
-  private readonly spilledNodes = new Set<Reg>();
-  private readonly coalescedNodes = new Set<Reg>();
-  private readonly coloredNodes = new Set<Reg>();
+  private readonly simplifyWL: OrderedSet;
+  private readonly freezeWL: OrderedSet;
+  private readonly spillWL: SpillQueue;
+  private readonly spilledNodes: OrderedSet;
+  private readonly coalescedNodes: Reg[] = [];
   private readonly selectStack: Reg[] = [];
-  private readonly onStack = new Set<Reg>();
-
-  private readonly worklistMoves = new Set<number>();
-  private readonly activeMoves = new Set<number>();
+  private moves!: Moves;
 
   constructor(private readonly fn: MFunction) {
-    this.n = fn.nextReg;
-    this.adjSet = new Adjacency(this.n);
-    for (let r = 0; r < this.n; r++) {
+    const n = (this.n = fn.nextReg);
+    this.adjSet = new PairSet(n, 16 * n);
+    this.degree = new Float64Array(n);
+    this.sig = new Int32Array(n);
+    this.physNeighbors = new Int32Array(n);
+    this.alias = new Int32Array(n);
+    this.color = new Int32Array(n);
+    this.cost = new Float64Array(n);
+    this.inInitial = new Uint8Array(n);
+    this.coalesced = new Uint8Array(n);
+    this.onStack = new Uint8Array(n);
+    this.colored = new Uint8Array(n);
+    this.simplifyWL = new OrderedSet(n);
+    this.freezeWL = new OrderedSet(n);
+    this.spillWL = new SpillQueue(n, (r) => this.cost[r]! / this.degree[r]!);
+    this.spilledNodes = new OrderedSet(n);
+    for (let r = 0; r < n; r++) {
       this.adjList.push([]);
-      this.degree.push(isPhys(r) ? Infinity : 0);
-      this.moveList.push(new Set());
-      this.alias.push(r);
-      this.color.push(isPhys(r) ? r : -1);
-      this.cost.push(fn.spillTemps.has(r) ? Infinity : 0);
+      this.degree[r] = isPhys(r) ? Infinity : 0;
+      this.alias[r] = r;
+      this.color[r] = isPhys(r) ? r : -1;
+      this.cost[r] = fn.spillTemps.has(r) ? Infinity : 0;
       this.hint.push(fn.hints.get(r));
     }
   }
@@ -108,32 +113,60 @@ class Round {
     return this.adjSet.has(u, v);
   }
 
-  private addEdge(u: Reg, v: Reg): void {
-    if (u === v || this.adjacent(u, v) || (this.pre(u) && this.pre(v))) return;
-    this.adjSet.add(u, v);
-    if (!this.pre(u)) { this.adjList[u]!.push(v); this.degree[u]!++; }
-    if (!this.pre(v)) { this.adjList[v]!.push(u); this.degree[v]!++; }
+  /** 1 when the node counts in its neighbours' `sig`. */
+  private significant(t: Reg): number {
+    return !this.pre(t) && this.degree[t]! >= K && this.onStack[t] === 0 && this.coalesced[t] === 0 ? 1 : 0;
   }
 
-  private addMove(dst: Reg, src: Reg): void {
-    const m = this.moves.length;
-    this.moves.push({ dst, src });
-    this.moveList[dst]!.add(m);
-    this.moveList[src]!.add(m);
-    this.worklistMoves.add(m);
+  private spread(t: Reg, delta: number): void {
+    for (const s of this.adjList[t]!) this.sig[s]! += delta;
+  }
+
+  private changeDegree(t: Reg, delta: number): void {
+    const before = this.significant(t);
+    this.degree[t]! += delta;
+    this.spillWL.changed(t);
+    const after = this.significant(t);
+    if (before !== after) this.spread(t, after - before);
+  }
+
+  /** Takes the node out of the graph (onto the select stack, or coalesced). */
+  private hide(t: Reg, flags: Uint8Array): void {
+    if (this.significant(t)) this.spread(t, -1);
+    flags[t] = 1;
+  }
+
+  private addEdge(u: Reg, v: Reg): void {
+    if (u === v || (this.pre(u) && this.pre(v)) || !this.adjSet.add(u, v)) return;
+    // Degrees first, so that a node becoming significant tells only its old neighbours.
+    if (!this.pre(u)) this.changeDegree(u, 1);
+    if (!this.pre(v)) this.changeDegree(v, 1);
+    this.link(u, v);
+    this.link(v, u);
+  }
+
+  private link(a: Reg, b: Reg): void {
+    if (this.pre(a)) return;
+    this.adjList[a]!.push(b);
+    if (this.pre(b)) this.physNeighbors[a]!++;
+    else this.sig[a]! += this.significant(b);
   }
 
   private node(r: Reg, weight: number): void {
-    if (!this.pre(r)) this.initial.add(r);
+    if (!this.pre(r) && this.inInitial[r] === 0) { this.inInitial[r] = 1; this.initial.push(r); }
     this.cost[r]! += weight;
   }
 
   build(): void {
     const { liveOut } = computeLiveness(this.fn);
     const depth = loopDepths(this.fn);
+    const dsts: Reg[] = [], srcs: Reg[] = [];
+    const addMove = (dst: Reg, src: Reg): void => { dsts.push(dst); srcs.push(src); };
+    const live = new OrderedSet(this.n);
     for (const b of this.fn.blocks) {
       const w = 10 ** Math.min(depth.get(b.id) ?? 0, 8);
-      const live = new Set(liveOut.get(b.id));
+      live.clear();
+      for (const r of liveOut.get(b.id)!) live.add(r);
       for (const u of termUses(b.term)) { live.add(u); this.node(u, w); }
       for (let k = b.insts.length - 1; k >= 0; k--) {
         const i = b.insts[k]!;
@@ -143,78 +176,64 @@ class Round {
         for (const r of defs) this.node(r, w);
         if (i.k === "mov") {
           live.delete(i.src);
-          this.addMove(i.dst, i.src);
+          addMove(i.dst, i.src);
         } else if (i.k === "args") {
-          for (const m of i.moves) { live.delete(m.src); this.addMove(m.dst, m.src); }
+          for (const m of i.moves) { live.delete(m.src); addMove(m.dst, m.src); }
         }
         for (const d of defs) live.add(d);
-        for (const d of defs) for (const l of live) this.addEdge(l, d);
+        for (const d of defs) for (let l = live.first(); l >= 0; l = live.after(l)) this.addEdge(l, d);
         for (const d of defs) live.delete(d);
         for (const u of uses) live.add(u);
         if (i.k === "setcc") for (const u of uses) this.addEdge(i.dst, u);
       }
     }
+    this.moves = new Moves(this.n, dsts, srcs, (r) => this.getAlias(r));
   }
 
-  private adjacentNodes(n: Reg): Reg[] {
-    return this.adjList[n]!.filter((m) => !this.onStack.has(m) && !this.coalescedNodes.has(m));
-  }
-
-  private nodeMoves(n: Reg): number[] {
-    return [...this.moveList[n]!].filter((m) => this.activeMoves.has(m) || this.worklistMoves.has(m));
-  }
-
-  private moveRelated(n: Reg): boolean {
-    for (const m of this.moveList[n]!) if (this.activeMoves.has(m) || this.worklistMoves.has(m)) return true;
-    return false;
+  /** Whether the node is still in the graph (Appel's adjacentNodes are the neighbours
+   *  that are). */
+  private visible(m: Reg): boolean {
+    return this.onStack[m] === 0 && this.coalesced[m] === 0;
   }
 
   private makeWorklist(): void {
     for (const n of this.initial) {
       if (this.degree[n]! >= K) this.spillWL.add(n);
-      else if (this.moveRelated(n)) this.freezeWL.add(n);
+      else if (this.moves.related(n)) this.freezeWL.add(n);
       else this.simplifyWL.add(n);
     }
   }
 
   private simplify(): void {
-    const n = this.simplifyWL.values().next().value as Reg;
+    const n = this.simplifyWL.first();
     this.simplifyWL.delete(n);
     this.selectStack.push(n);
-    this.onStack.add(n);
-    for (const m of this.adjacentNodes(n)) this.decrementDegree(m);
+    this.hide(n, this.onStack);
+    for (const m of this.adjList[n]!) if (this.visible(m)) this.decrementDegree(m);
   }
 
   private decrementDegree(m: Reg): void {
     if (this.pre(m)) return;
     const d = this.degree[m]!;
-    this.degree[m] = d - 1;
+    this.changeDegree(m, -1);
     if (d === K) {
-      this.enableMoves([m, ...this.adjacentNodes(m)]);
+      this.moves.enable(m);
+      for (const t of this.adjList[m]!) if (this.visible(t)) this.moves.enable(t);
       this.spillWL.delete(m);
-      if (this.moveRelated(m)) this.freezeWL.add(m);
+      if (this.moves.related(m)) this.freezeWL.add(m);
       else this.simplifyWL.add(m);
     }
   }
 
-  private enableMoves(nodes: Reg[]): void {
-    for (const n of nodes) {
-      for (const m of this.nodeMoves(n)) {
-        if (this.activeMoves.has(m)) {
-          this.activeMoves.delete(m);
-          this.worklistMoves.add(m);
-        }
-      }
-    }
-  }
-
   private getAlias(n: Reg): Reg {
-    while (this.coalescedNodes.has(n)) n = this.alias[n]!;
-    return n;
+    let r = n;
+    while (this.coalesced[r] === 1) r = this.alias[r]!;
+    while (this.coalesced[n] === 1) { const next = this.alias[n]!; this.alias[n] = r; n = next; }
+    return r;
   }
 
   private addWorkList(u: Reg): void {
-    if (!this.pre(u) && !this.moveRelated(u) && this.degree[u]! < K) {
+    if (!this.pre(u) && !this.moves.related(u) && this.degree[u]! < K) {
       this.freezeWL.delete(u);
       this.simplifyWL.add(u);
     }
@@ -222,36 +241,43 @@ class Round {
 
   /** George: coalescing v into precolored r is safe if each neighbor is low-degree or already
    *  interferes with r. */
-  private ok(t: Reg, r: Reg): boolean {
-    return this.degree[t]! < K || this.pre(t) || this.adjacent(t, r);
+  private george(r: Reg, v: Reg): boolean {
+    if (this.sig[v] === 0) return true;
+    for (const t of this.adjList[v]!) {
+      if (this.visible(t) && !this.pre(t) && this.degree[t]! >= K && !this.adjacent(t, r)) return false;
+    }
+    return true;
   }
 
-  /** Briggs: the merged node has fewer than K neighbors of significant degree. */
-  private conservative(nodes: Reg[]): boolean {
-    let k = 0;
-    for (const n of new Set(nodes)) if (this.degree[n]! >= K) k++;
+  /** Briggs: the merged node has fewer than K neighbors of significant degree. The
+   *  neighbours of the node with the longer list are counted, those of the other walked. */
+  private briggs(u: Reg, v: Reg): boolean {
+    const [big, small] = this.adjList[u]!.length >= this.adjList[v]!.length ? [u, v] : [v, u];
+    let k = this.sig[big]! + this.physNeighbors[big]!;
+    for (const t of this.adjList[small]!) {
+      if (k >= K) return false;
+      if (this.visible(t) && this.degree[t]! >= K && !this.adjacent(t, big)) k++;
+    }
     return k < K;
   }
 
   private coalesce(): void {
-    const m = this.worklistMoves.values().next().value as number;
-    this.worklistMoves.delete(m);
-    const x = this.getAlias(this.moves[m]!.src);
-    const y = this.getAlias(this.moves[m]!.dst);
+    const m = this.moves.take();
+    const x = this.getAlias(this.moves.src[m]!);
+    const y = this.getAlias(this.moves.dst[m]!);
     const [u, v] = this.pre(y) ? [y, x] : [x, y];
     if (u === v) {
+      this.moves.retire(m);
       this.addWorkList(u);
     } else if (this.pre(v) || this.adjacent(u, v) || this.hintConflict(u, v)) {
+      this.moves.retire(m);
       this.addWorkList(u);
       this.addWorkList(v);
-    } else if (
-      (this.pre(u) && this.adjacentNodes(v).every((t) => this.ok(t, u))) ||
-      (!this.pre(u) && this.conservative([...this.adjacentNodes(u), ...this.adjacentNodes(v)]))
-    ) {
-      this.combine(u, v);
-      this.addWorkList(u);
+    } else if ((this.pre(u) && this.george(u, v)) || (!this.pre(u) && this.briggs(u, v))) {
+      this.moves.retire(m);
+      this.addWorkList(this.combine(u, v));
     } else {
-      this.activeMoves.add(m);
+      this.moves.activate(m);
     }
   }
 
@@ -261,90 +287,90 @@ class Round {
     return this.pre(u) && hv !== undefined && hv !== u;
   }
 
-  private combine(u: Reg, v: Reg): void {
-    if (this.freezeWL.has(v)) this.freezeWL.delete(v);
-    else this.spillWL.delete(v);
-    this.coalescedNodes.add(v);
-    this.alias[v] = u;
-    for (const m of this.moveList[v]!) this.moveList[u]!.add(m);
-    this.cost[u] = this.cost[u]! + this.cost[v]!;
-    if (this.hint[u] === undefined) this.hint[u] = this.hint[v];
-    this.enableMoves([v]);
-    for (const t of this.adjacentNodes(v)) {
-      this.addEdge(t, u);
+  /** Merges v into u (or, when v's adjacency list is the long one, u into v); returns the
+   *  node that stays. */
+  private combine(u: Reg, v: Reg): Reg {
+    const long = this.adjList[v]!.length;
+    const [keep, gone] = !this.pre(u) && long > LONG && long > this.adjList[u]!.length ? [v, u] : [u, v];
+    if (this.freezeWL.has(gone)) this.freezeWL.delete(gone);
+    else this.spillWL.delete(gone);
+    this.moves.enable(gone);
+    this.hide(gone, this.coalesced);
+    this.coalescedNodes.push(gone);
+    this.alias[gone] = keep;
+    this.moves.merge(u, v, keep);
+    this.cost[keep] = this.cost[u]! + this.cost[v]!;
+    this.spillWL.changed(keep);
+    this.hint[keep] = this.hint[u] ?? this.hint[v];
+    for (const t of this.adjList[gone]!) {
+      if (!this.visible(t)) continue;
+      this.addEdge(t, keep);
       this.decrementDegree(t);
     }
-    if (this.degree[u]! >= K && this.freezeWL.has(u)) {
-      this.freezeWL.delete(u);
-      this.spillWL.add(u);
+    if (this.degree[keep]! >= K && this.freezeWL.has(keep)) {
+      this.freezeWL.delete(keep);
+      this.spillWL.add(keep);
     }
+    return keep;
   }
 
   private freeze(): void {
-    const u = this.freezeWL.values().next().value as Reg;
+    const u = this.freezeWL.first();
     this.freezeWL.delete(u);
     this.simplifyWL.add(u);
     this.freezeMoves(u);
   }
 
   private freezeMoves(u: Reg): void {
-    for (const m of this.nodeMoves(u)) {
-      const { dst, src } = this.moves[m]!;
-      const v = this.getAlias(dst) === this.getAlias(u) ? this.getAlias(src) : this.getAlias(dst);
-      this.activeMoves.delete(m);
-      this.worklistMoves.delete(m);
-      if (this.freezeWL.has(v) && this.nodeMoves(v).length === 0 && this.degree[v]! < K) {
+    for (const m of this.moves.live(u)) {
+      const v = this.moves.partner(m, u);
+      this.moves.retire(m);
+      if (this.freezeWL.has(v) && !this.moves.related(v) && this.degree[v]! < K) {
         this.freezeWL.delete(v);
         this.simplifyWL.add(v);
       }
     }
   }
 
+  /** The node of least spill cost per degree (spill-queue.ts). */
   private selectSpill(): void {
-    let best: Reg | undefined;
-    let bestScore = Infinity;
-    for (const n of this.spillWL) {
-      const score = this.cost[n]! / this.degree[n]!;
-      if (best === undefined || score < bestScore) { best = n; bestScore = score; }
-    }
-    this.spillWL.delete(best!);
-    this.simplifyWL.add(best!);
-    this.freezeMoves(best!);
+    const best = this.spillWL.take();
+    this.simplifyWL.add(best);
+    this.freezeMoves(best);
   }
 
   /** The hint if free; else a move partner's color (biased coloring); else the first free
    *  color in ORDER, passing over colors that uncolored neighbors are hinted to. */
-  private chooseColor(n: Reg, ok: Set<Reg>): Reg {
+  private chooseColor(n: Reg, ok: number): Reg {
+    const free = (c: number): boolean => (ok & (1 << c)) !== 0;
     const h = this.hint[n];
-    if (h !== undefined && ok.has(h)) return h;
-    for (const m of this.moveList[n]!) {
-      const { dst, src } = this.moves[m]!;
-      const other = this.getAlias(dst) === n ? this.getAlias(src) : this.getAlias(dst);
-      const c = this.color[other]!;
-      if (c >= 0 && ok.has(c)) return c;
+    if (h !== undefined && free(h)) return h;
+    for (const m of this.moves.all(n)) {
+      const c = this.color[this.moves.partner(m, n)]!;
+      if (c >= 0 && free(c)) return c;
     }
-    const wanted = new Set<Reg>();
+    let wanted = 0;
     for (const w of this.adjList[n]!) {
       const a = this.getAlias(w);
       const hw = this.hint[a];
-      if (hw !== undefined && !this.pre(a) && this.color[a]! < 0) wanted.add(hw);
+      if (hw !== undefined && !this.pre(a) && this.color[a]! < 0) wanted |= 1 << hw;
     }
-    return ORDER.find((c) => ok.has(c) && !wanted.has(c)) ?? ORDER.find((c) => ok.has(c))!;
+    return ORDER.find((c) => free(c) && (wanted & (1 << c)) === 0) ?? ORDER.find(free)!;
   }
 
   private assignColors(): void {
     while (this.selectStack.length > 0) {
       const n = this.selectStack.pop()!;
-      this.onStack.delete(n);
-      const ok = new Set<Reg>(ORDER);
+      this.onStack[n] = 0;
+      let ok = ALL_COLORS;
       for (const w of this.adjList[n]!) {
         const a = this.getAlias(w);
-        if (this.pre(a) || this.coloredNodes.has(a)) ok.delete(this.color[a]!);
+        if (this.pre(a) || this.colored[a] === 1) ok &= ~(1 << this.color[a]!);
       }
-      if (ok.size === 0) {
+      if (ok === 0) {
         this.spilledNodes.add(n);
       } else {
-        this.coloredNodes.add(n);
+        this.colored[n] = 1;
         this.color[n] = this.chooseColor(n, ok);
       }
     }
@@ -354,9 +380,9 @@ class Round {
   run(): Outcome {
     this.build();
     this.makeWorklist();
-    while (this.simplifyWL.size + this.worklistMoves.size + this.freezeWL.size + this.spillWL.size > 0) {
+    while (this.simplifyWL.size + this.freezeWL.size + this.spillWL.size > 0 || this.moves.hasWork()) {
       if (this.simplifyWL.size > 0) this.simplify();
-      else if (this.worklistMoves.size > 0) this.coalesce();
+      else if (this.moves.hasWork()) this.coalesce();
       else if (this.freezeWL.size > 0) this.freeze();
       else this.selectSpill();
     }
@@ -369,19 +395,24 @@ class Round {
     return { spills: this.spillGroups() };
   }
 
-  /** Spilled nodes with the nodes coalesced into them; groups that do not interfere share a slot. */
+  /** Spilled nodes with the nodes coalesced into them; groups that do not interfere share a
+   *  slot (first fit: the lowest share none of whose members is a neighbour). */
   private spillGroups(): SpillGroup[] {
     const members = new Map<Reg, Reg[]>([...this.spilledNodes].map((n) => [n, [n]]));
     for (const n of this.coalescedNodes) members.get(this.getAlias(n))?.push(n);
     const groups: SpillGroup[] = [];
-    const shares: Reg[][] = [];
+    const shareOf = new Map<Reg, number>();
+    let shares = 0;
     const constants = rematValues(this.fn, members);
     for (const [rep, regs] of members) {
       const remat = constants.get(rep);
       if (remat !== undefined) { groups.push({ regs, remat }); continue; }
-      let share = shares.findIndex((reps) => reps.every((r) => !this.adjacent(r, rep)));
-      if (share < 0) { share = shares.length; shares.push([]); }
-      shares[share]!.push(rep);
+      const taken = new Set<number>();
+      for (const t of this.adjList[rep]!) { const s = shareOf.get(t); if (s !== undefined) taken.add(s); }
+      let share = 0;
+      while (taken.has(share)) share++;
+      if (share === shares) shares++;
+      shareOf.set(rep, share);
       groups.push({ regs, share });
     }
     return groups;

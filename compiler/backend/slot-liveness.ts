@@ -54,16 +54,23 @@ export function slotIntervals(fn: MFunction): Map<number, Interval> {
       if (blockStart.get(t)! <= blockStart.get(b.id)!) loops.push({ start: blockStart.get(t)!, end: blockEnd.get(b.id)! });
     }
   }
-  for (let changed = loops.length > 0; changed;) {
-    changed = false;
-    for (const iv of intervals.values()) {
-      for (const l of loops) {
-        if (iv.start <= l.end && l.start <= iv.end && (iv.start > l.start || iv.end < l.end)) {
-          iv.start = Math.min(iv.start, l.start);
-          iv.end = Math.max(iv.end, l.end);
-          changed = true;
-        }
-      }
+  // Loops that overlap act as one: an interval meeting either covers both. Merged, they
+  // are disjoint and sorted, and an interval covers each merged loop it meets.
+  loops.sort((a, b) => a.start - b.start);
+  const merged: Interval[] = [];
+  for (const l of loops) {
+    const last = merged[merged.length - 1];
+    if (last && l.start <= last.end) last.end = Math.max(last.end, l.end);
+    else merged.push({ ...l });
+  }
+  for (const iv of intervals.values()) {
+    // The first merged loop ending at or after the interval's start.
+    let lo = 0, hi = merged.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (merged[mid]!.end < iv.start) lo = mid + 1; else hi = mid; }
+    const end = iv.end;
+    for (let k = lo; k < merged.length && merged[k]!.start <= end; k++) {
+      iv.start = Math.min(iv.start, merged[k]!.start);
+      iv.end = Math.max(iv.end, merged[k]!.end);
     }
   }
   return intervals;

@@ -1,10 +1,14 @@
 // The BPF disassembler: instructions back to text, in exactly the syntax llvm-objdump 14
 // prints (the "C-like" BPF assembly of LLVM's BPFInstPrinter), and a whole-program listing
-// with the probe file's source lines interleaved, as `llvm-objdump -d -S` shows it.
+// with the probe file's source lines interleaved, as `llvm-objdump -d -S` shows it, and
+// what the numbers stand for named after the instruction as `<name>`, where objdump puts
+// a jump's target: a helper call's helper, a map or global load's symbol, a subprogram
+// call's callee.
 // In: Insn values (from the backend, or decode() of object bytes), optionally the source
-// text and a line table. Out: strings. Encodings LLVM 14 cannot decode (BPF_ST, BPF_MOD,
+// text, a line table and the relocations. Out: strings. Encodings LLVM 14 cannot decode (BPF_ST, BPF_MOD,
 // JSET, 32-bit atomics other than add, CPU v4 instructions) print as "<unknown>", like objdump.
 
+import { helperName } from "../helpers.js";
 import { ALU, CLS, JMP, MODE, SZ, encode, isLdImm64, slots, type Insn } from "./insn.js";
 
 const ALU_OPS: Record<number, string> = {
@@ -132,13 +136,24 @@ export function isRelativeJump(i: Insn): boolean {
 }
 
 export interface ListingOptions {
-  /** The probe file's text; with `lines`, each instruction run is headed by its source line. */
-  source?: string;
+  /** The probe file's text, or its lines (split once for many programs); with `lines`,
+   *  each instruction run is headed by its source line. */
+  source?: string | readonly string[];
   /** The line table of the program (MachineCode.lines): source location by insn index. */
   lines?: { insn: number; line: number; col?: number }[];
   /** The program's symbol: prints the `<name>:` header and `<name+0x..>` after jumps,
    *  as llvm-objdump does for an object with a function symbol. */
   symbol?: string;
+  /** The function's relocations (MachineCode.relocs: instructions, by index, that refer
+   *  to a symbol). Given, the listing names what the numbers stand for: an instruction
+   *  with a relocation is followed by `<symbol>`, a helper call by `<bpf_helper_name>`.
+   *  Without, the listing is exactly llvm-objdump -d's. */
+  relocs?: readonly { insn: number; symbol: string }[];
+}
+
+/** The name of the helper a `call N` instruction calls, when the compiler knows it. */
+function calledHelper(i: Insn): string | undefined {
+  return i.code === (CLS.JMP | JMP.CALL) && i.src === 0 ? helperName(i.imm) : undefined;
 }
 
 function hexBytes(bytes: Uint8Array): string {
@@ -153,9 +168,10 @@ function hexBytes(bytes: Uint8Array): string {
  */
 export function formatListing(insns: Insn[], opts: ListingOptions = {}): string {
   const out: string[] = [];
-  const srcLines = opts.source?.split(/\r?\n/);
+  const srcLines = typeof opts.source === "string" ? opts.source.split(/\r?\n/) : opts.source;
   const lineAt = new Map<number, number>();
   for (const l of opts.lines ?? []) lineAt.set(l.insn, l.line);
+  const symbolAt = opts.relocs && new Map(opts.relocs.map((r) => [r.insn, r.symbol]));
   if (opts.symbol !== undefined) out.push(`${"0".repeat(16)} <${opts.symbol}>:`);
   let slot = 0;
   let lastLine = -1;
@@ -167,7 +183,9 @@ export function formatListing(insns: Insn[], opts: ListingOptions = {}): string 
       if (text !== undefined) out.push(`; ${text}`);
     }
     let text = formatInsn(insn);
-    if (opts.symbol !== undefined && isRelativeJump(insn)) {
+    const named = symbolAt && (symbolAt.get(idx) ?? calledHelper(insn));
+    if (named !== undefined) text += ` <${named}>`;
+    else if (opts.symbol !== undefined && isRelativeJump(insn)) {
       const target = (slot + 1 + insn.off) * 8;
       text += target === 0 ? ` <${opts.symbol}>` : ` <${opts.symbol}+0x${target.toString(16)}>`;
     }

@@ -295,6 +295,7 @@ function runCfa(fde: Fde, stopPc?: bigint): CfaRow[] {
         case 0x14: r.uleb(); r.uleb(); break; // val_offset
         case 0x15: r.uleb(); r.sleb(); break; // val_offset_sf
         case 0x16: r.uleb(); r.pos += r.uleb(); break; // val_expression
+        case 0x2d: break; // AARCH64_negate_ra_state (pointer authentication; the CFA is unchanged)
         case 0x2e: r.uleb(); break; // GNU_args_size
         case 0x2f: r.uleb(); r.uleb(); break; // GNU_negative_offset_extended
         default: throw new DebugFormatError(`unknown CFA instruction 0x${op.toString(16)}`);

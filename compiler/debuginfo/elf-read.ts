@@ -1,8 +1,9 @@
 // Minimal ELF64 little-endian reader for probed user binaries (executables, shared
 // libraries, and relocatable objects).
 // In: the file's bytes. Out: section headers by name, section contents (SHF_COMPRESSED
-// and .zdebug sections inflated; in ET_REL files the .rela relocations of debug sections
-// applied), symbol lookup in .symtab/.dynsym, and virtual address → file offset.
+// and .zdebug sections inflated; in ET_REL files of x86-64 and AArch64 the .rela
+// relocations of debug sections applied), symbol lookup in .symtab/.dynsym, and virtual
+// address → file offset.
 
 import { inflateSync } from "node:zlib";
 import { ByteReader, DebugFormatError, cstrAt, cstrEquals } from "./byte-reader.js";
@@ -50,6 +51,7 @@ export const SHF_COMPRESSED = 0x800n;
 export const PT_LOAD = 1;
 export const ET_REL = 1;
 export const EM_X86_64 = 62;
+export const EM_AARCH64 = 183;
 
 export class ElfFile {
   readonly bytes: Uint8Array;
@@ -282,10 +284,12 @@ export class ElfFile {
     return undefined;
   }
 
-  /** Applies x86-64 RELA relocations to a non-allocated section of a relocatable object. */
+  /** Applies the RELA relocations that debug sections use (absolute and pc-relative, 32
+   *  and 64 bits; x86-64 and AArch64) to a non-allocated section of a relocatable object. */
   private applyRelocations(target: ElfSection, data: Uint8Array): Uint8Array {
     const rela = this.sections.find((s) => s.type === SHT_RELA && s.info === target.index);
-    if (!rela || this.machine !== EM_X86_64) return data;
+    const kinds = RELOCATIONS[this.machine];
+    if (!rela || !kinds) return data;
     const symtab = this.sections[rela.link];
     if (!symtab || symtab.entsize === 0) return data;
     const symData = this.sectionBytes(symtab);
@@ -297,17 +301,32 @@ export class ElfFile {
       const off = r.u64n();
       const info = r.u64();
       const addend = r.i64();
-      const type = Number(info & 0xffffffffn);
-      const sym = Number(info >> 32n);
-      const value = symValue(sym) + addend;
-      if (type === 1 /* R_X86_64_64 */) view.setBigUint64(off, BigInt.asUintN(64, value), true);
-      else if (type === 10 /* R_X86_64_32 */ || type === 11 /* R_X86_64_32S */) view.setUint32(off, Number(BigInt.asUintN(32, value)), true);
-      else if (type === 2 /* R_X86_64_PC32 */) view.setUint32(off, Number(BigInt.asUintN(32, value - BigInt(off))), true);
-      else if (type === 24 /* R_X86_64_PC64 */) view.setBigUint64(off, BigInt.asUintN(64, value - BigInt(off)), true);
+      const kind = kinds[Number(info & 0xffffffffn)];
+      if (!kind) continue;
+      const value = symValue(Number(info >> 32n)) + addend - (kind.pcRel ? BigInt(off) : 0n);
+      if (kind.bytes === 8) view.setBigUint64(off, BigInt.asUintN(64, value), true);
+      else view.setUint32(off, Number(BigInt.asUintN(32, value)), true);
     }
     return out;
   }
 }
+
+/** Relocation types by e_machine: how many bytes each writes, and whether pc-relative. */
+const RELOCATIONS: Record<number, Record<number, { bytes: 4 | 8; pcRel: boolean }>> = {
+  [EM_X86_64]: {
+    1: { bytes: 8, pcRel: false }, // R_X86_64_64
+    10: { bytes: 4, pcRel: false }, // R_X86_64_32
+    11: { bytes: 4, pcRel: false }, // R_X86_64_32S
+    2: { bytes: 4, pcRel: true }, // R_X86_64_PC32
+    24: { bytes: 8, pcRel: true }, // R_X86_64_PC64
+  },
+  [EM_AARCH64]: {
+    257: { bytes: 8, pcRel: false }, // R_AARCH64_ABS64
+    258: { bytes: 4, pcRel: false }, // R_AARCH64_ABS32
+    260: { bytes: 8, pcRel: true }, // R_AARCH64_PREL64
+    261: { bytes: 4, pcRel: true }, // R_AARCH64_PREL32
+  },
+};
 
 function inflateChdr(name: string, data: Uint8Array): Uint8Array {
   const r = new ByteReader(data);

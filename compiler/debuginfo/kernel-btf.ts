@@ -140,6 +140,24 @@ export function kernelFunction(btf: KernelBtf, name: string): KernelFunction | u
   };
 }
 
+/** A raw tracepoint's arguments (tp_btf, raw_tp), from BTF's `btf_trace_<event>`: a
+ *  pointer to `void (void *__data, <args>)`; the leading __data is not an argument. */
+export function tracepointPrototype(btf: KernelBtf, event: string): KernelFunction | undefined {
+  const t = btf.table;
+  const id = t.idsByName("typedef", `btf_trace_${event}`)[0];
+  if (id === undefined) return undefined;
+  const proto = t.type(t.skipModsAndTypedefs(t.refOf(t.skipModsAndTypedefs(id))));
+  if (proto.kind !== "func_proto" || proto.params.length === 0) return undefined;
+  return {
+    name: event,
+    params: proto.params.slice(1).map((p, i) => ({ name: p.name || `arg${i}`, type: toCType(btf, p.type), typeId: p.type })),
+    ret: { kind: "void" },
+    retTypeId: 0,
+    variadic: false,
+    id,
+  };
+}
+
 /** BTF id of the struct or union called `name` ("file", "struct file", or a typedef naming
  *  one, e.g. "atomic_t"). When several structs share the name (vmlinux has a few, e.g. two
  *  `dma_chan`), the one with the most members wins, then the lowest id. */

@@ -4,12 +4,14 @@
 // fill a Chars<N> buffer, IR that writes into the destination memory.
 
 import ts from "typescript";
-import { HELPER } from "../helpers.js";
-import { BOOL, U32, U64, type IntType } from "../types/ctype.js";
+import { BPF_F_USER_STACK, HELPER } from "../helpers.js";
+import { BOOL, I64, U32, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
+import { lowerAtomicAdd } from "./lower-assign.js";
 import { lowerExpr } from "./lower-expr.js";
+import { checkPrintkFormat } from "./printk-format.js";
 import { storeUncovered } from "./lower-store.js";
 import { skipParens, stringValue } from "./module.js";
-import { addressOf, scalar, spaceOf, toOperand, toReg, type Lowerer, type Value } from "./values.js";
+import { addressOf, programContext, scalar, spaceOf, toOperand, toReg, type Lowerer, type Value } from "./values.js";
 
 type Mem = Extract<Value, { kind: "mem" }>;
 
@@ -26,15 +28,29 @@ function idHelper(helper: number, part: "low" | "high" | "all", type: IntType) {
   };
 }
 
-const VALUE_BUILTINS: Record<string, (L: Lowerer, call: ts.CallExpression) => Value> = {
-  pid: idHelper(HELPER.get_current_pid_tgid, "high", U32),
-  tid: idHelper(HELPER.get_current_pid_tgid, "low", U32),
-  uid: idHelper(HELPER.get_current_uid_gid, "low", U32),
-  gid: idHelper(HELPER.get_current_uid_gid, "high", U32),
-  ktimeNs: idHelper(HELPER.ktime_get_ns, "all", U64),
-  cpu: idHelper(HELPER.get_smp_processor_id, "all", U32),
-  printk: lowerPrintk,
-  fetchFailed: lowerFetchFailed,
+/** A builtin: how many arguments it takes ("any": it checks them itself), and its lowering. */
+interface Builtin { args: number | "any"; lower: (L: Lowerer, call: ts.CallExpression) => Value }
+
+const VALUE_BUILTINS: Record<string, Builtin> = {
+  pid: { args: 0, lower: idHelper(HELPER.get_current_pid_tgid, "high", U32) },
+  tid: { args: 0, lower: idHelper(HELPER.get_current_pid_tgid, "low", U32) },
+  uid: { args: 0, lower: idHelper(HELPER.get_current_uid_gid, "low", U32) },
+  gid: { args: 0, lower: idHelper(HELPER.get_current_uid_gid, "high", U32) },
+  ktimeNs: { args: 0, lower: idHelper(HELPER.ktime_get_ns, "all", U64) },
+  cpu: { args: 0, lower: idHelper(HELPER.get_smp_processor_id, "all", U32) },
+  currentTask: { args: 0, lower: lowerCurrentTask },
+  fieldExists: { args: 1, lower: lowerFieldExists },
+  typeExists: { args: 0, lower: lowerTypeExists },
+  cgroupId: { args: 0, lower: idHelper(HELPER.get_current_cgroup_id, "all", U64) },
+  kernelStack: { args: 1, lower: (L, call) => lowerGetStack(L, call, 0n) },
+  userStack: { args: 1, lower: (L, call) => lowerGetStack(L, call, BPF_F_USER_STACK) },
+  toAddress: { args: 1, lower: lowerToAddress },
+  toPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, undefined) },
+  toUserPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, "user") },
+  toKernelPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, "kernel") },
+  printk: { args: "any", lower: lowerPrintk },
+  atomicAdd: { args: 2, lower: lowerAtomicAdd },
+  fetchFailed: { args: 1, lower: lowerFetchFailed },
 };
 
 export function isValueBuiltin(name: string): boolean {
@@ -42,9 +58,80 @@ export function isValueBuiltin(name: string): boolean {
 }
 
 export function lowerValueBuiltin(L: Lowerer, name: string, call: ts.CallExpression): Value {
-  const f = VALUE_BUILTINS[name];
-  if (name !== "printk" && name !== "fetchFailed" && call.arguments.length !== 0) L.ctx.fail("badCall", call, `${name}() takes no arguments.`);
-  return f(L, call);
+  const f = VALUE_BUILTINS[name]!;
+  if (f.args !== "any" && call.arguments.length !== f.args) L.ctx.fail("badCall", call, `${name}() takes ${f.args === 0 ? "no arguments" : f.args === 1 ? "one argument" : `${f.args} arguments`}.`);
+  return f.lower(L, call);
+}
+
+/** The struct a pointer-making builtin points to: its type argument (`currentTask<task_struct>()`). */
+function pointee(L: Lowerer, call: ts.CallExpression): CType {
+  const arg = call.typeArguments?.[0];
+  if (!arg) return L.ctx.fail("badCall", call, `${L.ctx.runtimeName(call.expression)}<T>() needs the type it points to as a type argument (for kernel structs, from bpftsc types).`);
+  return arg.kind === ts.SyntaxKind.UnknownKeyword || arg.kind === ts.SyntaxKind.VoidKeyword ? { kind: "void" } : L.types.resolve(arg);
+}
+
+/** currentTask<T>(): bpf_get_current_task, the current task_struct as a KernelPtr. */
+function lowerCurrentTask(L: Lowerer, call: ts.CallExpression): Value {
+  const to = pointee(L, call);
+  const reg = L.b.newReg();
+  L.b.emit({ op: "call", dst: reg, helper: HELPER.get_current_task, args: [] });
+  return { kind: "ptr", type: { kind: "ptr", to, space: "kernel", explicit: true }, reg };
+}
+
+/** kernelStack(buf) / userStack(buf): bpf_get_stack into a FixedArray<u64, N> of return
+ *  addresses; the bytes written, or a negative error. */
+function lowerGetStack(L: Lowerer, call: ts.CallExpression, flags: bigint): Value {
+  const buf = lowerExpr(L, call.arguments[0]!);
+  if (buf.kind !== "mem" || buf.type.kind !== "array" || buf.type.elem.kind !== "int" || buf.type.elem.size !== 8 || buf.readOnly) {
+    return L.ctx.fail("badCall", call.arguments[0]!, "The stack goes into a FixedArray<u64, N> in BPF memory (a local, a map value or a global).");
+  }
+  if (L.fn.kind !== "program") L.ctx.fail("badCall", call, "A stack needs the program's context: take it in the handler, not in a subprogram.");
+  const n = L.b.newReg();
+  L.b.emit({ op: "call", dst: n, helper: HELPER.get_stack, args: [programContext(L), addressOf(L, buf), { imm: BigInt(sizeOf(buf.type)) }, { imm: flags }] });
+  return { kind: "int", type: I64, reg: n };
+}
+
+/** enum bpf_core_relo_kind of the existence checks. */
+const FIELD_EXISTS = 2, TYPE_EXISTS = 8;
+
+/** fieldExists(p.f): whether the kernel the object loads on has the field (a CO-RE
+ *  relocated constant: the verifier then skips the code the other answer guards). */
+function lowerFieldExists(L: Lowerer, call: ts.CallExpression): Value {
+  const arg = skipParens(call.arguments[0]!);
+  if (!ts.isPropertyAccessExpression(arg)) return L.ctx.fail("badCall", arg, "fieldExists() takes a field of a kernel struct: fieldExists(task.__state).");
+  const obj = lowerExpr(L, arg.expression);
+  const st = obj.kind === "ptr" ? obj.type.to : obj.kind === "probed" ? obj.type : undefined;
+  const field = st?.kind === "struct" ? L.ctx.kernel.field(st, arg.name.text, arg.name) : undefined;
+  if (!field?.core) return L.ctx.fail("badCall", arg, "fieldExists() checks a field of a kernel struct (one from bpftsc types, or a @kernel flavour like task_struct___old).");
+  const r = L.b.newReg();
+  L.b.emit({ op: "const", dst: r, value: 1n, core: { ...field.core, kind: FIELD_EXISTS } });
+  return { kind: "int", type: BOOL, reg: r };
+}
+
+/** typeExists<T>(): whether the kernel the object loads on has the struct T. */
+function lowerTypeExists(L: Lowerer, call: ts.CallExpression): Value {
+  const t = pointee(L, call);
+  if (t.kind !== "struct" || !t.name) return L.ctx.fail("badCall", call, "typeExists<T>() takes a named struct: a kernel struct, or a @kernel flavour like cgroup___v1.");
+  const r = L.b.newReg();
+  L.b.emit({ op: "const", dst: r, value: 1n, core: { root: t, kind: TYPE_EXISTS } });
+  return { kind: "int", type: BOOL, reg: r };
+}
+
+/** toAddress(p): a pointer's address as a u64. */
+function lowerToAddress(L: Lowerer, call: ts.CallExpression): Value {
+  const v = scalar(L, lowerExpr(L, call.arguments[0]!));
+  if (v.kind !== "ptr") return L.ctx.fail("badCall", call.arguments[0]!, "toAddress() takes a Ptr, UserPtr or KernelPtr.");
+  return { kind: "int", type: U64, reg: v.reg };
+}
+
+/** toPtr<T>(address), toUserPtr<T>, toKernelPtr<T>: an address as a pointer into the
+ *  program's memory space, or the one the name says. */
+function lowerToPtr(L: Lowerer, call: ts.CallExpression, space: "user" | "kernel" | undefined): Value {
+  const to = pointee(L, call);
+  const v = scalar(L, lowerExpr(L, call.arguments[0]!, U64));
+  if (v.kind !== "int" && v.kind !== "const" && v.kind !== "ptr") return L.ctx.fail("badCall", call.arguments[0]!, "An address is an integer.");
+  const type = space ? { kind: "ptr" as const, to, space, explicit: true } : { kind: "ptr" as const, to, space: L.space };
+  return { kind: "ptr", type, reg: toReg(L, v) };
 }
 
 /** The helpers that fill a Chars<N> with a string: comm() and readStr(). */
@@ -85,11 +172,16 @@ function lowerPrintk(L: Lowerer, call: ts.CallExpression): Value {
   const fmt = fmtNode && stringValue(L.ctx, L.mod, fmtNode);
   if (fmt === undefined) return L.ctx.fail("badCall", call, "printk() takes a format first: a string literal or a string constant.");
   if (rest.length > 3) L.ctx.fail("tooManyHelperArgs", rest[3], "printk() takes at most 3 values after the format (bpf_trace_printk).");
-  const args = rest.map((a) => {
+  const values = rest.map((a) => {
     const v = scalar(L, lowerExpr(L, a));
     if (v.kind !== "int" && v.kind !== "const" && v.kind !== "ptr") L.ctx.fail("badCall", a, "printk() prints integers.");
-    return toOperand(L, v);
+    return v;
   });
+  // An untyped constant is an i64, printed as 64 bits.
+  const check = checkPrintkFormat(fmt, values.map((v) => (v.kind === "int" ? v.type.size : 8)));
+  if (check.error) L.ctx.fail("printkFormat", fmtNode!, check.error);
+  for (const w of check.warnings) L.ctx.warn("printkFormat", fmtNode!, w);
+  const args = values.map((v) => toOperand(L, v));
   const bytes = Buffer.from(fmt + "\0", "utf8");
   const size = Math.ceil(bytes.length / 8) * 8;
   const slot = L.b.newSlot(size, 8, "printk format");

@@ -52,6 +52,12 @@ export class FrontendContext {
     throw new CompileError(this.diag(kind, node, ...args));
   }
 
+  /** The same, at a line and column of the probe file (from an IR instruction's Loc). */
+  failAt(kind: DiagKind, loc: { line: number; col: number }, ...args: string[]): never {
+    const at = { file: this.file, line: loc.line, col: loc.col, sourceLine: this.lines[loc.line - 1] };
+    throw new CompileError(makeDiagnostic(kind, at, ...args));
+  }
+
   warn(kind: DiagKind, node: ts.Node, ...args: string[]): void {
     this.warnings.push({ ...this.diag(kind, node, ...args), severity: "warning" });
   }

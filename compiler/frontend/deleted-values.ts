@@ -16,7 +16,7 @@ const K = ts.SyntaxKind;
  *  the next insertion (hash maps recycle their elements): the verifier allows the access,
  *  but it reads or writes some other entry. Array maps never free their values. */
 export function checkNotDeleted(L: Lowerer, id: ts.Identifier, map: MapInfo): void {
-  if (map.className === "ArrayMap" || map.className === "PerCpuArrayMap") return;
+  if (map.kind === "array") return;
   const sym = L.ctx.symbolOf(id);
   for (let n: ts.Node = id; n.parent && !ts.isFunctionLike(n); n = n.parent) {
     const block = n.parent;

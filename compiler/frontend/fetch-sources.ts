@@ -10,7 +10,7 @@ import type ts from "typescript";
 import type { DiagKind } from "../diagnostics.js";
 import type { KernelFunction } from "../debuginfo/kernel-btf.js";
 import type { ArgPlace, Register, Target } from "../target/index.js";
-import { namedFields, sizeOf, typeToString, type CType } from "../types/ctype.js";
+import { U8, namedFields, sizeOf, typeToString, type CType } from "../types/ctype.js";
 import type { ProbePoint } from "../object/model.js";
 import type { ProgramInfo } from "./module.js";
 import { readTracepointFormat, type TracepointField } from "./tracefs.js";
@@ -21,6 +21,8 @@ import type { Lowerer } from "./values.js";
 export type Source =
   | { kind: "ctx"; off: number; size: number; signed: boolean }
   | { kind: "mem"; base: number; disp: bigint }
+  /** `size` bytes of the context at `off` (a tracepoint's char[N] or array field). */
+  | { kind: "bytes"; off: number; size: number }
   /** A value the probed code's debug information gives as a constant at the probe point. */
   | { kind: "const"; value: bigint }
   /** The address of a tracepoint's variable-length data: the context plus the low 16 bits
@@ -31,7 +33,15 @@ export type Source =
 /** A variable of the probed code: where its value is, and its type when debug info says.
  *  `slotSized`: the type is the size of the record slot rather than the C type (syscall
  *  tracepoint fields are 8-byte slots), so a narrower declaration is no narrowing. */
-export interface Variable { source: Source; type?: CType; slotSized?: boolean; /** A __data_loc field's C type: only a Ptr can hold it. */ loc?: string }
+export interface Variable {
+  source: Source;
+  type?: CType;
+  slotSized?: boolean;
+  /** A __data_loc field's C type: only a Ptr can hold it. */
+  loc?: string;
+  /** An array field's C type: only an array of its size can hold it. */
+  cArray?: string;
+}
 
 function register(r: Register): Source {
   return { kind: "ctx", off: r.ptRegs, size: 8, signed: false };
@@ -66,6 +76,22 @@ export function variableOf(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclara
     }
     case "tracepoint":
       return tracepointVariable(L, prog, p, name);
+    case "tp_btf":
+    case "raw_tp": {
+      // The tracepoint's arguments are the context's u64 slots, named by BTF.
+      const event = (prog.point as { event: string }).event;
+      const fn = L.ctx.kernel.available ? L.ctx.kernel.tracepointPrototype(event, p) : undefined;
+      // BTF's btf_trace_<event> prototypes leave their arguments unnamed: the handler's
+      // parameters name them in order, typed from BTF.
+      if (fn && fn.params.every((x, i) => x.name === `arg${i}`)) {
+        const at = positional ? Number(positional[1]) : index;
+        if (at >= fn.params.length) L.ctx.fail("unknownParam", p.name, `Tracepoint ${event} has ${fn.params.length} arguments: ${fn.params.map((x) => typeToString(x.type)).join(", ")}.`);
+        return { source: contextSlot(at), type: fn.params[at]!.type };
+      }
+      if (fn) return kernelArgument(L, prog, fn, p, name, positional ? Number(positional[1]) : undefined);
+      if (!positional) warnOnce(L, "no prototype", "fetchSpec", p, `Tracepoint '${event}' has no btf_trace_${event} in the kernel's BTF (${L.ctx.kernel.path}); parameters bind by position.`);
+      return { source: contextSlot(positional ? Number(positional[1]) : index) };
+    }
   }
 }
 
@@ -79,8 +105,8 @@ function userPoint(prog: ProgramInfo): Extract<ProbePoint, { binary: string }> {
   return prog.point;
 }
 
-function tracepointPoint(prog: ProgramInfo): Extract<ProbePoint, { event: string }> {
-  if (!("event" in prog.point)) throw new Error("internal: not a tracepoint");
+function tracepointPoint(prog: ProgramInfo): Extract<ProbePoint, { category: string }> {
+  if (!("category" in prog.point)) throw new Error("internal: not a tracepoint");
   return prog.point;
 }
 
@@ -184,11 +210,16 @@ function tracepointVariable(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclar
   if (!f) return L.ctx.fail("unknownParam", p.name, `Tracepoint ${category}/${event} has no field '${name}'. Its fields: ${listFields(fields)}.`);
   // Variable-length data (__data_loc char[] filename): the parameter points at it.
   if (f.loc) return { source: { kind: "loc", off: f.offset, rel: f.loc === "rel" }, type: { kind: "ptr", to: { kind: "void" }, space: "kernel" }, loc: f.cType };
-  if (f.isArray || (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8)) L.ctx.fail("fetchSpec", p, `Field '${name}' (${f.cType}) is not a scalar; only integer and pointer fields can be fetched.`);
-  const type: CType = f.isPointer ? { kind: "ptr", to: { kind: "void" }, space: L.space } : { kind: "int", size: f.size as 1 | 2 | 4 | 8, signed: f.signed, name: `${f.signed ? "i" : "u"}${f.size * 8}` };
   // The kernel overwrites the record's first 8 bytes (the common_* fields) with a pt_regs
   // pointer before a BPF program runs, and the verifier refuses loads from them.
   if (f.offset < 8) L.ctx.fail("fetchSpec", p, `Field '${name}' is in the record's first 8 bytes, which BPF programs cannot read (the kernel keeps a pt_regs pointer there); pid() and tid() give the current task.`);
+  if (f.isArray) {
+    // A char[N] field is a Chars<N>; another array is its bytes, unless declared.
+    const chars = /\bchar\b/.test(f.cType);
+    return { source: { kind: "bytes", off: f.offset, size: f.size }, type: { kind: "array", elem: U8, length: f.size, isString: chars || undefined }, cArray: f.cType };
+  }
+  if (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8) L.ctx.fail("fetchSpec", p, `Field '${name}' (${f.cType}) has ${f.size} bytes: only integer, pointer and array fields can be fetched.`);
+  const type: CType = f.isPointer ? { kind: "ptr", to: { kind: "void" }, space: L.space } : { kind: "int", size: f.size as 1 | 2 | 4 | 8, signed: f.signed, name: `${f.signed ? "i" : "u"}${f.size * 8}` };
   // Syscall events store every argument in an 8-byte slot, whatever its C type.
   return { source: { kind: "ctx", off: f.offset, size: f.size, signed: f.signed }, type, slotSized: category === "syscalls" };
 }

@@ -12,6 +12,7 @@ import type { DataSectionName } from "../object/model.js";
 import { sizeOf, typeToString, type CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 import { constantValue, skipParens, stringValue, type ModuleInfo } from "./module.js";
+import { literalFor } from "./literals.js";
 import type { TypeResolver } from "./types.js";
 import { truncate } from "./values.js";
 
@@ -31,13 +32,13 @@ export function readGlobal(ctx: FrontendContext, types: TypeResolver, mod: Modul
   if (type.kind === "void" || type.kind === "ptr") ctx.fail("unsupportedType", decl.type, typeToString(type), ` for ${what.toLowerCase()} (integers, bool, structs and FixedArrays)`);
   if (section === ".rodata" && !decl.initializer) ctx.fail("globalNeedsType", decl.name, what, name);
   const init = new Uint8Array(sizeOf(type));
-  if (decl.initializer) encodeInto(ctx, mod, type, decl.initializer, init, 0);
+  if (decl.initializer) encodeInto(ctx, types, mod, type, decl.initializer, init, 0);
   const zero = init.every((b) => b === 0);
   return { name, section: section === ".data" && zero ? ".bss" : section, type, init, node: decl };
 }
 
 /** Writes the constant value of `e`, as type t, into `out` at `off` (little-endian). */
-function encodeInto(ctx: FrontendContext, mod: ModuleInfo, t: CType, e: ts.Expression, out: Uint8Array, off: number): void {
+function encodeInto(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, t: CType, e: ts.Expression, out: Uint8Array, off: number): void {
   e = skipParens(e);
   const bad = (): never => ctx.fail("nonConstantInit", e, typeToString(t));
   switch (t.kind) {
@@ -49,11 +50,12 @@ function encodeInto(ctx: FrontendContext, mod: ModuleInfo, t: CType, e: ts.Expre
       return;
     }
     case "struct": {
-      if (!ts.isObjectLiteralExpression(e)) return bad();
-      for (const p of e.properties) {
+      const lit = literalFor(types, e, t, ts.isObjectLiteralExpression);
+      if (!lit) return bad();
+      for (const p of lit.properties) {
         const field = ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? t.fields.find((f) => f.name === (p.name as ts.Identifier).text) : undefined;
         if (!field || !ts.isPropertyAssignment(p)) return ctx.fail("unknownName", p, p.name?.getText(ctx.sf) ?? "this member");
-        encodeInto(ctx, mod, field.type, p.initializer, out, off + field.offset);
+        encodeInto(ctx, types, mod, field.type, p.initializer, out, off + field.offset);
       }
       return;
     }
@@ -65,9 +67,10 @@ function encodeInto(ctx: FrontendContext, mod: ModuleInfo, t: CType, e: ts.Expre
         out.set(bytes, off);
         return;
       }
-      if (!ts.isArrayLiteralExpression(e) || e.elements.length > t.length) return bad();
+      const lit = literalFor(types, e, t, ts.isArrayLiteralExpression);
+      if (!lit || lit.elements.length > t.length) return bad();
       const size = sizeOf(t.elem);
-      e.elements.forEach((x, i) => encodeInto(ctx, mod, t.elem, x, out, off + i * size));
+      lit.elements.forEach((x, i) => encodeInto(ctx, types, mod, t.elem, x, out, off + i * size));
       return;
     }
     default:

@@ -12,12 +12,12 @@ import { existsSync } from "node:fs";
 import type ts from "typescript";
 import { btfAbiType } from "../debuginfo/btf-abi.js";
 import {
-  fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, structTypeId, tracepointStruct,
+  fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, lookupStructId, structMembers, structTypeId, tracepointPrototype, tracepointStruct,
   type KernelBtf, type KernelFunction,
 } from "../debuginfo/kernel-btf.js";
 import type { CoreTag } from "../ir/ir.js";
-import type { ArgPlace } from "../target/index.js";
-import type { CType, StructType } from "../types/ctype.js";
+import type { ArgPlace, Target } from "../target/index.js";
+import { findField, type CType, type StructType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 
 export const DEFAULT_BTF = "/sys/kernel/btf/vmlinux";
@@ -29,6 +29,8 @@ export class KernelTypes {
   /** Function prototypes by name, looked up once per compile. */
   private readonly functions = new Map<string, KernelFunction | undefined>();
   private functionSet: Set<string> | undefined;
+  private readonly flavours = new Set<StructType>();
+  private readonly flavoursByName = new Map<string, StructType>();
 
   constructor(private readonly ctx: FrontendContext, readonly path = DEFAULT_BTF) {}
 
@@ -36,12 +38,19 @@ export class KernelTypes {
   btf(node: ts.Node): KernelBtf {
     if (this.loaded) return this.loaded;
     if (!existsSync(this.path)) return this.ctx.fail("fetchSpec", node, `Kernel BTF '${this.path}' does not exist; this needs a kernel with CONFIG_DEBUG_INFO_BTF, or --btf FILE.`);
+    let k: KernelBtf;
     try {
-      this.loaded = loadKernelBtf(this.path);
+      k = loadKernelBtf(this.path);
     } catch (e) {
       return this.ctx.fail("fetchSpec", node, `Cannot read kernel BTF '${this.path}': ${(e as Error).message}.`);
     }
-    return this.loaded;
+    // Another architecture's BTF still gives prototypes and layouts that CO-RE relocates,
+    // but it is more often a forgotten --btf: say so once.
+    const t = this.ctx.target;
+    const mismatch = ptRegsMismatch(k, t);
+    if (mismatch) this.ctx.warn("fetchSpec", node, `Kernel BTF '${this.path}' is not an ${t.name} kernel's (${mismatch}): kernel functions and structs are described as that kernel has them. Give an ${t.name} kernel's BTF (--btf), or compile for that kernel's architecture (the arch option).`);
+    this.loaded = k;
+    return k;
   }
 
   struct(name: string, node: ts.Node): StructType {
@@ -59,10 +68,20 @@ export class KernelTypes {
     return tracepointStruct(this.btf(node), event);
   }
 
+  /** The names of every typedef in the kernel's BTF. */
+  typedefNames(node: ts.Node): string[] {
+    return this.btf(node).table.names("typedef");
+  }
+
   /** The names of every function the kernel's BTF describes. */
   functionNames(node: ts.Node): Set<string> {
     this.functionSet ??= new Set(this.btf(node).table.names("func"));
     return this.functionSet;
+  }
+
+  /** A BTF tracepoint's arguments (btf_trace_<event>). */
+  tracepointPrototype(event: string, node: ts.Node): KernelFunction | undefined {
+    return tracepointPrototype(this.btf(node), event);
   }
 
   function(name: string, node: ts.Node): KernelFunction | undefined {
@@ -79,6 +98,7 @@ export class KernelTypes {
   /** For a struct converted from kernel BTF: the field's offset on this kernel and the
    *  CO-RE tag that lets libbpf fix it for another. Undefined for other structs. */
   field(st: StructType, name: string, node: ts.Node): { offset: number; type: CType; core?: CoreTag } | undefined {
+    if (this.flavours.has(st)) return this.flavourField(st, name, node);
     if (!this.loaded) return undefined;
     const id = structTypeId(this.loaded, st);
     if (id === undefined) return undefined;
@@ -89,4 +109,49 @@ export class KernelTypes {
     if (acc.rootKind !== "struct" || acc.fieldKind === "enum" || acc.fieldKind === "enum64") return { offset: acc.offset, type: acc.type };
     return { offset: acc.offset, type: acc.type, core: { root: st, field: name, kind: FIELD_BYTE_OFFSET } };
   }
+
+  /**
+   * A local flavour of a kernel struct (`task_struct___old`, as libbpf-tools' core_fixes
+   * declare them): libbpf matches it against the kernel's struct of the name before `___`.
+   * Its fields are the declaration's: at this kernel's offset and type where this kernel
+   * has them, else at the declaration's C layout (a placeholder the relocation replaces, or
+   * poisons when the loading kernel lacks it too: guard such reads with fieldExists()).
+   */
+  flavour(name: string, declared: StructType, node: ts.Node): StructType {
+    const known = this.flavoursByName.get(name);
+    if (known) return known;
+    const btf = this.btf(node);
+    const baseName = name.slice(0, name.indexOf("___"));
+    const baseId = lookupStructId(btf, baseName);
+    const base = baseId === undefined ? undefined : kernelStruct(btf, baseName);
+    const fields = declared.fields.map((f) => {
+      const acc = baseId === undefined ? undefined : fieldAccessById(btf, baseId, [f.name]);
+      return acc ? { name: f.name, type: acc.type, offset: acc.offset } : f;
+    });
+    // As large as this kernel's struct, so every field it has lies inside.
+    const st: StructType = { ...declared, name, fields, size: Math.max(declared.size, base?.size ?? 0), align: Math.max(declared.align, base?.align ?? 1) };
+    this.flavoursByName.set(name, st);
+    this.flavours.add(st);
+    return st;
+  }
+
+  private flavourField(st: StructType, name: string, node: ts.Node): { offset: number; type: CType; core: CoreTag } {
+    const f = findField(st, name) ?? this.ctx.fail("unknownName", node, name);
+    return { offset: f.offset, type: f.type, core: { root: st, field: name, kind: FIELD_BYTE_OFFSET } };
+  }
+}
+
+/** Why a kernel's BTF is not of the target's architecture: its struct pt_regs lacks a
+ *  register where the target reads it ("regs[3]": element 3 of the u64 array `regs`).
+ *  Undefined when it agrees, or has no struct pt_regs to say (a small test BTF). */
+function ptRegsMismatch(k: KernelBtf, target: Target): string | undefined {
+  const id = lookupStructId(k, "pt_regs");
+  if (id === undefined) return undefined;
+  const members = new Map(structMembers(k, id).map((m) => [m.name, m.offset]));
+  for (const [name, offset] of Object.entries(target.ptRegs.offsets)) {
+    const [, member, index] = /^(\w+)(?:\[(\d+)\])?$/.exec(name) ?? [];
+    const at = member === undefined ? undefined : members.get(member);
+    if (at === undefined || at + 8 * Number(index ?? 0) !== offset) return `its struct pt_regs has no ${name} at offset ${offset}`;
+  }
+  return undefined;
 }

@@ -4,6 +4,7 @@
 // In: the target and value expressions. Out: IR moves and stores; the assigned value.
 
 import ts from "typescript";
+import type { VReg } from "../ir/ir.js";
 import type { IntType } from "../types/ctype.js";
 import { narrowToBitfield, truncateToBitfield } from "./bitfields.js";
 import { arith } from "./lower-arith.js";
@@ -136,4 +137,26 @@ export function lowerIncDec(L: Lowerer, target: ts.Expression, alu: "add" | "sub
   }
   const updated = writeLvalue(L, lv, arith(L, alu === "add" ? "+" : "-", old, constVal(1n), target));
   return postfix ? before : updated;
+}
+
+/** atomicAdd(target, delta): lock xadd on an integer of 4 or 8 bytes in BPF memory (a map
+ *  value's field, a global; a local works too but gains nothing). */
+export function lowerAtomicAdd(L: Lowerer, call: ts.CallExpression): Value {
+  if (call.arguments.length !== 2) return L.ctx.fail("badCall", call, "atomicAdd(target, delta) takes the integer to add to and the amount.");
+  const [target, deltaExpr] = call.arguments;
+  const lv = lvalue(L, target!);
+  const mem = lv.kind === "mem" ? lv.mem : undefined;
+  const t = mem?.type;
+  if (!mem || t?.kind !== "int" || (t.size !== 4 && t.size !== 8) || mem.bitfield) {
+    return L.ctx.fail("badCall", target!, "atomicAdd() adds to a 4- or 8-byte integer in BPF memory: a field of a map value or a global (not a variable, a bitfield or a narrower field).");
+  }
+  const delta = toReg(L, narrow(L, lowerExpr(L, deltaExpr!, t), t));
+  let base: VReg;
+  if ("reg" in mem.base) base = mem.base.reg;
+  else {
+    base = L.b.newReg();
+    L.b.emit({ op: "addr", dst: base, slot: mem.base.slot, off: 0 });
+  }
+  L.b.emit({ op: "atomic_add", base: { reg: base }, off: mem.off, size: t.size, src: delta });
+  return { kind: "void" };
 }

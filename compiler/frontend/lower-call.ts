@@ -1,17 +1,20 @@
-// Lowers calls: map methods (get, set, delete, add, output), bpftsc helpers, and the
-// probe file's own functions (function-calls.ts).
+// Lowers calls: map methods (get, set, delete, add, output, a Log2Hist's observe),
+// bpftsc helpers, and the probe file's own functions (function-calls.ts).
 // In: a call expression. Out: its Value, with IR for the helper calls emitted.
 
 import ts from "typescript";
-import { BPF_ANY, BPF_NOEXIST, HELPER } from "../helpers.js";
+import { BPF_ANY, BPF_EXIST, BPF_F_CURRENT_CPU, BPF_F_USER_STACK, BPF_NOEXIST, HELPER } from "../helpers.js";
 import type { VReg } from "../ir/ir.js";
-import { sizeOf, type CType, type IntType } from "../types/ctype.js";
+import { BOOL, I64, U32, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { isStringFill, isValueBuiltin, lowerValueBuiltin } from "./builtins.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { lowerFunctionCall } from "./function-calls.js";
+import { condToValue } from "./lower-cond.js";
+import { log2Bucket } from "./log2-hist.js";
 import type { MapInfo } from "./module.js";
 import { storeInto } from "./lower-store.js";
-import { addressOf, narrow, newLocal, toReg, type Lowerer, type Value } from "./values.js";
+import { lowerRelease, lowerReserve } from "./ring-records.js";
+import { addressOf, mapRef, narrow, newLocal, programContext, toOperand, toReg, type Lowerer, type Value } from "./values.js";
 
 export function lowerCall(L: Lowerer, call: ts.CallExpression, expected?: CType): Value {
   const callee = call.expression;
@@ -22,6 +25,7 @@ export function lowerCall(L: Lowerer, call: ts.CallExpression, expected?: CType)
   if (ts.isIdentifier(callee)) {
     const name = L.ctx.runtimeName(callee);
     if (name !== undefined && isValueBuiltin(name)) return lowerValueBuiltin(L, name, call);
+    if (name === "startsWith") return condToValue(L, call);
     if (isStringFill(name)) {
       if (!expected || expected.kind !== "array") return L.ctx.fail("badCall", call, `${name}() fills a Chars<N>: assign it to a struct field or a variable declared as Chars<N>.`);
       const dst = newLocal(L, expected, name);
@@ -52,22 +56,43 @@ function memoryFor(L: Lowerer, t: CType, e: ts.Expression, what: string): Mem {
   return tmp;
 }
 
-function mapRef(L: Lowerer, map: MapInfo): VReg {
-  const r = L.b.newReg();
-  L.b.emit({ op: "symref", dst: r, kind: "map", symbol: map.name });
-  return r;
-}
-
 function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallExpression): Value {
   const args = call.arguments;
   const need = (n: number, sig: string) => {
     if (args.length !== n) L.ctx.fail("badCall", call, `${map.name}.${method}(${sig}) takes ${n} argument${n === 1 ? "" : "s"}.`);
   };
-  if (map.className === "RingBuf") {
-    if (method !== "output") return L.ctx.fail("badCall", call, `A RingBuf has one method: output(record).`);
+  if (map.kind === "stacks") {
+    if (method !== "kernelStackId" && method !== "userStackId") return L.ctx.fail("badCall", call, "A StackTraceMap has kernelStackId() and userStackId().");
+    need(0, "");
+    if (L.fn.kind !== "program") L.ctx.fail("badCall", call, `${map.name}.${method}() needs the program's context: call it in the handler, not in a subprogram.`);
+    const id = L.b.newReg();
+    L.b.emit({ op: "call", dst: id, helper: HELPER.get_stackid, args: [programContext(L), mapRef(L, map), { imm: method === "userStackId" ? BPF_F_USER_STACK : 0n }] });
+    return { kind: "int", type: I64, reg: id };
+  }
+  if (map.kind === "cgroups") {
+    if (method !== "currentTaskUnder") return L.ctx.fail("badCall", call, "A CgroupArray has currentTaskUnder(index).");
+    need(1, "index");
+    const index = toOperand(L, narrow(L, lowerExpr(L, args[0]!, U32), U32));
+    const ret = L.b.newReg(), under = L.b.newReg();
+    L.b.emit({ op: "call", dst: ret, helper: HELPER.current_task_under_cgroup, args: [mapRef(L, map), index] });
+    L.b.emit({ op: "setcc", dst: under, cmp: "eq", a: ret, b: { imm: 1n } });
+    return { kind: "int", type: BOOL, reg: under };
+  }
+  if (map.kind === "ring" && method === "reserve") return lowerReserve(L, map, call);
+  if (map.kind === "ring" && (method === "submit" || method === "discard")) return lowerRelease(L, map, method, call);
+  if (map.kind === "ring" || map.kind === "perf") {
+    if (method !== "output") return L.ctx.fail("badCall", call, map.kind === "ring" ? "A RingBuf has output(record), reserve(), submit(record) and discard(record)." : "A PerfEventArray has one method: output(record).");
     need(1, "record");
-    const rec = memoryFor(L, map.value!, args[0], "ring buffer record");
-    L.b.emit({ op: "call", helper: HELPER.ringbuf_output, args: [mapRef(L, map), addressOf(L, rec), { imm: BigInt(sizeOf(map.value!)) }, { imm: 0n }] });
+    const rec = memoryFor(L, map.value!, args[0], `${map.className} record`);
+    const size = { imm: BigInt(sizeOf(map.value!)) };
+    if (map.kind === "ring") {
+      L.b.emit({ op: "call", helper: HELPER.ringbuf_output, args: [mapRef(L, map), addressOf(L, rec), size, { imm: 0n }] });
+    } else {
+      // bpf_perf_event_output(ctx, map, BPF_F_CURRENT_CPU, data, size): the record goes to
+      // the perf buffer of the CPU the program runs on.
+      if (L.fn.kind !== "program") L.ctx.fail("badCall", call, `${map.name}.output() needs the program's context: call it in the handler, not in a subprogram.`);
+      L.b.emit({ op: "call", helper: HELPER.perf_event_output, args: [programContext(L), mapRef(L, map), { imm: BPF_F_CURRENT_CPU }, addressOf(L, rec), size] });
+    }
     return { kind: "void" };
   }
   const key = map.key!, value = map.value!;
@@ -86,6 +111,32 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
       L.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [mapRef(L, map), addressOf(L, k), addressOf(L, v), { imm: BPF_ANY }] });
       return { kind: "void" };
     }
+    case "insert":
+    case "replace": {
+      need(2, "key, value");
+      const k = memoryFor(L, key, args[0], "map key");
+      const v = memoryFor(L, value, args[1], "map value");
+      const ret = L.b.newReg(), ok = L.b.newReg();
+      L.b.emit({ op: "call", dst: ret, helper: HELPER.map_update_elem, args: [mapRef(L, map), addressOf(L, k), addressOf(L, v), { imm: method === "insert" ? BPF_NOEXIST : BPF_EXIST }] });
+      L.b.emit({ op: "setcc", dst: ok, cmp: "eq", a: ret, b: { imm: 0n } });
+      return { kind: "int", type: BOOL, reg: ok };
+    }
+    case "getOrInit": {
+      need(2, "key, init");
+      const k = memoryFor(L, key, args[0], "map key");
+      const found = L.b.newReg();
+      L.b.emit({ op: "call", dst: found, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), addressOf(L, k)] });
+      const missing = L.b.newBlock(), join = L.b.newBlock();
+      L.b.terminate({ op: "br", cmp: "eq", a: found, b: { imm: 0n }, then: L.b.ref(missing), else: L.b.ref(join) });
+      L.b.setBlock(missing);
+      const v = memoryFor(L, value, args[1], "map value");
+      L.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [mapRef(L, map), addressOf(L, k), addressOf(L, v), { imm: BPF_NOEXIST }] });
+      // Another CPU may have added it meanwhile (NOEXIST then fails): look it up again.
+      L.b.emit({ op: "call", dst: found, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), addressOf(L, k)] });
+      L.b.jump(join);
+      L.b.setBlock(join);
+      return { kind: "maybe", type: value, reg: found, map };
+    }
     case "delete": {
       need(1, "key");
       const k = memoryFor(L, key, args[0], "map key");
@@ -95,15 +146,22 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
     case "add":
       need(2, "key, delta");
       if (value.kind !== "int") return L.ctx.fail("badCall", call, `${map.name}.add() needs an integer value type.`);
-      return lowerAdd(L, map, value, args[0], args[1]);
+      return lowerAdd(L, map, value, memoryFor(L, key, args[0], "map key"), toReg(L, narrow(L, lowerExpr(L, args[1], value), value)));
+    case "observe": {
+      if (map.className !== "Log2Hist") break;
+      need(1, "value");
+      const slot = newLocal(L, key, "histogram bucket");
+      L.b.emit({ op: "store", base: slot.base, off: 0, size: 4, src: log2Bucket(L, lowerExpr(L, args[0], U64)) });
+      if ("slot" in slot.base) L.b.markReadOnly(slot.base.slot);
+      return lowerAdd(L, map, U64, slot, L.b.constReg(1n));
+    }
   }
-  return L.ctx.fail("badCall", call.expression, `Maps have get, set, delete and add; '${method}' is not one of them.`);
+  const methods = `${map.className === "Log2Hist" ? "observe, " : ""}get, set, insert, replace, getOrInit, delete and add`;
+  return L.ctx.fail("badCall", call.expression, `${map.className} has ${methods}; '${method}' is not one of them.`);
 }
 
 /** map.add(k, d): an atomic add to the value if present, else insert d (BPF_NOEXIST). */
-function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, keyExpr: ts.Expression, deltaExpr: ts.Expression): Value {
-  const k = memoryFor(L, map.key!, keyExpr, "map key");
-  const delta = toReg(L, narrow(L, lowerExpr(L, deltaExpr, value), value));
+function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, k: Mem, delta: VReg): Value {
   const p = L.b.newReg();
   L.b.emit({ op: "call", dst: p, helper: HELPER.map_lookup_elem, args: [mapRef(L, map), addressOf(L, k)] });
   const found = L.b.newBlock(), missing = L.b.newBlock(), join = L.b.newBlock();
@@ -120,7 +178,7 @@ function lowerAdd(L: Lowerer, map: MapInfo, value: IntType, keyExpr: ts.Expressi
   }
   L.b.jump(join);
   L.b.setBlock(missing);
-  if (map.className === "ArrayMap" || map.className === "PerCpuArrayMap") {
+  if (map.kind === "array") {
     L.b.jump(join); // array slots always exist: an index out of range adds nothing
   } else {
     const slot = L.b.newSlot(value.size, value.size, "map value");

@@ -9,6 +9,7 @@ import { BOOL } from "../types/ctype.js";
 import { isU64 } from "./lower-arith.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { constantValue, skipParens } from "./module.js";
+import { lowerLiteralCompare, lowerStartsWith } from "./strings.js";
 import { loadScalar, scalar, toOperand, toReg, type Lowerer, type Value } from "./values.js";
 
 const K = ts.SyntaxKind;
@@ -69,9 +70,11 @@ export function lowerCond(L: Lowerer, e: ts.Expression, t: Block, f: Block): voi
         const reg = maybeRef(L, other);
         return branch(L, { cmp: eq ? "eq" : "ne", a: reg, b: { imm: 0n } }, t, f);
       }
+      if (lowerLiteralCompare(L, op, e.left, e.right, t, f)) return;
       return branch(L, compare(L, op, lowerExpr(L, e.left), lowerExpr(L, e.right), e), t, f);
     }
   }
+  if (ts.isCallExpression(e) && L.ctx.runtimeName(e.expression) === "startsWith") return lowerStartsWith(L, e, t, f);
   const v = lowerExpr(L, e);
   if (v.kind === "maybe") {
     if (v.type.kind !== "int") return branch(L, { cmp: "ne", a: v.reg, b: { imm: 0n } }, t, f);

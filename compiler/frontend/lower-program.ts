@@ -14,6 +14,7 @@ import { lowerStmt } from "./lower-stmt.js";
 import type { ModuleInfo, ProgramInfo } from "./module.js";
 import { bindParams } from "./prologue.js";
 import type { TypeResolver } from "./types.js";
+import { checkReservations } from "./reservations.js";
 import { checkVerifierWork } from "./verifier-work.js";
 import { scalar, type FunctionKind, type Lowerer, type SubprogramCalls } from "./values.js";
 
@@ -25,7 +26,7 @@ export function programSpace(prog: ProgramInfo): "user" | "kernel" {
 }
 
 function lowerer(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, b: IrBuilder, fn: FunctionKind, space: "user" | "kernel"): Lowerer {
-  return { ctx, mod, types, b, fn, subprograms, env: new Map(), space, loops: [], loopRegions: [], inline: [], faults: new Map(), warned: new Set() };
+  return { ctx, mod, types, b, fn, subprograms, env: new Map(), space, loops: [], loopRegions: [], inline: [], faults: new Map(), warned: new Set(), reservations: new Map() };
 }
 
 export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, prog: ProgramInfo): IrFunction {
@@ -49,6 +50,7 @@ export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeR
   b.loc = ctx.pos(h.body.getLastToken(ctx.sf) ?? h.body);
   b.terminate({ op: "ret", value: { imm: 0n } });
   const fn = b.finish(ctx.pos(h));
+  checkReservations(ctx, fn, L.reservations, "program");
   checkVerifierWork(ctx, fn, L.loopRegions);
   return fn;
 }
@@ -69,6 +71,7 @@ export function lowerSubprogram(ctx: FrontendContext, mod: ModuleInfo, types: Ty
   b.loc = ctx.pos(decl.body!.getLastToken(ctx.sf) ?? decl.body!);
   b.terminate({ op: "ret", value: { imm: 0n } });
   const ir = b.finish(ctx.pos(decl));
+  checkReservations(ctx, ir, L.reservations, "function");
   checkVerifierWork(ctx, ir, L.loopRegions);
   return { ir, sig };
 }

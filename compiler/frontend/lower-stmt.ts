@@ -1,5 +1,5 @@
 // Lowers statements of the subset: declarations, assignments (as expressions), if/else,
-// bounded for/while/do loops, break/continue, return, blocks.
+// switch (lower-switch.ts), bounded for/while/do loops, break/continue, return, blocks.
 // In: a statement node. Out: IR blocks and instructions through the builder.
 
 import ts from "typescript";
@@ -8,6 +8,7 @@ import { lowerCond } from "./lower-cond.js";
 import { lowerExpr } from "./lower-expr.js";
 import { copyMem, storeInto } from "./lower-store.js";
 import { checkLoopBound } from "./loops.js";
+import { lowerSwitch } from "./lower-switch.js";
 import { constantValue, skipParens } from "./module.js";
 import { intTypeOf, narrow, newLocal, scalar, toReg, truncate, type Binding, type Lowerer, type Value } from "./values.js";
 
@@ -29,11 +30,13 @@ export function lowerStmt(L: Lowerer, s: ts.Statement): void {
   if (ts.isForStatement(s) || ts.isWhileStatement(s) || ts.isDoStatement(s)) return lowerLoop(L, s);
   if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) {
     if (s.label) L.ctx.fail("unsupportedSyntax", s, "A labelled break or continue");
-    const loop = L.loops[L.loops.length - 1];
-    if (!loop) L.ctx.fail("badBreak", s, ts.isBreakStatement(s) ? "break" : "continue");
-    L.b.jump(ts.isBreakStatement(s) ? loop.brk : loop.cont);
+    // break leaves the innermost loop or switch; continue the innermost loop.
+    const target = ts.isBreakStatement(s) ? L.loops[L.loops.length - 1]?.brk : [...L.loops].reverse().find((l) => l.cont)?.cont;
+    if (!target) L.ctx.fail("badBreak", s, ts.isBreakStatement(s) ? "break" : "continue", ts.isBreakStatement(s) ? " or a switch" : "");
+    L.b.jump(target);
     return;
   }
+  if (ts.isSwitchStatement(s)) return lowerSwitch(L, s);
   if (ts.isEmptyStatement(s)) return;
   if (ts.isFunctionDeclaration(s)) L.ctx.fail("unsupportedSyntax", s, "A nested function (declare helper functions at the top level)");
   if (ts.isThrowStatement(s) || ts.isTryStatement(s)) L.ctx.fail("unsupportedSyntax", s, "Exceptions (throw/try)");

@@ -6,12 +6,15 @@
 // In: a memory destination and a TypeScript expression. Out: IR stores and calls.
 
 import ts from "typescript";
-import { namedFields, sizeOf, typeToString, type ArrayType, type Bitfield, type CType, type StructType } from "../types/ctype.js";
+import { namedFields, sizeOf, type ArrayType, type Bitfield, type CType, type StructType } from "../types/ctype.js";
 import { placeBits, storeBitfield } from "./bitfields.js";
 import { isStringFill, lowerBuiltinInto } from "./builtins.js";
+import { HELPER } from "../helpers.js";
 import { lowerExpr } from "./lower-expr.js";
+import { literalImage } from "./strings.js";
+import { literalFor } from "./literals.js";
 import { constantValue, skipParens } from "./module.js";
-import { narrow, scalar, toOperand, type Lowerer, type Value } from "./values.js";
+import { addressOf, narrow, scalar, toOperand, type Lowerer, type Value } from "./values.js";
 
 type Mem = Extract<Value, { kind: "mem" }>;
 
@@ -23,18 +26,27 @@ export function storeInto(L: Lowerer, dst: Mem, expr: ts.Expression, zeroed = fa
     storeValue(L, dst, lowerExpr(L, expr, t));
     return;
   }
-  const object = t.kind === "struct" ? literalFor(L, expr, t, ts.isObjectLiteralExpression) : undefined;
+  const object = t.kind === "struct" ? literalFor(L.types, expr, t, ts.isObjectLiteralExpression) : undefined;
   if (t.kind === "struct" && object) {
     storeObject(L, dst, t, object);
     return;
   }
   if (t.kind === "array" && ts.isCallExpression(expr) && lowerBuiltinInto(L, dst, expr, zeroed)) return;
-  const array = t.kind === "array" ? literalFor(L, expr, t, ts.isArrayLiteralExpression) : undefined;
+  const text = t.kind === "array" ? literalImage(L, t, expr) : undefined;
+  if (text) {
+    storeUncovered(L, dst, new Uint8Array(text.length), text);
+    return;
+  }
+  const array = t.kind === "array" ? literalFor(L.types, expr, t, ts.isArrayLiteralExpression) : undefined;
   if (t.kind === "array" && array) {
     storeArray(L, dst, t, array);
     return;
   }
   const v = lowerExpr(L, expr, t);
+  if (v.kind === "probed" && sizeOf(v.type) === sizeOf(t) && v.type.kind === t.kind) {
+    copyFromProbed(L, dst, v);
+    return;
+  }
   if (v.kind !== "mem" || sizeOf(v.type) !== sizeOf(t) || v.type.kind !== t.kind) {
     L.ctx.fail("notAssignable", expr, `A value of this kind into a ${t.kind === "array" ? "fixed array" : "struct"} field`);
   }
@@ -58,16 +70,6 @@ export function storeValue(L: Lowerer, dst: Mem, v: Value): void {
   // A store writes the low bytes only: it narrows by itself, no extension needed.
   const n = s.kind === "int" || s.kind === "ptr" ? s : narrow(L, s, t);
   L.b.emit({ op: "store", base: dst.base, off: dst.off, size: t.size, src: toOperand(L, n) });
-}
-
-/** The literal that `e` is for a destination of type t: `e` itself, or `literal as T`
- *  with T the destination's type (spelled the same). TypeScript lets a literal leave
- *  members out only in an assertion: `{ h: 1 } as Small`. */
-function literalFor<N extends ts.Expression>(L: Lowerer, e: ts.Expression, t: CType, isLiteral: (n: ts.Node) => n is N): N | undefined {
-  if (isLiteral(e)) return e;
-  if (!ts.isAsExpression(e)) return undefined;
-  const inner = skipParens(e.expression);
-  return isLiteral(inner) && typeToString(L.types.resolve(e.type)) === typeToString(t) ? inner : undefined;
 }
 
 /**
@@ -166,4 +168,10 @@ export function copyMem(L: Lowerer, dst: Mem, src: Mem, size: number): void {
     L.b.emit({ op: "store", base: dst.base, off: dst.off + i, size: w, src: r });
     i += w;
   }
+}
+
+/** Copies a struct or array of the probed program's memory into BPF memory with one probe
+ *  read of the whole (a fault leaves it zeroed). */
+export function copyFromProbed(L: Lowerer, dst: Mem, src: Extract<Value, { kind: "probed" }>): void {
+  L.b.emit({ op: "call", helper: src.space === "user" ? HELPER.probe_read_user : HELPER.probe_read_kernel, args: [addressOf(L, dst), { imm: BigInt(sizeOf(src.type)) }, src.reg] });
 }

@@ -16,7 +16,8 @@ const PCPU_MIN_UNIT_SIZE = 32 << 10;
 const RINGBUF_MAX = 512 << 20;
 const RINGBUF_HEADER = 8;
 
-interface MapShape { name: string; className: string; key?: CType; value?: CType; record?: CType; maxEntries: number; perCpu?: boolean }
+/** maxEntries undefined for a perf event array's records (sent through per-CPU perf buffers). */
+interface MapShape { name: string; className: string; kind?: string; key?: CType; value?: CType; record?: CType; maxEntries?: number; perCpu?: boolean }
 
 export function checkMapSizes(ctx: FrontendContext, node: ts.NewExpression, m: MapShape): void {
   const refuse = (what: string, why: string): never => ctx.fail("mapTooBig", node, m.name, what, why);
@@ -27,14 +28,15 @@ export function checkMapSizes(ctx: FrontendContext, node: ts.NewExpression, m: M
   empty(m.value, "value");
   empty(m.record, "record");
   if (m.record) {
+    if (m.maxEntries === undefined) return;
     if (m.maxEntries > RINGBUF_MAX) refuse(`a ${m.maxEntries}-byte ring`, `at most ${RINGBUF_MAX} bytes`);
     if (sizeOf(m.record) + RINGBUF_HEADER > m.maxEntries) refuse(`${sizeOf(m.record)}-byte records in a ${m.maxEntries}-byte ring`, "a record and its 8-byte header must fit the ring");
     return;
   }
   const key = sizeOf(m.key!), value = sizeOf(m.value!);
-  const hashed = m.className !== "ArrayMap" && m.className !== "PerCpuArrayMap";
+  const hashed = m.kind !== "array";
   if (hashed && key > MAX_BPF_STACK) refuse(`a ${key}-byte key`, `hash keys are built on the ${MAX_BPF_STACK}-byte BPF stack`);
   if (m.perCpu && Math.ceil(value / 8) * 8 > PCPU_MIN_UNIT_SIZE) refuse(`a ${value}-byte per-CPU value`, `at most ${PCPU_MIN_UNIT_SIZE} bytes per CPU`);
   if (key + value >= KMALLOC_MAX_SIZE - 64) refuse(`${key + value} bytes of key and value`, `less than ${KMALLOC_MAX_SIZE} bytes an entry`);
-  if (!hashed && m.maxEntries * Math.ceil(value / 8) * 8 >= 2 ** 32 - 4096) refuse(`${m.maxEntries} entries of ${value} bytes`, "an array holds less than 4 GiB");
+  if (!hashed && m.maxEntries! * Math.ceil(value / 8) * 8 >= 2 ** 32 - 4096) refuse(`${m.maxEntries} entries of ${value} bytes`, "an array holds less than 4 GiB");
 }

@@ -7,11 +7,12 @@
 import ts from "typescript";
 import { CompileError, makeDiagnostic, type Diagnostic } from "../diagnostics.js";
 import { MAP_TYPE, type ProbePoint } from "../object/model.js";
-import { U32, type CType } from "../types/ctype.js";
+import { U32, U64, type CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 import { readFunctions, type FunctionInfo } from "./functions.js";
 import { readGlobal, type GlobalInfo } from "./globals.js";
 import { checkMapSizes } from "./map-limits.js";
+import { LOG2_HIST_SLOTS } from "./log2-hist.js";
 import { checkProbePoint, checkUserBinary } from "./probe-points.js";
 import type { TypeResolver } from "./types.js";
 
@@ -22,9 +23,13 @@ export interface MapInfo {
   type: number;
   /** Which class declared it (HashMap, RingBuf, ...). */
   className: string;
+  kind: MapKind;
   key?: CType;
   /** A keyed map's value type; a ring buffer's record type. */
   value?: CType;
+  /** Sizes of a map without key and value types (stack traces, cgroups). */
+  keySize?: number;
+  valueSize?: number;
   maxEntries: number;
   perCpu: boolean;
 }
@@ -46,17 +51,30 @@ export interface ModuleInfo {
   globals: Map<ts.Symbol, GlobalInfo>;
 }
 
-const MAP_CLASSES: Record<string, { type: number; keyed: boolean; perCpu: boolean }> = {
-  HashMap: { type: MAP_TYPE.HASH, keyed: true, perCpu: false },
-  LruHashMap: { type: MAP_TYPE.LRU_HASH, keyed: true, perCpu: false },
-  PerCpuHashMap: { type: MAP_TYPE.PERCPU_HASH, keyed: true, perCpu: true },
-  ArrayMap: { type: MAP_TYPE.ARRAY, keyed: false, perCpu: false },
-  PerCpuArrayMap: { type: MAP_TYPE.PERCPU_ARRAY, keyed: false, perCpu: true },
-  RingBuf: { type: MAP_TYPE.RINGBUF, keyed: false, perCpu: false },
+/** keyed: key and value types; array: a value type, u32 indexes; ring and perf: a record
+ *  type, sent to user space. */
+export type MapKind = "keyed" | "array" | "ring" | "perf" | "stacks" | "cgroups";
+
+const MAP_CLASSES: Record<string, { type: number; kind: MapKind; perCpu: boolean }> = {
+  HashMap: { type: MAP_TYPE.HASH, kind: "keyed", perCpu: false },
+  LruHashMap: { type: MAP_TYPE.LRU_HASH, kind: "keyed", perCpu: false },
+  PerCpuHashMap: { type: MAP_TYPE.PERCPU_HASH, kind: "keyed", perCpu: true },
+  ArrayMap: { type: MAP_TYPE.ARRAY, kind: "array", perCpu: false },
+  PerCpuArrayMap: { type: MAP_TYPE.PERCPU_ARRAY, kind: "array", perCpu: true },
+  RingBuf: { type: MAP_TYPE.RINGBUF, kind: "ring", perCpu: false },
+  PerfEventArray: { type: MAP_TYPE.PERF_EVENT_ARRAY, kind: "perf", perCpu: false },
+  StackTraceMap: { type: MAP_TYPE.STACK_TRACE, kind: "stacks", perCpu: false },
+  CgroupArray: { type: MAP_TYPE.CGROUP_ARRAY, kind: "cgroups", perCpu: false },
+  Log2Hist: { type: MAP_TYPE.ARRAY, kind: "array", perCpu: false },
 };
 
-const PROGRAM_ARITY: Record<ProgramKind, number> = {
-  kprobe: 1, kretprobe: 1, fentry: 1, fexit: 1, uprobe: 2, uretprobe: 2, tracepoint: 2,
+/** The functions that make programs: their probe point kind and how many names they take. */
+const PROGRAM_MAKERS: Record<string, { kind: ProgramKind; arity: number }> = {
+  kprobe: { kind: "kprobe", arity: 1 }, kretprobe: { kind: "kretprobe", arity: 1 },
+  fentry: { kind: "fentry", arity: 1 }, fexit: { kind: "fexit", arity: 1 },
+  uprobe: { kind: "uprobe", arity: 2 }, uretprobe: { kind: "uretprobe", arity: 2 },
+  tracepoint: { kind: "tracepoint", arity: 2 },
+  tpBtf: { kind: "tp_btf", arity: 1 }, rawTracepoint: { kind: "raw_tp", arity: 1 },
 };
 
 export function readModule(ctx: FrontendContext, types: TypeResolver, errors: Diagnostic[]): ModuleInfo {
@@ -152,28 +170,48 @@ function readStatement(ctx: FrontendContext, types: TypeResolver, mod: ModuleInf
 function readMap(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, name: string, init: ts.NewExpression): MapInfo {
   const className = ctx.runtimeName(init.expression);
   const cls = className ? MAP_CLASSES[className] : undefined;
-  if (!className || !cls) return ctx.fail("badMap", init.expression, `'${init.expression.getText(ctx.sf)}' is not a map type; use HashMap, LruHashMap, PerCpuHashMap, ArrayMap, PerCpuArrayMap or RingBuf.`);
+  if (!className || !cls) return ctx.fail("badMap", init.expression, `'${init.expression.getText(ctx.sf)}' is not a map type; use ${Object.keys(MAP_CLASSES).join(", ")}.`);
+  if (cls.kind === "stacks" || cls.kind === "cgroups") return readSizedMap(ctx, mod, name, className, cls.type, cls.kind, init);
+  // new Log2Hist(): no type arguments or size (TypeScript has checked that).
+  if (className === "Log2Hist") return { name, type: cls.type, className, kind: "array", key: U32, value: U64, maxEntries: LOG2_HIST_SLOTS, perCpu: false };
   const targs = init.typeArguments ?? [];
-  const want = cls.keyed ? 2 : 1;
-  if (targs.length !== want) ctx.fail("badMap", init, `${className} needs ${want === 2 ? "key and value types" : "a value type"}: new ${className}<${cls.keyed ? "K, V" : "V"}>(${className === "RingBuf" ? "sizeBytes" : "maxEntries"}).`);
+  const want = cls.kind === "keyed" ? 2 : 1;
+  const sizeName = cls.kind === "ring" ? "sizeBytes" : cls.kind === "perf" ? "maxEntries?" : "maxEntries";
+  if (targs.length !== want) ctx.fail("badMap", init, `${className} needs ${want === 2 ? "key and value types" : cls.kind === "keyed" || cls.kind === "array" ? "a value type" : "a record type"}: new ${className}<${want === 2 ? "K, V" : cls.kind === "array" ? "V" : "T"}>(${sizeName}).`);
   const args = init.arguments ?? [];
-  const size = args.length === 1 ? constantValue(ctx, mod, args[0]) : undefined;
-  if (size === undefined || size <= 0n || size > 0xffffffffn) ctx.fail("badMap", args[0] ?? init, `${className} takes one argument: ${className === "RingBuf" ? "its size in bytes" : "the maximum number of entries"}, a positive integer constant.`);
+  // A perf event array has a buffer per CPU: libbpf sizes it to the CPUs when left out.
+  const size = args.length === 1 ? constantValue(ctx, mod, args[0]) : args.length === 0 && cls.kind === "perf" ? 0n : undefined;
+  const min = cls.kind === "perf" ? 0n : 1n;
+  if (size === undefined || size < min || size > 0xffffffffn) ctx.fail("badMap", args[0] ?? init, `${className} takes ${cls.kind === "perf" ? "at most " : ""}one argument: ${cls.kind === "ring" ? "its size in bytes" : "the maximum number of entries"}, a positive integer constant.`);
   const maxEntries = Number(size);
   const check = (t: CType, what: string, node: ts.Node) => {
     if (t.kind !== "int" && t.kind !== "struct" && t.kind !== "array") ctx.fail("badMapType", node, `${name}'s ${what}`, t.kind);
     return t;
   };
-  if (className === "RingBuf") {
-    if (maxEntries < 4096 || (maxEntries & (maxEntries - 1)) !== 0) ctx.fail("badMap", args[0], "A RingBuf's size must be a power of two and at least 4096 bytes (a page).");
+  if (cls.kind === "ring" || cls.kind === "perf") {
+    if (cls.kind === "ring" && (maxEntries < 4096 || (maxEntries & (maxEntries - 1)) !== 0)) ctx.fail("badMap", args[0], "A RingBuf's size must be a power of two and at least 4096 bytes (a page).");
     const record = check(types.resolve(targs[0]), "record", targs[0]);
-    checkMapSizes(ctx, init, { name, className, record, maxEntries });
-    return { name, type: cls.type, className, value: record, maxEntries, perCpu: false };
+    checkMapSizes(ctx, init, { name, className, record, maxEntries: cls.kind === "ring" ? maxEntries : undefined });
+    return { name, type: cls.type, className, kind: cls.kind, value: record, maxEntries, perCpu: false };
   }
-  const key = cls.keyed ? check(types.resolve(targs[0]), "key", targs[0]) : U32;
+  const key = cls.kind === "keyed" ? check(types.resolve(targs[0]), "key", targs[0]) : U32;
   const value = check(types.resolve(targs[want - 1]), "value", targs[want - 1]);
-  checkMapSizes(ctx, init, { name, className, key, value, maxEntries, perCpu: cls.perCpu });
-  return { name, type: cls.type, className, key, value, maxEntries, perCpu: cls.perCpu };
+  checkMapSizes(ctx, init, { name, className, kind: cls.kind, key, value, maxEntries, perCpu: cls.perCpu });
+  return { name, type: cls.type, className, kind: cls.kind, key, value, maxEntries, perCpu: cls.perCpu };
+}
+
+/** `new StackTraceMap(maxEntries, depth = 127)`: stack ids to arrays of `depth` return
+ *  addresses; `new CgroupArray(maxEntries)`: cgroup fds user space puts in. Neither has
+ *  key or value types, only sizes. */
+function readSizedMap(ctx: FrontendContext, mod: ModuleInfo, name: string, className: string, type: number, kind: "stacks" | "cgroups", init: ts.NewExpression): MapInfo {
+  const args = init.arguments ?? [];
+  const maxEntries = args[0] ? constantValue(ctx, mod, args[0]) : undefined;
+  if (maxEntries === undefined || maxEntries <= 0n || maxEntries > 0xffffffffn || args.length > (kind === "stacks" ? 2 : 1)) {
+    ctx.fail("badMap", args[0] ?? init, `${className} takes ${kind === "stacks" ? "the maximum number of stacks and optionally their depth (default 127)" : "the maximum number of cgroups"}, positive integer constants.`);
+  }
+  const depth = kind === "stacks" && args[1] ? constantValue(ctx, mod, args[1]) : 127n;
+  if (depth === undefined || depth < 1n || depth > 127n) ctx.fail("badMap", args[1]!, "A stack's depth is an integer constant from 1 to 127 (the kernel's PERF_MAX_STACK_DEPTH).");
+  return { name, type, className, kind, keySize: 4, valueSize: kind === "stacks" ? Number(depth) * 8 : 4, maxEntries: Number(maxEntries), perCpu: false };
 }
 
 /** A name that becomes an ELF symbol must be a C identifier. */
@@ -183,14 +221,14 @@ export function symbolName(ctx: FrontendContext, id: ts.Identifier, what: string
 
 function isProgramCall(ctx: FrontendContext, call: ts.CallExpression): boolean {
   const name = ctx.runtimeName(call.expression);
-  return name !== undefined && name in PROGRAM_ARITY;
+  return name !== undefined && name in PROGRAM_MAKERS;
 }
 
 function readProgram(ctx: FrontendContext, mod: ModuleInfo, name: string, call: ts.CallExpression): ProgramInfo {
-  const kind = ctx.runtimeName(call.expression) as ProgramKind;
-  const arity = PROGRAM_ARITY[kind];
+  const maker = ctx.runtimeName(call.expression)!;
+  const { kind, arity } = PROGRAM_MAKERS[maker]!;
   const args = call.arguments;
-  if (args.length !== arity + 1) ctx.fail("badProgram", call, `${kind}() takes ${arity} name argument${arity > 1 ? "s" : ""} and a handler.`);
+  if (args.length !== arity + 1) ctx.fail("badProgram", call, `${maker}() takes ${arity} name argument${arity > 1 ? "s" : ""} and a handler.`);
   const target = args.slice(0, arity).map((a) => {
     const text = stringValue(ctx, mod, a) ?? ctx.fail("badProgram", a, `The probe point must be a string literal or a string constant.`);
     if (!text || /\s/.test(text)) ctx.fail("badProgram", a, `The probe point '${text}' must be non-empty and have no spaces.`);
@@ -206,6 +244,9 @@ function readProgram(ctx: FrontendContext, mod: ModuleInfo, name: string, call: 
       break;
     case "tracepoint":
       point = { kind, category: target[0], event: target[1] };
+      break;
+    case "tp_btf": case "raw_tp":
+      point = { kind, event: target[0] };
       break;
     default:
       point = { kind, fn: target[0] };

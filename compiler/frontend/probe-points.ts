@@ -5,7 +5,9 @@
 //     compiling for another kernel's BTF, such a name is a warning);
 //   tracepoint: the event's format is in tracefs (or, without tracefs, its record or its
 //     syscall is in BTF);
-//   uprobe/uretprobe: the binary exists, is an ELF file, and has the symbol.
+//   uprobe/uretprobe: the binary exists, is an ELF file of the target's architecture, and
+//     has the symbol;
+//   tp_btf/raw_tp: BTF describes the tracepoint's arguments (btf_trace_<event>).
 // In: a ProbePoint and the nodes of its name arguments. Out: nothing, a warning when the
 // point cannot be checked (no kernel BTF), or a diagnostic.
 
@@ -14,6 +16,7 @@ import { join } from "node:path";
 import type ts from "typescript";
 import type { ElfFile } from "../debuginfo/elf-read.js";
 import type { ProbePoint } from "../object/model.js";
+import { targetOfMachine } from "../target/index.js";
 import type { FrontendContext } from "./context.js";
 import { DEFAULT_BTF } from "./kernel.js";
 import { formatPath, tracefsRoots } from "./tracefs.js";
@@ -26,7 +29,20 @@ export function checkProbePoint(ctx: FrontendContext, point: ProbePoint, nodes: 
       return checkTracepoint(ctx, point.category, point.event, nodes);
     case "uprobe": case "uretprobe":
       return checkUserSymbol(ctx, point.binary, point.symbol.replace(/\+.*$/, ""), nodes);
+    case "tp_btf": case "raw_tp":
+      return checkBtfTracepoint(ctx, point.event, nodes[0]!);
   }
+}
+
+/** A raw tracepoint exists when BTF describes its arguments (btf_trace_<event>). */
+function checkBtfTracepoint(ctx: FrontendContext, event: string, node: ts.Node): void {
+  if (!ctx.kernel.available) {
+    ctx.warn("fetchSpec", node, `No kernel BTF (${ctx.kernel.path}) to check that tracepoint '${event}' exists.`);
+    return;
+  }
+  if (ctx.kernel.tracepointPrototype(event, node)) return;
+  const events = [...ctx.kernel.typedefNames(node)].filter((n) => n.startsWith("btf_trace_")).map((n) => n.slice("btf_trace_".length));
+  ctx.fail("unknownProbePoint", node, `tracepoint '${event}'`, `the kernel's BTF (${ctx.kernel.path}: no btf_trace_${event})`, similar(event, events));
 }
 
 function checkKernelFunction(ctx: FrontendContext, kind: string, fn: string, node: ts.Node): void {
@@ -67,10 +83,15 @@ function checkTracepoint(ctx: FrontendContext, category: string, event: string, 
   ctx.fail("unknownProbePoint", nodes[1]!, `tracepoint '${category}/${event}'`, "tracefs (not mounted: mount -t tracefs nodev /sys/kernel/tracing) or the kernel's BTF", "");
 }
 
-/** A uprobe's binary exists and is an ELF file. */
+/** A uprobe's binary exists and is an ELF file of the target's architecture. */
 export function checkUserBinary(ctx: FrontendContext, binary: string, node: ts.Node): ElfFile {
   if (!existsSync(binary)) ctx.fail("fetchSpec", node, `${binary} does not exist; a uprobe attaches to an ELF binary or shared library by its path.`);
-  return ctx.user.elf(binary) ?? ctx.fail("fetchSpec", node, `${binary} is not an ELF binary (a uprobe attaches to an executable or a shared library).`);
+  const elf = ctx.user.elf(binary) ?? ctx.fail("fetchSpec", node, `${binary} is not an ELF binary (a uprobe attaches to an executable or a shared library).`);
+  if (elf.machine !== ctx.target.elfMachine) {
+    const arch = targetOfMachine(elf.machine)?.name ?? `ELF machine ${elf.machine}`;
+    ctx.fail("fetchSpec", node, `${binary} is an ${arch} binary, but this compile is for ${ctx.target.name} (the arch option).`);
+  }
+  return elf;
 }
 
 function checkUserSymbol(ctx: FrontendContext, binary: string, symbol: string, nodes: ts.Node[]): void {

@@ -62,5 +62,8 @@ function readProbed(L: Lowerer, addr: VReg, type: Extract<CType, { kind: "int" |
   const dst = L.b.newReg();
   L.b.emit({ op: "addr", dst, slot, off: 0 });
   L.b.emit({ op: "call", helper: space === "user" ? HELPER.probe_read_user : HELPER.probe_read_kernel, args: [dst, { imm: BigInt(sizeOf(type)) }, addr] });
-  return loadScalar(L, { kind: "mem", type, base: { slot }, off: 0, bitfield });
+  // A pointer found in a space's memory points into that space (a kernel struct's
+  // pointers into the kernel, even in a uprobe), unless its type says otherwise (__user).
+  const found = type.kind === "ptr" && !type.explicit ? { ...type, space, explicit: true } : type;
+  return loadScalar(L, { kind: "mem", type: found, base: { slot }, off: 0, bitfield });
 }

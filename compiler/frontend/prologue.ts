@@ -11,8 +11,8 @@
 import ts from "typescript";
 import { HELPER } from "../helpers.js";
 import type { VReg } from "../ir/ir.js";
-import { layoutStruct, typeToString, type IntType, type PtrType } from "../types/ctype.js";
-import { variableOf, type Source } from "./fetch-sources.js";
+import { layoutStruct, sizeOf, typeToString, type ArrayType, type IntType, type PtrType } from "../types/ctype.js";
+import { variableOf, type Source, type Variable } from "./fetch-sources.js";
 import { skipParens, type ProgramInfo } from "./module.js";
 import { programContext, truncate, type Lowerer } from "./values.js";
 
@@ -24,10 +24,15 @@ type Scalar = IntType | PtrType;
 /** `width`: how many bytes of the source to read, and whether to sign-extend them, when
  *  the declared type is wider than the probed variable's C type (an `int` declared i64
  *  reads 4 bytes: the rest of its register or frame slot is not part of it). */
-interface Param { sym: ts.Symbol; name: string; type: Scalar; source: Source; node: ts.ParameterDeclaration; width?: { size: number; signed: boolean } }
+interface Param { sym: ts.Symbol; name: string; type: Scalar; source: Exclude<Source, { kind: "bytes" }>; node: ts.ParameterDeclaration; width?: { size: number; signed: boolean } }
 
 export function bindParams(L: Lowerer, prog: ProgramInfo): void {
-  const params = prog.handler.parameters.map((p, i) => describeParam(L, prog, p, i));
+  const params: Param[] = [];
+  prog.handler.parameters.forEach((p, i) => {
+    const v = variableOf(L, prog, p, checkPlainParam(L, p), i);
+    if (v.source.kind === "bytes") bindArray(L, p, v.source, v.cArray!, v.type as ArrayType);
+    else params.push(describeParam(L, p, v, v.source));
+  });
   if (params.length === 0) return;
   const faultable = usedFaultFlags(L, prog.handler);
   // Stack-passed arguments first: their helper calls clobber R1..R5.
@@ -55,14 +60,38 @@ export function bindParams(L: Lowerer, prog: ProgramInfo): void {
   }
 }
 
-function describeParam(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration, index: number): Param {
+function checkPlainParam(L: Lowerer, p: ts.ParameterDeclaration): string {
   if (!ts.isIdentifier(p.name)) return L.ctx.fail("unsupportedSyntax", p, "A destructured parameter");
   if (p.dotDotDotToken || p.initializer || p.questionToken) L.ctx.fail("fetchSpec", p, "A fetched parameter is a plain name with a type: no '...', '?' or default value.");
-  const name = p.name.text;
-  const v = variableOf(L, prog, p, name, index);
+  return p.name.text;
+}
+
+/** A tracepoint's char[N] (or other array) field: copied from the record to the stack
+ *  with loads and stores at the widths its alignment allows (tracepoint context reads
+ *  must be aligned to their size), then a local like any other. */
+function bindArray(L: Lowerer, p: ts.ParameterDeclaration, src: { off: number; size: number }, cType: string, fieldType: ArrayType): void {
+  const name = (p.name as ts.Identifier).text;
+  const type = p.type ? L.types.resolve(p.type) : fieldType;
+  if (type.kind !== "array" || sizeOf(type) !== src.size) {
+    L.ctx.fail("fetchSpec", p.type ?? p, `Field '${name}' is ${cType}, ${src.size} bytes: declare it ${fieldType.isString ? `Chars<${src.size}>` : `a FixedArray of ${src.size} bytes (FixedArray<u8, ${src.size}>, say)`}.`);
+  }
+  const slot = L.b.newSlot(src.size, 8, `fetched ${name}`);
+  for (let at = 0; at < src.size;) {
+    const abs = src.off + at;
+    const size = ([8, 4, 2, 1] as const).find((n) => abs % n === 0 && at % n === 0 && at + n <= src.size)!;
+    const r = L.b.newReg();
+    L.b.emit({ op: "load", dst: r, base: { reg: programContext(L) }, off: abs, size });
+    L.b.emit({ op: "store", base: { slot }, off: at, size, src: r });
+    at += size;
+  }
+  L.env.set(L.ctx.symbolOf(p.name)!, { kind: "mem", type, base: { slot }, off: 0 });
+}
+
+function describeParam(L: Lowerer, p: ts.ParameterDeclaration, v: Variable, source: Param["source"]): Param {
+  const name = (p.name as ts.Identifier).text;
   const type = p.type ? L.types.resolve(p.type) : v.type;
   if (!type) return L.ctx.fail("badParamType", p, name);
-  if (type.kind !== "int" && type.kind !== "ptr") return L.ctx.fail("fetchSpec", p.type ?? p, `Parameter '${name}' must be an integer, bool or Ptr<T>; structs are reached through a Ptr.`);
+  if (type.kind !== "int" && type.kind !== "ptr") return L.ctx.fail("fetchSpec", p.type ?? p, `Parameter '${name}' must be an integer, bool or Ptr<T>${type.kind === "array" ? " (arrays are fetched from tracepoint array fields)" : "; structs are reached through a Ptr"}.`);
   if (v.loc && type.kind !== "ptr") L.ctx.fail("fetchSpec", p.type ?? p, `Field '${name}' (${v.loc}) is variable-length data in the record: declare it Ptr<T> (readStr(${name}) reads a string).`);
   if (type.kind === "ptr" && v.type?.kind === "int" && v.type.size < 8) L.ctx.fail("fetchSpec", p.type ?? p, `'${name}' is ${typeToString(v.type)} in the probed code, too narrow for a pointer; declare it as an integer.`);
   if (p.type && !v.slotSized && type.kind === "int" && v.type?.kind === "int" && type.size < v.type.size) {
@@ -70,7 +99,7 @@ function describeParam(L: Lowerer, prog: ProgramInfo, p: ts.ParameterDeclaration
   }
   const sym = L.ctx.symbolOf(p.name)!;
   const width = type.kind === "int" && v.type?.kind === "int" && !v.slotSized && v.type.size < type.size ? { size: v.type.size, signed: v.type.signed } : undefined;
-  return { sym, name, type, source: v.source, node: p, width };
+  return { sym, name, type, source, node: p, width };
 }
 
 /** Loads a parameter into a fresh register, narrowed to its declared type. */

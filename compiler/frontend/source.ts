@@ -75,18 +75,19 @@ export function checkSource(path: string, text: string): CheckedSource {
   const limit = checkLimits(path, text, sf);
   if (limit) return { sf, checker: program.getTypeChecker(), runtimeFile: RUNTIME_INDEX, diagnostics: [limit] };
   const tsDiags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
+  const lines = tsDiags.length > 0 ? sf.text.split(/\r?\n/) : [];
   const diagnostics = tsDiags
     // Imports of other modules get bpftsc's own diagnostic (BPF2002) instead.
     .filter((d) => d.code !== 2307)
-    .map((d) => fromTsDiagnostic(d, path, sf));
+    .map((d) => fromTsDiagnostic(d, path, lines));
   return { sf, checker: program.getTypeChecker(), runtimeFile: RUNTIME_INDEX, diagnostics };
 }
 
-function fromTsDiagnostic(d: ts.Diagnostic, path: string, sf: ts.SourceFile): Diagnostic {
+function fromTsDiagnostic(d: ts.Diagnostic, path: string, lines: string[]): Diagnostic {
   const message = probeMessage(d.code, ts.flattenDiagnosticMessageText(d.messageText, " "));
   if (d.file && d.start !== undefined) {
     const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-    const sourceLine = sf.text.split(/\r?\n/)[line];
+    const sourceLine = lines[line];
     return makeDiagnostic("typescript", { file: path, line: line + 1, col: character + 1, sourceLine }, message);
   }
   return makeDiagnostic("typescript", { file: path, line: 0, col: 0 }, message);

@@ -39,6 +39,7 @@ export class TypeResolver {
     const sym = ctx.symbolOf(node.typeName);
     const decl = sym?.declarations?.[0];
     const kernelName = decl && kernelTag(decl);
+    if (kernelName?.includes("___") && decl && ts.isInterfaceDeclaration(decl)) return ctx.kernel.flavour(kernelName, this.composite(decl, decl.name.text, decl.members, false), node);
     if (kernelName) return ctx.kernel.struct(kernelName, node);
     if (decl && ts.isInterfaceDeclaration(decl)) {
       if (decl.typeParameters?.length || decl.heritageClauses?.length) ctx.fail("unsupportedType", node, node.getText(ctx.sf), ": struct interfaces cannot be generic or extend others");

@@ -72,7 +72,8 @@ export interface Lowerer {
   env: Map<ts.Symbol, Binding>;
   /** Which address space Ptr values of this program point into. */
   space: "user" | "kernel";
-  loops: { brk: Block; cont: Block }[];
+  /** Innermost last: the targets of break (loops and switches) and continue (loops). */
+  loops: { brk: Block; cont?: Block }[];
   /** Every loop lowered so far: its blocks are those placed from `head` up to `exit`. */
   loopRegions: LoopRegion[];
   inline: InlineFrame[];
@@ -80,9 +81,14 @@ export interface Lowerer {
   faults: Map<ts.Symbol, VReg>;
   /** Warnings this program gives once however many parameters need them, by topic. */
   warned: Set<string>;
+  /** Registers holding the records rb.reserve() gave (reservations.ts follows them). */
+  reservations: Map<VReg, Reservation>;
   /** An 8-byte slot that probe reads land in before they are loaded into a register. */
   scratch?: number;
 }
+
+/** A record reserved in a ring buffer: the ring and the line of the reserve() call. */
+export interface Reservation { ring: string; line: number }
 
 /** The program's context pointer (the fetch prologue reads the probed values from it). */
 export function programContext(L: Lowerer): VReg {
@@ -93,6 +99,13 @@ export function programContext(L: Lowerer): VReg {
 /** The memory a pointer points into: its type's, if the type says, else the probe's. */
 export function spaceOf(L: Lowerer, p: PtrType): "user" | "kernel" {
   return p.explicit ? p.space : L.space;
+}
+
+/** A register holding a map's address (an ld_imm64 libbpf points at the map). */
+export function mapRef(L: Lowerer, map: MapInfo): VReg {
+  const r = L.b.newReg();
+  L.b.emit({ op: "symref", dst: r, kind: "map", symbol: map.name });
+  return r;
 }
 
 export function scratchSlot(L: Lowerer): number {

@@ -43,25 +43,33 @@ function removeStoresNobodyReads(fn: IrFunction): void {
  *  Kept to stores later in the extension's own block, where the source, defined once
  *  and before the extension, still holds the same value. */
 function skipExtensionsBeforeNarrowStores(fn: IrFunction): void {
-  const defs = new Map<VReg, number>();
-  const readers = new Map<VReg, Inst[]>();
+  interface At { inst: Inst; block: number; index: number }
+  const defs = new Map<VReg, At[]>();
+  const readers = new Map<VReg, At[]>();
   const termReads = new Set<VReg>();
+  const push = (m: Map<VReg, At[]>, r: VReg, at: At): void => {
+    const l = m.get(r);
+    if (l) l.push(at);
+    else m.set(r, [at]);
+  };
   for (const b of fn.blocks) {
-    for (const i of b.insts) {
-      if ("dst" in i && i.dst !== undefined) defs.set(i.dst, (defs.get(i.dst) ?? 0) + 1);
-      for (const r of instUses(i)) readers.set(r, [...(readers.get(r) ?? []), i]);
-    }
+    b.insts.forEach((inst, index) => {
+      const at = { inst, block: b.id, index };
+      if ("dst" in inst && inst.dst !== undefined) push(defs, inst.dst, at);
+      for (const r of instUses(inst)) push(readers, r, at);
+    });
     for (const r of termUses(b.term)) termReads.add(r);
   }
+  const onlyDef = (r: VReg): At | undefined => { const l = defs.get(r); return l?.length === 1 ? l[0] : undefined; };
   for (const b of fn.blocks) {
     b.insts.forEach((ext, at) => {
-      if (ext.op !== "ext" || defs.get(ext.dst) !== 1 || defs.get(ext.src) !== 1 || termReads.has(ext.dst)) return;
-      const srcDefinedBefore = b.insts.slice(0, at).some((i) => "dst" in i && i.dst === ext.src);
-      const later = new Set(b.insts.slice(at + 1));
+      if (ext.op !== "ext" || !onlyDef(ext.dst) || termReads.has(ext.dst)) return;
+      const src = onlyDef(ext.src);
+      if (!src || src.block !== b.id || src.index >= at) return;
       const rs = readers.get(ext.dst) ?? [];
-      const narrowStores = srcDefinedBefore && rs.every((i) => later.has(i) && i.op === "store" && i.src === ext.dst && !("reg" in i.base && i.base.reg === ext.dst) && i.size * 8 <= ext.bits);
+      const narrowStores = rs.every(({ inst: i, block, index }) => block === b.id && index > at && i.op === "store" && i.src === ext.dst && !("reg" in i.base && i.base.reg === ext.dst) && i.size * 8 <= ext.bits);
       if (!narrowStores || rs.length === 0) return;
-      for (const i of rs) if (i.op === "store") i.src = ext.src;
+      for (const { inst: i } of rs) if (i.op === "store") i.src = ext.src;
     });
   }
 }

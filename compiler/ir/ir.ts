@@ -40,13 +40,15 @@ export type CmpOp =
 /** Where an instruction came from in the probe file (1-based line and column). */
 export interface Loc { line: number; col: number }
 
-/** Marks an instruction whose immediate is the offset of `root`'s `field`, which libbpf
- *  relocates (CO-RE). The backend keeps such an immediate in one instruction of its own
- *  and reports it. */
-export interface CoreTag { root: StructType; field: string; kind: number }
+/** Marks an instruction whose immediate libbpf relocates (CO-RE): the offset of `root`'s
+ *  `field`, or whether the field (or, without a field, the type) exists on the kernel the
+ *  object loads on (`kind`: enum bpf_core_relo_kind). The backend keeps such an immediate
+ *  in one instruction of its own and reports it. */
+export interface CoreTag { root: StructType; field?: string; kind: number }
 
 export type Inst = (
-  | { op: "const"; dst: VReg; value: bigint }
+  /** `core`: a value libbpf relocates (a field's or type's existence), never folded. */
+  | { op: "const"; dst: VReg; value: bigint; core?: CoreTag }
   | { op: "mov"; dst: VReg; src: VReg }
   /** w32: the operation on the low 32 bits, its result zero-extended (BPF's 32-bit ALU);
    *  only add, sub, mul, and, or, xor, and lsh by an immediate below 32. */

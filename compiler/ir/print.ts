@@ -8,9 +8,9 @@ const base = (b: Base) => ("reg" in b ? `%${b.reg}` : `slot${b.slot}`);
 
 export function printInst(i: Inst): string {
   switch (i.op) {
-    case "const": return `%${i.dst} = ${i.value}`;
+    case "const": return `%${i.dst} = ${i.value}${i.core ? ` core(${i.core.root.name}${i.core.field ? `.${i.core.field}` : ""} kind ${i.core.kind})` : ""}`;
     case "mov": return `%${i.dst} = %${i.src}`;
-    case "alu": return `%${i.dst} = ${i.alu}${i.w32 ? "32" : ""} %${i.a}, ${opnd(i.b)}${i.core ? ` core(${i.core.root.name}.${i.core.field})` : ""}`;
+    case "alu": return `%${i.dst} = ${i.alu}${i.w32 ? "32" : ""} %${i.a}, ${opnd(i.b)}${i.core ? ` core(${i.core.root.name}.${i.core.field ?? ""})` : ""}`;
     case "neg": return `%${i.dst} = neg %${i.a}`;
     case "ext": return `%${i.dst} = ${i.signed ? "sext" : "zext"}${i.bits} %${i.src}`;
     case "setcc": return `%${i.dst} = ${i.cmp} %${i.a}, ${opnd(i.b)}`;

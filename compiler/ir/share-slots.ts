@@ -25,8 +25,9 @@ export function shareSlots(fn: IrFunction): IrFunction {
       stores.set(i.base.slot, list);
     }
   }));
+  const byId = new Map(fn.blocks.map((b) => [b.id, b]));
   const wholeSlotStore = (w: Writer) => {
-    const i = fn.blocks.find((b) => b.id === w.block)!.insts[w.index] as Extract<Inst, { op: "store" }>;
+    const i = byId.get(w.block)!.insts[w.index] as Extract<Inst, { op: "store" }>;
     const slot = fn.slots[w.slot];
     return i.off === 0 && i.size === slot.size && (isImm(i.src) || defs.get(i.src) === 1);
   };
@@ -34,16 +35,28 @@ export function shareSlots(fn: IrFunction): IrFunction {
   const dom = dominators(fn);
   const dominatesStore = (a: Writer, b: Writer) => (a.block === b.block ? a.index < b.index : dom(a.block, b.block));
 
-  const replace = new Map<number, number>();
-  const dead = new Set<Writer>();
+  // Each writer shares the slot of the first writer of the same value (in `writers` order)
+  // that dominates it and shares no other's.
+  const sameValue = new Map<string, Writer[]>();
   for (const w of writers) {
-    const earlier = writers.find((o) => o !== w && o.key === w.key && !replace.has(o.slot) && dominatesStore(o, w));
-    if (earlier) { replace.set(w.slot, earlier.slot); dead.add(w); }
+    const l = sameValue.get(w.key);
+    if (l) l.push(w);
+    else sameValue.set(w.key, [w]);
+  }
+  const replace = new Map<number, number>();
+  const dead = new Map<number, Set<number>>();
+  for (const w of writers) {
+    const earlier = sameValue.get(w.key)!.find((o) => o !== w && !replace.has(o.slot) && dominatesStore(o, w));
+    if (!earlier) continue;
+    replace.set(w.slot, earlier.slot);
+    const inBlock = dead.get(w.block) ?? new Set<number>();
+    inBlock.add(w.index);
+    dead.set(w.block, inBlock);
   }
   if (replace.size === 0) return fn;
   for (const b of fn.blocks) {
-    const drop = new Set([...dead].filter((w) => w.block === b.id).map((w) => w.index));
-    b.insts = b.insts.filter((_, index) => !drop.has(index));
+    const drop = dead.get(b.id);
+    if (drop) b.insts = b.insts.filter((_, index) => !drop.has(index));
     for (const i of b.insts) if (i.op === "addr" && replace.has(i.slot)) i.slot = replace.get(i.slot)!;
   }
   return fn;

@@ -35,22 +35,36 @@ export function termUses(t: Terminator): VReg[] {
 /** Instructions with no effect but their result. */
 export const PURE_OPS: ReadonlySet<Inst["op"]> = new Set<Inst["op"]>(["const", "mov", "alu", "neg", "ext", "setcc", "load", "addr", "symref"]);
 
-/** Removes pure instructions whose result nothing reads, until none is left. */
+/** Removes pure instructions whose result nothing reads, until none is left: by counting
+ *  each register's readers, so that a long chain of dead computations goes in one pass. */
 export function removeDeadCode(blocks: Block[]): void {
-  for (;;) {
-    const used = new Set<VReg>();
-    for (const b of blocks) {
-      for (const i of b.insts) for (const u of instUses(i)) used.add(u);
-      for (const u of termUses(b.term)) used.add(u);
+  const reads = new Map<VReg, number>();
+  const pureDefs = new Map<VReg, Inst[]>();
+  const read = (r: VReg): void => { reads.set(r, (reads.get(r) ?? 0) + 1); };
+  for (const b of blocks) {
+    for (const i of b.insts) {
+      for (const u of instUses(i)) read(u);
+      const d = instDst(i);
+      if (d === undefined || !PURE_OPS.has(i.op)) continue;
+      const l = pureDefs.get(d);
+      if (l) l.push(i);
+      else pureDefs.set(d, [i]);
     }
-    let removed = false;
-    for (const b of blocks) {
-      const kept = b.insts.filter((i) => {
-        const d = instDst(i);
-        return !(PURE_OPS.has(i.op) && d !== undefined && !used.has(d));
-      });
-      if (kept.length !== b.insts.length) { b.insts = kept; removed = true; }
-    }
-    if (!removed) return;
+    for (const u of termUses(b.term)) read(u);
   }
+  const work = [...pureDefs.keys()].filter((r) => !reads.has(r));
+  const dead = new Set<Inst>();
+  while (work.length > 0) {
+    for (const i of pureDefs.get(work.pop()!)!) {
+      if (dead.has(i)) continue;
+      dead.add(i);
+      for (const u of instUses(i)) {
+        const n = reads.get(u)! - 1;
+        reads.set(u, n);
+        if (n === 0 && pureDefs.has(u)) work.push(u);
+      }
+    }
+  }
+  if (dead.size === 0) return;
+  for (const b of blocks) b.insts = b.insts.filter((i) => !dead.has(i));
 }

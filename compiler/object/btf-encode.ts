@@ -11,7 +11,7 @@ const BTF_VERSION = 1;
 const HDR_LEN = 24;
 
 const KIND = {
-  int: 1, ptr: 2, array: 3, struct: 4, union: 5, fwd: 7, typedef: 8, volatile: 9, const: 10, func: 12, func_proto: 13, var: 14, datasec: 15,
+  int: 1, ptr: 2, array: 3, struct: 4, union: 5, fwd: 7, typedef: 8, volatile: 9, const: 10, func: 12, func_proto: 13, var: 14, datasec: 15, decl_tag: 17,
 } as const;
 
 function info(kind: number, vlen: number, kindFlag = false): number {
@@ -51,6 +51,8 @@ function typeWords(t: BtfType, str: (s: string) => number): number[] {
     case "datasec":
       return [str(t.name), info(KIND.datasec, t.vars.length), t.size,
         ...t.vars.flatMap((v) => [v.type, v.offset, v.size])];
+    case "decl_tag":
+      return [str(t.name), info(KIND.decl_tag, 0), t.type, t.componentIdx >>> 0];
   }
 }
 

@@ -30,10 +30,13 @@ export interface BtfFunc { kind: "func"; name: string; proto: number; linkage: n
 export interface BtfVar { kind: "var"; name: string; type: number; linkage: number }
 export interface BtfVarSecinfo { type: number; offset: number; size: number }
 export interface BtfDatasec { kind: "datasec"; name: string; size: number; vars: BtfVarSecinfo[] }
+/** `__attribute__((btf_decl_tag(name)))` on the declaration `type` (componentIdx -1) or
+ *  on its member or parameter number componentIdx. */
+export interface BtfDeclTag { kind: "decl_tag"; name: string; type: number; componentIdx: number }
 
 export type BtfType =
   | BtfInt | BtfPtr | BtfArray | BtfStruct | BtfFwd | BtfTypedef | BtfQualifier
-  | BtfFuncProto | BtfFunc | BtfVar | BtfDatasec;
+  | BtfFuncProto | BtfFunc | BtfVar | BtfDatasec | BtfDeclTag;
 
 /** Numbers types from 1 and returns the existing id for a type added twice. */
 export class BtfBuilder {

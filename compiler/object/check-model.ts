@@ -25,9 +25,12 @@ export function checkModel(m: BpfObjectModel): void {
   for (const map of m.maps) {
     claim(map.name, "map", "map");
     if (!Number.isInteger(map.type) || map.type <= 0) fail(`map ${map.name}: bad map type ${map.type}`);
-    if (!Number.isInteger(map.maxEntries) || map.maxEntries <= 0) fail(`map ${map.name}: bad maxEntries ${map.maxEntries}`);
-    if (map.type === MAP_TYPE.RINGBUF) {
-      if (map.key || map.value) fail(`map ${map.name}: a ring buffer has no key or value type (its record type is 'record')`);
+    const perf = map.type === MAP_TYPE.PERF_EVENT_ARRAY;
+    const sized = perf || map.type === MAP_TYPE.STACK_TRACE || map.type === MAP_TYPE.CGROUP_ARRAY;
+    if (!Number.isInteger(map.maxEntries) || map.maxEntries < (perf ? 0 : 1)) fail(`map ${map.name}: bad maxEntries ${map.maxEntries}`);
+    if (map.type === MAP_TYPE.RINGBUF || sized) {
+      if (map.key || map.value) fail(`map ${map.name}: a map of this type has no key or value type (its sizes are keySize and valueSize, a record type is 'record')`);
+      if (sized && (!map.keySize || !map.valueSize)) fail(`map ${map.name}: needs keySize and valueSize`);
     } else {
       if (!map.key || sizeOf(map.key) === 0) fail(`map ${map.name}: needs a key type with a size`);
       if (!map.value || sizeOf(map.value) === 0) fail(`map ${map.name}: needs a value type with a size`);
@@ -71,6 +74,6 @@ function checkFunction(p: ObjectFunction, symbols: Map<string, Reloc["kind"] | "
   if (!p.lines.some((l) => l.insn === 0)) fail(`${where}: line info does not start at instruction 0`);
   for (const r of p.coreRelos) {
     inRange(r.insn, "CO-RE relocation");
-    if (!findField(r.root, r.field)) fail(`${where}: CO-RE relocation on ${r.root.name}.${r.field}, which ${r.root.name} does not have`);
+    if (r.field !== undefined && !findField(r.root, r.field)) fail(`${where}: CO-RE relocation on ${r.root.name}.${r.field}, which ${r.root.name} does not have`);
   }
 }

@@ -21,7 +21,7 @@ export function localCoreTypes(relos: readonly CoreRelo[]): LocalCoreTypes {
   for (const r of relos) {
     let entry = byName.get(r.root.name);
     if (!entry) byName.set(r.root.name, (entry = { root: r.root, fields: new Map() }));
-    if (entry.fields.has(r.field)) continue;
+    if (r.field === undefined || entry.fields.has(r.field)) continue;
     const f = findField(r.root, r.field)!; // checkModel: the field exists
     entry.fields.set(r.field, { name: f.name, type: localType(f.type), offset: f.offset });
   }
@@ -32,7 +32,7 @@ export function localCoreTypes(relos: readonly CoreRelo[]): LocalCoreTypes {
   }
   return {
     structOf: (r) => local.get(r.root.name)!,
-    accessPath: (r) => [0, local.get(r.root.name)!.fields.findIndex((f) => f.name === r.field)],
+    accessPath: (r) => (r.field === undefined ? [0] : [0, local.get(r.root.name)!.fields.findIndex((f) => f.name === r.field)]),
   };
 }
 

@@ -9,7 +9,7 @@ import type { CType, StructType } from "../types/ctype.js";
 
 /** BPF map types (enum bpf_map_type) that the language offers. */
 export const MAP_TYPE = {
-  HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, RINGBUF: 27,
+  HASH: 1, ARRAY: 2, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7, CGROUP_ARRAY: 8, LRU_HASH: 9, RINGBUF: 27,
 } as const;
 
 export interface ObjectMap {
@@ -20,11 +20,20 @@ export interface ObjectMap {
   key?: CType;
   /** A ring buffer's record type (optional there). */
   value?: CType;
-  /** A ring buffer's record type: described in BTF as `typedef <record> <name>__record`,
-   *  so user space can decode the events (the map itself has no key or value). */
+  /** A ring buffer's or perf event array's record type: described in BTF as
+   *  `typedef <record> <name>__record`, so user space can decode the events (the map
+   *  itself has no key or value type). */
   record?: CType;
+  /** Key and value sizes of a map without key and value types (a perf event array's
+   *  are 4: the CPU and the perf event's fd). */
+  keySize?: number;
+  valueSize?: number;
+  /** 0 only for a perf event array: libbpf makes it one entry per CPU. */
   maxEntries: number;
   flags?: number;
+  /** BTF decl tags on the map's VAR (`__attribute__((btf_decl_tag(...)))` in C):
+   *  LOG2_HIST_TAG marks a Log2Hist. */
+  tags?: string[];
 }
 
 /** Where a program attaches; the writer turns it into libbpf's section name. */
@@ -32,7 +41,9 @@ export type ProbePoint =
   | { kind: "kprobe" | "kretprobe" | "fentry" | "fexit"; fn: string }
   /** `symbol` is a symbol or `symbol+0xoffset`. */
   | { kind: "uprobe" | "uretprobe"; binary: string; symbol: string }
-  | { kind: "tracepoint"; category: string; event: string };
+  | { kind: "tracepoint"; category: string; event: string }
+  /** A tracepoint's raw arguments, typed from BTF (tp_btf) or as u64s (raw_tp). */
+  | { kind: "tp_btf" | "raw_tp"; event: string };
 
 /** A CO-RE relocation: libbpf rewrites the instruction's offset for the running kernel.
  *  The writer describes `root` locally with just the fields the object accesses (libbpf
@@ -42,9 +53,9 @@ export interface CoreRelo {
   insn: number;
   /** The struct the field belongs to, laid out as the compiling kernel lays it out. */
   root: StructType;
-  /** The accessed field of `root`. */
-  field: string;
-  /** enum bpf_core_relo_kind; 0 = FIELD_BYTE_OFFSET. */
+  /** The accessed field of `root`; none for a relocation on the type itself (TYPE_EXISTS). */
+  field?: string;
+  /** enum bpf_core_relo_kind; 0 = FIELD_BYTE_OFFSET, 2 = FIELD_EXISTS, 8 = TYPE_EXISTS. */
   kind: number;
 }
 

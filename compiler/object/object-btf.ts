@@ -1,6 +1,6 @@
 // The BTF an object needs beyond its data types, laid out as clang -g lays it out:
 // BTF-defined map structs with their VARs and the ".maps" DATASEC, ring-buffer record
-// typedefs, a VAR per global in the DATASEC of its data section (settings as
+// typedefs, the decl tags of maps (a Log2Hist's), a VAR per global in the DATASEC of its data section (settings as
 // `const volatile`), the "license" DATASEC, and a FUNC + FUNC_PROTO per program and per
 // subprogram.
 // In: the model's maps, globals and functions, a BtfBuilder with its CType converter.
@@ -19,6 +19,11 @@ export interface MapLayout {
   size: number;
 }
 
+/** The decl tag on a map that counts values in bpftrace's hist() buckets (a Log2Hist):
+ *  slot 0 negative values, slot 1 zero, slot k + 2 values in [2^k, 2^(k+1)). User space
+ *  (bpftsc run) draws such a map as bpftrace draws a histogram. */
+export const LOG2_HIST_TAG = "bpftsc:log2hist";
+
 /** The typedef that names a ring buffer's record type in an object's BTF (`events__record`;
  *  bpftsc/loader decodes the records with it). */
 export function ringbufRecordTypedef(mapName: string): string {
@@ -36,9 +41,12 @@ export function addMapsBtf(b: BtfBuilder, conv: CTypeToBtf, maps: readonly Objec
   const vars: { type: number; offset: number; size: number }[] = [];
   let offset = 0;
   for (const map of maps) {
-    const fields: [string, number][] = [["type", uint(map.type)], ["max_entries", uint(map.maxEntries)]];
+    const fields: [string, number][] = [["type", uint(map.type)]];
+    if (map.maxEntries > 0) fields.push(["max_entries", uint(map.maxEntries)]);
     if (map.key) fields.push(["key", conv.ptr(conv.typeId(map.key))]);
     if (map.value) fields.push(["value", conv.ptr(conv.typeId(map.value))]);
+    if (map.keySize) fields.push(["key_size", uint(map.keySize)]);
+    if (map.valueSize) fields.push(["value_size", uint(map.valueSize)]);
     if (map.flags) fields.push(["map_flags", uint(map.flags)]);
     const members: BtfMember[] = fields.map(([name, type], i) => ({ name, type, bitOffset: i * 64 }));
     const size = members.length * 8;
@@ -49,6 +57,7 @@ export function addMapsBtf(b: BtfBuilder, conv: CTypeToBtf, maps: readonly Objec
     layout.push({ map, offset, size });
     offset += size;
     if (map.record) b.add({ kind: "typedef", name: ringbufRecordTypedef(map.name), type: conv.typeId(map.record) });
+    for (const tag of map.tags ?? []) b.add({ kind: "decl_tag", name: tag, type: v, componentIdx: -1 });
   }
   if (vars.length > 0) b.add({ kind: "datasec", name: ".maps", size: offset, vars });
   return layout;

@@ -13,6 +13,7 @@ export function sectionName(p: ProbePoint): string {
     case "kprobe": case "kretprobe": case "fentry": case "fexit": return `${p.kind}/${p.fn}`;
     case "uprobe": case "uretprobe": return `${p.kind}/${p.binary}:${p.symbol}`;
     case "tracepoint": return `tracepoint/${p.category}/${p.event}`;
+    case "tp_btf": case "raw_tp": return `${p.kind}/${p.event}`;
   }
 }
 
@@ -24,6 +25,6 @@ export function contextKind(p: ProbePoint): ContextKind {
   switch (p.kind) {
     case "kprobe": case "kretprobe": case "uprobe": case "uretprobe": return "pt_regs";
     case "tracepoint": return "void";
-    case "fentry": case "fexit": return "u64_array";
+    case "fentry": case "fexit": case "tp_btf": case "raw_tp": return "u64_array";
   }
 }

@@ -55,10 +55,13 @@ export type ArgPlace =
   | { readonly kind: "fpregs"; readonly names: readonly string[] };
 
 export interface Target {
-  /** The architecture's name, as `uname -m` says it: "x86_64". */
+  /** The architecture's name: "x86_64", "arm64" (the kernel's and Debian's spelling). */
   readonly name: string;
-  /** Other names targetFor accepts, Node's process.arch among them ("x64"). */
+  /** Other names targetFor accepts: Node's process.arch ("x64"), `uname -m` ("aarch64"). */
   readonly aliases: readonly string[];
+  /** The ELF e_machine of its binaries (EM_X86_64 62, EM_AARCH64 183): a uprobe's binary
+   *  must be one, or its DWARF register numbers would be read as another architecture's. */
+  readonly elfMachine: number;
   /** The kernel's struct pt_regs: its size and the offset of every register it holds, keyed
    *  by the kernel's spelling (see Register.name). */
   readonly ptRegs: { readonly size: number; readonly offsets: Readonly<Record<string, number>> };
@@ -69,7 +72,8 @@ export interface Target {
   /** The stack pointer. */
   readonly sp: Register;
   /** Stack-passed arguments at a function's first instruction: the first at sp + `offset`
-   *  (past the return address on x86-64), each in `slot`-byte slots. */
+   *  (past the return address on x86-64; arm64 keeps it in a register), each in
+   *  `slot`-byte slots. */
   readonly stackArgs: { readonly offset: number; readonly slot: number };
   /** The registers that pt_regs holds, indexed by DWARF register number; undefined for
    *  the numbers that name none (x86-64's 16 is the return-address column, 17-32 are xmm
@@ -77,9 +81,10 @@ export interface Target {
   readonly dwarfRegs: readonly (Register | undefined)[];
   /** Assembler names by DWARF register number, for messages ("rdi", "xmm0"). */
   readonly dwarfNames: readonly string[];
-  /** The kernel's syscall entry points (x86-64 since 4.17): `<prefix><syscall>` takes one
-   *  argument, a pointer to the struct pt_regs the syscall was entered with, and the
-   *  syscall's own arguments are the registers `args` inside that struct, in order. */
+  /** The kernel's syscall entry points (x86-64 since 4.17, arm64 since 4.19):
+   *  `<prefix><syscall>` takes one argument, a pointer to the struct pt_regs the syscall
+   *  was entered with, and the syscall's own arguments are the registers `args` inside
+   *  that struct, in order. */
   readonly syscalls: { readonly prefix: string; readonly args: readonly Register[] };
   /** Where the calling convention puts each parameter of a function with these parameter
    *  and result types, at the function's first instruction. */

@@ -40,6 +40,7 @@ const SSE_ARG_REGS = 8;
 export const x86_64: Target = {
   name: "x86_64",
   aliases: ["x64", "amd64"],
+  elfMachine: 62, // EM_X86_64
   ptRegs: { size: PT_REGS_SIZE, offsets: PT_REGS },
   argRegs: ARG_REGS,
   ret: reg("ax"),

@@ -118,6 +118,20 @@ describe("formatListing", () => {
     );
   });
 
+  it("names maps, globals, callees and helpers after the instruction when given the relocations", () => {
+    const insns = [ld64(1, 0, 0), ins(0x85, 0, 0, 0, 1), ld64(2, 0, 0), ins(0x85, 0, 1, 0, -1), ins(0x85, 0, 0, 0, 7), ins(0x95)];
+    const relocs = [{ insn: 0, symbol: "counts" }, { insn: 2, symbol: "limit" }, { insn: 3, symbol: "sum" }];
+    expect(formatListing(insns, { relocs }).split("\n").map((l) => l.split("\t")[2])).toEqual([
+      "r1 = 0 ll <counts>",
+      "call 1 <bpf_map_lookup_elem>",
+      "r2 = 0 ll <limit>",
+      "call -1 <sum>",
+      "call 7", // a helper the compiler never calls: no name
+      "exit",
+      undefined,
+    ]);
+  });
+
   it("prints nothing but instructions without source", () => {
     expect(formatListing([ins(0x95)])).toBe("       0:\t95 00 00 00 00 00 00 00\texit\n");
   });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { compileFunction } from "../../compiler/backend/index.js";
 import { formatInsn } from "../../compiler/bpf/disasm.js";
 import { ctxOf, runBoth } from "./support/env.js";
-import { randomProgram } from "./support/random-ir.js";
+import { longRandomProgram, randomProgram } from "./support/random-ir.js";
 import { u64, type HelperCall } from "./support/machine.js";
 
 const calls = (cs: HelperCall[]): HelperCall[] => cs.map((c) => (c.id === 1 ? { id: 1, args: [c.args[0]!] } : c));
@@ -28,6 +28,21 @@ describe("random programs", () => {
         expect(u64(out.bpf.r0), `seed ${seed}`).toBe(u64(out.ir.r0));
         expect(calls(out.bpf.calls), `seed ${seed}`).toEqual(calls(out.ir.calls));
       }
+    }
+  });
+});
+
+describe("a long random program", () => {
+  // Thousands of values, four of them live throughout: the allocator's paths for large
+  // graphs (long adjacency lists kept when coalescing) have to produce correct code too.
+  it("agrees with the IR run", () => {
+    const { ir, r } = longRandomProgram(4242, 12, 1500);
+    const mc = compileFunction(ir);
+    expect(mc.insns.length).toBeGreaterThan(10000);
+    for (let k = 0; k < 3; k++) {
+      const out = runBoth(ir, mc, randomCtx(r));
+      expect(u64(out.bpf.r0)).toBe(u64(out.ir.r0));
+      expect(calls(out.bpf.calls)).toEqual(calls(out.ir.calls));
     }
   });
 });

@@ -49,6 +49,24 @@ describe("bpftsc command line", () => {
     expect(loaded.programs.map((p) => [p.name, p.section])).toEqual([["onRead", "kprobe/vfs_read"]]);
   });
 
+  it("--arch picks the probed architecture's registers: vfs_read's count is dx on x86_64, x2 on arm64", () => {
+    fs.writeFileSync(path.join(dir, "count.ts"), `import { kprobe, ArrayMap, type u64 } from "bpftsc";
+const last = new ArrayMap<u64>(1);
+export const onRead = kprobe("vfs_read", (count: u64) => { last.set(0, count); });
+`);
+    const x86 = bpftsc(["count.ts", "-S", "--arch", "x86_64"], dir);
+    expect(x86.status).toBe(0);
+    expect(x86.stdout).toContain("= *(u64 *)(r1 + 96)"); // pt_regs.dx
+    const arm = bpftsc(["count.ts", "-S", "--arch", "arm64"], dir);
+    expect(arm.status).toBe(0);
+    expect(arm.stdout).toContain("= *(u64 *)(r1 + 16)"); // pt_regs.regs[2]
+    expect(arm.stderr).toMatch(/warning BPF\d+: Kernel BTF .* is not an arm64 kernel's/);
+    const bad = bpftsc(["count.ts", "--arch", "sparc"], dir);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/sparc.*x86_64.*arm64|sparc.*arm64.*x86_64/);
+    expect(bpftsc(["count.ts", "--arch"], dir).status).toBe(2);
+  });
+
   it("writes <input>.o beside the input without -o", () => {
     expect(bpftsc(["good.ts"], dir).status).toBe(0);
     expect(fs.existsSync(path.join(dir, "good.o"))).toBe(true);
@@ -59,7 +77,8 @@ describe("bpftsc command line", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("kprobe/vfs_read:");
     expect(r.stdout).toContain(";   calls.add(pid(), 1);");
-    expect(r.stdout).toMatch(/call 14\n/); // get_current_pid_tgid
+    expect(r.stdout).toMatch(/call 14 <bpf_get_current_pid_tgid>\n/);
+    expect(r.stdout).toMatch(/r1 = 0 ll <calls>\n/);
     expect(r.stdout).toMatch(/exit\n$/);
   });
 

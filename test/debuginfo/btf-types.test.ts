@@ -1,4 +1,4 @@
-// `bpftsc types` (types-cli.ts, ts-decls.ts): the declarations it writes typecheck with the
+// `bpftsc types` (cli/types.ts, ts-decls.ts): the declarations it writes typecheck with the
 // repo's tsc against runtime-types/index.d.ts, a probe using Ptr<file> and
 // file.f_inode.i_ino typechecks, misspelled fields and fields beyond --depth do not;
 // reserved and duplicate names, omitted members and opaque structs on a hand-built BTF;
@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { kernelBtfFromBytes } from "../../compiler/debuginfo/kernel-btf.js";
 import { kernelTypesToTs } from "../../compiler/debuginfo/ts-decls.js";
-import { typesMain } from "../../compiler/types-cli.js";
+import { typesMain } from "../../cli/types.js";
 import { BtfBlobBuilder } from "./btf-builder.js";
 
 const REPO = resolve(import.meta.dirname, "../..");

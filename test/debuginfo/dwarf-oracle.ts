@@ -296,6 +296,8 @@ const REGS = ["RAX", "RDX", "RCX", "RBX", "RSI", "RDI", "RBP", "RSP", "R8", "R9"
 export function oExpectedLoc(ops: string): Record<string, unknown> {
   let m: RegExpExecArray | null;
   if ((m = /^DW_OP_reg(\d+) \w+$/.exec(ops))) return { kind: "reg", reg: Number(m[1]) };
+  // AArch64's v registers (DWARF 64-95), which llvm-dwarfdump 14 calls B0-B31.
+  if ((m = /^DW_OP_regx [BHSDQ](\d+)$/.exec(ops))) return { kind: "reg", reg: 64 + Number(m[1]) };
   if ((m = /^DW_OP_regx (\w+)$/.exec(ops))) return { kind: "reg", reg: REGS.indexOf(m[1]!) };
   if ((m = /^DW_OP_breg(\d+) \w+([+-]\d+)(, DW_OP_deref)?$/.exec(ops))) return { kind: "breg", reg: Number(m[1]), offset: BigInt(m[2]!), deref: !!m[3] };
   if ((m = /^DW_OP_fbreg ([+-]?\d+)$/.exec(ops))) return { kind: "fbreg", offset: BigInt(m[1]!) };

@@ -1,9 +1,11 @@
 // The ELF reader against readelf and objdump: section headers, symbols, virtual address →
-// file offset; compressed debug sections, relocatable objects, separate debug files.
+// file offset; compressed debug sections, relocatable objects (x86-64 and AArch64),
+// separate debug files.
 
 import { copyFileSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { debugFileCandidates, findFunction, lineAddresses, readDebugInfo, cfaAt, type DwarfVariable } from "../../compiler/debuginfo/dwarf.js";
+import { arm64 } from "../../compiler/target/arm64.js";
 import { x86_64 } from "../../compiler/target/x86_64.js";
 import { ElfFile, SHF_COMPRESSED } from "../../compiler/debuginfo/elf-read.js";
 import { typeToString } from "../../compiler/types/ctype.js";
@@ -89,9 +91,15 @@ describe("compressed debug sections (gcc -gz=zlib)", () => {
 });
 
 describe("relocatable objects (gcc -c): debug-section relocations applied", () => {
-  it.each([["-O0"], ["-O2"]])("%s: the same parameters, types and (function-relative) locations as the linked executable", (opt) => {
-    const obj = readDebugInfo(readFileSync(build("gcc", ["-g", opt, "-c"])), x86_64)!;
-    const exe = readDebugInfo(readFileSync(build("gcc", ["-g", opt])), x86_64)!;
+  // x86-64's R_X86_64_32/64, AArch64's R_AARCH64_ABS32/ABS64 (the cross gcc's objects).
+  it.each([
+    { cc: "gcc", target: x86_64, opt: "-O0" }, { cc: "gcc", target: x86_64, opt: "-O2" },
+    { cc: "aarch64-linux-gnu-gcc", target: arm64, opt: "-O0" }, { cc: "aarch64-linux-gnu-gcc", target: arm64, opt: "-O2" },
+  ])("$cc $opt: the same parameters, types and (function-relative) locations as the linked executable", ({ cc, target, opt }) => {
+    const objBytes = readFileSync(build(cc, ["-g", opt, "-c"]));
+    expect(new ElfFile(objBytes).machine).toBe(target.elfMachine);
+    const obj = readDebugInfo(objBytes, target)!;
+    const exe = readDebugInfo(readFileSync(build(cc, ["-g", opt])), target)!;
     for (const name of ["f5", "f8", "walk", "optimized"]) {
       const a = findFunction(obj, name)!;
       const b = findFunction(exe, name)!;

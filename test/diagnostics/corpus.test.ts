@@ -1,7 +1,8 @@
 // The corpus of programs outside the subset: each file in cases/ begins with
-// `// expect: BPF<code> <line>:<col>` (and optionally `// message: <text>` on the next
-// line, which the message must contain) and must fail with exactly that first
-// diagnostic, produce no object, and format tsc-style with a one-line excerpt.
+// `// expect: BPF<code> <line>:<col>` (and optionally, in the comment lines after it,
+// `// message: <text>`, which the message must contain, and `// errors: <n>`, the number
+// of errors in all) and must fail with exactly that first diagnostic, produce no object,
+// and format tsc-style with a one-line excerpt.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -29,8 +30,11 @@ describe("diagnostics for input outside the subset", () => {
       const first = r.diagnostics.find((d) => d.severity === "error");
       expect(first, "an error diagnostic").toBeDefined();
       expect({ code: first!.code, line: first!.line, col: first!.col }).toEqual({ code: Number(m[1]), line: Number(m[2]), col: Number(m[3]) });
-      const message = /^\/\/ message: (.+)$/m.exec(source.split("\n")[1] ?? "")?.[1];
+      const header = source.split("\n").filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith("//"))).join("\n");
+      const message = /^\/\/ message: (.+)$/m.exec(header)?.[1];
       if (message !== undefined) expect(first!.message).toContain(message);
+      const count = /^\/\/ errors: (\d+)$/m.exec(header)?.[1];
+      if (count !== undefined) expect(r.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic)).toHaveLength(Number(count));
       const text = formatDiagnostic(first!);
       expect(text.split("\n")[0]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\(${m[2]},${m[3]}\\): error BPF${m[1]}: .+`));
       // The excerpt repeats the source line and puts a caret under the column.

@@ -1,6 +1,9 @@
 // The examples, compiled: each listing (-S) must equal its golden file (regenerate with
 // UPDATE_GOLDEN=1 and review the diff), must agree line for line with llvm-objdump -d on
-// the object, and the object must pass the kernel verifier. readelf and bpftool read it.
+// the object once the names it adds are taken off (a trailing `<...>`: the helper, map,
+// global or callee an instruction refers to, where llvm-objdump puts a jump's target, so
+// jump targets are compared without theirs too), and the object must pass the kernel
+// verifier. readelf and bpftool read it.
 
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";

@@ -1,5 +1,5 @@
 // Runs one shell command in a guest kernel by hand:
-//   npx tsx test/guest/cli.ts <6.1|6.12> '<command>'
+//   npx tsx test/guest/cli.ts <6.1|6.12|6.1-arm64> '<command>'
 // prints its stdout and stderr, then the guest's console with --console; exits with the
 // command's status. The kernel is downloaded and cached on first use (kernels.ts).
 

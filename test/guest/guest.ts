@@ -3,20 +3,23 @@
 // (kernels.ts) and the script's text. Out: the files the script left in its work
 // directory (/bpftsc-guest in the guest), the serial console's log and the run's wall time.
 //
-// The guest sees the host's root through virtio-fs, read-only under a tmpfs overlay
-// (init.sh), so it runs the host's binaries at their host paths; the work directory is a
-// second, writable virtio-fs share. Each share is served by its own virtiofsd (qemu 7.2's,
-// which needs -o sandbox=chroot here). A guest that does not finish its script in time,
-// or at all, is a GuestError carrying the console log.
+// The guest sees host directories through virtio-fs, read-only, at their host paths
+// (init.sh): a guest of the host's architecture sees the host's root, under a tmpfs
+// overlay, so it runs the host's binaries; another sees only the test build directory
+// (its static loader and workloads, and the objects, test/.build) and the kernel's cache
+// directory (its BTF). The work directory is one more, writable share. Each share is
+// served by its own virtiofsd (qemu 7.2's, which needs -o sandbox=chroot here). A guest
+// that does not finish its script in time, or at all, is a GuestError carrying the
+// console log.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { BUILD_DIR } from "../harness/harness.js";
 import type { GuestKernel } from "./kernels.js";
 import { missingTool } from "./tool.js";
 
-const QEMU = "qemu-system-x86_64";
 const VIRTIOFSD = "/usr/lib/qemu/virtiofsd";
 const MEMORY_MB = 1024;
 
@@ -49,18 +52,19 @@ export async function runInGuest(kernel: GuestKernel, script: string, opts: Gues
   const consoleLog = path.join(dir, "console.log");
   const started = Date.now();
   const children: ChildProcess[] = [];
+  const shares = sharesOf(kernel);
   try {
     const daemons = [
-      virtiofsd(dir, "root", "/", "always"),
+      ...shares.map((source, i) => virtiofsd(dir, `share${i}`, source, "always")),
       virtiofsd(dir, "work", share, "none"),
     ];
     children.push(...daemons.map((d) => d.child));
     await Promise.all(daemons.map((d) => d.ready));
-    const qemu = spawn(QEMU, qemuArgs(kernel, dir, consoleLog, opts.cpus ?? 1), { stdio: ["ignore", "ignore", "pipe"] });
+    const qemu = spawn(kernel.arch.qemu, qemuArgs(kernel, dir, consoleLog, shares, opts.cpus ?? 1), { stdio: ["ignore", "ignore", "pipe"] });
     children.push(qemu);
     const exit = await exited(qemu, opts.timeoutMs);
     const log = fs.existsSync(consoleLog) ? fs.readFileSync(consoleLog, "latin1") : "";
-    if (exit.error) throw exit.error.code === "ENOENT" ? missingTool(QEMU) : exit.error;
+    if (exit.error) throw exit.error.code === "ENOENT" ? missingTool(kernel.arch.qemu) : exit.error;
     if (exit.timedOut) throw new GuestError(`the ${kernel.release} guest did not power off within ${opts.timeoutMs / 1000} s`, log);
     if (exit.code !== 0) throw new GuestError(`qemu exited ${exit.code ?? exit.signal}: ${exit.stderr.trim()}`, log);
     const files = new Map(fs.readdirSync(share).map((f) => [f, fs.readFileSync(path.join(share, f))]));
@@ -94,18 +98,26 @@ function virtiofsd(dir: string, tag: string, source: string, cache: string) {
   return { child, ready };
 }
 
-function qemuArgs(kernel: GuestKernel, dir: string, consoleLog: string, cpus: number): string[] {
+/** The host directories the guest sees: the host's root, or what a guest of another
+ *  architecture needs of it. */
+function sharesOf(kernel: GuestKernel): string[] {
+  if (kernel.arch.hostRoot) return ["/"];
+  fs.mkdirSync(BUILD_DIR, { recursive: true });
+  return [BUILD_DIR, path.dirname(kernel.btf)];
+}
+
+function qemuArgs(kernel: GuestKernel, dir: string, consoleLog: string, shares: string[], cpus: number): string[] {
   const share = (tag: string) => [
     "-chardev", `socket,id=${tag},path=${path.join(dir, `${tag}.sock`)}`,
     "-device", `vhost-user-fs-pci,chardev=${tag},tag=${tag}`,
   ];
   return [
-    "-machine", "q35,accel=tcg", "-cpu", "max", "-smp", String(cpus), "-m", `${MEMORY_MB}M`,
+    ...kernel.arch.machine, "-smp", String(cpus), "-m", `${MEMORY_MB}M`,
     // virtio-fs needs the guest's memory shared with virtiofsd.
     "-object", `memory-backend-memfd,id=mem,size=${MEMORY_MB}M,share=on`, "-numa", "node,memdev=mem",
-    ...share("root"), ...share("work"),
+    ...shares.flatMap((_, i) => share(`share${i}`)), ...share("work"),
     "-kernel", kernel.vmlinuz, "-initrd", kernel.initramfs,
-    "-append", "console=ttyS0 loglevel=4 panic=-1 edd=off",
+    "-append", [...kernel.arch.append, "loglevel=4", "panic=-1", `bpftsc_shares=${shares.join(":")}`].join(" "),
     "-serial", `file:${consoleLog}`, "-display", "none", "-vga", "none", "-monitor", "none", "-nic", "none", "-no-reboot",
   ];
 }

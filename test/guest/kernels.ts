@@ -1,39 +1,37 @@
-// The guest kernels: Debian's 6.1 and 6.12 cloud kernels, downloaded with apt-get (never
-// installed on the host) and cached. In: a kernel id ("6.1", "6.12"). Out: the paths of
-// its vmlinuz, its BTF (byte-identical to the guest's /sys/kernel/btf/vmlinux) and an
-// initramfs that boots it into the host's root (init.sh).
+// The guest kernels: Debian's 6.1 and 6.12 cloud kernels for x86-64, and its 6.1 cloud
+// kernel for arm64, downloaded and cached as packages (packages.ts). In: a kernel id
+// ("6.1", "6.12", "6.1-arm64"). Out: its architecture, the paths of its vmlinuz, its BTF
+// (byte-identical to the guest's /sys/kernel/btf/vmlinux) and an initramfs that boots it
+// (init.sh).
 //
-// The cache ($BPFTSC_GUEST_CACHE, default ~/.cache/bpftsc-guests) holds one directory per
-// package version, <package>_<version>/: vmlinuz, vmlinux.btf, release, modules/NN-<name>.ko
-// (the modules the guest loads, in load order) and initramfs-<hash>.cpio (hash of init.sh
-// and busybox). Each is made once, when missing, and published by an atomic rename, so
-// parallel test processes and worktrees can share the cache.
+// A kernel's cache directory (packages.ts) holds vmlinuz, vmlinux.btf, release, config,
+// modules/NN-<name>.ko (the modules the guest loads, in load order) and
+// initramfs-<hash>.cpio (named by the hash of its contents), each made once, when missing.
 
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { INIT_SCRIPT, initramfs, staticBusybox } from "./initramfs.js";
+import { ARM64, X86_64, type GuestArch } from "./arch.js";
+import { initramfs, staticBusybox } from "./initramfs.js";
 import { modulesInOrder, type KernelModule } from "./kmod.js";
-import { tool } from "./tool.js";
+import { cachedPackage, dependsOf } from "./packages.js";
 import { btfOfVmlinuz } from "./vmlinuz.js";
 
-export type KernelId = "6.1" | "6.12";
+/** Each kernel's architecture, meta-package, and the shape of the versioned package it
+ *  depends on. */
+const KERNELS = {
+  "6.1": { arch: X86_64, meta: "linux-image-cloud-amd64", image: /^linux-image-6\.1\.0-\d+-cloud-amd64$/ },
+  "6.12": { arch: X86_64, meta: "linux-image-6.12-cloud-amd64", image: /^linux-image-6\.12\.\d+\+deb\d+-cloud-amd64$/ },
+  "6.1-arm64": { arch: ARM64, meta: "linux-image-cloud-arm64", image: /^linux-image-6\.1\.0-\d+-cloud-arm64$/ },
+} satisfies Record<string, { arch: GuestArch; meta: string; image: RegExp }>;
 
-/** Each kernel's meta-package, and the shape of the versioned package it depends on. */
-const KERNELS: Record<KernelId, { meta: string; image: RegExp }> = {
-  "6.1": { meta: "linux-image-cloud-amd64", image: /^linux-image-6\.1\.0-\d+-cloud-amd64$/ },
-  "6.12": { meta: "linux-image-6.12-cloud-amd64", image: /^linux-image-6\.12\.\d+\+deb\d+-cloud-amd64$/ },
-};
+export type KernelId = keyof typeof KERNELS;
 
 export const KERNEL_IDS = Object.keys(KERNELS) as KernelId[];
 
-/** What the guest loads before mounting its root: virtio-pci, virtio-fs, overlayfs (and
- *  what they need). Kernels that build them in have nothing to load. */
-const GUEST_MODULES = ["virtio_pci", "virtiofs", "overlay"];
-
 export interface GuestKernel {
   id: KernelId;
+  arch: GuestArch;
   /** The linux-image package and version. */
   package: string;
   version: string;
@@ -42,92 +40,49 @@ export interface GuestKernel {
   vmlinuz: string;
   btf: string;
   initramfs: string;
-}
-
-export function cacheDir(): string {
-  return process.env.BPFTSC_GUEST_CACHE ?? path.join(os.homedir(), ".cache", "bpftsc-guests");
+  /** Its build configuration: CONFIG_KPROBES -> "y", ... (options that are not set are absent). */
+  config: ReadonlyMap<string, string>;
 }
 
 export function prepareKernel(id: KernelId): GuestKernel {
-  const pkg = imagePackage(id);
-  const version = candidateVersion(pkg);
-  const dir = path.join(cacheDir(), `${pkg}_${version}`);
-  if (!fs.existsSync(dir)) publishDir(dir, (tmp) => unpackKernel(pkg, tmp));
-  const hash = createHash("sha256").update(fs.readFileSync(INIT_SCRIPT)).update(staticBusybox()).digest("hex").slice(0, 12);
-  const image = path.join(dir, `initramfs-${hash}.cpio`);
+  const { arch } = KERNELS[id];
+  const pkg = cachedPackage(imagePackage(id), arch.debian, (root, out) => unpackKernel(root, out, arch));
+  const archive = initramfs(staticBusybox(arch), cachedModules(path.join(pkg.dir, "modules")));
+  const image = path.join(pkg.dir, `initramfs-${createHash("sha256").update(archive).digest("hex").slice(0, 12)}.cpio`);
   if (!fs.existsSync(image)) {
     const tmp = `${image}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, initramfs(cachedModules(path.join(dir, "modules"))));
+    fs.writeFileSync(tmp, archive);
     fs.renameSync(tmp, image);
   }
-  const release = fs.readFileSync(path.join(dir, "release"), "utf8").trim();
-  return { id, package: pkg, version, release, vmlinuz: path.join(dir, "vmlinuz"), btf: path.join(dir, "vmlinux.btf"), initramfs: image };
-}
-
-// ---- apt --------------------------------------------------------------------------------
-
-let updated = false;
-
-/** `apt-cache` output for a package; runs `apt-get update` once if apt does not know it. */
-function aptCache(command: "depends" | "policy", pkg: string): string {
-  const ask = () => tool("apt-cache", [command, pkg]).toString();
-  const out = (() => { try { return ask(); } catch { return ""; } })();
-  if (/Depends:|Candidate: [^(]/.test(out) || updated) return out;
-  updated = true;
-  tool("apt-get", ["update", "-q"], { timeoutMs: 300_000 });
-  return ask();
+  const release = fs.readFileSync(path.join(pkg.dir, "release"), "utf8").trim();
+  const config = new Map([...fs.readFileSync(path.join(pkg.dir, "config"), "utf8").matchAll(/^(CONFIG_\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+  return {
+    id, arch, package: pkg.name, version: pkg.version, release,
+    vmlinuz: path.join(pkg.dir, "vmlinuz"), btf: path.join(pkg.dir, "vmlinux.btf"), initramfs: image, config,
+  };
 }
 
 function imagePackage(id: KernelId): string {
-  const { meta, image } = KERNELS[id];
-  const deps = [...aptCache("depends", meta).matchAll(/Depends: (\S+)/g)].map((m) => m[1]!);
+  const { arch, meta, image } = KERNELS[id];
+  const deps = dependsOf(meta, arch.debian);
   const pkg = deps.find((d) => image.test(d));
-  if (!pkg) throw new Error(`apt's ${meta} does not depend on a ${image} package (it depends on: ${deps.join(", ") || "nothing"})`);
+  if (!pkg) throw new Error(`apt's ${meta}:${arch.debian} does not depend on a ${image} package (it depends on: ${deps.join(", ") || "nothing"})`);
   return pkg;
 }
 
-function candidateVersion(pkg: string): string {
-  const m = /Candidate: ([^\s(]\S*)/.exec(aptCache("policy", pkg));
-  if (!m) throw new Error(`apt has no candidate version of ${pkg}`);
-  return m[1]!;
-}
-
-// ---- the cache --------------------------------------------------------------------------
-
-/** Fills a temporary directory with `make` and renames it to `dir` (losing a race is fine). */
-function publishDir(dir: string, make: (tmp: string) => void): void {
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const tmp = fs.mkdtempSync(`${dir}.tmp-`);
-  try {
-    make(tmp);
-    fs.renameSync(tmp, dir);
-  } catch (e) {
-    if (!fs.existsSync(dir)) throw e;
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
-/** Downloads and unpacks the package into `out`: vmlinuz, vmlinux.btf, release, modules/. */
-function unpackKernel(pkg: string, out: string): void {
-  const work = path.join(out, "download");
-  fs.mkdirSync(work);
-  tool("apt-get", ["download", "-q", pkg], { cwd: work, timeoutMs: 600_000 });
-  const deb = fs.readdirSync(work).find((f) => f.endsWith(".deb"));
-  if (!deb) throw new Error(`apt-get download ${pkg} left no .deb in ${work}`);
-  const root = path.join(work, "root");
-  tool("dpkg-deb", ["-x", path.join(work, deb), root], { timeoutMs: 300_000 });
+/** From the unpacked package in `root`, writes vmlinuz, vmlinux.btf, release, config, modules/ to `out`. */
+function unpackKernel(root: string, out: string, arch: GuestArch): void {
   const [release, ...more] = fs.readdirSync(path.join(root, "lib", "modules"));
-  if (!release || more.length) throw new Error(`${deb}: expected one /lib/modules/<release>, found ${[release, ...more].join(", ")}`);
+  if (!release || more.length) throw new Error(`expected one /lib/modules/<release> in the package, found ${[release, ...more].join(", ")}`);
   const vmlinuz = fs.readFileSync(path.join(root, "boot", `vmlinuz-${release}`));
   fs.writeFileSync(path.join(out, "vmlinuz"), vmlinuz);
   fs.writeFileSync(path.join(out, "vmlinux.btf"), btfOfVmlinuz(vmlinuz));
   fs.writeFileSync(path.join(out, "release"), `${release}\n`);
+  fs.copyFileSync(path.join(root, "boot", `config-${release}`), path.join(out, "config"));
   fs.mkdirSync(path.join(out, "modules"));
-  modulesInOrder(path.join(root, "lib", "modules", release), GUEST_MODULES).forEach((m, i) => {
+  modulesInOrder(path.join(root, "lib", "modules", release), arch.modules).forEach((m, i) => {
     fs.writeFileSync(path.join(out, "modules", `${String(i + 1).padStart(2, "0")}-${m.name}.ko`), m.bytes);
   });
-  fs.rmSync(work, { recursive: true, force: true });
 }
 
 function cachedModules(dir: string): KernelModule[] {

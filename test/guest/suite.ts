@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, it } from "vitest";
 import { loadKernelBtf } from "../../compiler/debuginfo/kernel-btf.js";
 import { kernelTypesToTs } from "../../compiler/debuginfo/ts-decls.js";
+import { targetFor, type Target } from "../../compiler/target/index.js";
 import { OUT_DIR, compileProbe } from "../e2e/compile-helper.js";
 import { buildLoader, buildTarget, loaderArgs, parseLoaderRun, type LoaderOptions, type LoaderResult } from "../harness/harness.js";
 import { Batch, type CommandResult } from "./batch.js";
@@ -24,10 +25,15 @@ const GUEST_TIMEOUT_MS = 240_000;
 
 export interface CheckContext {
   kernel: GuestKernel;
+  /** The compiler's description of the guest's architecture (its syscall wrappers' names). */
+  target: Target;
   /** The workload (workload.c) built for the guest; its comm is "gwork". */
   workload: string;
-  /** Compiles a probe against the guest's BTF, or this machine's with btf "host", next to
-   *  a kernel.d.ts of that BTF's file, inode and open_how; returns the object's path. */
+  /** Builds a C program for the guest (a uprobe target) with these compiler flags. */
+  build(name: string, cSource: string, flags: string[]): string;
+  /** Compiles a probe for the guest's architecture against the guest's BTF, or this
+   *  machine's with btf "host", next to a kernel.d.ts of that BTF's file, inode and
+   *  open_how; returns the object's path. */
   compile(name: string, source: string, btf?: "guest" | "host"): string;
   /** Queues a loader run; the returned function gives its result after the boot. */
   load(name: string, object: string, opts: LoaderOptions): (run: GuestRun) => LoaderResult;
@@ -41,7 +47,8 @@ export interface GuestCheck {
 }
 
 function context(kernel: GuestKernel, batch: Batch): CheckContext {
-  const loader = buildLoader();
+  const { toolchain, target } = kernel.arch;
+  const loader = buildLoader(toolchain);
   const made = new Set<string>();
   const dirFor = (btf: "guest" | "host") => {
     const dir = path.join(OUT_DIR, `guest-${kernel.id}-${btf}-btf`);
@@ -53,10 +60,13 @@ function context(kernel: GuestKernel, batch: Batch): CheckContext {
     }
     return dir;
   };
+  const build = (name: string, cSource: string, flags: string[]) => buildTarget(name, cSource, flags, toolchain);
   return {
     kernel,
-    workload: buildTarget("gwork", fs.readFileSync(path.join(HERE, "workload.c"), "utf8"), ["-O1", "-g", "-static"]),
-    compile: (name, source, btf = "guest") => compileProbe(name, source, { dir: dirFor(btf), btfPath: btf === "guest" ? kernel.btf : undefined }).object,
+    target: targetFor(target)!,
+    workload: build("gwork", fs.readFileSync(path.join(HERE, "workload.c"), "utf8"), ["-O1", "-g", "-static"]),
+    build,
+    compile: (name, source, btf = "guest") => compileProbe(name, source, { dir: dirFor(btf), btfPath: btf === "guest" ? kernel.btf : undefined, arch: target }).object,
     load(name, object, opts) {
       const seconds = opts.timeoutSeconds ?? 20;
       batch.add(name, [loader, ...loaderArgs(object, { ...opts, timeoutSeconds: seconds })], seconds + 20);

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 
 const PACKAGE_OF: Record<string, string> = {
   "apt-get": "apt", "apt-cache": "apt", "dpkg-deb": "dpkg", lz4: "lz4", zstd: "zstd", xz: "xz-utils",
-  "qemu-system-x86_64": "qemu-system-x86", "/usr/lib/qemu/virtiofsd": "qemu-system-common", busybox: "busybox-static",
+  "qemu-system-x86_64": "qemu-system-x86", "qemu-system-aarch64": "qemu-system-arm", "/usr/lib/qemu/virtiofsd": "qemu-system-common",
 };
 
 /** The error for a tool that is not installed: .ci/run installs every one of them. */

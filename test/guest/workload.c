@@ -6,6 +6,10 @@
 //                         and reads it in N reads of COUNT bytes; prints
 //                         "fd=F ino=I flags=F_GETFL create_flags=C read_flags=R"
 //   gwork getpid N        N getpid system calls
+//   gwork call N          N calls of probed() (a uprobe's target: ten arguments of several
+//                         widths, a 24-byte struct by value, two on the stack on every
+//                         architecture), the k-th with values that depend on k (do_call);
+//                         prints "calls=N"
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,6 +20,31 @@
 #include <unistd.h>
 
 static char buf[1 << 16];
+
+struct big {
+	long x, y, z;
+};
+
+volatile long sink;
+
+/* Its arguments are checked in test/guest/checks/user.ts, which computes them as this does. */
+__attribute__((noinline, noipa)) long probed(signed char c, short s, int i, long l, struct big b, unsigned u,
+					     long a6, long a7, int s8, long s9)
+{
+	sink += c + s + i + l + b.x + b.y + b.z + u + a6 + a7 + s8 + s9;
+	return sink;
+}
+
+static int do_call(long n)
+{
+	for (long k = 0; k < n; k++) {
+		struct big b = { 0x1111111111L + k, 2, 3 };
+		probed(-5 - k, -1000 - k, -100000 + k, -10000000000L - k, b, 4000000000u + k, 6, 7 + k, -8 - k,
+		       0x123456789L + k);
+	}
+	printf("calls=%ld\n", n);
+	return 0;
+}
 
 static void die(const char *what)
 {
@@ -72,6 +101,8 @@ int main(int argc, char **argv)
 			syscall(SYS_getpid);
 		return 0;
 	}
-	fprintf(stderr, "usage: gwork write N COUNT | read N COUNT | getpid N\n");
+	if (argc == 3 && strcmp(argv[1], "call") == 0)
+		return do_call(atol(argv[2]));
+	fprintf(stderr, "usage: gwork write N COUNT | read N COUNT | getpid N | call N\n");
 	return 2;
 }

@@ -73,35 +73,50 @@ function tmpName(file: string): string {
 
 // ---- building ---------------------------------------------------------------------------
 
-/** Compile test/harness/loader.c into test/.build/loader once; rebuilt when the source is newer. */
-export function buildLoader(): string {
+/** A C compiler for the programs the tests run: the host's gcc, or a cross compiler whose
+ *  programs run in a guest of another architecture (test/guest/arch.ts). */
+export interface Toolchain {
+  /** "" for the host's; else a suffix for what it builds ("arm64": test/.build/loader-arm64). */
+  name: string;
+  cc: string;
+  /** Flags for every program it builds (-static for a guest without libraries). */
+  flags: string[];
+}
+
+export const HOST_TOOLCHAIN: Toolchain = { name: "", cc: "gcc", flags: [] };
+
+/** Compile test/harness/loader.c into test/.build/loader (loader-<toolchain> for another
+ *  one) once; rebuilt when the source is newer. */
+export function buildLoader(tc: Toolchain = HOST_TOOLCHAIN): string {
+  const out = tc.name ? `${LOADER_PATH}-${tc.name}` : LOADER_PATH;
   const srcTime = fs.statSync(LOADER_SOURCE).mtimeMs;
-  const binTime = fs.existsSync(LOADER_PATH) ? fs.statSync(LOADER_PATH).mtimeMs : -1;
-  if (binTime >= srcTime) return LOADER_PATH;
+  const binTime = fs.existsSync(out) ? fs.statSync(out).mtimeMs : -1;
+  if (binTime >= srcTime) return out;
   fs.mkdirSync(BUILD_DIR, { recursive: true });
-  const tmp = tmpName(LOADER_PATH);
+  const tmp = tmpName(out);
   try {
-    runOrThrow("building the loader (needs gcc and libbpf-dev)", "gcc", [
-      "-O2", "-g", "-Wall", "-o", tmp, LOADER_SOURCE, "-lbpf", "-lelf", "-lz",
+    runOrThrow(`building the loader (needs ${tc.cc} and libbpf-dev${tc.name ? `:${tc.name}` : ""})`, tc.cc, [
+      "-O2", "-g", "-Wall", ...tc.flags, "-o", tmp, LOADER_SOURCE, "-lbpf", "-lelf", "-lz",
     ]);
-    fs.renameSync(tmp, LOADER_PATH); // replacing is safe: running loaders keep their inode
+    fs.renameSync(tmp, out); // replacing is safe: running loaders keep their inode
   } finally {
     fs.rmSync(tmp, { force: true });
   }
-  return LOADER_PATH;
+  return out;
 }
 
 /**
- * Build a C uprobe target with gcc; returns the binary's absolute path, to be used in
- * `uprobe/<path>:<symbol>`. The binary's basename is `name` (so its comm is `name`).
+ * Build a C uprobe target with gcc (or another toolchain's compiler); returns the binary's
+ * absolute path, to be used in `uprobe/<path>:<symbol>`. The binary's basename is `name`
+ * (so its comm is `name`).
  *
  * A uprobe fires in every process that runs the probed file, so each test process gets its
  * own copy (own inode): tests in parallel workers probing the same target do not see each
  * other's calls. Within one process, do not run tests on the same target concurrently.
  */
-export function buildTarget(name: string, cSource: string, gccFlags: string[] = ["-g", "-O0"]): string {
+export function buildTarget(name: string, cSource: string, gccFlags: string[] = ["-g", "-O0"], tc: Toolchain = HOST_TOOLCHAIN): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`buildTarget: bad target name '${name}'`);
-  const dir = path.join(BUILD_DIR, "targets", `${name}-${hashOf(cSource, ...gccFlags)}`);
+  const dir = path.join(BUILD_DIR, "targets", `${name}-${hashOf(cSource, tc.cc, ...tc.flags, ...gccFlags)}`);
   const built = path.join(dir, name);
   const mine = path.join(dir, `p${process.pid}`, name);
   if (fs.existsSync(mine)) return mine;
@@ -113,7 +128,7 @@ export function buildTarget(name: string, cSource: string, gccFlags: string[] = 
     fs.renameSync(srcTmp, src);
     const tmp = tmpName(built);
     try {
-      runOrThrow(`building target ${name}`, "gcc", [...gccFlags, "-o", tmp, src]);
+      runOrThrow(`building target ${name}`, tc.cc, [...tc.flags, ...gccFlags, "-o", tmp, src]);
       publish(tmp, built);
     } finally {
       fs.rmSync(tmp, { force: true });
@@ -155,6 +170,9 @@ function multiarchInclude(): string {
   return multiarch ? path.join("/usr/include", multiarch) : "/usr/include";
 }
 
+/** libbpf's bpf_tracing.h reads pt_regs as this architecture (the host's) lays it out. */
+export const TARGET_ARCH_DEFINE = `-D__TARGET_ARCH_${process.arch === "arm64" ? "arm64" : "x86"}`;
+
 /**
  * Compile a BPF C program with clang (`-O2 -g -target bpf`), the yardstick for tests;
  * bpftsc itself never needs clang. `defines` become -D flags; string values are quoted
@@ -172,7 +190,7 @@ export function buildBpfC(name: string, cSource: string, defines: Record<string,
   const tmp = tmpName(obj);
   try {
     runOrThrow(`clang ${name}`, "clang", [
-      "-O2", "-g", "-Wall", "-Werror", "-target", "bpf", "-D__TARGET_ARCH_x86",
+      "-O2", "-g", "-Wall", "-Werror", "-target", "bpf", TARGET_ARCH_DEFINE,
       "-I", multiarchInclude(), ...dflags, "-c", src, "-o", tmp,
     ]);
     publish(tmp, obj);
@@ -294,6 +312,10 @@ export interface ProgramInfo {
   xlated_insns?: number;
   jited_bytes?: number;
   verified_insns?: number;
+  /** With stats: nanoseconds spent in the program and times it ran, counted while
+   *  kernel.bpf_stats_enabled is 1 (the benchmark turns it on). */
+  run_time_ns?: number;
+  run_cnt?: number;
 }
 
 export interface MapEntry {
@@ -314,7 +336,7 @@ export interface MapDump {
   max_entries: number;
   /** Hash and array maps (arrays: every index). Absent for ring buffers. */
   entries?: MapEntry[];
-  /** Ring buffers: each record's bytes as hex, in order. */
+  /** Ring buffers and perf event arrays: each record's bytes as hex, in order. */
   records?: string[];
 }
 
@@ -338,6 +360,8 @@ export interface CommandResult {
 export interface LoaderResult {
   object: string;
   possible_cpus: number;
+  /** Records the perf buffers lost. */
+  perf_lost: number;
   programs: ProgramInfo[];
   maps: MapDump[];
   globals: GlobalDump[];

@@ -126,6 +126,23 @@ struct rb_records {
 	size_t n, cap;
 };
 
+static int rb_sample(void *ctx, void *data, size_t size);
+
+// A perf buffer record: the same list as a ring buffer's; lost records are counted.
+static void pb_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	(void)cpu;
+	rb_sample(ctx, data, size);
+}
+
+static unsigned long long pb_lost_total;
+static void pb_lost(void *ctx, int cpu, __u64 n)
+{
+	(void)ctx;
+	(void)cpu;
+	pb_lost_total += n;
+}
+
 static int rb_sample(void *ctx, void *data, size_t size)
 {
 	struct rb_records *r = ctx;
@@ -155,10 +172,10 @@ static bool is_percpu(enum bpf_map_type t)
 	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
-static bool is_hash(enum bpf_map_type t)
+static bool is_keyed(enum bpf_map_type t)
 {
 	return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH ||
-	       t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	       t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH || t == BPF_MAP_TYPE_STACK_TRACE;
 }
 
 static bool is_array(enum bpf_map_type t)
@@ -208,7 +225,7 @@ static void dump_entries(FILE *f, struct bpf_map *map, int ncpus)
 			dump_value(f, val, vsz, percpu, ncpus);
 			fputc('}', f);
 		}
-	} else if (is_hash(t)) {
+	} else if (is_keyed(t)) {
 		void *prev = NULL;
 		// Bound the walk: a concurrently changing map could otherwise restart forever.
 		for (__u64 n = 0; n < (__u64)max * 2 + 16; n++) {
@@ -352,6 +369,9 @@ static void dump_prog(FILE *f, struct bpf_program *prog, bool stats, bool attach
 		if (have_info) {
 			fprintf(f, ",\"xlated_insns\":%u,\"jited_bytes\":%u,\"verified_insns\":%u",
 				info.xlated_prog_len / 8, info.jited_prog_len, info.verified_insns);
+			/* Counted only while kernel.bpf_stats_enabled is 1. */
+			fprintf(f, ",\"run_time_ns\":%llu,\"run_cnt\":%llu",
+				(unsigned long long)info.run_time_ns, (unsigned long long)info.run_cnt);
 		}
 	}
 	fputc('}', f);
@@ -483,8 +503,20 @@ int main(int argc, char **argv)
 	bpf_object__for_each_map(map, obj) nmaps++;
 	struct rb_records *recs = calloc(nmaps + 1, sizeof(*recs));
 	struct ring_buffer *rb = NULL;
+	struct perf_buffer **pbs = calloc(nmaps + 1, sizeof(*pbs));
+	int npb = 0;
 	int mi = 0;
 	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY &&
+		    (n_rb == 0 || in_list(bpf_map__name(map), rb_names, n_rb))) {
+			pbs[npb] = perf_buffer__new(bpf_map__fd(map), 8, pb_sample, pb_lost, &recs[mi], NULL);
+			if (!pbs[npb]) {
+				char msg[512];
+				snprintf(msg, sizeof(msg), "perf buffer '%s': %s", bpf_map__name(map), strerror(errno));
+				dump_log_and_exit(5, msg);
+			}
+			npb++;
+		}
 		if (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF &&
 		    (n_rb == 0 || in_list(bpf_map__name(map), rb_names, n_rb))) {
 			int fd = bpf_map__fd(map);
@@ -532,13 +564,17 @@ int main(int argc, char **argv)
 				timed_out = true;
 			}
 			if (rb)
-				ring_buffer__poll(rb, 20);
-			else
+				ring_buffer__poll(rb, npb ? 10 : 20);
+			for (int i = 0; i < npb; i++)
+				perf_buffer__poll(pbs[i], 10 / npb + 1);
+			if (!rb && !npb)
 				usleep(2000);
 		}
 	}
 	if (rb)
 		ring_buffer__consume(rb);
+	for (int i = 0; i < npb; i++)
+		perf_buffer__consume(pbs[i]);
 	// Detach before reading maps so that they stop changing.
 	for (int i = 0; i < nprogs; i++)
 		bpf_link__destroy(links[i]);
@@ -550,7 +586,7 @@ int main(int argc, char **argv)
 	FILE *f = stdout;
 	fputs("{\"object\":", f);
 	json_str(f, obj_path);
-	fprintf(f, ",\"possible_cpus\":%d,\"programs\":[", ncpus);
+	fprintf(f, ",\"possible_cpus\":%d,\"perf_lost\":%llu,\"programs\":[", ncpus, pb_lost_total);
 	pi = 0;
 	bpf_object__for_each_program(prog, obj) {
 		if (pi)
@@ -571,7 +607,7 @@ int main(int argc, char **argv)
 		json_str(f, ts ? ts : "unknown");
 		fprintf(f, ",\"key_size\":%u,\"value_size\":%u,\"max_entries\":%u",
 			bpf_map__key_size(map), bpf_map__value_size(map), bpf_map__max_entries(map));
-		if (t == BPF_MAP_TYPE_RINGBUF) {
+		if (t == BPF_MAP_TYPE_RINGBUF || t == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
 			fputs(",\"records\":[", f);
 			for (size_t r = 0; r < recs[mi].n; r++) {
 				if (r)
@@ -630,6 +666,8 @@ int main(int argc, char **argv)
 	fputs("}\n", f);
 	fflush(f);
 	ring_buffer__free(rb);
+	for (int i = 0; i < npb; i++)
+		perf_buffer__free(pbs[i]);
 	bpf_object__close(obj);
 	return 0;
 }

@@ -2,12 +2,14 @@
 // /work/shared/ENVIRONMENT.md lists, the running kernel's own BTF for struct pt_regs and
 // the syscall wrappers, the psABI's DWARF register numbers, and System V argument
 // placement (registers, two-register structs, the stack, the hidden result pointer).
-// Also: finding a target by name, and compile()'s `arch` option.
+// Also: finding a target by name or ELF machine, and compile()'s `arch` option (arm64's
+// own description is tested in arm64.test.ts).
 
 import { describe, expect, it } from "vitest";
 import { kernelFunction, loadKernelBtf, lookupStructId, structMembers } from "../../compiler/debuginfo/kernel-btf.js";
 import { compile } from "../../compiler/index.js";
-import { targetFor, type AbiType, type ArgPlace, type Register } from "../../compiler/target/index.js";
+import { arm64 } from "../../compiler/target/arm64.js";
+import { targetFor, targetOfMachine, type AbiType, type ArgPlace, type Register } from "../../compiler/target/index.js";
 import { x86_64 } from "../../compiler/target/x86_64.js";
 
 const VMLINUX = "/sys/kernel/btf/vmlinux";
@@ -133,11 +135,19 @@ describe("x86_64: System V argument placement", () => {
 });
 
 describe("targets by name", () => {
-  it("finds x86_64 by its name and its aliases, and the host's by default", () => {
+  it("finds x86_64 and arm64 by their names and aliases, and the host's by default", () => {
     expect(targetFor("x86_64")).toBe(x86_64);
     expect(targetFor("x64")).toBe(x86_64);
-    if (process.arch === "x64") expect(targetFor()).toBe(x86_64);
+    expect(targetFor("arm64")).toBe(arm64);
+    expect(targetFor("aarch64")).toBe(arm64);
+    expect(targetFor()).toBe(({ x64: x86_64, arm64 } as Record<string, unknown>)[process.arch]);
     expect(targetFor("mips")).toBeUndefined();
+  });
+
+  it("finds them by their binaries' ELF e_machine (EM_X86_64 62, EM_AARCH64 183)", () => {
+    expect(targetOfMachine(62)).toBe(x86_64);
+    expect(targetOfMachine(183)).toBe(arm64);
+    expect(targetOfMachine(243)).toBeUndefined(); // RISC-V
   });
 
   it("compile() takes the architecture as an option, and refuses one it does not know", () => {
@@ -145,6 +155,6 @@ describe("targets by name", () => {
     expect(compile({ fileName: "probe.ts", source, arch: "x86_64" }).diagnostics).toEqual([]);
     const bad = compile({ fileName: "probe.ts", source, arch: "mips" });
     expect(bad.object).toBeUndefined();
-    expect(bad.diagnostics.map((d) => [d.code, d.message])).toEqual([[9001, "Unknown architecture 'mips'; bpftsc knows x86_64."]]);
+    expect(bad.diagnostics.map((d) => [d.code, d.message])).toEqual([[9001, "Unknown architecture 'mips'; bpftsc knows x86_64, arm64."]]);
   });
 });

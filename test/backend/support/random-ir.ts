@@ -1,7 +1,8 @@
 // Test support: random IR programs for the fuzz and verifier tests: straight code, diamonds,
 // bounded loops, helper calls 100..105 (pure, 0..5 arguments), map lookups with null checks,
 // stack slots, variables reassigned on some paths, and as many values live at once as the
-// `pressure` asks. In: a seed. Out: an IrFunction that reads only initialized state.
+// `pressure` asks. In: a seed (and, for a long program, its length in regions). Out: an
+// IrFunction that reads only initialized state.
 
 import type { AluOp, CmpOp, IrFunction, Operand, Size, VReg } from "../../../compiler/ir/ir.js";
 import { FnBuilder, imm } from "./ir.js";
@@ -141,12 +142,30 @@ export class Gen {
     for (let k = 0; k < n; k++) this.region(depth);
   }
 
+  /** Keeps the four context values and the newest `n` others: older values die. */
+  trim(n: number): void {
+    this.vars = [...this.vars.slice(0, 4), ...this.vars.slice(4).slice(-n)];
+  }
+
   finish(): IrFunction {
     let acc = this.vars[0]!;
     for (const v of this.vars.slice(1)) acc = this.b.alu(this.pick(["xor", "add"] as AluOp[]), acc, v);
     this.b.ret(acc);
     return this.b.build();
   }
+}
+
+/** A long random program: `regions` top-level regions with at most `pressure` values
+ *  besides the four context ones carried from one to the next, so that the four live
+ *  throughout (they interfere with everything) while pressure stays as asked. */
+export function longRandomProgram(seed: number, pressure: number, regions: number): { ir: IrFunction; r: () => number } {
+  const r = rng(seed);
+  const g = new Gen(r, pressure);
+  for (let k = 0; k < regions; k++) {
+    g.region(0);
+    g.trim(pressure);
+  }
+  return { ir: g.finish(), r };
 }
 
 /** A whole random program for a seed. */

@@ -10,7 +10,8 @@ import { charsText, workloadRun } from "./workload.js";
 
 const CALLS = 50;
 
-const PROBE = `import { kprobe, HashMap, RingBuf, comm, pid, type u32, type u64, type Chars } from "bpftsc";
+/** The probe, on the getpid syscall's wrapper (`__x64_sys_getpid` on x86-64). */
+const probe = (getpid: string) => `import { kprobe, HashMap, RingBuf, comm, pid, type u32, type u64, type Chars } from "bpftsc";
 
 interface Key { comm: Chars<16> }
 interface Call { pid: u32; comm: Chars<16> }
@@ -18,16 +19,16 @@ const byLiteral = new HashMap<Key, u64>(1024);
 const byLocal = new HashMap<Key, u64>(1024);
 const calls = new RingBuf<Call>(1 << 16);
 
-export const keyFromLiteral = kprobe("__x64_sys_getpid", () => {
+export const keyFromLiteral = kprobe("${getpid}", () => {
   byLiteral.add({ comm: comm() }, 1);
 });
 
-export const keyFromLocal = kprobe("__x64_sys_getpid", () => {
+export const keyFromLocal = kprobe("${getpid}", () => {
   const c: Chars<16> = comm();
   byLocal.add({ comm: c }, 1);
 });
 
-export const record = kprobe("__x64_sys_getpid", () => {
+export const record = kprobe("${getpid}", () => {
   calls.output({ pid: pid(), comm: comm() });
 });
 `;
@@ -43,7 +44,7 @@ export const commChecks: GuestCheck[] = [
   {
     title: "comm() in a map key and a record is zero after its NUL: one key per command",
     prepare(ctx) {
-      const result = ctx.load("comm", ctx.compile("comm", PROBE), { attach: true, command: [ctx.workload, "getpid", String(CALLS)] });
+      const result = ctx.load("comm", ctx.compile("comm", probe(`${ctx.target.syscalls.prefix}getpid`)), { attach: true, command: [ctx.workload, "getpid", String(CALLS)] });
       return (run) => {
         const r = result(run);
         const w = workloadRun(r);

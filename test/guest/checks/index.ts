@@ -5,5 +5,6 @@ import { commChecks } from "./comm.js";
 import { coreChecks } from "./core.js";
 import { exampleChecks } from "./examples.js";
 import { kernelChecks } from "./kernel.js";
+import { userChecks } from "./user.js";
 
-export const ALL_CHECKS: GuestCheck[] = [...kernelChecks, ...attachChecks, ...coreChecks, ...exampleChecks, ...commChecks];
+export const ALL_CHECKS: GuestCheck[] = [...kernelChecks, ...attachChecks, ...coreChecks, ...exampleChecks, ...commChecks, ...userChecks];

@@ -5,8 +5,8 @@
 
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
-import { loadKernelBtf, type KernelBtf } from "./debuginfo/kernel-btf.js";
-import { kernelTypesToTs } from "./debuginfo/ts-decls.js";
+import { loadKernelBtf, type KernelBtf } from "../compiler/debuginfo/kernel-btf.js";
+import { kernelTypesToTs } from "../compiler/debuginfo/ts-decls.js";
 
 const USAGE = `Usage: bpftsc types [--btf <file>] [-o <out.d.ts>] [--depth <n>] <type>...
 

@@ -1,28 +1,32 @@
-// The `bpftsc` command: argument parsing, reading the probe file, writing the object
-// atomically (a failed compile leaves an existing output untouched), printing
-// diagnostics tsc-style. Exit status: 0 compiled, 1 errors in the input, 2 bad usage.
+// `bpftsc <probe.ts>`: compiling one probe file. In: argv (after dispatch by main.ts).
+// Out: the object written atomically (a failed compile leaves an existing output
+// untouched), or the -S listing / --dump-ir text on stdout; diagnostics tsc-style on
+// stderr. Exit status: 0 compiled, 1 errors in the input, 2 bad usage.
 
 import { readFileSync, renameSync, statSync, writeFileSync, unlinkSync } from "node:fs";
 import { dirname, basename, join, resolve } from "node:path";
-import { compile } from "./compile.js";
-import { formatDiagnostic, makeDiagnostic } from "./diagnostics.js";
-import { packageRoot } from "./package-root.js";
-import { typesMain } from "./types-cli.js";
+import { compile } from "../compiler/compile.js";
+import { formatDiagnostic, makeDiagnostic } from "../compiler/diagnostics.js";
+import { packageRoot } from "../compiler/package-root.js";
 
-const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir] [--btf <file>]
+const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir] [--btf <file>] [--arch <arch>]
        bpftsc types [--btf <file>] [-o <out.d.ts>] [--depth N] <struct>...
+       bpftsc run <probe.ts> [-c <command>] [-d <s>] [-i <s>] [--json] [--set NAME=VALUE]...
 
   -o <file>        write the BPF ELF object (default: <probe>.o beside the input)
   -S, --emit-asm   print each program's instructions with their TypeScript lines
   --dump-ir        print the intermediate representation
   --btf <file>     kernel BTF for function prototypes and struct layouts
                    (default /sys/kernel/btf/vmlinux)
+  --arch <arch>    the probed architecture, x86_64 or arm64 (default: this machine's);
+                   give that kernel's BTF with --btf
   types            write TypeScript declarations of kernel structs from BTF
+  run              load and attach the probe, print its events and maps (run -h)
   -h, --help       this text
   --version        the compiler's version
 `;
 
-interface Args { input: string; output?: string; emitAsm: boolean; dumpIr: boolean; btf?: string }
+interface Args { input: string; output?: string; emitAsm: boolean; dumpIr: boolean; btf?: string; arch?: string }
 
 function parseArgs(argv: string[]): Args | string {
   const args: Partial<Args> & { emitAsm: boolean; dumpIr: boolean } = { emitAsm: false, dumpIr: false };
@@ -34,6 +38,9 @@ function parseArgs(argv: string[]): Args | string {
     } else if (a === "--btf") {
       if (i + 1 >= argv.length) return "--btf needs a file name";
       args.btf = argv[++i];
+    } else if (a === "--arch") {
+      if (i + 1 >= argv.length) return "--arch needs an architecture (x86_64 or arm64)";
+      args.arch = argv[++i];
     } else if (a === "-S" || a === "--emit-asm") args.emitAsm = true;
     else if (a === "--dump-ir") args.dumpIr = true;
     else if (a.startsWith("-")) return `unknown option '${a}'`;
@@ -44,8 +51,7 @@ function parseArgs(argv: string[]): Args | string {
   return args as Args;
 }
 
-export function main(argv: string[]): number {
-  if (argv[0] === "types") return typesMain(argv.slice(1));
+export function compileMain(argv: string[]): number {
   if (argv.includes("-h") || argv.includes("--help")) {
     process.stdout.write(USAGE);
     return 0;
@@ -70,7 +76,7 @@ export function main(argv: string[]): number {
   }
   let result;
   try {
-    result = compile({ fileName: args.input, source, dumpIr: args.dumpIr, btfPath: args.btf });
+    result = compile({ fileName: args.input, source, dumpIr: args.dumpIr, listing: args.emitAsm, btfPath: args.btf, arch: args.arch });
   } catch (e) {
     // Never a stack trace for the user: an internal error is reported as one line.
     process.stderr.write(formatDiagnostic(makeDiagnostic("internal", { file: args.input, line: 0, col: 0 }, (e as Error).message)) + "\n");

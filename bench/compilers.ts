@@ -1,0 +1,32 @@
+// The two compilers as the benchmark runs them, whole commands as a user would type them:
+//   node bin/bpftsc.js SRC.ts -o OUT.o
+//   clang-19 -O2 -g -target bpf -mcpu=CPU -D__TARGET_ARCH_<host> -I<vmlinux.h> -c SRC.bpf.c -o OUT.o
+// In: the sources, the clang CPU version and extra arguments, the include directories.
+// Out: command lines.
+
+import * as path from "node:path";
+import { TARGET_ARCH_DEFINE } from "../test/harness/harness.js";
+
+export const CLANG = "clang-19";
+
+export interface Toolchain {
+  repo: string;
+  /** -mcpu for clang (bpftsc emits v3 code: it has no --cpu option yet). */
+  cpu: "v3" | "v4";
+  clangArgs: string[];
+  /** Directory of the vmlinux.h the C sources include. */
+  vmlinuxDir: string;
+  /** Include arguments that make "vmlinux.h" the few UAPI headers a probe needs. */
+  leanArgs: string[];
+}
+
+export type Command = [string, string[]];
+
+export function bpftsc(tc: Toolchain, src: string, out: string): Command {
+  return [process.execPath, [path.join(tc.repo, "bin", "bpftsc.js"), src, "-o", out]];
+}
+
+export function clang(tc: Toolchain, src: string, out: string, headers: "vmlinux" | "lean" = "vmlinux"): Command {
+  const inc = headers === "vmlinux" ? [`-I${tc.vmlinuxDir}`] : tc.leanArgs;
+  return [CLANG, ["-O2", "-g", "-target", "bpf", `-mcpu=${tc.cpu}`, TARGET_ARCH_DEFINE, ...inc, ...tc.clangArgs, "-c", src, "-o", out]];
+}

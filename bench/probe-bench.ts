@@ -1,0 +1,99 @@
+// One probe pair through both compilers and the kernel: compile time (median of N whole
+// runs, interleaved so that machine load hits both alike, after one unmeasured warm-up)
+// and peak memory; instructions per program; the verifier's work; run time per event
+// under the workload (median of several attached runs, the two objects in turn).
+// In: a pair, the toolchain, the loader and workload, the run counts. Out: both sides.
+
+import * as path from "node:path";
+import { clang, bpftsc, type Command, type Toolchain } from "./compilers.js";
+import { countInsns } from "./elf.js";
+import { loadStats, runTimes, type KernelResult } from "./kernel.js";
+import { firstLine, measure, median } from "./measure.js";
+import type { ProbePair } from "./probes.js";
+
+export interface Side {
+  compiled: boolean;
+  error?: string;
+  ms: number;
+  maxrssKb: number;
+  /** clang only: the same C with the lean UAPI headers instead of vmlinux.h. */
+  leanMs?: number;
+  insns: Map<string, number>;
+  load?: KernelResult;
+  /** Nanoseconds per event per program (median over the attached runs). */
+  nsPerEvent: Map<string, number>;
+  runError?: string;
+}
+
+export interface PairResult {
+  pair: ProbePair;
+  ts: Side;
+  c: Side;
+}
+
+export interface PairOptions {
+  runs: number;
+  eventRuns: number;
+  workload: string[];
+  loader: string;
+}
+
+function emptySide(): Side {
+  return { compiled: true, ms: NaN, maxrssKb: NaN, insns: new Map(), nsPerEvent: new Map() };
+}
+
+/** Compiles `times` times; median time and memory, or the first failure. */
+function compileRuns(side: Side, cmd: Command, times: number[], rss: number[], label: string): void {
+  if (!side.compiled) return;
+  const r = measure(...cmd);
+  if (r.status !== 0) {
+    side.compiled = false;
+    side.error = `${label} exit ${r.status}: ${firstLine(r.stderr)}`;
+    return;
+  }
+  times.push(r.ms);
+  rss.push(r.maxrssKb);
+}
+
+export function benchPair(pair: ProbePair, tc: Toolchain, opts: PairOptions, tmp: string): PairResult {
+  const tsObj = path.join(tmp, `${pair.name}.bpftsc.o`);
+  const cObj = path.join(tmp, `${pair.name}.clang.o`);
+  const tsCmd = bpftsc(tc, pair.ts, tsObj);
+  const cCmd = clang(tc, pair.c, cObj);
+  const leanCmd = clang(tc, pair.c, `${cObj}.lean`, "lean");
+  const ts = emptySide(), c = emptySide();
+  measure(...tsCmd);
+  measure(...cCmd);
+  const tsMs: number[] = [], tsRss: number[] = [], cMs: number[] = [], cRss: number[] = [], leanMs: number[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    compileRuns(ts, tsCmd, tsMs, tsRss, "bpftsc");
+    compileRuns(c, cCmd, cMs, cRss, "clang");
+    const l = measure(...leanCmd);
+    if (l.status === 0) leanMs.push(l.ms);
+  }
+  if (leanMs.length) c.leanMs = median(leanMs);
+  for (const [side, obj, times, rss] of [[ts, tsObj, tsMs, tsRss], [c, cObj, cMs, cRss]] as const) {
+    if (!side.compiled) continue;
+    side.ms = median(times);
+    side.maxrssKb = median(rss);
+    side.insns = countInsns(obj);
+    side.load = loadStats(opts.loader, obj);
+  }
+  // Run time: both objects attached in turn to the same workload.
+  const samples = new Map<Side, Map<string, number[]>>([[ts, new Map()], [c, new Map()]]);
+  for (let k = 0; k < opts.eventRuns; k++) {
+    for (const [side, obj] of [[ts, tsObj], [c, cObj]] as const) {
+      if (!side.load?.ok || side.runError) continue;
+      const r = runTimes(opts.loader, obj, opts.workload);
+      if (!r.ok) { side.runError = r.error; continue; }
+      for (const [prog, s] of r.progs) {
+        if (s.nsPerRun === undefined) continue;
+        const l = samples.get(side)!.get(prog) ?? [];
+        l.push(s.nsPerRun);
+        samples.get(side)!.set(prog, l);
+      }
+    }
+  }
+  for (const [side, byProg] of samples) for (const [prog, xs] of byProg) side.nsPerEvent.set(prog, median(xs));
+  return { pair, ts, c };
+}

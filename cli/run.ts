@@ -1,0 +1,136 @@
+// `bpftsc run probe.ts`: compiles the probe in-process, sets the --set settings, loads
+// it, attaches every program, prints ring-buffer records as they arrive (written batch
+// by batch, so a pipe sees them as they come), the maps every -i interval, and, when the
+// run ends (SIGINT or SIGTERM, -d elapsed, or the -c command, started once attached, has
+// exited), every map and every setting and global; then detaches.
+// In: argv after "run". Out: the exit status: 0 the probe ran, 1 it did not compile, load
+// or attach (the reason on stderr: diagnostics, the loader's BpfError with the verifier's
+// log), 2 bad usage.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { compile } from "../compiler/compile.js";
+import { formatDiagnostic } from "../compiler/diagnostics.js";
+import {
+  BpfError, BpfObject, RingBuffer, jsonPrinter, snapshotGlobals, snapshotMaps, textPrinter,
+  type Printer, type Value,
+} from "../loader/index.js";
+import { RUN_USAGE, parseRunArgs, type RunArgs } from "./run-args.js";
+import { applySettings } from "./settings.js";
+
+/** Where records come from while the probe runs: its ring buffers. (Perf buffers, when
+ *  the loader has them, are one more kind of source with these two calls.) */
+interface EventSource {
+  readonly name: string;
+  /** Batches of records as they arrive, until the object is closed. */
+  batches(): AsyncIterable<readonly Value[]>;
+  /** The records there are now. */
+  drain(): readonly Value[];
+}
+
+export async function runMain(argv: string[]): Promise<number> {
+  if (argv.includes("-h") || argv.includes("--help")) {
+    process.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  const args = parseRunArgs(argv);
+  if (typeof args === "string") {
+    process.stderr.write(`bpftsc run: ${args}\n${RUN_USAGE}`);
+    return 2;
+  }
+  const bytes = compileProbe(args);
+  if (!bytes) return 1;
+  let obj: BpfObject;
+  try {
+    obj = new BpfObject(bytes, basename(args.probe, ".ts"));
+  } catch (e) {
+    return failure(e);
+  }
+  try {
+    const bad = applySettings(obj.globals, args.sets);
+    if (bad) {
+      obj.close();
+      process.stderr.write(`bpftsc run: ${bad}\n`);
+      return 2;
+    }
+    obj.load().attach();
+  } catch (e) {
+    obj.close();
+    return failure(e);
+  }
+  return trace(obj, args);
+}
+
+/** The object's bytes, or undefined after printing the diagnostics. */
+function compileProbe(args: RunArgs): Uint8Array | undefined {
+  try {
+    const r = compile({ fileName: args.probe, source: readFileSync(args.probe, "utf8"), btfPath: args.btf });
+    for (const d of r.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
+    return r.object;
+  } catch (e) {
+    process.stderr.write(`bpftsc run: ${args.probe}: internal compiler error: ${(e as Error).message}\n`);
+    return undefined;
+  }
+}
+
+/** Lines of a failure's message shown at most: a verifier log can run to a million lines,
+ *  and its verdict is at the end. */
+const HEAD_LINES = 40, TAIL_LINES = 60;
+
+function failure(e: unknown): number {
+  if (!(e instanceof BpfError)) throw e;
+  const lines = e.message.split("\n");
+  const cut = lines.length - HEAD_LINES - TAIL_LINES;
+  const shown = cut <= 0 ? lines : [...lines.slice(0, HEAD_LINES), `... (${cut} lines of the log left out)`, ...lines.slice(-TAIL_LINES)];
+  process.stderr.write(`bpftsc run: ${shown.join("\n")}\n`);
+  return 1;
+}
+
+/** Runs the attached object until the run ends, printing as it goes; then closes it. */
+async function trace(obj: BpfObject, args: RunArgs): Promise<number> {
+  const sources: EventSource[] = Object.values(obj.maps).filter((m): m is RingBuffer => m instanceof RingBuffer);
+  const printer: Printer = args.json ? jsonPrinter() : textPrinter(sources.map((s) => s.name));
+  const write = (text: string): void => {
+    if (text) process.stdout.write(text);
+  };
+  let status = 0;
+  let child: ChildProcess | undefined;
+  // Waiting for a signal alone would not keep Node's event loop alive: a timer does.
+  const timers: NodeJS.Timeout[] = [setInterval(() => {}, 1 << 30)];
+  const ended = new Promise<void>((resolve) => {
+    const end = (): void => resolve();
+    process.once("SIGINT", end).once("SIGTERM", end);
+    process.stdout.on("error", end); // the reader went away (EPIPE): end, and write no more errors
+    const names = obj.programs.map((p) => p.name);
+    process.stderr.write(`Attached ${names.length} program${names.length === 1 ? "" : "s"} (${names.join(", ")}); Ctrl-C ends the run.\n`);
+    if (args.durationMs !== undefined) timers.push(setTimeout(end, args.durationMs));
+    if (args.intervalMs !== undefined) timers.push(setInterval(() => write(printer.interval(new Date(), snapshotMaps(obj))), args.intervalMs));
+    if (args.command) {
+      child = spawn(args.command[0]!, args.command.slice(1), { stdio: "inherit" });
+      child.once("exit", end).once("error", (e) => {
+        process.stderr.write(`bpftsc run: -c ${args.command![0]}: ${e.message}\n`);
+        status = 1;
+        end();
+      });
+    }
+  });
+  const consumers = sources.map(async (s) => {
+    for await (const batch of s.batches()) write(printer.events(s.name, batch));
+  });
+  await ended;
+  // A batch a consumer has taken from its ring may not be printed yet (its promise
+  // callbacks still queued): let them run before the last records and the maps.
+  await new Promise((resolve) => setImmediate(resolve));
+  timers.forEach(clearTimeout);
+  process.removeAllListeners("SIGINT").removeAllListeners("SIGTERM");
+  try {
+    for (const s of sources) for (let batch = s.drain(); batch.length > 0; batch = s.drain()) write(printer.events(s.name, batch));
+    write(printer.end(snapshotMaps(obj), snapshotGlobals(obj)));
+  } finally {
+    obj.close();
+    if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  }
+  await Promise.all(consumers);
+  return status;
+}
