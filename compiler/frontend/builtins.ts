@@ -6,6 +6,7 @@
 import ts from "typescript";
 import { BPF_F_USER_STACK, HELPER } from "../helpers.js";
 import { BOOL, I64, U32, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
+import { beforeLater } from "./eval-order.js";
 import { lowerAtomicAdd } from "./lower-assign.js";
 import { lowerExpr } from "./lower-expr.js";
 import { checkPrintkFormat } from "./printk-format.js";
@@ -172,10 +173,10 @@ function lowerPrintk(L: Lowerer, call: ts.CallExpression): Value {
   const fmt = fmtNode && stringValue(L.ctx, L.mod, fmtNode);
   if (fmt === undefined) return L.ctx.fail("badCall", call, "printk() takes a format first: a string literal or a string constant.");
   if (rest.length > 3) L.ctx.fail("tooManyHelperArgs", rest[3], "printk() takes at most 3 values after the format (bpf_trace_printk).");
-  const values = rest.map((a) => {
+  const values = rest.map((a, i) => {
     const v = scalar(L, lowerExpr(L, a));
     if (v.kind !== "int" && v.kind !== "const" && v.kind !== "ptr") L.ctx.fail("badCall", a, "printk() prints integers.");
-    return v;
+    return beforeLater(L, v, rest.slice(i + 1));
   });
   // An untyped constant is an i64, printed as 64 bits.
   const check = checkPrintkFormat(fmt, values.map((v) => (v.kind === "int" ? v.type.size : 8)));

@@ -12,6 +12,7 @@ import { dynamicElement, readDynamicElement } from "./lower-index.js";
 import { lowerCall } from "./lower-call.js";
 import { COMPARE, condToValue, lowerCond } from "./lower-cond.js";
 import { checkNotDeleted } from "./deleted-values.js";
+import { beforeLater } from "./eval-order.js";
 import { storeInto } from "./lower-store.js";
 import { parseIntegerLiteral, skipParens } from "./module.js";
 import type { GlobalInfo } from "./globals.js";
@@ -163,7 +164,10 @@ function lowerBinary(L: Lowerer, e: ts.BinaryExpression, expected?: CType): Valu
   const compound = COMPOUND[op];
   if (compound) return compoundAssign(L, e.left, compound, e.right, e);
   const ar = ARITH[op];
-  if (ar) return arith(L, ar, lowerExpr(L, e.left), lowerExpr(L, e.right), e);
+  if (ar) {
+    const left = beforeLater(L, lowerExpr(L, e.left), [e.right]);
+    return arith(L, ar, left, lowerExpr(L, e.right), e);
+  }
   if (COMPARE[op] || op === K.AmpersandAmpersandToken || op === K.BarBarToken) return condToValue(L, e);
   if (op === K.QuestionQuestionToken) return lowerNullish(L, e, expected);
   if (op === K.CommaToken) {

@@ -45,7 +45,10 @@ export type AssignOp = "=" | `${ArithOp}=`;
 
 export type Stmt =
   | { k: "let"; name: string; type: ScalarName; init: Expr; isConst: boolean }
-  | { k: "struct"; name: string; struct: string; init: Expr[] | { copyOf: string } }
+  /** A struct local: a copy, or a literal of `init` (in field order) listing its members
+   *  in `order` (field indexes; declaration order if absent), the order TypeScript
+   *  evaluates them in. */
+  | { k: "struct"; name: string; struct: string; init: Expr[] | { copyOf: string }; order?: number[] }
   /** A FixedArray local: every element given, or none (`let r!: FixedArray<T, N>`, zeroed). */
   | { k: "array"; name: string; elem: IntName; len: number; init: Expr[] }
   | { k: "assign"; lv: LValue; op: AssignOp; e: Expr }

@@ -19,8 +19,7 @@ const COMPOUND: readonly AssignOp[] = ["+=", "-=", "*=", "/=", "%=", "&=", "|=",
 const LOOP_TYPES: readonly IntName[] = ["i32", "i32", "u32", "i64", "u64", "u8", "i8", "u16", "i16"];
 
 export interface GenerateOptions {
-  /** Also make what known, unfixed compiler bugs get wrong (known-bugs.md): calls, inside
-   *  expressions, of functions that write globals or their struct parameter; literals of
+  /** Also make what known, unfixed compiler bugs get wrong (known-bugs.md): literals of
    *  2^63 and more; calls inside loops of functions that loop. */
   knownBugs?: boolean;
 }
@@ -63,20 +62,14 @@ class Generator {
   private budget = 0;
   private readonly structs: StructDecl[] = [];
 
-  /** Globals; the helpers that write a global or their struct parameter, and those that
-   *  loop (themselves or through a call). */
-  private readonly globalNames = new Set<string>();
-  private readonly writers = new Set<string>();
+  /** The helpers that loop (themselves or through a call). */
   private readonly looping = new Set<string>();
 
   constructor(private readonly seed: number, private readonly knownBugs: boolean) {
     this.rng = new Rng(seed);
-    // A helper calls only the helpers made before it: no recursion. Known bug 1: bpftsc
-    // reads a global or struct field after a call to its right in the same expression
-    // has written it.
+    // A helper calls only the helpers made before it: no recursion.
     // Known bug 2: bpftsc folds literals of 2^63 and more as unsigned, runs them as i64.
-    this.ex = new ExprGen(this.rng, this.scope, () => this.callable().filter((h) => this.knownBugs || !this.writers.has(h.name)), (h) => {
-      if (this.inHelper && this.writers.has(h.name)) this.writers.add(this.inHelper.name);
+    this.ex = new ExprGen(this.rng, this.scope, () => this.callable(), (h) => {
       if (this.inHelper && this.looping.has(h.name)) this.looping.add(this.inHelper.name);
     }, knownBugs);
   }
@@ -141,7 +134,6 @@ class Generator {
   private global(): GlobalDecl {
     const r = this.rng;
     const name = this.name("g");
-    this.globalNames.add(name);
     if (r.chance(0.2)) {
       const elem = r.pick(INT_NAMES);
       const init = Array.from({ length: r.range(2, 5) }, () => valueOf(r, elem));
@@ -263,19 +255,9 @@ class Generator {
     return choices.length ? r.weighted(choices)() : undefined;
   }
 
-  /** Notes that the helper being made writes memory its caller may be reading (known
-   *  bug 1), if `lv` is a global or a field of its struct parameter. */
-  private writes(lv: LValue): void {
-    const h = this.inHelper;
-    if (!h) return;
-    const global = this.globalNames.has(lv.k === "var" ? lv.name : lv.k === "elem" ? lv.arr : "");
-    if (global || (lv.k === "field" && lv.base === h.structParam?.name)) this.writers.add(h.name);
-  }
-
   private assignStmt(): Stmt[] {
     const t = this.target(false);
     if (!t) return [];
-    this.writes(t.lv);
     if (t.bool) return [{ k: "assign", lv: t.lv, op: "=", e: this.ex.bool(this.depth()) }];
     const op: AssignOp = this.rng.chance(0.4) ? "=" : this.rng.pick(COMPOUND);
     return [{ k: "assign", lv: t.lv, op, e: this.ex.int(this.depth()) }];
@@ -283,7 +265,6 @@ class Generator {
 
   private incDecStmt(): Stmt[] {
     const t = this.target(true);
-    if (t) this.writes(t.lv);
     return t ? [{ k: "incdec", lv: t.lv, op: this.rng.chance(0.5) ? "++" : "--" }] : [];
   }
 
@@ -376,7 +357,7 @@ class Generator {
     const decl = r.pick(this.structs);
     const init = decl.fields.map((f) => (f.type === "bool" ? this.ex.bool(this.depth()) : this.ex.int(this.depth())));
     this.scope.add({ kind: "struct", name, decl });
-    return { k: "struct", name, struct: decl.name, init };
+    return { k: "struct", name, struct: decl.name, init, order: r.chance(0.5) ? r.shuffle(decl.fields.map((_, i) => i)) : undefined };
   }
 
   private arrayStmt(): Stmt {

@@ -115,7 +115,8 @@ class Printer {
         if (!Array.isArray(s.init)) return [`${pad}const ${s.name}: ${this.n(s.struct)} = ${s.init.copyOf};`];
         const init = s.init;
         const decl = this.p.structs.find((d) => d.name === s.struct)!;
-        return [`${pad}const ${s.name}: ${this.n(s.struct)} = { ${decl.fields.map((f, i) => `${f.name}: ${e(init[i]!)}`).join(", ")} };`];
+        const order = s.order ?? decl.fields.map((_, i) => i);
+        return [`${pad}const ${s.name}: ${this.n(s.struct)} = { ${order.map((i) => `${decl.fields[i]!.name}: ${e(init[i]!)}`).join(", ")} };`];
       }
       case "array":
         if (s.init.length === 0) return [`${pad}let ${s.name}!: FixedArray<${s.elem}, ${s.len}>;`];

@@ -37,6 +37,15 @@ export class Rng {
     return items[this.int(items.length)]!;
   }
 
+  /** `items`, shuffled in place (Fisher-Yates). */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [items[i], items[j]] = [items[j]!, items[i]!];
+    }
+    return items;
+  }
+
   /** One of `choices` with probability proportional to its weight. */
   weighted<T>(choices: readonly (readonly [number, T])[]): T {
     const total = choices.reduce((s, [w]) => s + w, 0);

@@ -228,8 +228,9 @@ class Interpreter {
           return undefined;
         }
         const decl = this.p.structs.find((d) => d.name === s.struct)!;
-        const init = s.init;
-        const fields = new Map(decl.fields.map((f, i) => [f.name, { t: f.type, v: narrow(f.type, this.expr(init[i]!).v) }]));
+        const values = new Map<number, bigint>();
+        for (const i of s.order ?? decl.fields.keys()) values.set(i, narrow(decl.fields[i]!.type, this.expr(s.init[i]!).v));
+        const fields = new Map(decl.fields.map((f, i) => [f.name, { t: f.type, v: values.get(i)! }]));
         this.declare(s.name, { kind: "struct", decl, fields });
         return undefined;
       }
