@@ -21,7 +21,7 @@ export const DIAG = {
   // 3xxx: types.
   unsupportedType: { code: 3001, text: "Type '{0}' is not supported in BPF code{1}." },
   floatNotAllowed: { code: 3002, text: "Floating-point numbers are not supported in BPF code." },
-  intOutOfRange: { code: 3003, text: "Integer literal {0} does not fit in 64 bits." },
+  intOutOfRange: { code: 3003, text: "The integer {0} does not fit in 64 bits (a u64, or an i64 when negative)." },
   badParamType: { code: 3004, text: "Parameter '{0}' needs a type annotation (u8..u64, i8..i64, bool or Ptr<T>)." },
   badMapType: { code: 3005, text: "Map {0} type must be an integer or a struct, not '{1}'." },
   globalNeedsType: { code: 3006, text: "{0} '{1}' needs a type annotation: u8..u64, i8..i64, bool, a struct or a FixedArray." },

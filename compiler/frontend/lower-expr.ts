@@ -14,11 +14,11 @@ import { COMPARE, condToValue, lowerCond } from "./lower-cond.js";
 import { checkNotDeleted } from "./deleted-values.js";
 import { beforeLater } from "./eval-order.js";
 import { storeInto } from "./lower-store.js";
-import { parseIntegerLiteral, skipParens } from "./module.js";
+import { integerLiteral, skipParens } from "./module.js";
 import type { GlobalInfo } from "./globals.js";
 import { fieldOf, elementOf } from "./probed.js";
 import {
-  constVal, intTypeOf, loadScalar, narrow, scalar, toReg, truncate,
+  constVal, intTypeOf, literalType, loadScalar, narrow, scalar, toReg, truncate,
   type Binding, type Lowerer, type Value,
 } from "./values.js";
 
@@ -27,13 +27,12 @@ const K = ts.SyntaxKind;
 export function lowerExpr(L: Lowerer, e: ts.Expression, expected?: CType): Value {
   L.b.loc = L.ctx.pos(e);
   e = skipParens(e);
-  if (ts.isNumericLiteral(e)) {
-    const v = parseIntegerLiteral(e.getText(L.ctx.sf));
+  if (ts.isNumericLiteral(e) || ts.isBigIntLiteral(e)) {
+    const v = integerLiteral(L.ctx, e);
     if (v === undefined) return L.ctx.fail("floatNotAllowed", e);
     if (v >= 1n << 64n) L.ctx.fail("intOutOfRange", e, e.getText(L.ctx.sf));
-    return constVal(v, expected?.kind === "int" ? expected : undefined);
+    return constVal(v, expected?.kind === "int" ? expected : literalType(v));
   }
-  if (ts.isBigIntLiteral(e)) return constVal(BigInt(e.text.slice(0, -1)));
   if (e.kind === K.TrueKeyword) return constVal(1n, BOOL);
   if (e.kind === K.FalseKeyword) return constVal(0n, BOOL);
   if (ts.isIdentifier(e)) return lowerIdentifier(L, e);
@@ -73,7 +72,7 @@ export function bindingOf(L: Lowerer, id: ts.Identifier): Binding | undefined {
   const b = L.env.get(sym);
   if (b) return b;
   const c = L.mod.constants.get(sym);
-  if (c !== undefined) return { kind: "const", value: c, type: undefined };
+  if (c !== undefined) return { kind: "const", value: c, type: literalType(c) };
   const g = L.mod.globals.get(sym);
   if (g) return { kind: "global", global: g };
   const m = L.mod.maps.get(sym);

@@ -34,8 +34,6 @@ export class ExprGen {
     private readonly callable: () => readonly Helper[],
     /** Told of every call made. */
     private readonly called: (h: Helper) => void,
-    /** Also literals of 2^63 and more (known bug 2). */
-    private readonly bigLiterals: boolean,
   ) {}
 
   literal(): bigint {
@@ -44,7 +42,7 @@ export class ExprGen {
       [6, () => r.pick(EDGES)],
       [3, () => BigInt(r.int(20))],
       [1, () => BigInt.asUintN(63, r.bits64() >> BigInt(r.int(63)))],
-      [this.bigLiterals ? 1 : 0, () => r.pick([1n << 63n, (1n << 64n) - 1n, (1n << 63n) | r.bits64()])],
+      [1, () => r.pick([1n << 63n, (1n << 64n) - 1n, (1n << 63n) | r.bits64()])],
     ])();
   }
 

@@ -19,8 +19,8 @@ const COMPOUND: readonly AssignOp[] = ["+=", "-=", "*=", "/=", "%=", "&=", "|=",
 const LOOP_TYPES: readonly IntName[] = ["i32", "i32", "u32", "i64", "u64", "u8", "i8", "u16", "i16"];
 
 export interface GenerateOptions {
-  /** Also make what known, unfixed compiler bugs get wrong (known-bugs.md): literals of
-   *  2^63 and more; calls inside loops of functions that loop. */
+  /** Also make what known, unfixed compiler bugs get wrong (known-bugs.md): calls inside
+   *  loops of functions that loop. */
   knownBugs?: boolean;
 }
 
@@ -68,10 +68,9 @@ class Generator {
   constructor(private readonly seed: number, private readonly knownBugs: boolean) {
     this.rng = new Rng(seed);
     // A helper calls only the helpers made before it: no recursion.
-    // Known bug 2: bpftsc folds literals of 2^63 and more as unsigned, runs them as i64.
     this.ex = new ExprGen(this.rng, this.scope, () => this.callable(), (h) => {
       if (this.inHelper && this.looping.has(h.name)) this.looping.add(this.inHelper.name);
-    }, knownBugs);
+    });
   }
 
   /** The helpers a call here may name. Known bug 3: the verifier gives up on a loop that

@@ -6,7 +6,7 @@ import type { Expr, Program, Stmt } from "./ast.js";
 import { generate } from "./generate.js";
 import { printBatch } from "./print.js";
 import { evaluate } from "./reference.js";
-import { arith, compare, narrow, type Typed } from "./semantics.js";
+import { arith, compare, literal, narrow, type Typed } from "./semantics.js";
 import { TARGET_PARAMS } from "./target.js";
 
 const lit = (v: bigint): Expr => (v < 0n ? { k: "neg", e: { k: "lit", v: -v } } : { k: "lit", v });
@@ -38,6 +38,17 @@ describe("the reference's integer semantics (README 'Integer semantics')", () =>
     expect(arith("<<", i64(1n), i64(65n)).v).toBe(2n);
   });
 
+  it("a literal of 2^63 and more is a u64 in every operator, a smaller one promotes as an i64", () => {
+    const max = (1n << 64n) - 1n;
+    expect(arith("/", literal(max), literal(2n))).toEqual({ v: (1n << 63n) - 1n, t: "u64" });
+    expect(arith(">>", literal(max), literal(1n)).v).toBe((1n << 63n) - 1n);
+    expect(arith("%", literal(1n << 63n), literal(3n)).v).toBe(2n);
+    expect(compare("<", literal(max), literal(1n))).toBe(false);
+    expect(compare("<", i64(-1n), literal(1n << 63n))).toBe(false);
+    expect(compare("<", i64(-1n), literal((1n << 63n) - 1n))).toBe(true);
+    expect(arith("+", u8(7n), literal(max))).toEqual({ v: 6n, t: "u64" });
+  });
+
   it("a store narrows to the declared type", () => {
     expect(narrow("u8", 300n)).toBe(44n);
     expect(narrow("i8", 200n)).toBe(-56n);
@@ -49,6 +60,11 @@ describe("the reference evaluator", () => {
   const program = (body: Stmt[], params: Program["params"] = []): Program => ({
     seed: 0, knownBugs: false, structs: [], consts: [], globals: [], settings: [], maps: [], helpers: [], params, body, slots: 8,
     calls: [TARGET_PARAMS.map((p) => (p.name === "a0" ? -5n : 7n))],
+  });
+
+  it("types a top-level constant of 2^63 and more as a u64", () => {
+    const p = { ...program([{ k: "out", slot: 0, e: { k: "bin", op: "/", l: { k: "ref", lv: { k: "var", name: "C" } }, r: lit(2n) } }]), consts: [{ name: "C", v: (1n << 64n) - 1n }] };
+    expect(evaluate(p).out[0]).toBe((1n << 63n) - 1n);
   });
 
   it("fetches arguments as C passes them, narrowed to the declared type", () => {

@@ -10,7 +10,7 @@
 // Nothing here comes from the compiler.
 
 import { MAP_CAPACITY, bitsOf, type Expr, type Helper, type LValue, type MapDecl, type Program, type ScalarName, type Stmt, type StructDecl } from "./ast.js";
-import { arith, bool, branchesType, cValue, compare, invert, narrow, negate, promoted, truthy, typed, type Typed, type ValueType } from "./semantics.js";
+import { arith, bool, branchesType, cValue, compare, invert, literal, narrow, negate, promoted, truthy, typed, type Typed, type ValueType } from "./semantics.js";
 import { TARGET_PARAMS } from "./target.js";
 
 export interface Expected {
@@ -38,7 +38,7 @@ export function evaluate(p: Program): Expected {
 
 class Interpreter {
   private readonly globals = new Map<string, Cell>();
-  private readonly consts = new Map<string, bigint>();
+  private readonly consts = new Map<string, Typed>();
   private readonly helpers = new Map<string, Helper>();
   private readonly maps = new Map<string, { decl: MapDecl; entries: Map<bigint, bigint> }>();
   private frames: Map<string, Cell>[] = [];
@@ -47,7 +47,7 @@ class Interpreter {
 
   constructor(private readonly p: Program) {
     this.out = new Array<bigint>(p.calls.length * p.slots).fill(0n);
-    for (const c of p.consts) this.consts.set(c.name, BigInt.asIntN(64, c.v));
+    for (const c of p.consts) this.consts.set(c.name, literal(c.v));
     for (const g of p.globals) {
       this.globals.set(g.name, typeof g.type === "object"
         ? { kind: "array", elem: g.type.elem, vals: g.init.map((v) => narrow((g.type as { elem: ScalarName }).elem, v)) }
@@ -97,8 +97,9 @@ class Interpreter {
     this.frames[this.frames.length - 1]!.set(name, c);
   }
 
-  private typeOfLValue(lv: LValue): ScalarName | "lit" {
-    if (lv.k === "var" && this.consts.has(lv.name)) return "lit";
+  private typeOfLValue(lv: LValue): ValueType {
+    const constant = lv.k === "var" ? this.consts.get(lv.name) : undefined;
+    if (constant) return constant.t;
     const c = this.lookup(lv.k === "var" ? lv.name : lv.k === "field" ? lv.base : lv.arr);
     if (lv.k === "var" && c.kind === "scalar") return c.t;
     if (lv.k === "field" && c.kind === "struct") return c.fields.get(lv.field)!.t;
@@ -107,8 +108,9 @@ class Interpreter {
   }
 
   /** Where an lvalue is, its index evaluated (once): a setter, or none out of range. */
-  private place(lv: LValue): { t: ScalarName | "lit"; get: () => bigint; set?: (v: bigint) => void } {
-    if (lv.k === "var" && this.consts.has(lv.name)) return { t: "lit", get: () => this.consts.get(lv.name)! };
+  private place(lv: LValue): { t: ValueType; get: () => bigint; set?: (v: bigint) => void } {
+    const constant = lv.k === "var" ? this.consts.get(lv.name) : undefined;
+    if (constant) return { t: constant.t, get: () => constant.v };
     if (lv.k === "var") {
       const c = this.lookup(lv.name) as Extract<Cell, { kind: "scalar" }>;
       return { t: c.t, get: () => c.v, set: (v) => (c.v = narrow(c.t, v)) };
@@ -129,7 +131,7 @@ class Interpreter {
   /** The type of an expression, without evaluating it. */
   private typeOf(e: Expr): ValueType {
     switch (e.k) {
-      case "lit": return "lit";
+      case "lit": return literal(e.v).t;
       case "bool": case "not": case "cmp": case "logic": return "bool";
       case "ref": return this.typeOfLValue(e.lv);
       case "bin": return promoted(this.typeOf(e.l), this.typeOf(e.r));
@@ -147,7 +149,7 @@ class Interpreter {
 
   private expr(e: Expr): Typed {
     switch (e.k) {
-      case "lit": return { v: BigInt.asIntN(64, e.v), t: "lit" };
+      case "lit": return literal(e.v);
       case "bool": return bool(e.v);
       case "ref": {
         const pl = this.place(e.lv);
@@ -298,7 +300,7 @@ class Interpreter {
 
   private counterHolds(v: string, op: "<" | "<=" | ">" | ">=", bound: bigint): boolean {
     const c = this.lookup(v) as Extract<Cell, { kind: "scalar" }>;
-    return compare(op, { v: c.v, t: c.t }, { v: bound, t: "lit" });
+    return compare(op, { v: c.v, t: c.t }, literal(bound));
   }
 
   /** A for loop (counter scoped to it) or a while/do loop (counter declared before it). */

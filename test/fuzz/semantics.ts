@@ -4,8 +4,8 @@
 //
 // - Operands are promoted to 64 bits: unsigned types narrower than 64 bits are
 //   zero-extended and then behave as signed values; the result is u64 if either operand
-//   is u64, else i64. An untyped literal promotes as an i64, its 64 bits read as signed
-//   (README does not say; bpftsc compares and computes them so at run time).
+//   is u64, else i64. A literal below 2^63 has no type of its own and promotes as an
+//   i64; one of 2^63 and more is a u64.
 // - Signedness picks signed or unsigned comparison, / and %; `>>` is arithmetic when its
 //   left operand is signed after promotion (anything but u64), `>>>` always logical.
 // - Division truncates toward zero; x / 0 = 0 and x % 0 = x. Shift counts are mod 64.
@@ -29,6 +29,11 @@ export function narrow(t: ScalarName, v: bigint): bigint {
     return v;
   }
   return isSigned(t) ? BigInt.asIntN(bitsOf(t), v) : BigInt.asUintN(bitsOf(t), v);
+}
+
+/** An integer literal (or top-level constant) of value `v`: a u64 from 2^63 on, else untyped. */
+export function literal(v: bigint): Typed {
+  return { v, t: v >= 1n << 63n ? "u64" : "lit" };
 }
 
 /** The promoted type of an operation on operands of these types. */
