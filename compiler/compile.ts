@@ -4,7 +4,8 @@
 //   BPF instructions --checkVerifierLimits--> --writeObject--> ELF bytes
 // Programs are lowered first; the subprograms they call (and those call) are lowered as
 // they are requested; then the verifier's work on every loop and program is estimated
-// with the work of what they call (checkVerifierWork). Each stage hands plain data to the next and changes nothing it got.
+// with the work of what they call (checkVerifierWork). Each stage hands plain data to
+// the next and changes nothing it got.
 // In: a file name and its text. Out: the object bytes, a listing and the diagnostics.
 // Nothing here touches the file system except reading tracepoint formats, BTF and DWARF.
 
