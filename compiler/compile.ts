@@ -3,7 +3,9 @@
 //   --lowerProgram / lowerSubprogram--> IR --cleanupFunction--> IR --compileFunction-->
 //   BPF instructions --checkVerifierLimits--> --writeObject--> ELF bytes
 // Programs are lowered first; the subprograms they call (and those call) are lowered as
-// they are requested. Each stage hands plain data to the next and changes nothing it got.
+// they are requested; then the verifier's work on every loop and program is estimated
+// with the work of what they call (checkVerifierWork). Each stage hands plain data to
+// the next and changes nothing it got.
 // In: a file name and its text. Out: the object bytes, a listing and the diagnostics.
 // Nothing here touches the file system except reading tracepoint formats, BTF and DWARF;
 // the files read are listed in the result (inputs).
@@ -20,6 +22,7 @@ import { lowerProgram, lowerSubprogram } from "./frontend/lower-program.js";
 import { readModule, type MapInfo } from "./frontend/module.js";
 import { checkSource } from "./frontend/source.js";
 import { SubprogramQueue } from "./frontend/subprograms.js";
+import { checkVerifierWork, type FunctionWork } from "./frontend/verifier-work.js";
 import { TypeResolver } from "./frontend/types.js";
 import { cleanupFunction } from "./ir/cleanup.js";
 import type { IrFunction } from "./ir/ir.js";
@@ -114,9 +117,12 @@ function compileFile(opts: CompileOptions): CompileResult {
   };
 
   const programs: ObjectProgram[] = [];
+  const works = new Map<string, FunctionWork>();
   for (const prog of mod.programs) {
     attempt(() => {
-      const code = backend(lowerProgram(ctx, mod, types, subprograms, prog), sectionName(prog.point), ctx.pos(prog.node));
+      const { ir, work } = lowerProgram(ctx, mod, types, subprograms, prog);
+      works.set(prog.name, work);
+      const code = backend(ir, sectionName(prog.point), ctx.pos(prog.node));
       if (code) programs.push({ name: prog.name, point: prog.point, ...objectCode(code) });
     });
   }
@@ -124,7 +130,8 @@ function compileFile(opts: CompileOptions): CompileResult {
   for (let req = subprograms.next(); req; req = subprograms.next()) {
     const { fn, space, symbol } = req;
     attempt(() => {
-      const { ir, sig } = lowerSubprogram(ctx, mod, types, subprograms, fn, symbol, space);
+      const { ir, sig, work } = lowerSubprogram(ctx, mod, types, subprograms, fn, symbol, space);
+      works.set(symbol, work);
       const code = backend(ir, TEXT_SECTION, ctx.pos(fn.decl.name!));
       if (!code) return;
       // A struct parameter arrives as a pointer to it.
@@ -132,6 +139,7 @@ function compileFile(opts: CompileOptions): CompileResult {
       subs.push({ name: symbol, params, ret: sig.ret, ...objectCode(code) });
     });
   }
+  errors.push(...checkVerifierWork(ctx, works, mod.programs.map((p) => ({ symbol: p.name, node: p.node }))));
   if (errors.length === 0) {
     errors.push(...checkVerifierLimits({
       functions: new Map(compiled.map((c) => [c.name, c.code])),

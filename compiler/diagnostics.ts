@@ -21,7 +21,7 @@ export const DIAG = {
   // 3xxx: types.
   unsupportedType: { code: 3001, text: "Type '{0}' is not supported in BPF code{1}." },
   floatNotAllowed: { code: 3002, text: "Floating-point numbers are not supported in BPF code." },
-  intOutOfRange: { code: 3003, text: "Integer literal {0} does not fit in 64 bits." },
+  intOutOfRange: { code: 3003, text: "The integer {0} does not fit in 64 bits (a u64, or an i64 when negative)." },
   badParamType: { code: 3004, text: "Parameter '{0}' needs a type annotation (u8..u64, i8..i64, bool or Ptr<T>)." },
   badMapType: { code: 3005, text: "Map {0} type must be an integer or a struct, not '{1}'." },
   globalNeedsType: { code: 3006, text: "{0} '{1}' needs a type annotation: u8..u64, i8..i64, bool, a struct or a FixedArray." },
@@ -46,11 +46,12 @@ export const DIAG = {
   readOnlySetting: { code: 4011, text: "'{0}' is a load-time setting: BPF code reads it, user space sets it before load." },
   deletedMapValue: { code: 4009, text: "'{0}' may point to the entry that {1}.delete() removed at line {2}: that memory is freed and reused; get() the value again, or read it before the delete." },
   tooDeep: { code: 4013, text: "The code here is nested {0} levels deep, more than bpftsc can compile: split it into functions, shorter expressions or fewer else-ifs." },
-  loopTooComplex: { code: 4014, text: "Verifying this loop would take the kernel about {0} instructions ({1} iterations of about {2}), and it stops at 1,000,000: run fewer iterations or do less in each." },
+  loopTooComplex: { code: 4014, text: "Verifying this loop would take the kernel about {0} instructions ({1} iterations of about {2}{3}), and it stops at 1,000,000: run fewer iterations or do less in each." },
   loopTooManyBranches: { code: 4015, text: "This loop takes about {0} branches the verifier cannot decide ({1} iterations), and it keeps at most 8192 of them pending: run fewer iterations or branch less in the body." },
   unionLiteral: { code: 4012, text: "An object literal of a union gives at most one member; this one gives {0}." },
   recordStillReserved: { code: 4018, text: "The record {0}.reserve() gave at line {1} is still reserved {2}: submit() or discard() it on every path (the verifier refuses a program that can leave a reservation)." },
   recordReleased: { code: 4019, text: "The record {0}.reserve() gave at line {1} was {2} at line {3}; after that it belongs to the ring, and the program cannot {4} it." },
+  programTooComplex: { code: 4020, text: "Verifying this program would take the kernel about {0} instructions, and it stops at 1,000,000 ({1}): do less there." },
   // 5xxx: limits the verifier would enforce.
   stackTooLarge: { code: 5001, text: "The program needs {0} bytes of BPF stack{1}; the limit is 512. A large record can be filled in the ring buffer itself (rb.reserve()), a large value in a per-CPU scratch map (PerCpuArrayMap<T>(1), get(0))." },
   tooManyMaps: { code: 5004, text: "The program uses {0} maps (its data sections count one each); the kernel allows {1}." },

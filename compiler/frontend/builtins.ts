@@ -10,6 +10,7 @@ import { coreEnumValue } from "../object/core-types.js";
 import { CORE_KIND } from "../object/model.js";
 import { BOOL, I64, U32, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import type { VReg } from "../ir/ir.js";
+import { beforeLater } from "./eval-order.js";
 import { lowerAtomicAdd } from "./lower-assign.js";
 import { kernelEnumerator } from "./kernel-enums.js";
 import { lowerExpr } from "./lower-expr.js";
@@ -34,36 +35,43 @@ function idHelper(helper: number, part: "low" | "high" | "all", type: IntType) {
   };
 }
 
-/** A builtin: how many arguments it takes ("any": it checks them itself), and its lowering. */
-interface Builtin { args: number | "any"; lower: (L: Lowerer, call: ts.CallExpression) => Value }
+/** A builtin: how many arguments it takes ("any": it checks them itself), its lowering,
+ *  and whether it is pure: it writes no memory the program can read (eval-order.ts). */
+interface Builtin { args: number | "any"; lower: (L: Lowerer, call: ts.CallExpression) => Value; pure?: true }
 
 const VALUE_BUILTINS: Record<string, Builtin> = {
-  pid: { args: 0, lower: idHelper(HELPER.get_current_pid_tgid, "high", U32) },
-  tid: { args: 0, lower: idHelper(HELPER.get_current_pid_tgid, "low", U32) },
-  uid: { args: 0, lower: idHelper(HELPER.get_current_uid_gid, "low", U32) },
-  gid: { args: 0, lower: idHelper(HELPER.get_current_uid_gid, "high", U32) },
-  ktimeNs: { args: 0, lower: idHelper(HELPER.ktime_get_ns, "all", U64) },
-  cpu: { args: 0, lower: idHelper(HELPER.get_smp_processor_id, "all", U32) },
-  currentTask: { args: 0, lower: lowerCurrentTask },
-  fieldExists: { args: 1, lower: lowerFieldExists },
-  typeExists: { args: 0, lower: lowerTypeExists },
-  enumValue: { args: 1, lower: (L, call) => lowerEnumerator(L, call, "enumValue") },
-  enumExists: { args: 1, lower: (L, call) => lowerEnumerator(L, call, "enumExists") },
-  cgroupId: { args: 0, lower: idHelper(HELPER.get_current_cgroup_id, "all", U64) },
+  pid: { args: 0, lower: idHelper(HELPER.get_current_pid_tgid, "high", U32), pure: true },
+  tid: { args: 0, lower: idHelper(HELPER.get_current_pid_tgid, "low", U32), pure: true },
+  uid: { args: 0, lower: idHelper(HELPER.get_current_uid_gid, "low", U32), pure: true },
+  gid: { args: 0, lower: idHelper(HELPER.get_current_uid_gid, "high", U32), pure: true },
+  ktimeNs: { args: 0, lower: idHelper(HELPER.ktime_get_ns, "all", U64), pure: true },
+  cpu: { args: 0, lower: idHelper(HELPER.get_smp_processor_id, "all", U32), pure: true },
+  currentTask: { args: 0, lower: lowerCurrentTask, pure: true },
+  fieldExists: { args: 1, lower: lowerFieldExists, pure: true },
+  typeExists: { args: 0, lower: lowerTypeExists, pure: true },
+  enumValue: { args: 1, lower: (L, call) => lowerEnumerator(L, call, "enumValue"), pure: true },
+  enumExists: { args: 1, lower: (L, call) => lowerEnumerator(L, call, "enumExists"), pure: true },
+  cgroupId: { args: 0, lower: idHelper(HELPER.get_current_cgroup_id, "all", U64), pure: true },
   kernelStack: { args: 1, lower: (L, call) => lowerGetStack(L, call, 0n) },
   userStack: { args: 1, lower: (L, call) => lowerGetStack(L, call, BPF_F_USER_STACK) },
-  toAddress: { args: 1, lower: lowerToAddress },
-  toPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, undefined) },
-  toUserPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, "user") },
-  toKernelPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, "kernel") },
-  printk: { args: "any", lower: lowerPrintk },
+  toAddress: { args: 1, lower: lowerToAddress, pure: true },
+  toPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, undefined), pure: true },
+  toUserPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, "user"), pure: true },
+  toKernelPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, "kernel"), pure: true },
+  printk: { args: "any", lower: lowerPrintk, pure: true },
   atomicAdd: { args: 2, lower: lowerAtomicAdd },
   readStrInto: { args: 4, lower: lowerReadStrInto },
-  fetchFailed: { args: 1, lower: lowerFetchFailed },
+  fetchFailed: { args: 1, lower: lowerFetchFailed, pure: true },
 };
 
 export function isValueBuiltin(name: string): boolean {
   return name in VALUE_BUILTINS;
+}
+
+/** A builtin that writes no memory the program can read (a helper's value, a conversion,
+ *  a CO-RE constant, printk). */
+export function isPureBuiltin(name: string | undefined): boolean {
+  return name !== undefined && VALUE_BUILTINS[name]?.pure === true;
 }
 
 export function lowerValueBuiltin(L: Lowerer, name: string, call: ts.CallExpression): Value {
@@ -208,10 +216,10 @@ function lowerPrintk(L: Lowerer, call: ts.CallExpression): Value {
   const fmt = fmtNode && stringValue(L.ctx, L.mod, fmtNode);
   if (fmt === undefined) return L.ctx.fail("badCall", call, "printk() takes a format first: a string literal or a string constant.");
   if (rest.length > 3) L.ctx.fail("tooManyHelperArgs", rest[3], "printk() takes at most 3 values after the format (bpf_trace_printk).");
-  const values = rest.map((a) => {
+  const values = rest.map((a, i) => {
     const v = scalar(L, lowerExpr(L, a));
     if (v.kind !== "int" && v.kind !== "const" && v.kind !== "ptr") L.ctx.fail("badCall", a, "printk() prints integers.");
-    return v;
+    return beforeLater(L, v, rest.slice(i + 1));
   });
   // An untyped constant is an i64, printed as 64 bits.
   const check = checkPrintkFormat(fmt, values.map((v) => (v.kind === "int" ? v.type.size : 8)));

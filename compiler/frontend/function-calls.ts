@@ -8,6 +8,7 @@
 import ts from "typescript";
 import { typeToString, type CType, type IntType } from "../types/ctype.js";
 import type { FunctionInfo } from "./functions.js";
+import { beforeLater } from "./eval-order.js";
 import { lowerExpr } from "./lower-expr.js";
 import { lowerStmt } from "./lower-stmt.js";
 import type { TypeResolver } from "./types.js";
@@ -38,13 +39,15 @@ export function lowerFunctionCall(L: Lowerer, fn: FunctionInfo, call: ts.CallExp
   return fn.subprogram ? callSubprogram(L, fn, sig, call) : inlineCall(L, fn, sig, call);
 }
 
-/** An argument as the parameter receives it: a scalar narrowed to its type, or memory. */
-function argument(L: Lowerer, type: CType, arg: ts.Expression, name: string): Value {
+/** Argument `i` of a call as the parameter receives it: a scalar narrowed to its type
+ *  (read before the arguments after it are evaluated), or memory (a struct, by reference). */
+function argument(L: Lowerer, type: CType, call: ts.CallExpression, i: number, name: string): Value {
+  const arg = call.arguments[i]!;
   const v = lowerExpr(L, arg, type);
   if (type.kind === "int" || type.kind === "ptr") {
     const n = type.kind === "int" ? narrow(L, v, type) : scalar(L, v);
     if (n.kind !== "const" && n.kind !== "int" && n.kind !== "ptr") L.ctx.fail("badCall", arg, `'${name}' takes ${type.kind === "int" ? "an integer" : "a pointer"}.`);
-    return n;
+    return beforeLater(L, n, call.arguments.slice(i + 1));
   }
   if (v.kind !== "mem") return L.ctx.fail("badCall", arg, `'${name}' takes a ${typeToString(type)} in BPF memory (a local, a map value or a global).`);
   return v;
@@ -55,7 +58,7 @@ function inlineCall(L: Lowerer, fn: FunctionInfo, sig: Signature, call: ts.CallE
   // Every argument is evaluated before any parameter is bound: an argument may itself
   // call this function (`f(1, f(2, 3))`), and that inner call binds the same parameters.
   const bindings = sig.params.map((p, i): [ts.Symbol, Binding] => {
-    const v = argument(L, p.type, call.arguments[i], p.name);
+    const v = argument(L, p.type, call, i, p.name);
     if (v.kind === "mem") return [p.symbol, { kind: "mem", type: p.type, base: v.base, off: v.off, readOnly: v.readOnly }];
     const reg = L.b.newReg();
     if (v.kind === "const") L.b.emit({ op: "const", dst: reg, value: BigInt.asIntN(64, v.value) });
@@ -84,7 +87,7 @@ function inlineCall(L: Lowerer, fn: FunctionInfo, sig: Signature, call: ts.CallE
  *  space). Structs pass by reference: a pointer to the caller's stack or a map value. */
 function callSubprogram(L: Lowerer, fn: FunctionInfo, sig: Signature, call: ts.CallExpression): Value {
   const args = sig.params.map((p, i) => {
-    const v = argument(L, p.type, call.arguments[i], p.name);
+    const v = argument(L, p.type, call, i, p.name);
     if (v.kind !== "mem") return toOperand(L, v);
     if (v.readOnly) L.ctx.fail("readOnlySetting", call.arguments[i], call.arguments[i].getText(L.ctx.sf));
     return addressOf(L, v);

@@ -5,14 +5,15 @@
 
 import ts from "typescript";
 import type { VReg } from "../ir/ir.js";
-import type { IntType } from "../types/ctype.js";
+import { sizeOf, type IntType } from "../types/ctype.js";
 import { narrowToBitfield, truncateToBitfield } from "./bitfields.js";
 import { arith } from "./lower-arith.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
-import { aggregateElement, closeGuard, dynamicElement, isScalarElement, openElement, type DynamicElement } from "./lower-index.js";
-import { storeInto, storeValue } from "./lower-store.js";
+import { beforeLater, mayWrite } from "./eval-order.js";
+import { aggregateElement, closeGuard, dynamicElement, isScalarElement, openElement, readDynamicElement, type DynamicElement } from "./lower-index.js";
+import { copyMem, storeInto, storeValue } from "./lower-store.js";
 import { skipParens } from "./module.js";
-import { constVal, narrow, scalar, toReg, type Binding, type Lowerer, type Value } from "./values.js";
+import { constVal, narrow, newLocal, scalar, toReg, type Binding, type Lowerer, type Value } from "./values.js";
 
 type LValue =
   | { kind: "var"; binding: Extract<Binding, { kind: "reg" | "maybe" }>; node: ts.Node }
@@ -20,7 +21,9 @@ type LValue =
   /** arr[i] with a run-time i: accessed inside a bounds check (openElement/closeGuard). */
   | { kind: "element"; element: DynamicElement; node: ts.Node };
 
-function lvalue(L: Lowerer, e: ts.Expression): LValue {
+/** The place `e` names; `later`: what is evaluated after it, before it is written (a
+ *  run-time index is read before them if they may write). */
+function lvalue(L: Lowerer, e: ts.Expression, later: readonly ts.Node[] = []): LValue {
   e = skipParens(e);
   if (ts.isIdentifier(e)) {
     const b = bindingOf(L, e);
@@ -30,7 +33,7 @@ function lvalue(L: Lowerer, e: ts.Expression): LValue {
   }
   if (ts.isElementAccessExpression(e)) {
     const array = lowerExpr(L, e.expression);
-    const index = scalar(L, lowerExpr(L, e.argumentExpression));
+    const index = beforeLater(L, scalar(L, lowerExpr(L, e.argumentExpression)), later);
     if (index.kind !== "const" && array.kind === "mem" && array.type.kind === "array") {
       if (array.readOnly) L.ctx.fail("readOnlySetting", e, e.getText(L.ctx.sf));
       const element = dynamicElement(L, array, index, e);
@@ -48,22 +51,39 @@ function writable(L: Lowerer, v: Value, e: ts.Expression): LValue {
   return L.ctx.fail("notAssignable", e, v.kind === "probed" ? "The probed program's memory (it is read-only)" : "This expression");
 }
 
-/** Reads, changes and writes back a target: `update` gets the old value, gives the new.
- *  An element at a run-time index is updated inside its bounds check. */
-function update(L: Lowerer, lv: LValue, next: (old: Value) => Value): Value {
-  if (lv.kind !== "element") return writeLvalue(L, lv, next(readLvalue(L, lv)));
-  const { mem, outOfRange } = openElement(L, lv.element);
+/** Reads, changes and writes back an element at a run-time index, inside one bounds
+ *  check: `next` gets the old value, gives the new. */
+function updateElement(L: Lowerer, d: DynamicElement, next: (old: Value) => Value): Value {
+  const { mem, outOfRange } = openElement(L, d);
   storeValue(L, mem, next(scalar(L, mem)));
   closeGuard(L, outOfRange);
   return { kind: "void" };
 }
 
+/** `target op= right`: the target is read before the right side is evaluated. */
 export function compoundAssign(L: Lowerer, left: ts.Expression, op: string, right: ts.Expression, node: ts.Node): Value {
-  const lv = lvalue(L, left);
-  const operand = lowerExpr(L, right);
-  // Evaluated before a bounds check, so it is computed on both of its paths.
-  const rhs = lv.kind === "element" ? fixed(L, operand, right) : operand;
-  return update(L, lv, (old) => arith(L, op, old, rhs, node));
+  const lv = lvalue(L, left, [right]);
+  if (lv.kind !== "element") {
+    const old = beforeLater(L, readLvalue(L, lv), [right]);
+    return writeLvalue(L, lv, arith(L, op, old, lowerExpr(L, right), node));
+  }
+  if (mayWrite(L, right)) {
+    // The right side may write the element: read it first (0 out of range), write after.
+    const old = readDynamicElement(L, lv.element);
+    storeElement(L, lv.element, fixed(L, arith(L, op, old, lowerExpr(L, right), node), right));
+    return { kind: "void" };
+  }
+  // Evaluated before the bounds check, so it is computed on both of its paths; the
+  // element is read and written inside it.
+  const rhs = fixed(L, lowerExpr(L, right), right);
+  return updateElement(L, lv.element, (old) => arith(L, op, old, rhs, node));
+}
+
+/** Writes an element at a run-time index, if it is in range. */
+function storeElement(L: Lowerer, d: DynamicElement, v: Value): void {
+  const { mem, outOfRange } = openElement(L, d);
+  storeValue(L, mem, v);
+  closeGuard(L, outOfRange);
 }
 
 /** A value in a register (or a constant), so it stays valid across branches. */
@@ -110,25 +130,48 @@ function narrowBitfieldValue(L: Lowerer, v: Value, t: IntType, width: number): V
 }
 
 export function assign(L: Lowerer, left: ts.Expression, right: ts.Expression): Value {
-  const lv = lvalue(L, left);
+  const lv = lvalue(L, left, [right]);
   if (lv.kind === "element") {
     const v = fixed(L, lowerExpr(L, right, lv.element.elem), right);
-    const { mem, outOfRange } = openElement(L, lv.element);
-    storeValue(L, mem, v);
-    closeGuard(L, outOfRange);
+    storeElement(L, lv.element, v);
     return v;
   }
   if (lv.kind === "mem" && lv.mem.type.kind !== "int" && lv.mem.type.kind !== "ptr") {
-    storeInto(L, lv.mem, right);
+    if (!isLiteral(right) || !readsMemory(L, right)) storeInto(L, lv.mem, right);
+    else {
+      // TypeScript builds a literal before it assigns it; built in place, it would read
+      // what it has already overwritten (`s = { a: s.b, b: s.a }`).
+      const built = newLocal(L, lv.mem.type, "literal");
+      storeInto(L, built, right);
+      copyMem(L, lv.mem, built, sizeOf(lv.mem.type));
+    }
     return { kind: "void" };
   }
   const expected = lv.kind === "mem" ? lv.mem.type : lv.binding.type;
   return writeLvalue(L, lv, lowerExpr(L, right, expected));
 }
 
+/** An object or array literal (or one with `as T`). */
+function isLiteral(e: ts.Expression): boolean {
+  e = skipParens(e);
+  if (ts.isAsExpression(e)) e = skipParens(e.expression);
+  return ts.isObjectLiteralExpression(e) || ts.isArrayLiteralExpression(e);
+}
+
+/** Whether evaluating `e` may read BPF memory: a field, an element, a variable in
+ *  memory (a struct, a global, a map value), or a call. */
+function readsMemory(L: Lowerer, e: ts.Node): boolean {
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || ts.isCallExpression(e)) return true;
+  if (ts.isIdentifier(e)) {
+    const b = bindingOf(L, e);
+    return b?.kind === "mem" || b?.kind === "global" || b?.kind === "maybe";
+  }
+  return ts.forEachChild(e, (c) => readsMemory(L, c) || undefined) ?? false;
+}
+
 export function lowerIncDec(L: Lowerer, target: ts.Expression, alu: "add" | "sub", postfix: boolean): Value {
   const lv = lvalue(L, target);
-  if (lv.kind === "element") return update(L, lv, (old) => arith(L, alu === "add" ? "+" : "-", old, constVal(1n), target));
+  if (lv.kind === "element") return updateElement(L, lv.element, (old) => arith(L, alu === "add" ? "+" : "-", old, constVal(1n), target));
   const old = readLvalue(L, lv);
   let before: Value = old;
   if (postfix && old.kind === "int") {

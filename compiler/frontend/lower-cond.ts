@@ -6,6 +6,7 @@
 import ts from "typescript";
 import type { Block, CmpOp, VReg } from "../ir/ir.js";
 import { BOOL } from "../types/ctype.js";
+import { beforeLater } from "./eval-order.js";
 import { isU64 } from "./lower-arith.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { constantValue, skipParens } from "./module.js";
@@ -71,7 +72,8 @@ export function lowerCond(L: Lowerer, e: ts.Expression, t: Block, f: Block): voi
         return branch(L, { cmp: eq ? "eq" : "ne", a: reg, b: { imm: 0n } }, t, f);
       }
       if (lowerLiteralCompare(L, op, e.left, e.right, t, f)) return;
-      return branch(L, compare(L, op, lowerExpr(L, e.left), lowerExpr(L, e.right), e), t, f);
+      const left = beforeLater(L, lowerExpr(L, e.left), [e.right]);
+      return branch(L, compare(L, op, left, lowerExpr(L, e.right), e), t, f);
     }
   }
   if (ts.isCallExpression(e) && L.ctx.runtimeName(e.expression) === "startsWith") return lowerStartsWith(L, e, t, f);

@@ -12,13 +12,14 @@ import { dynamicElement, readDynamicElement } from "./lower-index.js";
 import { lowerCall } from "./lower-call.js";
 import { COMPARE, condToValue, lowerCond } from "./lower-cond.js";
 import { checkNotDeleted } from "./deleted-values.js";
+import { beforeLater } from "./eval-order.js";
 import { kernelEnumerator } from "./kernel-enums.js";
 import { storeInto } from "./lower-store.js";
-import { parseIntegerLiteral, skipParens } from "./module.js";
+import { integerLiteral, skipParens } from "./module.js";
 import type { GlobalInfo } from "./globals.js";
 import { fieldOf, elementOf } from "./probed.js";
 import {
-  constVal, intTypeOf, loadScalar, narrow, scalar, toReg, truncate,
+  constVal, intTypeOf, literalType, loadScalar, narrow, scalar, toReg, truncate,
   type Binding, type Lowerer, type Value,
 } from "./values.js";
 
@@ -27,13 +28,12 @@ const K = ts.SyntaxKind;
 export function lowerExpr(L: Lowerer, e: ts.Expression, expected?: CType): Value {
   L.b.loc = L.ctx.pos(e);
   e = skipParens(e);
-  if (ts.isNumericLiteral(e)) {
-    const v = parseIntegerLiteral(e.getText(L.ctx.sf));
+  if (ts.isNumericLiteral(e) || ts.isBigIntLiteral(e)) {
+    const v = integerLiteral(L.ctx, e);
     if (v === undefined) return L.ctx.fail("floatNotAllowed", e);
     if (v >= 1n << 64n) L.ctx.fail("intOutOfRange", e, e.getText(L.ctx.sf));
-    return constVal(v, expected?.kind === "int" ? expected : undefined);
+    return constVal(v, expected?.kind === "int" ? expected : literalType(v));
   }
-  if (ts.isBigIntLiteral(e)) return constVal(BigInt(e.text.slice(0, -1)));
   if (e.kind === K.TrueKeyword) return constVal(1n, BOOL);
   if (e.kind === K.FalseKeyword) return constVal(0n, BOOL);
   if (ts.isIdentifier(e)) return lowerIdentifier(L, e);
@@ -73,7 +73,7 @@ export function bindingOf(L: Lowerer, id: ts.Identifier): Binding | undefined {
   const b = L.env.get(sym);
   if (b) return b;
   const c = L.mod.constants.get(sym);
-  if (c !== undefined) return { kind: "const", value: c, type: undefined };
+  if (c !== undefined) return { kind: "const", value: c, type: literalType(c) };
   const g = L.mod.globals.get(sym);
   if (g) return { kind: "global", global: g };
   const m = L.mod.maps.get(sym);
@@ -164,7 +164,10 @@ function lowerBinary(L: Lowerer, e: ts.BinaryExpression, expected?: CType): Valu
   const compound = COMPOUND[op];
   if (compound) return compoundAssign(L, e.left, compound, e.right, e);
   const ar = ARITH[op];
-  if (ar) return arith(L, ar, lowerExpr(L, e.left), lowerExpr(L, e.right), e);
+  if (ar) {
+    const left = beforeLater(L, lowerExpr(L, e.left), [e.right]);
+    return arith(L, ar, left, lowerExpr(L, e.right), e);
+  }
   if (COMPARE[op] || op === K.AmpersandAmpersandToken || op === K.BarBarToken) return condToValue(L, e);
   if (op === K.QuestionQuestionToken) return lowerNullish(L, e, expected);
   if (op === K.CommaToken) {
@@ -209,7 +212,7 @@ function lowerNullish(L: Lowerer, e: ts.BinaryExpression, expected?: CType): Val
   const dst = L.b.newReg();
   L.b.terminate({ op: "br", cmp: "eq", a: left.reg, b: { imm: 0n }, then: L.b.ref(isNull), else: L.b.ref(has) });
   L.b.setBlock(isNull);
-  const right = lowerExpr(L, e.right, expected ?? valueType);
+  const right = lowerExpr(L, e.right, expected);
   if (right.kind === "maybe") {
     if (right.type.kind !== "int" || right.type.size !== valueType.size || right.type.signed !== valueType.signed) {
       L.ctx.fail("unsupportedSyntax", e, "'??' between map values of different types");

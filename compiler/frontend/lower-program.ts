@@ -1,7 +1,8 @@
 // Lowers one exported program (the fetch prologue from its parameter list, then its
 // handler body) or one subprogram (a function of the file called, not inlined).
 // In: a ProgramInfo from the module reader, or a FunctionInfo and the memory space its
-// Ptr values point into. Out: its IrFunction, as lowered (compile.ts cleans it up).
+// Ptr values point into. Out: its IrFunction, as lowered (compile.ts cleans it up), and
+// the verifier's work on it (checked when every function is lowered).
 
 import ts from "typescript";
 import { IrBuilder } from "../ir/builder.js";
@@ -15,7 +16,7 @@ import type { ModuleInfo, ProgramInfo } from "./module.js";
 import { bindParams } from "./prologue.js";
 import type { TypeResolver } from "./types.js";
 import { checkReservations } from "./reservations.js";
-import { checkVerifierWork } from "./verifier-work.js";
+import { summarizeWork, type FunctionWork } from "./verifier-work.js";
 import { scalar, type FunctionKind, type Lowerer, type SubprogramCalls } from "./values.js";
 
 /** The memory a program's Ptr values point into: user memory for uprobes and syscall
@@ -29,7 +30,7 @@ function lowerer(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, sub
   return { ctx, mod, types, b, fn, subprograms, env: new Map(), space, loops: [], loopRegions: [], inline: [], faults: new Map(), warned: new Set(), reservations: new Map() };
 }
 
-export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, prog: ProgramInfo): IrFunction {
+export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, prog: ProgramInfo): { ir: IrFunction; work: FunctionWork } {
   const b = new IrBuilder(prog.name, 1);
   const L = lowerer(ctx, mod, types, subprograms, b, { kind: "program", ctx: b.params[0]! }, programSpace(prog));
   const h = prog.handler;
@@ -49,14 +50,13 @@ export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeR
   }
   b.loc = ctx.pos(h.body.getLastToken(ctx.sf) ?? h.body);
   b.terminate({ op: "ret", value: { imm: 0n } });
-  const fn = b.finish(ctx.pos(h));
-  checkReservations(ctx, fn, L.reservations, "program");
-  checkVerifierWork(ctx, fn, L.loopRegions);
-  return fn;
+  const ir = b.finish(ctx.pos(h));
+  checkReservations(ctx, ir, L.reservations, "program");
+  return { ir, work: summarizeWork(ir, L.loopRegions) };
 }
 
-/** A subprogram's IR and the signature its BTF prototype describes. */
-export function lowerSubprogram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, fn: FunctionInfo, symbol: string, space: "user" | "kernel"): { ir: IrFunction; sig: Signature } {
+/** A subprogram's IR, the signature its BTF prototype describes, and its verifier work. */
+export function lowerSubprogram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, fn: FunctionInfo, symbol: string, space: "user" | "kernel"): { ir: IrFunction; sig: Signature; work: FunctionWork } {
   const decl = fn.decl;
   const sig = signatureOf(ctx, types, decl);
   const b = new IrBuilder(symbol, sig.params.length);
@@ -72,6 +72,5 @@ export function lowerSubprogram(ctx: FrontendContext, mod: ModuleInfo, types: Ty
   b.terminate({ op: "ret", value: { imm: 0n } });
   const ir = b.finish(ctx.pos(decl));
   checkReservations(ctx, ir, L.reservations, "function");
-  checkVerifierWork(ctx, ir, L.loopRegions);
-  return { ir, sig };
+  return { ir, sig, work: summarizeWork(ir, L.loopRegions) };
 }

@@ -5,12 +5,12 @@
 import ts from "typescript";
 import { I64, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { lowerCond } from "./lower-cond.js";
-import { lowerExpr } from "./lower-expr.js";
+import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { copyMem, storeInto } from "./lower-store.js";
 import { checkLoopBound } from "./loops.js";
 import { lowerSwitch } from "./lower-switch.js";
-import { constantValue, skipParens } from "./module.js";
-import { intTypeOf, narrow, newLocal, scalar, toReg, truncate, type Binding, type Lowerer, type Value } from "./values.js";
+import { constantValue, integerLiteral, skipParens } from "./module.js";
+import { intTypeOf, literalType, narrow, newLocal, scalar, toReg, truncate, type Binding, type Lowerer, type Value } from "./values.js";
 
 const K = ts.SyntaxKind;
 
@@ -63,7 +63,7 @@ function declare(L: Lowerer, d: ts.VariableDeclaration, declared: CType | undefi
   if (declared && declared.kind !== "int" && declared.kind !== "ptr") {
     const m = newLocal(L, declared, (d.name as ts.Identifier).text);
     if (init) storeInto(L, m, init);
-    else storeInto(L, m, ts.factory.createObjectLiteralExpression([]));
+    else storeInto(L, m, declared.kind === "array" ? ts.factory.createArrayLiteralExpression([]) : ts.factory.createObjectLiteralExpression([]));
     return { kind: "mem", type: declared, base: m.base, off: 0 };
   }
   if (!init) {
@@ -200,7 +200,8 @@ function precedingInitial(L: Lowerer, loop: ts.Statement, sym: ts.Symbol): bigin
 }
 
 /** The type a loop counter's declaration gives it (as declare() does): its annotation,
- *  or the type of its initializer (an untyped constant is an i64). */
+ *  or the type of its initializer (an untyped constant is an i64, a literal or constant
+ *  of 2^63 or more a u64). */
 function counterType(L: Lowerer, sym: ts.Symbol): IntType {
   const d = sym.valueDeclaration;
   if (!d || !ts.isVariableDeclaration(d)) return I64;
@@ -209,8 +210,10 @@ function counterType(L: Lowerer, sym: ts.Symbol): IntType {
     return t.kind === "int" ? t : U64;
   }
   const init = d.initializer && skipParens(d.initializer);
+  const literal = init && integerLiteral(L.ctx, init);
+  if (literal !== undefined) return literalType(literal) ?? I64;
   if (init && ts.isIdentifier(init)) {
-    const b = L.env.get(L.ctx.symbolOf(init)!);
+    const b = bindingOf(L, init);
     if (b?.kind === "const" && b.type) return b.type;
     if (b?.kind === "reg" && b.type.kind === "int") return b.type;
   }

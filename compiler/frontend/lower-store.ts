@@ -10,6 +10,7 @@ import { namedFields, sizeOf, type ArrayType, type Bitfield, type CType, type St
 import { placeBits, storeBitfield } from "./bitfields.js";
 import { isStringFill, lowerBuiltinInto } from "./builtins.js";
 import { HELPER } from "../helpers.js";
+import { beforeLater } from "./eval-order.js";
 import { lowerExpr } from "./lower-expr.js";
 import { literalImage } from "./strings.js";
 import { literalFor } from "./literals.js";
@@ -76,7 +77,8 @@ export function storeValue(L: Lowerer, dst: Mem, v: Value): void {
  * A struct or union from an object literal. The bytes its ordinary members do not write
  * are written first from a constant image: zeros, with the bits of the bitfields given
  * constant values in place, so constant bitfields sharing a storage unit cost one store.
- * Then the ordinary members are stored, then the bitfields given run-time values.
+ * Then the members are evaluated in the order they are written, as TypeScript does: an
+ * ordinary member stored at once, a bitfield given a run-time value stored after them.
  */
 function storeObject(L: Lowerer, dst: Mem, t: StructType, lit: ts.ObjectLiteralExpression): void {
   const given = new Map<string, ts.Expression>();
@@ -87,10 +89,9 @@ function storeObject(L: Lowerer, dst: Mem, t: StructType, lit: ts.ObjectLiteralE
     if (t.union && given.size > 1) L.ctx.fail("unionLiteral", p, String(lit.properties.length));
   }
   const fields = namedFields(t);
-  for (const [name, e] of given) if (!fields.some((f) => f.name === name)) L.ctx.fail("unknownName", e.parent, name);
-  const members = fields.flatMap((f) => {
-    const e = given.get(f.name);
-    return e ? [{ f, e, constant: f.bitfield && constantValue(L.ctx, L.mod, e) }] : [];
+  const members = [...given].map(([name, e]) => {
+    const f = fields.find((x) => x.name === name) ?? L.ctx.fail("unknownName", e.parent, name);
+    return { f, e, constant: f.bitfield && constantValue(L.ctx, L.mod, e) };
   });
   const covered = new Uint8Array(t.size);
   const image = new Uint8Array(t.size);
@@ -102,11 +103,15 @@ function storeObject(L: Lowerer, dst: Mem, t: StructType, lit: ts.ObjectLiteralE
   // Bitfields last: a read-modify-write loads its whole unit, which may hold ordinary
   // members too (`a: Bits<u32, 4>; x: u8` puts x inside a's unit), and every byte of it
   // must be written by then.
-  const stores = members.filter((x) => x.constant === undefined);
-  for (const { f, e } of [...stores.filter((x) => !x.f.bitfield), ...stores.filter((x) => x.f.bitfield)]) {
+  const bitfields: { mem: Mem; v: Value }[] = [];
+  members.forEach(({ f, e, constant }, i) => {
+    if (constant !== undefined) return;
+    const mem: Mem = { kind: "mem", type: f.type, base: dst.base, off: dst.off + f.offset, bitfield: f.bitfield };
     // A member left uncovered above is all zero now.
-    storeInto(L, { kind: "mem", type: f.type, base: dst.base, off: dst.off + f.offset, bitfield: f.bitfield }, e, !f.bitfield && !covered[f.offset]);
-  }
+    if (!f.bitfield) storeInto(L, mem, e, !covered[f.offset]);
+    else bitfields.push({ mem, v: beforeLater(L, lowerExpr(L, e, f.type), members.slice(i + 1).map((m) => m.e)) });
+  });
+  for (const { mem, v } of bitfields) storeValue(L, mem, v);
 }
 
 /** ORs a bitfield's constant value into a little-endian byte image of its struct; its

@@ -165,6 +165,8 @@ function readStatement(ctx: FrontendContext, types: TypeResolver, mod: ModuleInf
     }
     const value = decl.type ? undefined : constantValue(ctx, mod, init);
     if (value !== undefined) {
+      // Computed exactly; as a literal, it must fit a u64 or an i64.
+      if (value >= 1n << 64n || value < -(1n << 63n)) ctx.fail("intOutOfRange", init, init.getText(ctx.sf));
       mod.constants.set(symbol, value);
       continue;
     }
@@ -282,9 +284,8 @@ export function stringValue(ctx: FrontendContext, mod: ModuleInfo, e: ts.Express
 /** The value of an integer constant expression at the top level, if it is one. */
 export function constantValue(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expression): bigint | undefined {
   e = skipParens(e);
-  // The source text, not .text: TypeScript rewrites literals through a double.
-  if (ts.isNumericLiteral(e)) return parseIntegerLiteral(e.getText(ctx.sf));
-  if (ts.isBigIntLiteral(e)) return BigInt(e.text.slice(0, -1));
+  const literal = integerLiteral(ctx, e);
+  if (literal !== undefined) return literal;
   if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) {
     const v = constantValue(ctx, mod, e.operand);
     return v === undefined ? undefined : -v;
@@ -307,6 +308,15 @@ export function constantValue(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expre
       case ts.SyntaxKind.AmpersandToken: return a & b;
     }
   }
+  return undefined;
+}
+
+/** The value of an integer literal (numeric or bigint); undefined for anything else,
+ *  a floating-point literal included. */
+export function integerLiteral(ctx: FrontendContext, e: ts.Expression): bigint | undefined {
+  // The source text, not .text: TypeScript rewrites numeric literals through a double.
+  if (ts.isNumericLiteral(e)) return parseIntegerLiteral(e.getText(ctx.sf));
+  if (ts.isBigIntLiteral(e)) return BigInt(e.text.slice(0, -1));
   return undefined;
 }
 

@@ -117,13 +117,21 @@ export function constVal(value: bigint, type?: IntType): Value {
   return { kind: "const", type, value: type ? truncate(value, type) : value };
 }
 
+/** The type of an integer literal, or of a top-level constant, of this value (README
+ *  "Integer semantics"): from 2^63 on a u64, as C's 0xffffffffffffffff is unsigned, in
+ *  every operator; below, none: it takes the type its context expects, or promotes as
+ *  an i64. */
+export function literalType(value: bigint): IntType | undefined {
+  return value >= 1n << 63n ? U64 : undefined;
+}
+
 /** Wraps a 64-bit-or-wider value to a type's width and signedness. */
 export function truncate(v: bigint, t: IntType): bigint {
   const bits = t.size * 8;
   return t.signed ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v);
 }
 
-/** Type of a scalar value (untyped literals count as i64). */
+/** Type of a scalar value (untyped constants, below 2^63, count as i64). */
 export function intTypeOf(v: Value): IntType {
   if (v.kind === "int") return v.type;
   if (v.kind === "const") return v.type ?? I64;
@@ -182,7 +190,7 @@ export function scalar(L: Lowerer, v: Value): Value {
 
 /** True when the value's bits, read as a signed 64-bit number, can never be negative. */
 export function nonNegative(v: Value): boolean {
-  if (v.kind === "const") return v.value >= 0n;
+  if (v.kind === "const") return BigInt.asIntN(64, v.value) >= 0n;
   const t = intTypeOf(v);
   return !t.signed && t.size < 8;
 }

@@ -1,17 +1,23 @@
-// An estimate of the kernel verifier's work on a function's loops, so that a loop whose
-// bound the compiler proves but whose verification the kernel would give up on is a
-// diagnostic at the loop, not a load failure. The verifier walks every iteration of a
-// bounded loop, so its instructions cost about iterations x body of the 1,000,000-
-// instruction budget, nested loops multiplying. A branch it cannot decide pushes a state
-// to explore later, on a stack of at most 8192 (BPF_COMPLEXITY_LIMIT_JMP_SEQ): one in
-// every iteration of a long loop overflows it. And a branch comparing the counter with a
-// value the verifier does not know (`if (v > i)`) narrows that value differently on each
-// path, so the states of later iterations never match: each such state walks the rest of
-// the loop again, a cost that grows with the square of the iterations.
+// An estimate of the kernel verifier's work on a program, so that a loop whose bound the
+// compiler proves but whose verification the kernel would give up on is a diagnostic at
+// the loop, not a load failure. The verifier walks every iteration of a bounded loop, so
+// its instructions cost about iterations x body of the 1,000,000-instruction budget,
+// nested loops multiplying. A branch it cannot decide pushes a state to explore later, on
+// a stack of at most 8192 (BPF_COMPLEXITY_LIMIT_JMP_SEQ): one in every iteration of a
+// long loop overflows it. A branch comparing the counter with a value the verifier does
+// not know (`if (v > i)`) narrows that value differently on each path, so the states of
+// later iterations never match: each such state walks the rest of the loop again, a cost
+// that grows with the square of the iterations. And a call of a subprogram walks the
+// subprogram's body again, in the caller's state, at every call: in every iteration of
+// the loops around the call, its own loops included.
 // Measured on this kernel: a heavy body verifies in about 0.8 instructions per IR
 // instruction and iteration, the counter comparison in about 2 x iterations^2.
-// In: a lowered IrFunction and its loops (lower-stmt.ts). Out: nothing, or a diagnostic.
+// In: each lowered function and its loops (summarizeWork, as it is lowered); then every
+// function's summary and the programs (checkVerifierWork). Out: diagnostics at the loops,
+// or at a program, whose verification would exceed a limit.
 
+import type ts from "typescript";
+import type { Diagnostic } from "../diagnostics.js";
 import type { IrFunction, VReg } from "../ir/ir.js";
 import { instUses } from "../ir/uses.js";
 import type { FrontendContext } from "./context.js";
@@ -24,27 +30,118 @@ export const PENDING_STATES = 8192;
 /** Instructions verified per IR instruction of a loop body and iteration (measured: 0.78). */
 const VERIFIED_PER_IR = 0.8;
 
-export function checkVerifierWork(ctx: FrontendContext, fn: IrFunction, loops: readonly LoopRegion[]): void {
+/** The verifier's work on some code of a function, the subprograms it calls left out. */
+export interface Work {
+  /** Instructions verified. */
+  insns: number;
+  /** Branches pushed for later. */
+  pending: number;
+  /** How many times the code calls each subprogram (by symbol), iterations counted. */
+  calls: Map<string, number>;
+}
+
+/** A function's work: all of it, and that of each outermost loop. */
+export interface FunctionWork {
+  all: Work;
+  loops: { node: ts.Node; trips: number; work: Work }[];
+}
+
+export function summarizeWork(fn: IrFunction, loops: readonly LoopRegion[]): FunctionWork {
   const inside = (l: LoopRegion, id: number) => l.head.id <= id && id < l.exit.id;
   const enclosing = (id: number) => loops.filter((l) => inside(l, id));
   const weight = (id: number) => enclosing(id).reduce((w, l) => w * Math.max(1, l.trips), 1);
-  for (const outer of loops.filter((l) => !loops.some((o) => o !== l && o.head.id < l.head.id && l.exit.id <= o.exit.id))) {
-    const blocks = fn.blocks.filter((b) => inside(outer, b.id));
-    let insns = 0, pending = 0;
-    for (const b of blocks) {
-      const w = weight(b.id);
-      insns += w * (b.insts.length + 1) * VERIFIED_PER_IR;
-      const condition = enclosing(b.id).some((l) => l.head.id === b.id);
-      if (b.term.op !== "br" || condition) continue;
-      // A branch outside a loop condition's own block may depend on data.
-      pending += w;
-      for (const l of enclosing(b.id)) {
-        if (comparesCounterWithUnknown(fn, l, b.term.a, b.term.b)) insns += (weight(l.head.id) / Math.max(1, l.trips)) * l.trips * l.trips * 2;
-      }
+  const outer = loops.filter((l) => !loops.some((o) => o !== l && o.head.id < l.head.id && l.exit.id <= o.exit.id));
+  const all = emptyWork();
+  const perLoop = outer.map(() => emptyWork());
+  for (const b of fn.blocks) {
+    const around = enclosing(b.id);
+    const loop = perLoop[outer.findIndex((l) => inside(l, b.id))];
+    const w = weight(b.id);
+    const add = (f: (work: Work) => void) => { f(all); if (loop) f(loop); };
+    add((x) => { x.insns += w * (b.insts.length + 1) * VERIFIED_PER_IR; });
+    for (const i of b.insts) if (i.op === "call" && "fn" in i) add((x) => x.calls.set(i.fn, (x.calls.get(i.fn) ?? 0) + w));
+    const condition = around.some((l) => l.head.id === b.id);
+    if (b.term.op !== "br" || condition) continue;
+    // A branch outside a loop condition's own block may depend on data.
+    add((x) => { x.pending += w; });
+    for (const l of around) {
+      const { a, b: rhs } = b.term;
+      if (comparesCounterWithUnknown(fn, l, a, rhs)) add((x) => { x.insns += (weight(l.head.id) / Math.max(1, l.trips)) * l.trips * l.trips * 2; });
     }
-    if (insns > VERIFIER_BUDGET) ctx.fail("loopTooComplex", outer.node, String(Math.round(insns)), String(outer.trips), String(Math.round(insns / Math.max(1, outer.trips))));
-    if (pending > PENDING_STATES) ctx.fail("loopTooManyBranches", outer.node, String(pending), String(outer.trips));
   }
+  return { all, loops: outer.map((l, k) => ({ node: l.node, trips: l.trips, work: perLoop[k]! })) };
+}
+
+function emptyWork(): Work {
+  return { insns: 0, pending: 0, calls: new Map() };
+}
+
+/** The loops, in every function, whose verification exceeds a limit, the calls in them
+ *  counted with the work of what they call; then, if there is none, the programs whose
+ *  verification in all does. `works`: every lowered function's, by symbol. */
+export function checkVerifierWork(ctx: FrontendContext, works: ReadonlyMap<string, FunctionWork>, programs: readonly { symbol: string; node: ts.Node }[]): Diagnostic[] {
+  const cost = costs(works);
+  const out: Diagnostic[] = [];
+  for (const fw of works.values()) {
+    for (const { node, trips, work } of fw.loops) {
+      const { insns, pending } = cost.of(work);
+      const calls = work.calls.size ? `, the calls of ${names(work.calls)} in it included: a call walks the function's body again` : "";
+      if (insns > VERIFIER_BUDGET) out.push(ctx.diag("loopTooComplex", node, round(insns), String(trips), round(insns / Math.max(1, trips)), calls));
+      else if (pending > PENDING_STATES) out.push(ctx.diag("loopTooManyBranches", node, round(pending), String(trips)));
+    }
+  }
+  if (out.length) return out;
+  for (const p of programs) {
+    const fw = works.get(p.symbol);
+    if (!fw || cost.of(fw.all).insns <= VERIFIER_BUDGET) continue;
+    out.push(ctx.diag("programTooComplex", p.node, round(cost.of(fw.all).insns), parts(ctx, fw, cost)));
+  }
+  return out;
+}
+
+type Costs = ReturnType<typeof costs>;
+
+/** Work with the calls' work added, each subprogram's computed once. Functions do not
+ *  recurse (BPF4007); one whose lowering failed counts nothing. */
+function costs(works: ReadonlyMap<string, FunctionWork>) {
+  const memo = new Map<string, { insns: number; pending: number }>();
+  const ofFunction = (symbol: string): { insns: number; pending: number } => {
+    let c = memo.get(symbol);
+    if (c) return c;
+    memo.set(symbol, { insns: 0, pending: 0 });
+    const fw = works.get(symbol);
+    c = fw ? of(fw.all) : { insns: 0, pending: 0 };
+    memo.set(symbol, c);
+    return c;
+  };
+  const of = (work: Work): { insns: number; pending: number } => {
+    let { insns, pending } = work;
+    for (const [callee, n] of work.calls) {
+      const c = ofFunction(callee);
+      insns += n * c.insns;
+      pending += n * c.pending;
+    }
+    return { insns, pending };
+  };
+  return { of, ofFunction };
+}
+
+/** The largest parts of a program's work: its loops and the calls outside them. */
+function parts(ctx: FrontendContext, fw: FunctionWork, cost: Costs): string {
+  const found: [number, string][] = fw.loops.map(({ node, work }) => [cost.of(work).insns, `the loop at line ${ctx.pos(node).line}`]);
+  for (const [callee, n] of fw.all.calls) {
+    const outside = n - fw.loops.reduce((s, l) => s + (l.work.calls.get(callee) ?? 0), 0);
+    if (outside > 0) found.push([outside * cost.ofFunction(callee).insns, `${outside === 1 ? "the call" : `${outside} calls`} of ${callee}`]);
+  }
+  return found.sort((x, y) => y[0] - x[0]).slice(0, 3).map(([n, what]) => `${what} about ${round(n)}`).join(", ");
+}
+
+function names(calls: ReadonlyMap<string, number>): string {
+  return [...calls.keys()].join(", ");
+}
+
+function round(n: number): string {
+  return String(Math.round(n));
 }
 
 /** Whether a compare of `a` with `b` sets one side computed from the loop's counter

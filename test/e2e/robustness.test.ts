@@ -166,8 +166,9 @@ const small = new HashMap<u32, u32>(16);`,
   out.set(2, k);
   out.set(3, first);
   const n = small.get(1) ?? -1;
-  out.set(4, n < 0 ? 1 : 0);`,
-    expect: { 0: 7n, 1: 99n, 2: 1n, 3: 5n, 4: 1n },
+  out.set(4, n < 0 ? 1 : 0);
+  out.set(5, (small.get(9) ?? 0x100000001) >> 1);`,
+    expect: { 0: 7n, 1: 99n, 2: 1n, 3: 5n, 4: 1n, 5: 0x80000000n },
   },
   {
     name: "ternaries of map values and of mixed types",
@@ -477,6 +478,7 @@ const BAD: [string, string, number?][] = [
   ["a labelled loop", H(`outer: for (let k = 0; k < 4; k++) { if (k === i) break outer; }`), 4001],
   ["for...in", H(`const s: S = { a: 1 };\n  for (const k in s) m.set(1, 1);`), 4001],
   ["an integer literal beyond 64 bits", H(`const x: u64 = 18446744073709551616;\n  m.set(1, x);`), 3003],
+  ["a top-level constant beyond 64 bits", `const HUGE = 1 << 70;\n${H("m.set(1, HUGE);")}`, 3003],
   ["a string comparison", H(`const s = "x";\n  m.set(1, s === "x" ? 1 : 0);`), 4001],
   ["a closure", H(`const f = () => i;\n  m.set(1, f());`), 4001],
   ["exponentiation", H(`m.set(1, i ** 2);`), 4001],
