@@ -5,9 +5,12 @@
 // in layout order, side-effect-free instructions whose result is never read
 // (a fetched parameter the body ignores, say) are deleted, as are stores into stack slots
 // nothing reads, and stack slots holding the same value share one (share-slots.ts).
+// A run-invariant helper called again with no other call in between reuses the first
+// call's result (reuse-helper-results.ts).
 
 import { copyFunction } from "./copy.js";
 import { successors } from "./dominators.js";
+import { reuseHelperResults } from "./reuse-helper-results.js";
 import { dropUnusedSlots, shareSlots } from "./share-slots.js";
 import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
 import { instUses, removeDeadCode, termUses } from "./uses.js";
@@ -17,6 +20,7 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   threadJumps(fn);
   mergeReturns(fn);
   removeUnreachable(fn);
+  reuseHelperResults(fn);
   skipExtensionsBeforeNarrowStores(fn);
   fuseZeroExtensionsIntoAlu32(fn);
   removeStoresNobodyReads(fn);

@@ -11,7 +11,7 @@ import { compileProbe } from "./compile-helper.js";
 import { runOk } from "../object/tools.js";
 
 const HEADER = `import {
-  uprobe, HashMap, ArrayMap, atomicAdd, comm, pid, tid, currentTask, toAddress, toKernelPtr, startsWith, fieldExists, typeExists,
+  uprobe, HashMap, ArrayMap, atomicAdd, comm, pid, tid, uid, gid, cpu, cgroupId, currentTask, toAddress, toKernelPtr, startsWith, fieldExists, typeExists,
   type KernelPtr,
   type i32, type i64, type u8, type u32, type u64, type Chars, type FixedArray,
 } from "bpftsc";
@@ -119,6 +119,25 @@ const recs = new HashMap<u32, Rec>(4);`,
   out.set(10, startsWith(copied, "args") ? 1 : 0);
   out.set(11, c === "a-string-longer-than-16-bytes" ? 1 : 0);`,
     expect: { 0: 1n, 1: 1n, 2: 0n, 3: 1n, 4: 0n, 5: 1n, 6: 1n, 7: 1n, 8: 0n, 9: 1n, 10: 1n, 11: 0n },
+  },
+  {
+    name: "run-invariant helpers called again, next to each other and after other calls, give the first call's values",
+    prelude: `/** @kernel task_struct */
+interface task_struct { pid: i32; tgid: i32 }`,
+    body: `const task = currentTask<task_struct>();
+  const again = currentTask<task_struct>();
+  out.set(0, toAddress(task) === toAddress(again) ? 1 : 0);
+  const p = pid();
+  const t = tid();
+  out.set(1, p === task.tgid && t === task.pid ? 1 : 0);
+  out.set(2, pid() === p && tid() === t ? 1 : 0);
+  out.set(3, uid());
+  out.set(4, gid());
+  out.set(5, uid() + gid() === 2 * uid() ? 1 : 0);
+  const c = cpu();
+  out.set(6, cpu() === c ? 1 : 0);
+  out.set(7, cgroupId() === cgroupId() && cgroupId() > 0 ? 1 : 0);`,
+    expect: { 0: 1n, 1: 1n, 2: 1n, 3: BigInt(process.getuid!()), 4: BigInt(process.getgid!()), 5: process.getuid!() === process.getgid!() ? 1n : 0n, 6: 1n, 7: 1n },
   },
   {
     name: "CO-RE checks: fieldExists and typeExists on local flavours, the other kernel's field read only under its guard",
