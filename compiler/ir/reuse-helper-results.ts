@@ -39,7 +39,7 @@ export function reuseHelperResults(fn: IrFunction): void {
   while (work.length > 0) {
     const n = work.pop()!;
     queued.delete(n);
-    let last = entry[n]!;
+    let last: Last = entry[n]!;
     for (const i of fn.blocks[n]!.insts) last = after(last, i);
     for (const s of successors(fn.blocks[n]!).map((id) => index.get(id)!)) {
       const met = meet(entry[s], last);
