@@ -5,11 +5,13 @@
 // in layout order, side-effect-free instructions whose result is never read
 // (a fetched parameter the body ignores, say) are deleted, as are stores into stack slots
 // nothing reads, and stack slots holding the same value share one (share-slots.ts).
+// A branch arm that only sets constants is folded into its branch (hoist-constant-arms.ts).
 // A run-invariant helper called again with no other call in between reuses the first
 // call's result (reuse-helper-results.ts).
 
 import { copyFunction } from "./copy.js";
 import { successors } from "./dominators.js";
+import { hoistConstantArms } from "./hoist-constant-arms.js";
 import { reuseHelperResults } from "./reuse-helper-results.js";
 import { dropUnusedSlots, shareSlots } from "./share-slots.js";
 import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
@@ -19,6 +21,7 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   const fn = copyFunction(input);
   threadJumps(fn);
   mergeReturns(fn);
+  hoistConstantArms(fn);
   removeUnreachable(fn);
   reuseHelperResults(fn);
   skipExtensionsBeforeNarrowStores(fn);

@@ -121,6 +121,15 @@ const recs = new HashMap<u32, Rec>(4);`,
     expect: { 0: 1n, 1: 1n, 2: 0n, 3: 1n, 4: 0n, 5: 1n, 6: 1n, 7: 1n, 8: 0n, 9: 1n, 10: 1n, 11: 0n },
   },
   {
+    name: "?: with a constant arm on either side (the constant set before the branch), and one overwritten later",
+    body: `const a = i < 4 ? i * 3 : 7;
+  const b = i >= 6 ? 9 : i + 100;
+  let c: i64 = i === 2 ? 5 : 0;
+  if (i > 7) c = i;
+  out.set(i, a + b * 100 + c * 10000);`,
+    expect: perTick((i) => (i < 4n ? i * 3n : 7n) + (i >= 6n ? 9n : i + 100n) * 100n + (i > 7n ? i : i === 2n ? 5n : 0n) * 10000n),
+  },
+  {
     name: "run-invariant helpers called again, next to each other and after other calls, give the first call's values",
     prelude: `/** @kernel task_struct */
 interface task_struct { pid: i32; tgid: i32 }`,
