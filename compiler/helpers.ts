@@ -38,6 +38,11 @@ export const RUN_INVARIANT_HELPERS: ReadonlySet<number> = new Set([
   HELPER.get_current_task, HELPER.get_current_cgroup_id,
 ]);
 
+/** Probe reads: they write only the BPF memory they are given, never the probed memory. */
+export const PROBE_READ_HELPERS: ReadonlySet<number> = new Set([
+  HELPER.probe_read, HELPER.probe_read_user, HELPER.probe_read_kernel, HELPER.probe_read_user_str, HELPER.probe_read_kernel_str,
+]);
+
 const NAMES = new Map<number, string>(Object.entries(HELPER).map(([name, id]) => [id, `bpf_${name}`]));
 
 /** The kernel's name of a helper the compiler calls ("bpf_map_lookup_elem" for 1). */
