@@ -58,9 +58,17 @@ function update(L: Lowerer, lv: LValue, next: (old: Value) => Value): Value {
 
 export function compoundAssign(L: Lowerer, left: ts.Expression, op: string, right: ts.Expression, node: ts.Node): Value {
   const lv = lvalue(L, left);
-  const operand = lowerExpr(L, right);
+  return updateWith(L, lv, op, lowerExpr(L, right), right, node);
+}
+
+/** `left op= operand` for an operand already lowered (a loop's sum, sum-loops.ts). */
+export function compoundAssignValue(L: Lowerer, left: ts.Expression, op: string, operand: Value, node: ts.Node): Value {
+  return updateWith(L, lvalue(L, left), op, operand, node, node);
+}
+
+function updateWith(L: Lowerer, lv: LValue, op: string, operand: Value, operandNode: ts.Node, node: ts.Node): Value {
   // Evaluated before a bounds check, so it is computed on both of its paths.
-  const rhs = lv.kind === "element" ? fixed(L, operand, right) : operand;
+  const rhs = lv.kind === "element" ? fixed(L, operand, operandNode) : operand;
   return update(L, lv, (old) => arith(L, op, old, rhs, node));
 }
 

@@ -121,6 +121,25 @@ const recs = new HashMap<u32, Rec>(4);`,
     expect: { 0: 1n, 1: 1n, 2: 0n, 3: 1n, 4: 0n, 5: 1n, 6: 1n, 7: 1n, 8: 0n, 9: 1n, 10: 1n, 11: 0n },
   },
   {
+    name: "counted loops that only add up a polynomial of the counter (computed without a loop), wrapping as the iterations would",
+    body: `let s: i64 = 0;
+  let q: u8 = 7;
+  let r: i32 = 2147483000;
+  let n: u32 = 4294967290;
+  for (let k = 0; k < 10; k++) s += k * i;
+  for (let k: u32 = 3; k <= 30; k += 3) { q -= k * k - i; r += i; n++; }
+  for (let k = 20; k > 0; k -= 4) r += k * k * k - 2 * k * i + 1;
+  for (let k = 0; k < 0; k++) s += 1000;
+  out.set(i, s * 1000000000 + q * 1000000 + r * 100 + n * 7);`,
+    expect: perTick((i) => {
+      let s = 0n, q = 7n, r = 2147483000n, n = 4294967290n;
+      for (let k = 0n; k < 10n; k++) s += k * i;
+      for (let k = 3n; k <= 30n; k += 3n) { q = BigInt.asUintN(8, q - (k * k - i)); r = BigInt.asIntN(32, r + i); n = BigInt.asUintN(32, n + 1n); }
+      for (let k = 20n; k > 0n; k -= 4n) r = BigInt.asIntN(32, r + k * k * k - 2n * k * i + 1n);
+      return s * 1000000000n + q * 1000000n + r * 100n + n * 7n;
+    }),
+  },
+  {
     name: "?: with a constant arm on either side (the constant set before the branch), and one overwritten later",
     body: `const a = i < 4 ? i * 3 : 7;
   const b = i >= 6 ? 9 : i + 100;

@@ -2,7 +2,8 @@
 // are refused at the loop (BPF4014: a million instructions; BPF4015: 8192 pending
 // branches), and every loop the compiler accepts loads into the real verifier: long
 // loops with heavy bodies, data-dependent branches (against the counter: a cost that grows
-// with the square of the iterations), nested loops, map calls in a loop.
+// with the square of the iterations), nested loops, map calls in a loop; and a nested
+// loop whose inner loop only adds up, which is no loop once compiled.
 
 import { describe, expect, it } from "vitest";
 import { compile, formatDiagnostic } from "../../compiler/index.js";
@@ -16,7 +17,9 @@ const TARGET = buildTarget("budget", "#define P __attribute__((noinline, noipa, 
 const BODIES: Record<string, (n: number) => string> = {
   heavy: (n) => `let s: u64 = v; for (let i = 0; i < ${n}; i++) { s = s * 3 + i; s ^= s >> 3; s += v * i; s = s - (i & 7); } out.set(0, s);`,
   counterBranch: (n) => `let s: u64 = 0; for (let i = 0; i < ${n}; i++) { if (v > i) s += 1; } out.set(0, s);`,
-  nested: (n) => `let s: u64 = 0; for (let i = 0; i < ${n}; i++) { for (let j = 0; j < ${n}; j++) { s += i * j; } } out.set(0, s);`,
+  // `^=`: an inner loop that only adds up would be computed without a loop (sum-loops.ts).
+  nested: (n) => `let s: u64 = 0; for (let i = 0; i < ${n}; i++) { for (let j = 0; j < ${n}; j++) { s ^= i * j; } } out.set(0, s);`,
+  nestedSum: (n) => `let s: u64 = 0; for (let i = 0; i < ${n}; i++) { for (let j = 0; j < ${n}; j++) { s += i * j; } } out.set(0, s);`,
   mapCalls: (n) => `for (let i: u32 = 0; i < ${n}; i++) { hm.add(i & 63, 1); }`,
 };
 
@@ -33,6 +36,7 @@ const CASES: [keyof typeof BODIES, number, "loads" | 4014 | 4015][] = [
   ["counterBranch", 100, "loads"], ["counterBranch", 700, "loads"], ["counterBranch", 1000, 4014], ["counterBranch", 9000, 4014],
   ["nested", 300, "loads"], ["nested", 600, 4014],
   ["mapCalls", 8000, "loads"], ["mapCalls", 9000, 4015], ["mapCalls", 60000, 4014],
+  ["nestedSum", 600, "loads"],
 ];
 
 describe("loops and the verifier's budget", () => {
