@@ -6,7 +6,7 @@ import { accessSync, constants, statSync, type Stats } from "node:fs";
 import { delimiter, join } from "node:path";
 
 export const RUN_USAGE = `Usage: bpftsc run <probe.ts> [-c <command>] [-d <seconds>] [-i <seconds>] [--json]
-                  [--set NAME=VALUE]... [--cgroup <dir>] [--btf <file>]
+                  [--set NAME=VALUE]... [--cgroup <dir>] [--btf <file>] [--no-cache]
 
 Compiles the probe, loads it, attaches every program, prints ring- and perf-buffer
 records as they arrive, and when the run ends prints every map and every setting and
@@ -24,6 +24,8 @@ global.
   --cgroup <dir>   put this cgroup v2 directory at index 0 of the probe's CgroupArrays
                    (currentTaskUnder(0): a task in it or below it)
   --btf <file>     kernel BTF to compile against (default /sys/kernel/btf/vmlinux)
+  --no-cache       compile the probe even if the cache of compiled objects has it,
+                   and do not store it there
   -h, --help       this text
 
 Without -c or -d the run ends on Ctrl-C (SIGINT) or SIGTERM. Exit status: 0 the probe
@@ -42,6 +44,8 @@ export interface RunArgs {
   durationMs?: number;
   intervalMs?: number;
   json: boolean;
+  /** Whether the compiled object may come from, and goes to, the cache (not --no-cache). */
+  cache: boolean;
   sets: { name: string; text: string }[];
   /** The --cgroup directory. */
   cgroup?: string;
@@ -49,7 +53,7 @@ export interface RunArgs {
 }
 
 export function parseRunArgs(argv: readonly string[]): RunArgs | string {
-  const args: Partial<RunArgs> & Pick<RunArgs, "json" | "sets"> = { json: false, sets: [] };
+  const args: Partial<RunArgs> & Pick<RunArgs, "json" | "cache" | "sets"> = { json: false, cache: true, sets: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -62,6 +66,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | string {
       else if (a === "-d") args.durationMs = seconds(a, value());
       else if (a === "-i") args.intervalMs = seconds(a, value());
       else if (a === "--json") args.json = true;
+      else if (a === "--no-cache") args.cache = false;
       else if (a === "--btf") args.btf = value();
       else if (a === "--cgroup") args.cgroup = value();
       else if (a === "--set") {

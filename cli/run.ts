@@ -1,4 +1,5 @@
-// `bpftsc run probe.ts`: compiles the probe in-process, starts the -c command held
+// `bpftsc run probe.ts`: compiles the probe in-process (or takes it from the cache of
+// compiled objects, compile-cache.ts), starts the -c command held
 // stopped (child.ts: a setting may be its pid), sets the --set settings, loads
 // it, puts the --cgroup in its cgroup arrays, attaches every program, prints ring- and
 // perf-buffer records as they arrive (written batch by batch, so a pipe sees them as
@@ -10,16 +11,16 @@
 // or attach (the reason on stderr: diagnostics, the loader's BpfError with the verifier's
 // log), 2 bad usage.
 
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { compile } from "../compiler/compile.js";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
 import {
   BpfError, BpfObject, PerfBuffer, RingBuffer, Symbolizer, jsonPrinter, probedBinaries, snapshotGlobals, snapshotMaps, textPrinter,
   type Printer, type Value,
 } from "../loader/index.js";
+import { BATCH } from "../loader/record-stream.js";
 import { applyCgroup } from "./cgroup.js";
 import { startStopped, type StoppedChild } from "./child.js";
+import { compileProbe } from "./compile-cache.js";
 import { CPID, RUN_USAGE, parseRunArgs, type RunArgs } from "./run-args.js";
 import { applySettings } from "./settings.js";
 
@@ -28,8 +29,8 @@ interface EventSource {
   readonly name: string;
   /** Batches of records as they arrive, until the object is closed. */
   batches(): AsyncIterable<readonly Value[]>;
-  /** The records there are now. */
-  drain(): readonly Value[];
+  /** The records there are now, at most `max`. */
+  drain(max: number): readonly Value[];
 }
 
 export async function runMain(argv: string[]): Promise<number> {
@@ -42,7 +43,7 @@ export async function runMain(argv: string[]): Promise<number> {
     process.stderr.write(`bpftsc run: ${args}\n${RUN_USAGE}`);
     return 2;
   }
-  const bytes = compileProbe(args);
+  const bytes = await compiled(args);
   if (!bytes) return 1;
   let obj: BpfObject;
   try {
@@ -78,9 +79,9 @@ export async function runMain(argv: string[]): Promise<number> {
 }
 
 /** The object's bytes, or undefined after printing the diagnostics. */
-function compileProbe(args: RunArgs): Uint8Array | undefined {
+async function compiled(args: RunArgs): Promise<Uint8Array | undefined> {
   try {
-    const r = compile({ fileName: args.probe, source: readFileSync(args.probe, "utf8"), btfPath: args.btf });
+    const r = await compileProbe({ fileName: args.probe, btfPath: args.btf }, args.cache);
     for (const d of r.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
     return r.object;
   } catch (e) {
@@ -140,7 +141,8 @@ async function trace(obj: BpfObject, args: RunArgs, child: StoppedChild | undefi
   timers.forEach(clearTimeout);
   process.removeAllListeners("SIGINT").removeAllListeners("SIGTERM");
   try {
-    for (const s of sources) for (let batch = s.drain(); batch.length > 0; batch = s.drain()) write(printer.events(s.name, batch));
+    // A batch at a time: a backlog of a million records is too long for one string.
+    for (const s of sources) for (let batch = s.drain(BATCH); batch.length > 0; batch = s.drain(BATCH)) write(printer.events(s.name, batch));
     write(printer.end(snapshotMaps(obj, symbols), snapshotGlobals(obj)));
     for (const s of sources) if (s instanceof PerfBuffer && s.lost > 0) process.stderr.write(`bpftsc run: perf buffer '${s.name}' lost ${s.lost} record${s.lost === 1 ? "" : "s"}\n`);
   } finally {

@@ -5,7 +5,8 @@
 // Programs are lowered first; the subprograms they call (and those call) are lowered as
 // they are requested. Each stage hands plain data to the next and changes nothing it got.
 // In: a file name and its text. Out: the object bytes, a listing and the diagnostics.
-// Nothing here touches the file system except reading tracepoint formats, BTF and DWARF.
+// Nothing here touches the file system except reading tracepoint formats, BTF and DWARF;
+// the files read are listed in the result (inputs).
 
 import { BackendError } from "./backend/errors.js";
 import { compileFunction } from "./backend/index.js";
@@ -55,6 +56,10 @@ export interface CompileResult {
   listing?: string;
   ir?: string;
   diagnostics: Diagnostic[];
+  /** With the object: the files besides the probe file it was compiled from (absolute
+   *  paths: imported declarations and the runtime types, kernel BTF, tracepoint formats,
+   *  probed binaries), what a cache of it must check. */
+  inputs?: string[];
 }
 
 /** One function through the backend: where it goes in the object, and its code. */
@@ -149,7 +154,7 @@ function compileFile(opts: CompileOptions): CompileResult {
     globals: [...mod.globals.values()].map((g) => ({ name: g.name, section: g.section, type: g.type, init: g.init })),
   });
   const listing = opts.listing === false ? undefined : objectListing(compiled, ctx.lines);
-  return { object, listing, ir, diagnostics };
+  return { object, listing, ir, diagnostics, inputs: [...checked.imports, ...ctx.inputs] };
 }
 
 /** Every function's listing headed by its section, in the object's order; functions that

@@ -12,8 +12,9 @@
 //   readline in statically and exports it. The original's user space finds readline in
 //   the bash binary or in libreadline.so (-s PATH) at run time; a bpftsc probe point is a
 //   constant of the source.
-// - The line goes through a ring buffer, not a perf buffer: `bpftsc run` and the loader
-//   read ring buffers only.
+// - The line goes through a ring buffer, not a perf buffer: as libbpf-tools'
+//   compat.bpf.h picks one where the kernel has it (5.8+): one buffer for all CPUs, records
+//   in order.
 import { uretprobe, RingBuf, pid, comm, readStrInto, type u32, type u64, type Chars } from "bpftsc";
 
 /** struct str_t */

@@ -24,7 +24,8 @@
 //   readable up to its NULL, which comes after argv[max_args] when the loop ran to
 //   max_args).
 // - Records go through a ring buffer (bpf_ringbuf_output from the map value), not the
-//   original's perf buffer: `bpftsc run` and the loader read ring buffers only.
+//   original's perf buffer, as libbpf-tools' compat.bpf.h picks one where the kernel has
+//   it (5.8+): one buffer for all CPUs, records in order.
 import {
   tracepoint, HashMap, RingBuf, CgroupArray, pid, tid, uid, comm, readStr, currentTask, toAddress, toUserPtr,
   type bool, type i32, type i64, type u8, type u32, type u64, type Ptr, type Chars, type FixedArray,

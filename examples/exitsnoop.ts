@@ -12,8 +12,9 @@
 // user space), target_pid (-p), trace_failed_only (-x), trace_by_process (off with -T).
 //
 // Differences from the original, and why:
-// - Events go through a ring buffer, not a perf buffer: `bpftsc run` and the loader read
-//   ring buffers only.
+// - Events go through a ring buffer, not a perf buffer: as libbpf-tools'
+//   compat.bpf.h picks one where the kernel has it (5.8+): one buffer for all CPUs, records
+//   in order.
 import { tracepoint, RingBuf, CgroupArray, pid, tid, ktimeNs, comm, currentTask, type bool, type i32, type u32, type u64, type Chars } from "bpftsc";
 import type { task_struct } from "./kernel.js";
 

@@ -24,8 +24,9 @@
 //   calls no kfuncs, and signal_generate's own `comm` field (the target's) is a char[16],
 //   which a tracepoint handler cannot fetch (integer and pointer fields only; see
 //   docs/tool-gaps.md).
-// - Events go through a ring buffer, not a perf buffer: `bpftsc run` and the loader read
-//   ring buffers only.
+// - Events go through a ring buffer, not a perf buffer: as libbpf-tools'
+//   compat.bpf.h picks one where the kernel has it (5.8+): one buffer for all CPUs, records
+//   in order.
 import { tracepoint, HashMap, RingBuf, pid, tid, comm, pid as currentPid, type bool, type i32, type i64, type u32, type Chars } from "bpftsc";
 
 export const LICENSE = "Dual BSD/GPL";

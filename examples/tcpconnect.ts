@@ -16,8 +16,9 @@
 // (-u), filter_pid (-p), do_count (-c), source_port (-s).
 //
 // Differences from the original, and why:
-// - Events go through a ring buffer, not a perf buffer: `bpftsc run` and the loader read
-//   ring buffers only.
+// - Events go through a ring buffer, not a perf buffer: as libbpf-tools'
+//   compat.bpf.h picks one where the kernel has it (5.8+): one buffer for all CPUs, records
+//   in order.
 // - The flow counts are added with HashMap.add (an atomic add that inserts the key when
 //   absent), the original's bpf_map_lookup_or_try_init and __atomic_add_fetch.
 // - `sockets` keeps the socket's address (a u64) where the original keeps a struct sock *:

@@ -9,7 +9,6 @@
 
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { compile } from "../compiler/compile.js";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
 import { Codecs, intLike, rawCodec, type Codec } from "./btf-codec.js";
 import { attachProgram, type UprobeTarget } from "./attach.js";
@@ -75,6 +74,8 @@ export interface OpenOptions {
 export async function open<P = unknown>(source: string | Uint8Array, opts: OpenOptions = {}): Promise<BpfObject<P>> {
   if (typeof source !== "string") return new BpfObject<P>(source, "bpftsc", opts);
   if (!source.endsWith(".ts")) return new BpfObject<P>(readFileSync(source), basename(source, ".o"), opts);
+  // Imported here: opening an object file never loads the TypeScript compiler.
+  const { compile } = await import("../compiler/compile.js");
   const r = compile({ fileName: source, source: readFileSync(source, "utf8"), btfPath: opts.btfPath });
   if (!r.object) throw new BpfError("compile", `${source} does not compile:\n${r.diagnostics.map(formatDiagnostic).join("\n")}`);
   return new BpfObject<P>(r.object, basename(source, ".ts"), opts);

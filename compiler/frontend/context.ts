@@ -17,6 +17,9 @@ export class FrontendContext {
   readonly kernel: KernelTypes;
   /** User binaries' DWARF, read on first use. */
   readonly user: UserDebug;
+  /** The files besides the probe file whose contents the compile's result depends on
+   *  (absolute paths), as they are read. */
+  readonly inputs = new Set<string>();
 
   constructor(
     readonly file: string,

@@ -9,6 +9,7 @@
 // kernel it loads on), and EnumTypes with that kernel's values.
 
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type ts from "typescript";
 import { btfAbiType } from "../debuginfo/btf-abi.js";
 import {
@@ -51,6 +52,7 @@ export class KernelTypes {
     const mismatch = ptRegsMismatch(k, t);
     if (mismatch) this.ctx.warn("fetchSpec", node, `Kernel BTF '${this.path}' is not an ${t.name} kernel's (${mismatch}): kernel functions and structs are described as that kernel has them. Give an ${t.name} kernel's BTF (--btf), or compile for that kernel's architecture (the arch option).`);
     this.loaded = k;
+    this.ctx.inputs.add(resolve(this.path));
     return k;
   }
 

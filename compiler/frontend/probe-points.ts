@@ -12,7 +12,7 @@
 // point cannot be checked (no kernel BTF), or a diagnostic.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type ts from "typescript";
 import type { ElfFile } from "../debuginfo/elf-read.js";
 import type { ProbePoint } from "../object/model.js";
@@ -56,7 +56,10 @@ function checkKernelFunction(ctx: FrontendContext, kind: string, fn: string, nod
   // syscalls, some static functions). This kernel's /proc/kallsyms says; another's cannot
   // be read from here.
   if (kind === "kprobe" || kind === "kretprobe") {
-    if (ctx.kernel.path === DEFAULT_BTF && kallsymsText().has(fn)) return;
+    if (ctx.kernel.path === DEFAULT_BTF && kallsymsText().has(fn)) {
+      ctx.inputs.add(KALLSYMS);
+      return;
+    }
     if (ctx.kernel.path !== DEFAULT_BTF) {
       ctx.warn("fetchSpec", node, `Kernel function '${fn}' is not in the kernel's BTF (${ctx.kernel.path}); a kprobe attaches to it only if that kernel has it (its /proc/kallsyms).${similar(fn, names)}`);
       return;
@@ -66,7 +69,11 @@ function checkKernelFunction(ctx: FrontendContext, kind: string, fn: string, nod
 }
 
 function checkTracepoint(ctx: FrontendContext, category: string, event: string, nodes: ts.Node[]): void {
-  if (formatPath(category, event)) return;
+  const format = formatPath(category, event);
+  if (format) {
+    ctx.inputs.add(resolve(format));
+    return;
+  }
   const events = tracefsRoots().map((r) => join(r, "events")).find((d) => existsSync(d));
   if (events) {
     const dir = join(events, category);
@@ -102,10 +109,12 @@ function checkUserSymbol(ctx: FrontendContext, binary: string, symbol: string, n
 
 /** This kernel's text symbols (the names a kprobe can attach to), read when BTF lacks a
  *  name (modules loaded later add to them, so they are read each time). */
+const KALLSYMS = "/proc/kallsyms";
+
 function kallsymsText(): Set<string> {
   const names = new Set<string>();
   try {
-    for (const line of readFileSync("/proc/kallsyms", "utf8").split("\n")) {
+    for (const line of readFileSync(KALLSYMS, "utf8").split("\n")) {
       const [, type, name] = line.split(/\s+/);
       if ((type === "t" || type === "T") && name) names.add(name);
     }

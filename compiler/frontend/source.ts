@@ -17,6 +17,8 @@ export interface CheckedSource {
   checker: ts.TypeChecker;
   /** The runtime-types declaration file (to recognise bpftsc's own names). */
   runtimeFile: string;
+  /** Every other source file the program read: imported declarations, runtime types. */
+  imports: string[];
   diagnostics: Diagnostic[];
 }
 
@@ -72,15 +74,16 @@ export function checkSource(path: string, text: string): CheckedSource {
   };
   const program = ts.createProgram({ rootNames: [fileName, RUNTIME_LIB], options: OPTIONS, host });
   const sf = program.getSourceFile(fileName)!;
+  const imports = program.getSourceFiles().map((f) => f.fileName).filter((f) => f !== fileName);
   const limit = checkLimits(path, text, sf);
-  if (limit) return { sf, checker: program.getTypeChecker(), runtimeFile: RUNTIME_INDEX, diagnostics: [limit] };
+  if (limit) return { sf, checker: program.getTypeChecker(), runtimeFile: RUNTIME_INDEX, imports, diagnostics: [limit] };
   const tsDiags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
   const lines = tsDiags.length > 0 ? sf.text.split(/\r?\n/) : [];
   const diagnostics = tsDiags
     // Imports of other modules get bpftsc's own diagnostic (BPF2002) instead.
     .filter((d) => d.code !== 2307)
     .map((d) => fromTsDiagnostic(d, path, lines));
-  return { sf, checker: program.getTypeChecker(), runtimeFile: RUNTIME_INDEX, diagnostics };
+  return { sf, checker: program.getTypeChecker(), runtimeFile: RUNTIME_INDEX, imports, diagnostics };
 }
 
 function fromTsDiagnostic(d: ts.Diagnostic, path: string, lines: string[]): Diagnostic {

@@ -6,6 +6,7 @@
 // binary has no DWARF (the caller binds by position and warns).
 
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type ts from "typescript";
 import {
   DebugFormatError, cfaAt, entryLocations, findFunction, functionNames, lineAddresses, locationAt,
@@ -52,6 +53,7 @@ export class UserDebug {
         elf = undefined;
       }
       this.elfs.set(binary, elf);
+      this.ctx.inputs.add(resolve(binary));
     }
     return this.elfs.get(binary);
   }
@@ -69,6 +71,7 @@ export class UserDebug {
       if (e instanceof DebugFormatError) this.corrupt.set(binary, e.message);
     }
     this.infos.set(binary, info);
+    this.ctx.inputs.add(resolve(binary));
     return info;
   }
 

@@ -22,10 +22,10 @@ export function ensureBuilt(): void {
   if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
 }
 
-/** `bpftsc run ARGS` to its end. */
-export function bpftscRun(args: string[], timeoutMs = 60_000): Ran {
+/** `bpftsc run ARGS` to its end (`env`: variables to add). */
+export function bpftscRun(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Ran {
   ensureTracefs();
-  const r = spawnSync(process.execPath, [BIN, "run", ...args], { cwd: RUN_DIR, encoding: "utf8", timeout: timeoutMs, env: ENV });
+  const r = spawnSync(process.execPath, [BIN, "run", ...args], { cwd: RUN_DIR, encoding: "utf8", timeout: timeoutMs, env: { ...ENV, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
