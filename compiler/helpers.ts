@@ -29,6 +29,20 @@ export const HELPER = {
   ringbuf_discard: 133,
 } as const;
 
+/** Helpers whose result does not change while a program runs: the current task, its ids
+ *  and cgroup, and the CPU (a program runs with migration disabled). A second call may
+ *  reuse the first one's result: a concurrent change (another CPU moving the task to
+ *  another cgroup) is then as if it had come after the second call. */
+export const RUN_INVARIANT_HELPERS: ReadonlySet<number> = new Set([
+  HELPER.get_smp_processor_id, HELPER.get_current_pid_tgid, HELPER.get_current_uid_gid,
+  HELPER.get_current_task, HELPER.get_current_cgroup_id,
+]);
+
+/** Probe reads: they write only the BPF memory they are given, never the probed memory. */
+export const PROBE_READ_HELPERS: ReadonlySet<number> = new Set([
+  HELPER.probe_read, HELPER.probe_read_user, HELPER.probe_read_kernel, HELPER.probe_read_user_str, HELPER.probe_read_kernel_str,
+]);
+
 const NAMES = new Map<number, string>(Object.entries(HELPER).map(([name, id]) => [id, `bpf_${name}`]));
 
 /** The kernel's name of a helper the compiler calls ("bpf_map_lookup_elem" for 1). */

@@ -53,22 +53,31 @@ function argument(L: Lowerer, type: CType, call: ts.CallExpression, i: number, n
   return v;
 }
 
-/** Inlines a call to one of the file's functions. */
+/** Inlines a call to one of the file's functions. A constant argument of a parameter the
+ *  body never assigns is bound as a constant, so the body folds with it (`scale(x, 4)`
+ *  multiplies by an immediate, `pick(1, a, b)` keeps one arm). A body that is one
+ *  `return e;` gives e's value itself, a constant when e folds to one. */
 function inlineCall(L: Lowerer, fn: FunctionInfo, sig: Signature, call: ts.CallExpression): Value {
   // Every argument is evaluated before any parameter is bound: an argument may itself
   // call this function (`f(1, f(2, 3))`), and that inner call binds the same parameters.
   const bindings = sig.params.map((p, i): [ts.Symbol, Binding] => {
     const v = argument(L, p.type, call, i, p.name);
     if (v.kind === "mem") return [p.symbol, { kind: "mem", type: p.type, base: v.base, off: v.off, readOnly: v.readOnly }];
+    if (v.kind === "const" && p.type.kind === "int" && !fn.assigned.has(p.symbol)) return [p.symbol, { kind: "const", value: v.value, type: p.type }];
     const reg = L.b.newReg();
     if (v.kind === "const") L.b.emit({ op: "const", dst: reg, value: BigInt.asIntN(64, v.value) });
     else if (v.kind === "int" || v.kind === "ptr") L.b.emit({ op: "mov", dst: reg, src: v.reg });
     return [p.symbol, { kind: "reg", reg, type: p.type as Extract<CType, { kind: "int" | "ptr" }> }];
   });
   for (const [psym, binding] of bindings) L.env.set(psym, binding);
+  const stmts = fn.decl.body!.statements;
+  const only = stmts.length === 1 ? stmts[0] : undefined;
+  if (sig.ret && only && ts.isReturnStatement(only) && only.expression) {
+    L.b.loc = L.ctx.pos(only);
+    return narrow(L, lowerExpr(L, only.expression, sig.ret), sig.ret);
+  }
   const exit = L.b.newBlock();
   const result = L.b.newReg();
-  const stmts = fn.decl.body!.statements;
   const endsInReturn = stmts.length > 0 && ts.isReturnStatement(stmts[stmts.length - 1]);
   // A function that can fall off its end returns 0 there.
   if (sig.ret && !endsInReturn) L.b.emit({ op: "const", dst: result, value: 0n });

@@ -4,7 +4,8 @@
 // otherwise it is inlined when it is called once or is small, since a call costs the
 // argument moves and the call itself, and becomes a subprogram when its body is large
 // and it is called from several places. A subprogram takes at most 5 arguments
-// (R1..R5), each an integer, a Ptr, or a struct passed by reference.
+// (R1..R5), each an integer, a Ptr, or a struct passed by reference. Which parameters
+// the body assigns is noted too: an inlined call binds the others to constant arguments.
 // In: the file's function declarations. Out: a FunctionInfo per function symbol, or a
 // diagnostic at the call that closes a cycle of calls.
 
@@ -16,6 +17,8 @@ export interface FunctionInfo {
   decl: ts.FunctionDeclaration;
   /** Compiled once as a BPF-to-BPF function and called; otherwise inlined at each call. */
   subprogram: boolean;
+  /** Parameters the body assigns (`=`, `+=`, `++`, ...). */
+  assigned: ReadonlySet<ts.Symbol>;
 }
 
 /** Syntax nodes in a body up to which inlining at every call is cheaper than a call. */
@@ -42,7 +45,7 @@ export function readFunctions(ctx: FrontendContext, decls: ts.FunctionDeclaratio
     } else {
       subprogram = (callSites.get(symbol) ?? 0) > 1 && size(decl.body!) > INLINE_SIZE && !whyNotSubprogram(decl);
     }
-    out.set(symbol, { symbol, decl, subprogram });
+    out.set(symbol, { symbol, decl, subprogram, assigned: assignedNames(ctx, decl.body!) });
   }
   return out;
 }
@@ -100,6 +103,25 @@ function countCalls(ctx: FrontendContext, n: ts.Node, bySymbol: Map<ts.Symbol, t
   const callee = calleeOf(ctx, n, bySymbol);
   if (callee) counts.set(callee, (counts.get(callee) ?? 0) + 1);
   ts.forEachChild(n, (c) => countCalls(ctx, c, bySymbol, counts));
+}
+
+const K = ts.SyntaxKind;
+
+/** The symbols of the names a body assigns to. */
+function assignedNames(ctx: FrontendContext, body: ts.Node): Set<ts.Symbol> {
+  const out = new Set<ts.Symbol>();
+  const target = (e: ts.Expression): void => {
+    while (ts.isParenthesizedExpression(e)) e = e.expression;
+    const s = ts.isIdentifier(e) ? ctx.symbolOf(e) : undefined;
+    if (s) out.add(s);
+  };
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= K.FirstAssignment && n.operatorToken.kind <= K.LastAssignment) target(n.left);
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === K.PlusPlusToken || n.operator === K.MinusMinusToken)) target(n.operand);
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return out;
 }
 
 function size(n: ts.Node): number {

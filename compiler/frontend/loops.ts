@@ -19,11 +19,16 @@ const K = ts.SyntaxKind;
 
 interface Counter { sym: ts.Symbol; name: string }
 
+/** The most iterations a loop runs, its counter, where the counter starts and its step;
+ *  `exact` when the condition is the counter's comparison alone, so that the loop runs
+ *  exactly `trips` times, the counter taking start, start + step, ... */
+export interface LoopBound { trips: number; counter: ts.Symbol; start: bigint; step: bigint; exact: boolean }
+
 /** `initial`: a while loop's counter's constant start; `typeOf`: the counter's type. */
 export function checkLoopBound(
   ctx: FrontendContext, mod: ModuleInfo, loop: ts.ForStatement | ts.WhileStatement | ts.DoStatement,
   initial: (sym: ts.Symbol) => bigint | undefined, typeOf: (sym: ts.Symbol) => IntType,
-): { trips: number; counter: ts.Symbol } {
+): LoopBound {
   const fail = (why: string): never => ctx.fail("unboundedLoop", loop, why);
   const condition = ts.isForStatement(loop) ? loop.condition : loop.expression;
   if (!condition) return fail("it has no condition");
@@ -84,7 +89,7 @@ export function checkLoopBound(
   if (truncate(start, type) !== start) fail(`'${counter.name}' starts at ${start}, which its type ${type.name} cannot hold`);
   const last = start + iterations * step;
   if (truncate(last, type) !== last) fail(`'${counter.name}' would have to reach ${last} to end the loop, and its type ${type.name} wraps around before that`);
-  return { trips: Number(iterations), counter: sym };
+  return { trips: Number(iterations), counter: sym, start, step, exact: conjuncts(condition).length === 1 };
 }
 
 /** Is `n` inside `outer` (or `outer` itself)? */

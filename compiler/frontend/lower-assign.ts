@@ -86,6 +86,15 @@ function storeElement(L: Lowerer, d: DynamicElement, v: Value): void {
   closeGuard(L, outOfRange);
 }
 
+/** `left op= operand` for an operand already lowered (a loop's sum, sum-loops.ts): it
+ *  writes nothing, so the order of reading the target does not matter. */
+export function compoundAssignValue(L: Lowerer, left: ts.Expression, op: string, operand: Value, node: ts.Node): Value {
+  const lv = lvalue(L, left);
+  if (lv.kind !== "element") return writeLvalue(L, lv, arith(L, op, readLvalue(L, lv), operand, node));
+  const rhs = fixed(L, operand, node);
+  return updateElement(L, lv.element, (old) => arith(L, op, old, rhs, node));
+}
+
 /** A value in a register (or a constant), so it stays valid across branches. */
 function fixed(L: Lowerer, v: Value, node: ts.Node): Value {
   const s = scalar(L, v);

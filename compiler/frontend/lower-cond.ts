@@ -113,7 +113,7 @@ function rangeCheck(L: Lowerer, lower: ts.Expression, upper: ts.Expression): Ret
 }
 
 /** The value of a literal or a constant name, without emitting anything. */
-function constantOf(L: Lowerer, e: ts.Expression): bigint | undefined {
+export function constantOf(L: Lowerer, e: ts.Expression): bigint | undefined {
   e = skipParens(e);
   if (ts.isIdentifier(e)) {
     const b = bindingOf(L, e);

@@ -10,7 +10,7 @@ import { arith, resultType } from "./lower-arith.js";
 import { assign, compoundAssign, lowerIncDec } from "./lower-assign.js";
 import { dynamicElement, readDynamicElement } from "./lower-index.js";
 import { lowerCall } from "./lower-call.js";
-import { COMPARE, condToValue, lowerCond } from "./lower-cond.js";
+import { COMPARE, condToValue, constantOf, lowerCond } from "./lower-cond.js";
 import { checkNotDeleted } from "./deleted-values.js";
 import { beforeLater } from "./eval-order.js";
 import { kernelEnumerator } from "./kernel-enums.js";
@@ -178,6 +178,8 @@ function lowerBinary(L: Lowerer, e: ts.BinaryExpression, expected?: CType): Valu
 }
 
 function lowerConditional(L: Lowerer, e: ts.ConditionalExpression, expected?: CType): Value {
+  const known = constantOf(L, e.condition);
+  if (known !== undefined) return knownConditional(L, e, known !== 0n, expected);
   const t = L.b.newBlock(), f = L.b.newBlock(), join = L.b.newBlock();
   const dst = L.b.newReg();
   lowerCond(L, e.condition, t, f);
@@ -192,6 +194,24 @@ function lowerConditional(L: Lowerer, e: ts.ConditionalExpression, expected?: CT
   L.b.setBlock(join);
   if (a.kind === "ptr" && b.kind === "ptr") return { kind: "ptr", type: a.type, reg: dst };
   return { kind: "int", type: branchesType(a, b), reg: dst };
+}
+
+/** `c ? a : b` with c a constant (a constant argument of an inlined call, say): the arm
+ *  taken is the value, typed as the conditional; the other is lowered where nothing
+ *  reaches it (for its type and diagnostics) and goes in the clean-up. */
+function knownConditional(L: Lowerer, e: ts.ConditionalExpression, holds: boolean, expected?: CType): Value {
+  const [taken, skipped] = holds ? [e.whenTrue, e.whenFalse] : [e.whenFalse, e.whenTrue];
+  const a = scalar(L, lowerExpr(L, taken, expected));
+  const on = L.b.newBlock(), dead = L.b.newBlock();
+  L.b.jump(on);
+  L.b.setBlock(dead);
+  const b = scalar(L, lowerExpr(L, skipped, expected));
+  L.b.jump(on);
+  L.b.setBlock(on);
+  if (a.kind === "ptr" && b.kind === "ptr") return a;
+  if (a.kind !== "int" && a.kind !== "const") return L.ctx.fail("unsupportedSyntax", taken, "A struct or unchecked map value as a conditional's result");
+  const type = holds ? branchesType(a, b) : branchesType(b, a);
+  return a.kind === "const" ? { kind: "const", type, value: a.value } : { kind: "int", type, reg: a.reg };
 }
 
 function moveInto(L: Lowerer, dst: VReg, v: Value, node: ts.Node): void {

@@ -1,5 +1,6 @@
 // Lowers statements of the subset: declarations, assignments (as expressions), if/else,
-// switch (lower-switch.ts), bounded for/while/do loops, break/continue, return, blocks.
+// switch (lower-switch.ts), bounded for/while/do loops (a loop that only adds up a
+// polynomial of its counter as its sum, sum-loops.ts), break/continue, return, blocks.
 // In: a statement node. Out: IR blocks and instructions through the builder.
 
 import ts from "typescript";
@@ -9,6 +10,7 @@ import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { copyMem, storeInto } from "./lower-store.js";
 import { checkLoopBound } from "./loops.js";
 import { lowerSwitch } from "./lower-switch.js";
+import { lowerSumLoop } from "./sum-loops.js";
 import { constantValue, integerLiteral, skipParens } from "./module.js";
 import { intTypeOf, literalType, narrow, newLocal, scalar, toReg, truncate, type Binding, type Lowerer, type Value } from "./values.js";
 
@@ -157,7 +159,9 @@ function lowerReturn(L: Lowerer, s: ts.ReturnStatement): void {
 }
 
 function lowerLoop(L: Lowerer, s: ts.ForStatement | ts.WhileStatement | ts.DoStatement): void {
-  const { trips, counter } = checkLoopBound(L.ctx, L.mod, s, (sym) => precedingInitial(L, s, sym), (sym) => counterType(L, sym));
+  const bound = checkLoopBound(L.ctx, L.mod, s, (sym) => precedingInitial(L, s, sym), (sym) => counterType(L, sym));
+  if (ts.isForStatement(s) && lowerSumLoop(L, s, bound)) return;
+  const { trips, counter } = bound;
   if (ts.isForStatement(s) && s.initializer) {
     if (ts.isVariableDeclarationList(s.initializer)) lowerDeclarations(L, s.initializer);
     else lowerExpr(L, s.initializer);

@@ -1,7 +1,8 @@
 // The fetch prologue: from the handler's parameter list (the fetch spec) to IR that
-// loads each named value before the body runs. Up to 4 values land in registers
-// (hinted to R2..R5; R1 keeps the context); with 5 or more they are written to a struct
-// on the BPF stack and the body reads them from there. Each value is truncated and
+// loads each named value before the body runs. The first 4 values land in registers
+// (hinted to R2..R5, or to R6..R9 when they must survive a helper call, as they must with
+// 5 or more; R1 keeps the context); the ones past those are written to a struct on the
+// BPF stack and the body reads them from there. Each value is truncated and
 // sign- or zero-extended to its declared type (reading only the C variable's own bytes).
 // Values in the probed code's memory (stack-passed arguments, frame slots) are read with
 // a probe read, whose failure zeroes that value only and sets its fetchFailed() flag.
@@ -16,7 +17,7 @@ import { variableOf, type Source, type Variable } from "./fetch-sources.js";
 import { skipParens, type ProgramInfo } from "./module.js";
 import { programContext, truncate, type Lowerer } from "./values.js";
 
-/** At most this many fetched values are kept in registers R2..R5. */
+/** At most this many fetched values are kept in registers (R2..R5 or R6..R9). */
 const MAX_REGISTER_PARAMS = 4;
 
 type Scalar = IntType | PtrType;
@@ -35,20 +36,28 @@ export function bindParams(L: Lowerer, prog: ProgramInfo): void {
   });
   if (params.length === 0) return;
   const faultable = usedFaultFlags(L, prog.handler);
-  // Stack-passed arguments first: their helper calls clobber R1..R5.
-  const order = [...params].sort((a, b) => Number(a.source.kind === "ctx") - Number(b.source.kind === "ctx"));
-  if (params.length <= MAX_REGISTER_PARAMS) {
-    for (const p of order) {
-      const reg = fetchToRegister(L, p, faultable.has(p.sym));
-      L.b.hint(reg, 2 + params.indexOf(p));
-      L.env.set(p.sym, { kind: "reg", reg, type: p.type });
-    }
-    return;
-  }
-  const st = layoutStruct(`${prog.name}_args`, params.map((p) => ({ name: p.name, type: p.type })));
-  const slot = L.b.newSlot(st.size, st.align, "fetched parameters");
+  const inRegs = params.slice(0, MAX_REGISTER_PARAMS);
+  // A probe read (a stack-passed argument) is a helper call, which clobbers R1..R5. With
+  // one, the context's values are loaded before it, into registers that survive the call
+  // (or the struct), and the context is not needed after it. With several, the context
+  // must survive all but the last anyway: the reads come first, then the context's loads,
+  // the register values last, so the last of them can take the context's register.
+  const reads = params.filter((p) => p.source.kind === "mem");
+  const loads = [...params.slice(MAX_REGISTER_PARAMS), ...inRegs].filter((p) => p.source.kind !== "mem");
+  const order = reads.length > 1 ? [...reads, ...loads] : [...loads, ...reads];
+  const survives = params.length > MAX_REGISTER_PARAMS || (reads.length === 1 && inRegs.some((p) => p.source.kind !== "mem"));
+  const rest = params.slice(inRegs.length);
+  const st = rest.length > 0 ? layoutStruct(`${prog.name}_args`, rest.map((p) => ({ name: p.name, type: p.type }))) : undefined;
+  const slot = st ? L.b.newSlot(st.size, st.align, "fetched parameters") : -1;
   for (const p of order) {
-    const f = st.fields.find((x) => x.name === p.name)!;
+    const i = inRegs.indexOf(p);
+    if (i >= 0) {
+      const reg = fetchToRegister(L, p, faultable.has(p.sym));
+      L.b.hint(reg, (survives ? 6 : 2) + i);
+      L.env.set(p.sym, { kind: "reg", reg, type: p.type });
+      continue;
+    }
+    const f = st!.fields.find((x) => x.name === p.name)!;
     const size = p.type.kind === "int" ? p.type.size : 8;
     if (p.source.kind === "mem" && readSize(p) === size) {
       readMemory(L, p, slot, f.offset, size, faultable.has(p.sym));

@@ -25,12 +25,17 @@ export type Value =
    *  `readOnly` for a load-time setting (in .rodata, which BPF code cannot write). A
    *  bitfield member is its storage unit's offset and the Bitfield. */
   | { kind: "mem"; type: CType; base: Base; off: number; readOnly?: boolean; bitfield?: Bitfield }
-  /** A struct or array in the probed code's memory at an address (not yet read). */
-  | { kind: "probed"; type: CType; reg: VReg; space: "user" | "kernel" }
+  /** A struct or array in the probed code's memory at an address (not yet read);
+   *  `object`, when known, is where it lies in the struct a Ptr points to. */
+  | { kind: "probed"; type: CType; reg: VReg; space: "user" | "kernel"; object?: ObjectPart }
   /** A map value reference that may be null (a map get not yet checked); `map` is the
    *  map it points into. */
   | { kind: "maybe"; type: CType; reg: VReg; map?: MapInfo }
   | { kind: "void" };
+
+/** A location `off` bytes into an object of the probed memory `size` bytes long (the
+ *  struct a Ptr points to, laid out at compile time). */
+export interface ObjectPart { off: number; size: number }
 
 export type Binding =
   | { kind: "reg"; reg: VReg; type: IntType | PtrType }

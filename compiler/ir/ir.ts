@@ -69,8 +69,11 @@ export type Inst = (
    *  against the symbol). */
   | { op: "symref"; dst: VReg; kind: "map" | "data"; symbol: string }
   /** Calls helper number `helper`, or the subprogram `fn`, with up to 5 arguments
-   *  (R1..R5); result to dst. Either clobbers R0..R5 and preserves R6..R9. */
-  | ({ op: "call"; dst?: VReg; args: Operand[] } & ({ helper: number } | { fn: string }))
+   *  (R1..R5); result to dst. Either clobbers R0..R5 and preserves R6..R9. `probed` marks
+   *  a probe read (args: destination, size, source) of part of one object of the probed
+   *  memory, which starts `start` bytes before the source and is `size` bytes long: reads
+   *  of one object may be merged into one read of a span of it. */
+  | ({ op: "call"; dst?: VReg; args: Operand[]; probed?: { start: number; size: number } } & ({ helper: number } | { fn: string }))
   /** Atomic *(base+off) += src. */
   | { op: "atomic_add"; base: { reg: VReg }; off: number; size: 4 | 8; src: VReg }
 ) & { loc?: Loc };

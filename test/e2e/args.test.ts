@@ -59,10 +59,28 @@ export const p = uprobe(${JSON.stringify(target)}, "args8", (a: i8, arg6: u32, a
     expect([0, 1, 2, 3].map((i) => decodeUnsigned(lookup(map, i)!))).toEqual([0n, 0n, 0xfedcba9876543210n, 7n]);
   });
 
-  it("fetches 5 or more parameters through a struct on the BPF stack", () => {
+  it("fetches the first 4 of 5 or more parameters into R6..R9 and the rest through a struct on the BPF stack", () => {
     const { listing } = compileProbe("args-listing", probeSource(target, ["args6"]));
-    // With 6 parameters, the prologue writes them to the stack and the body reads them back.
+    const lines = listing!.split("\n");
+    // a..d straight from pt_regs into callee-saved registers, e and f stored to the stack.
+    for (const r of ["r6", "r7", "r8", "r9"]) expect(lines.some((l) => new RegExp(`\\s${r} = \\*\\(u\\d+ \\*\\)\\(r1 \\+ \\d+\\)$`).test(l))).toBe(true);
+    expect(listing).toMatch(/\*\(u32 \*\)\(r10 - \d+\) = r\d/);
     expect(listing).toMatch(/\*\(u64 \*\)\(r10 - \d+\) = r\d/);
-    expect(listing).toMatch(/r\d = \*\(u\d+ \*\)\(r10 - \d+\)/);
+  });
+
+  it("loads register-passed values before a single stack-passed one: the context is not kept for it", () => {
+    const src = `import { uprobe, ArrayMap, type i32, type i64 } from "bpftsc";
+const out = new ArrayMap<i64>(4);
+export const p = uprobe(${JSON.stringify(target)}, "args7", (a: i32, b: i32, g: i32) => {
+  out.set(0, a);
+  out.set(1, b);
+  out.set(2, g);
+});
+`;
+    const { object: o, listing } = compileProbe("args-one-stack", src);
+    expect(listing).toMatch(/call 112/);
+    expect(listing).not.toMatch(/\tr\d = r1$/m);
+    const map = getMap(runLoader(o, { attach: true, command: [target] }), "out");
+    expect([0, 1, 2].map((i) => decodeSigned(lookup(map, i)!))).toEqual([1n, -2n, 7n]);
   });
 });

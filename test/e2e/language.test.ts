@@ -11,7 +11,7 @@ import { compileProbe } from "./compile-helper.js";
 import { runOk } from "../object/tools.js";
 
 const HEADER = `import {
-  uprobe, HashMap, ArrayMap, atomicAdd, comm, pid, tid, currentTask, toAddress, toKernelPtr, startsWith, fieldExists, typeExists,
+  uprobe, HashMap, ArrayMap, atomicAdd, comm, pid, tid, uid, gid, cpu, cgroupId, currentTask, toAddress, toKernelPtr, startsWith, fieldExists, typeExists,
   type KernelPtr,
   type i32, type i64, type u8, type u32, type u64, type Chars, type FixedArray,
 } from "bpftsc";
@@ -119,6 +119,53 @@ const recs = new HashMap<u32, Rec>(4);`,
   out.set(10, startsWith(copied, "args") ? 1 : 0);
   out.set(11, c === "a-string-longer-than-16-bytes" ? 1 : 0);`,
     expect: { 0: 1n, 1: 1n, 2: 0n, 3: 1n, 4: 0n, 5: 1n, 6: 1n, 7: 1n, 8: 0n, 9: 1n, 10: 1n, 11: 0n },
+  },
+  {
+    name: "counted loops that only add up a polynomial of the counter (computed without a loop), wrapping as the iterations would",
+    body: `let s: i64 = 0;
+  let q: u8 = 7;
+  let r: i32 = 2147483000;
+  let n: u32 = 4294967290;
+  for (let k = 0; k < 10; k++) s += k * i;
+  for (let k: u32 = 3; k <= 30; k += 3) { q -= k * k - i; r += i; n++; }
+  for (let k = 20; k > 0; k -= 4) r += k * k * k - 2 * k * i + 1;
+  for (let k = 0; k < 0; k++) s += 1000;
+  out.set(i, s * 1000000000 + q * 1000000 + r * 100 + n * 7);`,
+    expect: perTick((i) => {
+      let s = 0n, q = 7n, r = 2147483000n, n = 4294967290n;
+      for (let k = 0n; k < 10n; k++) s += k * i;
+      for (let k = 3n; k <= 30n; k += 3n) { q = BigInt.asUintN(8, q - (k * k - i)); r = BigInt.asIntN(32, r + i); n = BigInt.asUintN(32, n + 1n); }
+      for (let k = 20n; k > 0n; k -= 4n) r = BigInt.asIntN(32, r + k * k * k - 2n * k * i + 1n);
+      return s * 1000000000n + q * 1000000n + r * 100n + n * 7n;
+    }),
+  },
+  {
+    name: "?: with a constant arm on either side (the constant set before the branch), and one overwritten later",
+    body: `const a = i < 4 ? i * 3 : 7;
+  const b = i >= 6 ? 9 : i + 100;
+  let c: i64 = i === 2 ? 5 : 0;
+  if (i > 7) c = i;
+  out.set(i, a + b * 100 + c * 10000);`,
+    expect: perTick((i) => (i < 4n ? i * 3n : 7n) + (i >= 6n ? 9n : i + 100n) * 100n + (i > 7n ? i : i === 2n ? 5n : 0n) * 10000n),
+  },
+  {
+    name: "run-invariant helpers called again, next to each other and after other calls, give the first call's values",
+    prelude: `/** @kernel task_struct */
+interface task_struct { pid: i32; tgid: i32 }`,
+    body: `const task = currentTask<task_struct>();
+  const again = currentTask<task_struct>();
+  out.set(0, toAddress(task) === toAddress(again) ? 1 : 0);
+  const p = pid();
+  const t = tid();
+  out.set(1, p === task.tgid && t === task.pid ? 1 : 0);
+  out.set(2, pid() === p && tid() === t ? 1 : 0);
+  out.set(3, uid());
+  out.set(4, gid());
+  out.set(5, uid() + gid() === 2 * uid() ? 1 : 0);
+  const c = cpu();
+  out.set(6, cpu() === c ? 1 : 0);
+  out.set(7, cgroupId() === cgroupId() && cgroupId() > 0 ? 1 : 0);`,
+    expect: { 0: 1n, 1: 1n, 2: 1n, 3: BigInt(process.getuid!()), 4: BigInt(process.getgid!()), 5: process.getuid!() === process.getgid!() ? 1n : 0n, 6: 1n, 7: 1n },
   },
   {
     name: "CO-RE checks: fieldExists and typeExists on local flavours (a bare @kernel tag too), the other kernel's field read only under its guard",

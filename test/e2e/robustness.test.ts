@@ -74,6 +74,20 @@ const PROBES: Probe[] = [
     expect: perTick((i) => i * 10n + 20n + 30n + i),
   },
   {
+    name: "constant arguments of inlined functions fold into their bodies; a parameter the body assigns stays a variable",
+    prelude: `function scale(x: i64, k: i64): i64 { return x * k + k; }
+function pick(on: u32, a: i64, b: i64): i64 { return on ? a : b; }
+function low(x: u8): i64 { return x + 1; }
+function bump(n: i64, by: i64): i64 { n += by; if (n > 5) n = 5; return n; }
+function either(on: bool, a: u32): i64 { return on ? a : -1; }`,
+    body: `out.set(i, scale(i, 4) * 1000000 + pick(1, i, 7) * 10000 + pick(0, i, 7) * 1000 + low(300) * 10 + bump(i, 2));
+  out.set(20 + i, either(false, i) * 100 + either(true, i) + bump(2, 1) * 1000);`,
+    expect: {
+      ...perTick((i) => (i * 4n + 4n) * 1000000n + i * 10000n + 7000n + 450n + (i + 2n > 5n ? 5n : i + 2n)),
+      ...perTick((i) => -100n + i + 3000n, 20),
+    },
+  },
+  {
     name: "helper functions calling helper functions, continue and counting down",
     prelude: `function sq(x: i64): i64 { return x * x; }
 function sumsq(a: i64, b: i64): i64 { return sq(a) + sq(b); }

@@ -1,6 +1,6 @@
 // Field access through Ptr<T> at a uprobe: a linked list walked with a bounded loop (one
 // probe read per pointer hop, a NULL hop reads 0 and fetchFailed-free), and a record whose
-// fields of every width are read. The probe's interfaces are C structs with C layout.
+// fields of every width are read (the fields of one object in one probe read). The probe's interfaces are C structs with C layout.
 
 import { describe, expect, it } from "vitest";
 import { buildTargetFile, decodeSigned, getMap, lookup, runLoader } from "../harness/harness.js";
@@ -47,7 +47,7 @@ ${REC_FIELDS.map((f, i) => `  recOut.set(${i}, r.${f});`).join("\n")}
 
 describe("struct field access through pointers", () => {
   const target = buildTargetFile("structs");
-  const { object } = compileProbe("structs", source(target));
+  const { object, listing } = compileProbe("structs", source(target));
   const result = runLoader(object, { attach: true, command: [target] });
   const at = (map: string, i: number) => decodeSigned(lookup(getMap(result, map), i)!);
 
@@ -58,6 +58,13 @@ describe("struct field access through pointers", () => {
     expect([0, 1, 2, 3, 4, 5].map((i) => at("values", i))).toEqual(expected);
     expect(at("sums", 0)).toBe(STRUCTS_LIST.reduce((a, b) => a + b, 0n));
     expect(at("sums", 1)).toBe(STRUCTS_LIST[2]);
+  });
+
+  it("reads the fields of one object with one probe read: a node's value and next, the whole record", () => {
+    const reads = (program: string) => listing.split(/^\S+:$/m).find((sec) => sec.includes(`<${program}>:`))!.match(/call 112/g)!.length;
+    // walk: one read per node in the loop, then head.next.next.value: one per hop.
+    expect(reads("walk")).toBe(4);
+    expect(reads("rec")).toBe(1);
   });
 
   it("reads every field of a record at its C offset, extended by its type", () => {
