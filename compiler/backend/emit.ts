@@ -18,7 +18,7 @@ import { CALLER_SAVED, FP, successors, type MBlock, type MFunction, type MInst, 
 
 /** src_reg of a map- or global-loading ld_imm64 in the object. clang writes 0 and libbpf
  *  sets BPF_PSEUDO_MAP_FD (or _VALUE) when it patches in the map's fd; with 0,
- *  llvm-objdump 14 prints the familiar `r1 = 0 ll` instead of `ld_pseudo r1, 1, 0`. */
+ *  llvm-objdump prints the familiar `r1 = 0 ll` instead of `ld_pseudo r1, 1, 0`. */
 export const MAP_LOAD_SRC_REG = 0;
 
 const SIZE_CODE: Record<Size, number> = { 1: SZ.B, 2: SZ.H, 4: SZ.W, 8: SZ.DW };

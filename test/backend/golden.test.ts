@@ -1,8 +1,8 @@
 // Golden listings: small probes, built as the frontend would lower them, compiled and printed
 // with their source lines (formatListing). The expected text lives beside this file in
-// golden/<name>.lst; run with UPDATE_GOLDEN=1 to rewrite it, then review the diff. Where
-// llvm-mc and llvm-objdump exist, the instruction lines are also checked against
-// `llvm-objdump -d` of the same bytes.
+// golden/<name>.lst; run with UPDATE_GOLDEN=1 to rewrite it, then review the diff. The
+// instruction lines are also checked against `llvm-objdump-19 -d --no-print-imm-hex` of the
+// same bytes (assembled by llvm-mc-19).
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -123,8 +123,8 @@ describe("golden listings", () => {
     const asm = ["\t.text", `\t.globl\t${ir.name}`, `${ir.name}:`];
     for (let k = 0; k < bytes.length; k += 8) asm.push(`\t.byte ${Array.from(bytes.subarray(k, k + 8)).join(",")}`);
     writeFileSync(join(dir, "a.s"), asm.join("\n") + "\n");
-    execFileSync("llvm-mc", ["-triple=bpfel", "-filetype=obj", join(dir, "a.s"), "-o", join(dir, "a.o")]);
-    const dump = execFileSync("llvm-objdump", ["-d", join(dir, "a.o")], { encoding: "utf8" });
+    execFileSync("llvm-mc-19", ["-triple=bpfel", "-filetype=obj", join(dir, "a.s"), "-o", join(dir, "a.o")]);
+    const dump = execFileSync("llvm-objdump-19", ["-d", "--no-print-imm-hex", join(dir, "a.o")], { encoding: "utf8" });
     const theirs = dump.slice(dump.indexOf(`0000000000000000 <${ir.name}>:`)).trimEnd().split("\n");
     expect(listing.trimEnd().split("\n").filter((l) => !l.startsWith(";"))).toEqual(theirs);
   });

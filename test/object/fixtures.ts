@@ -14,7 +14,6 @@ export const I = {
   addImm: (dst: number, imm: number): Insn => ({ code: CLS.ALU64 | ALU.ADD | SRC.K, dst, src: 0, off: 0, imm }),
   /** ld_imm64 of a map address; libbpf fills src/imm from the relocation. */
   ldMap: (dst: number): Insn => ({ code: CLS.LD | SZ.DW | MODE.IMM, dst, src: 0, off: 0, imm: 0, imm64hi: 0 }),
-  // BPF_ST (store immediate) is avoided: llvm-objdump 14 prints it as <unknown>.
   stxW: (dst: number, off: number, src: number): Insn => ({ code: CLS.STX | SZ.W | MODE.MEM, dst, src, off, imm: 0 }),
   stxDW: (dst: number, off: number, src: number): Insn => ({ code: CLS.STX | SZ.DW | MODE.MEM, dst, src, off, imm: 0 }),
   ldxDW: (dst: number, src: number, off: number): Insn => ({ code: CLS.LDX | SZ.DW | MODE.MEM, dst, src, off, imm: 0 }),
