@@ -5,7 +5,8 @@
 // Out: MachineCode (instructions, map relocations, line table, CO-RE relocations, stack size).
 //
 // Branch placement: `br` to (then, else) with `then` next becomes the inverted compare to
-// `else`; with `else` next, the compare to `then`; otherwise the compare plus a `goto`.
+// `else`; with `else` next, the compare to `then`; otherwise (or for JSET, which has no
+// inverse) the compare plus a `goto`.
 // Empty blocks that only jump are threaded through; unreachable blocks are dropped.
 
 import { ALU, CLS, JMP, MODE, PSEUDO_CALL, SRC, SZ, slots, type Insn } from "../bpf/insn.js";
@@ -23,7 +24,7 @@ export const MAP_LOAD_SRC_REG = 0;
 
 const SIZE_CODE: Record<Size, number> = { 1: SZ.B, 2: SZ.H, 4: SZ.W, 8: SZ.DW };
 
-export const INVERTED: Record<number, number> = {
+export const INVERTED: Partial<Record<number, number>> = {
   [JMP.JEQ]: JMP.JNE, [JMP.JNE]: JMP.JEQ,
   [JMP.JGT]: JMP.JLE, [JMP.JLE]: JMP.JGT, [JMP.JGE]: JMP.JLT, [JMP.JLT]: JMP.JGE,
   [JMP.JSGT]: JMP.JSLE, [JMP.JSLE]: JMP.JSGT, [JMP.JSGE]: JMP.JSLT, [JMP.JSLT]: JMP.JSGE,
@@ -180,7 +181,7 @@ class Emitter {
       case "exit": this.push(I.exit()); return;
       case "jmp": if (t.target !== next) this.jumpTo(I.ja(), t.target); return;
       case "br":
-        if (t.then === next) {
+        if (t.then === next && INVERTED[t.cmp] !== undefined) {
           this.jumpTo(I.jmp(INVERTED[t.cmp]!, t.a, t.b, 0), t.else);
         } else {
           this.jumpTo(I.jmp(t.cmp, t.a, t.b, 0), t.then);

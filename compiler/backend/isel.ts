@@ -7,10 +7,10 @@
 //     into a temporary. Division and modulo by an immediate only for 1..2^31-1, and by powers
 //     of two as shifts and masks; x/0 = 0 and x%0 = x are folded (the verifier rejects a
 //     division by an immediate 0).
-//   - Nothing LLVM 14 cannot disassemble: no BPF_MOD (a % b = a - (a / b) * b), no JSET
-//     ((a & b) != 0 is an and plus a compare), no BPF_ST (immediates are stored from a
-//     register), no CPU v4 instructions (sign extension is lsh + arsh, signed division is
-//     expanded with unsigned division, branch-free).
+//   - BPF_MOD for remainders and JSET for (a & b) != 0, as clang 19 uses them (base ISA);
+//     no BPF_ST yet (immediates are stored from a register), no CPU v4 instructions (sign
+//     extension is lsh + arsh, signed division is expanded with unsigned division,
+//     branch-free).
 //   - the arguments (a program's ctx) are copied out of R1..R5 at entry; a call copies its arguments into R1..R5 with one
 //     parallel copy and its result out of R0; a return copies into R0. The allocator
 //     coalesces these copies away where it can.
@@ -26,13 +26,13 @@ import {
   type Reg, type Src,
 } from "./mir.js";
 
-export const CMP_CODE: Record<Exclude<CmpOp, "set">, number> = {
-  eq: JMP.JEQ, ne: JMP.JNE, ugt: JMP.JGT, uge: JMP.JGE, ult: JMP.JLT, ule: JMP.JLE,
+export const CMP_CODE: Record<CmpOp, number> = {
+  eq: JMP.JEQ, ne: JMP.JNE, set: JMP.JSET, ugt: JMP.JGT, uge: JMP.JGE, ult: JMP.JLT, ule: JMP.JLE,
   sgt: JMP.JSGT, sge: JMP.JSGE, slt: JMP.JSLT, sle: JMP.JSLE,
 };
 
 const ALU_CODE: Partial<Record<AluOp, number>> = {
-  add: ALU.ADD, sub: ALU.SUB, mul: ALU.MUL, udiv: ALU.DIV, and: ALU.AND, or: ALU.OR,
+  add: ALU.ADD, sub: ALU.SUB, mul: ALU.MUL, udiv: ALU.DIV, umod: ALU.MOD, and: ALU.AND, or: ALU.OR,
   xor: ALU.XOR, lsh: ALU.LSH, rsh: ALU.RSH, arsh: ALU.ARSH,
 };
 
@@ -118,20 +118,12 @@ class Selector {
     else this.binop(ALU.DIV, dst, a, { reg: this.reg({ imm: v }) });
   }
 
-  /** dst = a % b (unsigned) as a - (a / b) * b: LLVM 14 has no BPF_MOD. */
-  umod(dst: Reg, a: Reg, b: Src): void {
-    const t = this.tmp();
-    this.binop(ALU.DIV, t, a, b);
-    this.emit("reg" in b ? Asm.alu(ALU.MUL, t, b.reg) : Asm.aluImm(ALU.MUL, t, b.imm));
-    this.binop(ALU.SUB, dst, a, { reg: t });
-  }
-
   umodImm(dst: Reg, a: Reg, v: bigint): void {
     v = BigInt.asUintN(64, v);
     if (v === 0n) this.mov(dst, a);
     else if (log2Exact(v) >= 0) this.binopImm(ALU.AND, dst, a, v - 1n);
-    else if (v <= S32_MAX) this.umod(dst, a, { imm: Number(v) });
-    else this.umod(dst, a, { reg: this.reg({ imm: v }) });
+    else if (v <= S32_MAX) this.binop(ALU.MOD, dst, a, { imm: Number(v) });
+    else this.binop(ALU.MOD, dst, a, { reg: this.reg({ imm: v }) });
   }
 
   /** sign = a s>> 63 (0 or -1); abs = (a ^ sign) - sign, the magnitude as unsigned. */
@@ -185,7 +177,7 @@ class Selector {
     const mb = this.magnitude(b + FIRST_VREG);
     const r = this.tmp();
     if (rem) {
-      this.umod(r, ma.abs, { reg: mb.abs });
+      this.binop(ALU.MOD, r, ma.abs, { reg: mb.abs });
       this.applySign(r, ma.sign);
     } else {
       this.binop(ALU.DIV, r, ma.abs, { reg: mb.abs });
@@ -220,7 +212,7 @@ class Selector {
         return this.binop(ALU.DIV, dst, a, { reg: i.b + FIRST_VREG });
       case "umod":
         if (isImm(i.b)) return this.umodImm(dst, a, i.b.imm);
-        return this.umod(dst, a, { reg: i.b + FIRST_VREG });
+        return this.binop(ALU.MOD, dst, a, { reg: i.b + FIRST_VREG });
       default:
         break;
     }
@@ -317,13 +309,9 @@ class Selector {
     return "reg" in base ? { base: base.reg + FIRST_VREG, off } : { slot: base.slot, off };
   }
 
-  /** A compare as (a, JMP code, src); "set" becomes (a & b) != 0: LLVM 14 has no JSET. */
+  /** A compare as (a, JMP code, src). */
   compare(cmp: CmpOp, a: Reg, b: Operand): { a: Reg; cmp: number; b: Src } {
-    if (cmp !== "set") return { a, cmp: CMP_CODE[cmp], b: this.src(b) };
-    const t = this.tmp();
-    if (isImm(b)) this.binopImm(ALU.AND, t, a, b.imm);
-    else this.binop(ALU.AND, t, a, { reg: b + FIRST_VREG });
-    return { a: t, cmp: JMP.JNE, b: { imm: 0 } };
+    return { a, cmp: CMP_CODE[cmp], b: this.src(b) };
   }
 
   term(t: Terminator): MTerm {
