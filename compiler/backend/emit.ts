@@ -33,8 +33,9 @@ export const INVERTED: Partial<Record<number, number>> = {
 const I = {
   mov: (dst: Reg, src: Reg): Insn => ({ code: CLS.ALU64 | ALU.MOV | SRC.X, dst, src, off: 0, imm: 0 }),
   movImm: (dst: Reg, imm: number): Insn => ({ code: CLS.ALU64 | ALU.MOV | SRC.K, dst, src: 0, off: 0, imm }),
-  alu: (op: number, dst: Reg, src: Reg, w32 = false): Insn => ({ code: (w32 ? CLS.ALU : CLS.ALU64) | op | SRC.X, dst, src, off: 0, imm: 0 }),
-  aluImm: (op: number, dst: Reg, imm: number, w32 = false): Insn => ({ code: (w32 ? CLS.ALU : CLS.ALU64) | op | SRC.K, dst, src: 0, off: 0, imm }),
+  /** `signed` (off 1): sdiv and smod. */
+  alu: (op: number, dst: Reg, src: Reg, w32 = false, signed = false): Insn => ({ code: (w32 ? CLS.ALU : CLS.ALU64) | op | SRC.X, dst, src, off: signed ? 1 : 0, imm: 0 }),
+  aluImm: (op: number, dst: Reg, imm: number, w32 = false, signed = false): Insn => ({ code: (w32 ? CLS.ALU : CLS.ALU64) | op | SRC.K, dst, src: 0, off: signed ? 1 : 0, imm }),
   ld64: (dst: Reg, value: bigint, src = 0): Insn => ({
     code: CLS.LD | SZ.DW | MODE.IMM, dst, src, off: 0,
     imm: Number(BigInt.asIntN(32, value)), imm64hi: Number(BigInt.asIntN(32, value >> 32n)),
@@ -125,14 +126,15 @@ class Emitter {
       case "ldsym":
         this.relocs.push({ insn: this.push(I.ld64(i.dst, 0n, MAP_LOAD_SRC_REG)), kind: i.kind, symbol: i.symbol });
         return;
-      case "alu": this.push(I.alu(i.op, i.dst, i.src, i.w32)); return;
+      case "alu": this.push(I.alu(i.op, i.dst, i.src, i.w32, i.signed)); return;
       case "alui": {
-        const at = this.push(I.aluImm(i.op, i.dst, i.imm, i.w32));
+        const at = this.push(I.aluImm(i.op, i.dst, i.imm, i.w32, i.signed));
         if (i.core) this.coreRelos.push({ insn: at, tag: i.core });
         return;
       }
       case "neg": this.push({ code: CLS.ALU64 | ALU.NEG | SRC.K, dst: i.dst, src: 0, off: 0, imm: 0 }); return;
       case "zext32": this.push({ code: CLS.ALU | ALU.MOV | SRC.X, dst: i.dst, src: i.src, off: 0, imm: 0 }); return;
+      case "movsx": this.push({ code: CLS.ALU64 | ALU.MOV | SRC.X, dst: i.dst, src: i.src, off: i.bits, imm: 0 }); return;
       case "addr": {
         const off = this.slotOff(i.slot, i.off);
         this.push(I.mov(i.dst, FP));
@@ -141,7 +143,7 @@ class Emitter {
       }
       case "ldx": {
         const m = this.mem(i.mem);
-        this.push({ code: CLS.LDX | SIZE_CODE[i.size] | MODE.MEM, dst: i.dst, src: m.base, off: m.off, imm: 0 });
+        this.push({ code: CLS.LDX | SIZE_CODE[i.size] | (i.signed ? MODE.MEMSX : MODE.MEM), dst: i.dst, src: m.base, off: m.off, imm: 0 });
         return;
       }
       case "stx": {

@@ -9,6 +9,7 @@
 // check.ts verifies the machine IR's invariants after isel and after allocation.
 // Errors the program can cause (stack over 512 bytes, ...) are thrown as BackendError.
 
+import { DEFAULT_CPU, type CpuVersion } from "../bpf/cpu.js";
 import type { IrFunction } from "../ir/ir.js";
 import { checkMFunction } from "./check.js";
 import { emitMachineCode } from "./emit.js";
@@ -24,13 +25,15 @@ export { BackendError, type BackendErrorCode } from "./errors.js";
 export type { MachineCode } from "./output.js";
 
 export interface BackendOptions {
+  /** The BPF CPU version whose instructions may be used (default v3). */
+  cpu?: CpuVersion;
   /** Called with the machine IR after "isel" and after "regalloc" (for -d style dumps). */
   dump?: (phase: "isel" | "regalloc", text: string) => void;
 }
 
 export function compileFunction(fn: IrFunction, opts: BackendOptions = {}): MachineCode {
   const dump = (phase: "isel" | "regalloc", mf: MFunction): void => opts.dump?.(phase, printMFunction(mf));
-  const mf = selectInstructions(foldConstants(fn));
+  const mf = selectInstructions(foldConstants(fn), opts.cpu ?? DEFAULT_CPU);
   dump("isel", mf);
   checkMFunction(mf, "isel", false);
   const live = slotIntervals(mf);

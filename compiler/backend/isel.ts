@@ -1,6 +1,7 @@
 // Instruction selection: IR to machine IR, one IR instruction at a time.
-// In: an IrFunction (constants already folded by fold.ts). Out: an MFunction on virtual
-// registers (IR register v becomes FIRST_VREG + v), symbolic jump targets and stack slots.
+// In: an IrFunction (constants already folded by fold.ts) and the CPU version. Out: an
+// MFunction on virtual registers (IR register v becomes FIRST_VREG + v), symbolic jump
+// targets and stack slots.
 //
 // Choices made here:
 //   - ALU with an immediate when it fits s32 (sign-extended by the CPU); otherwise ld_imm64
@@ -8,19 +9,22 @@
 //     of two as shifts and masks; x/0 = 0 and x%0 = x are folded (the verifier rejects a
 //     division by an immediate 0).
 //   - BPF_MOD for remainders and JSET for (a & b) != 0, as clang 19 uses them (base ISA);
-//     no BPF_ST yet (immediates are stored from a register), no CPU v4 instructions (sign
-//     extension is lsh + arsh, signed division is expanded with unsigned division,
-//     branch-free).
+//     no BPF_ST yet (immediates are stored from a register).
+//   - CPU v3: sign extension is lsh + arsh, signed division is expanded with unsigned
+//     division, branch-free. CPU v4: movsx, a sign-extending load where the extension is the
+//     loaded value's only reader (extensions.ts), and sdiv/smod.
 //   - the arguments (a program's ctx) are copied out of R1..R5 at entry; a call copies its arguments into R1..R5 with one
 //     parallel copy and its result out of R0; a return copies into R0. The allocator
 //     coalesces these copies away where it can.
 
+import type { CpuVersion } from "../bpf/cpu.js";
 import { ALU, JMP } from "../bpf/insn.js";
 import {
   isImm, type AluOp, type Block, type CmpOp, type Inst, type IrFunction, type Loc, type Operand,
   type Terminator, type VReg,
 } from "../ir/ir.js";
 import { BackendError } from "./errors.js";
+import { signExtendedLoads } from "./extensions.js";
 import {
   ARG_REGS, Asm, FIRST_VREG, R0, type MBlock, type MFunction, type MInst, type MTerm, type Mem,
   type Reg, type Src,
@@ -59,7 +63,12 @@ class Selector {
    *  by later stores of the same value until a call clobbers the argument registers. */
   readonly storedImms = new Map<bigint, Reg>();
 
-  constructor(private readonly fn: { nextReg: Reg }) {}
+  constructor(
+    private readonly fn: { nextReg: Reg },
+    private readonly v4: boolean,
+    /** Loads to sign-extend as they load (v4): their one reader, the extension, is a copy. */
+    private readonly sextLoads: ReadonlySet<VReg>,
+  ) {}
 
   tmp(): Reg {
     return this.fn.nextReg++;
@@ -92,16 +101,18 @@ class Selector {
     return { reg: this.reg(o) };
   }
 
-  /** dst = a op src, two-address: a copy, then the operation (32-bit with w32). */
-  binop(op: number, dst: Reg, a: Reg, b: Src, w32 = false): void {
+  /** dst = a op src, two-address: a copy, then the operation (32-bit with w32; signed
+   *  division or remainder with signed). */
+  binop(op: number, dst: Reg, a: Reg, b: Src, w32 = false, signed = false): void {
     if ("reg" in b && b.reg === dst && a !== dst) {
       const t = this.tmp();
-      this.binop(op, t, a, b, w32);
+      this.binop(op, t, a, b, w32, signed);
       this.mov(dst, t);
       return;
     }
     this.mov(dst, a);
-    this.emit("reg" in b ? Asm.alu(op, dst, b.reg, w32) : Asm.aluImm(op, dst, b.imm, undefined, w32));
+    const flags = { ...(w32 ? { w32 } : {}), ...(signed ? { signed } : {}) };
+    this.emit("reg" in b ? { k: "alu", op, dst, src: b.reg, ...flags } : { k: "alui", op, dst, imm: b.imm, ...flags });
   }
 
   /** dst = a op imm, with imm a full 64-bit value. */
@@ -142,10 +153,12 @@ class Selector {
     this.emit(Asm.alu(ALU.SUB, x, s));
   }
 
-  /** Signed division and remainder, truncating toward zero, expanded branch-free:
+  /** Signed division and remainder, truncating toward zero: sdiv and smod with CPU v4
+   *  (x/0 = 0 and x%0 = x there too), else expanded branch-free:
    *  q = sign(a)*sign(b) * (|a| / |b|), r = sign(a) * (|a| % |b|). With b = 0 the unsigned
-   *  divide gives 0 and a-(a/0)*0 = a, so x/0 = 0 and x%0 = x as in BPF. */
+   *  divide gives 0 and a%0 = a, so x/0 = 0 and x%0 = x as in BPF. */
   sdivmod(rem: boolean, dst: Reg, a: Reg, b: Operand): void {
+    const op = rem ? ALU.MOD : ALU.DIV;
     if (isImm(b)) {
       const v = BigInt.asIntN(64, b.imm);
       if (v === 0n) return rem ? this.mov(dst, a) : this.constant(dst, 0n);
@@ -155,6 +168,7 @@ class Selector {
         if (v === -1n) this.emit(Asm.neg(dst));
         return;
       }
+      if (this.v4) return this.binop(op, dst, a, this.src(b), false, true);
       const ma = this.magnitude(a);
       const absB = v < 0n ? -v : v;
       const r = this.tmp();
@@ -173,6 +187,7 @@ class Selector {
       this.mov(dst, r);
       return;
     }
+    if (this.v4) return this.binop(op, dst, a, { reg: b + FIRST_VREG }, false, true);
     const ma = this.magnitude(a);
     const mb = this.magnitude(b + FIRST_VREG);
     const r = this.tmp();
@@ -257,6 +272,8 @@ class Selector {
       case "ext": {
         const dst = R(i.dst), src = R(i.src);
         if (i.signed) {
+          if (this.sextLoads.has(i.src)) return this.mov(dst, src);
+          if (this.v4) return this.emit(Asm.movsx(dst, src, i.bits));
           const sh = 64 - i.bits;
           this.binop(ALU.LSH, dst, src, { imm: sh });
           return this.emit(Asm.aluImm(ALU.ARSH, dst, sh));
@@ -273,7 +290,7 @@ class Selector {
         this.emit(Asm.setcc(t, cmp, a, b));
         return this.mov(dst, t);
       }
-      case "load": return this.emit(Asm.load(R(i.dst), i.size, this.mem(i.base, i.off)));
+      case "load": return this.emit(Asm.load(R(i.dst), i.size, this.mem(i.base, i.off), this.sextLoads.has(i.dst)));
       case "store": {
         // Only the low `size` bytes are stored: a narrow store's immediate needs no ld_imm64.
         if (!isImm(i.src)) return this.emit(Asm.store(i.size, this.mem(i.base, i.off), R(i.src)));
@@ -346,7 +363,7 @@ function targets(t: Terminator): number[] {
   return t.op === "jmp" ? [t.target] : t.op === "br" ? [t.then, t.else] : [];
 }
 
-export function selectInstructions(fn: IrFunction): MFunction {
+export function selectInstructions(fn: IrFunction, cpu: CpuVersion): MFunction {
   if (fn.blocks.length === 0) throw new BackendError("ir", `function ${fn.name} has no blocks`, fn.loc);
   const ids = new Set(fn.blocks.map((b) => b.id));
   for (const b of fn.blocks) {
@@ -363,7 +380,8 @@ export function selectInstructions(fn: IrFunction): MFunction {
     spillTemps: new Set(),
     ...(fn.loc ? { loc: fn.loc } : {}),
   };
-  const sel = new Selector(mf);
+  const v4 = cpu === "v4";
+  const sel = new Selector(mf, v4, v4 ? signExtendedLoads(fn) : new Set());
   mf.blocks = fn.blocks.map((b) => selectBlock(sel, b));
 
   // The arguments arrive in R1..R5. If the entry block is also a jump target, their

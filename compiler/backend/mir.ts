@@ -39,16 +39,20 @@ export type MInst = (
   | { k: "ld64"; dst: Reg; value: bigint }
   /** dst = the address of a map or a global (ld_imm64 relocated against the symbol). */
   | { k: "ldsym"; dst: Reg; kind: "map" | "data"; symbol: string }
-  /** dst op= src (ALU64, or the 32-bit ALU with w32). `op` is an ALU.* constant. */
-  | { k: "alu"; op: number; dst: Reg; src: Reg; w32?: boolean }
+  /** dst op= src (ALU64, or the 32-bit ALU with w32). `op` is an ALU.* constant; `signed`
+   *  makes DIV and MOD signed (CPU v4). */
+  | { k: "alu"; op: number; dst: Reg; src: Reg; w32?: boolean; signed?: boolean }
   /** dst op= imm (ALU64, or 32-bit with w32); a `core` instruction is relocated by libbpf. */
-  | { k: "alui"; op: number; dst: Reg; imm: number; core?: CoreTag; w32?: boolean }
+  | { k: "alui"; op: number; dst: Reg; imm: number; core?: CoreTag; w32?: boolean; signed?: boolean }
   | { k: "neg"; dst: Reg }
   /** w dst = w src: the low 32 bits, zero-extended. */
   | { k: "zext32"; dst: Reg; src: Reg }
+  /** dst = (s<bits>) src: the low `bits` bits, sign-extended (CPU v4). */
+  | { k: "movsx"; dst: Reg; src: Reg; bits: 8 | 16 | 32 }
   /** Pseudo: dst = R10 + (frame offset of slot) + off. */
   | { k: "addr"; dst: Reg; slot: number; off: number }
-  | { k: "ldx"; dst: Reg; size: Size; mem: Mem }
+  /** A load, zero-extending; `signed`: sign-extending (CPU v4, sizes 1, 2 and 4). */
+  | { k: "ldx"; dst: Reg; size: Size; mem: Mem; signed?: boolean }
   | { k: "stx"; size: Size; mem: Mem; src: Reg }
   /** lock *(size *)(mem) += src */
   | { k: "xadd"; size: 4 | 8; mem: Mem; src: Reg }
@@ -110,8 +114,9 @@ export const Asm = {
     core ? { k: "alui", op, dst, imm, core } : w32 ? { k: "alui", op, dst, imm, w32 } : { k: "alui", op, dst, imm },
   neg: (dst: Reg): MInst => ({ k: "neg", dst }),
   zext32: (dst: Reg, src: Reg): MInst => ({ k: "zext32", dst, src }),
+  movsx: (dst: Reg, src: Reg, bits: 8 | 16 | 32): MInst => ({ k: "movsx", dst, src, bits }),
   addr: (dst: Reg, slot: number, off: number): MInst => ({ k: "addr", dst, slot, off }),
-  load: (dst: Reg, size: Size, mem: Mem): MInst => ({ k: "ldx", dst, size, mem }),
+  load: (dst: Reg, size: Size, mem: Mem, signed = false): MInst => (signed ? { k: "ldx", dst, size, mem, signed } : { k: "ldx", dst, size, mem }),
   store: (size: Size, mem: Mem, src: Reg): MInst => ({ k: "stx", size, mem, src }),
   xadd: (size: 4 | 8, mem: Mem, src: Reg): MInst => ({ k: "xadd", size, mem, src }),
   setcc: (dst: Reg, cmp: number, a: Reg, b: Src): MInst => ({ k: "setcc", dst, cmp, a, b }),
@@ -131,7 +136,7 @@ function memBase(m: Mem): Reg[] {
 /** Registers an instruction reads (R10 excluded). */
 export function instUses(i: MInst): Reg[] {
   switch (i.k) {
-    case "mov": case "zext32": return [i.src];
+    case "mov": case "zext32": case "movsx": return [i.src];
     case "movi": case "ld64": case "ldsym": case "addr": return [];
     case "alu": return [i.dst, i.src];
     case "alui": case "neg": return [i.dst];
@@ -180,7 +185,7 @@ function renameSrc(s: Src, f: (r: Reg) => Reg): Src {
 /** A copy of the instruction with every register r (R10 excepted) replaced by f(r). */
 export function renameInst(i: MInst, f: (r: Reg) => Reg): MInst {
   switch (i.k) {
-    case "mov": case "zext32": return { ...i, dst: f(i.dst), src: f(i.src) };
+    case "mov": case "zext32": case "movsx": return { ...i, dst: f(i.dst), src: f(i.src) };
     case "alu": return { ...i, dst: f(i.dst), src: f(i.src) };
     case "movi": case "ld64": case "ldsym": case "addr": case "alui": case "neg":
       return { ...i, dst: f(i.dst) };
@@ -232,12 +237,13 @@ export function printInst(i: MInst): string {
     case "movi": return `${r(i.dst)} = ${i.imm}`;
     case "ld64": return `${r(i.dst)} = ${i.value} ll`;
     case "ldsym": return `${r(i.dst)} = ${i.kind} ${i.symbol}`;
-    case "alu": return `${r(i.dst)} ${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${r(i.src)}`;
-    case "alui": return `${r(i.dst)} ${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${i.imm}${i.core ? " (core)" : ""}`;
+    case "alu": return `${r(i.dst)} ${i.signed ? "s" : ""}${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${r(i.src)}`;
+    case "alui": return `${r(i.dst)} ${i.signed ? "s" : ""}${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${i.imm}${i.core ? " (core)" : ""}`;
     case "neg": return `${r(i.dst)} = -${r(i.dst)}`;
     case "zext32": return `${r(i.dst)} = zext32 ${r(i.src)}`;
+    case "movsx": return `${r(i.dst)} = (s${i.bits})${r(i.src)}`;
     case "addr": return `${r(i.dst)} = &slot${i.slot} + ${i.off}`;
-    case "ldx": return `${r(i.dst)} = *(u${i.size * 8} *)${memText(i.mem)}`;
+    case "ldx": return `${r(i.dst)} = *(${i.signed ? "s" : "u"}${i.size * 8} *)${memText(i.mem)}`;
     case "stx": return `*(u${i.size * 8} *)${memText(i.mem)} = ${r(i.src)}`;
     case "xadd": return `lock *(u${i.size * 8} *)${memText(i.mem)} += ${r(i.src)}`;
     case "setcc": return `${r(i.dst)} = ${r(i.a)} ${CMP_NAMES[i.cmp]} ${srcText(i.b)}`;

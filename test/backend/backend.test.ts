@@ -5,6 +5,8 @@
 
 import { describe, expect, it } from "vitest";
 import { BackendError, compileFunction } from "../../compiler/backend/index.js";
+import { fitsS32 } from "../../compiler/backend/isel.js";
+import type { CpuVersion } from "../../compiler/bpf/cpu.js";
 import { formatInsn } from "../../compiler/bpf/disasm.js";
 import { ALU, CLS, type Insn } from "../../compiler/bpf/insn.js";
 import type { AluOp, CmpOp, IrFunction, Operand } from "../../compiler/ir/ir.js";
@@ -18,8 +20,8 @@ const text = (insns: Insn[]): string[] => insns.map(formatInsn);
 /** Helper calls with the stack-address argument of map lookups left out (it differs by design). */
 const calls = (cs: HelperCall[]): HelperCall[] => cs.map((c) => (c.id === 1 ? { id: 1, args: [c.args[0]!] } : c));
 
-function check(ir: IrFunction, ctxs: Uint8Array[]): ReturnType<typeof compileFunction> {
-  const mc = compileFunction(ir);
+function check(ir: IrFunction, ctxs: Uint8Array[], cpu: CpuVersion = "v3"): ReturnType<typeof compileFunction> {
+  const mc = compileFunction(ir, { cpu });
   for (const t of text(mc.insns)) expect(t).not.toBe("<unknown>");
   for (const c of ctxs) {
     const r = runBoth(ir, mc, c);
@@ -85,6 +87,16 @@ describe("arithmetic", () => {
     }
   });
 
+  it.each(["sdiv", "smod"] as const)("%s is one instruction with CPU v4, and matches the IR", (op) => {
+    const ctxs = SAMPLES.flatMap((x) => SAMPLES.map((y) => ctxOf(x, y)));
+    const mc = check(binary(op), ctxs, "v4");
+    expect(text(mc.insns)).toEqual(["r0 = *(u64 *)(r1 + 0)", "r1 = *(u64 *)(r1 + 8)", `r0 s${op === "sdiv" ? "/" : "%"}= r1`, "exit"]);
+    for (const y of [...SAMPLES, 3n, 1n << 40n]) {
+      const t = text(check(binary(op, y), SAMPLES.map((x) => ctxOf(x)), "v4").insns);
+      if (fitsS32(y) && y !== 0n && y !== 1n && y !== -1n) expect(t).toContain(`r0 s${op === "sdiv" ? "/" : "%"}= ${y}`);
+    }
+  });
+
   it("uses an ALU immediate when it fits s32 and ld_imm64 otherwise", () => {
     expect(text(compileFunction(binary("add", 5n)).insns)).toEqual(["r0 = *(u64 *)(r1 + 0)", "r0 += 5", "exit"]);
     expect(text(compileFunction(binary("add", -2147483648n)).insns)).toContain("r0 += -2147483648");
@@ -130,6 +142,36 @@ describe("arithmetic", () => {
         check(ir, [ctxOf(-5n), ctxOf(0x1234_5678_9abc_def0n), ctxOf(0x80n), ctxOf(0x8000n), ctxOf(0x8000_0000n)]);
       }
     }
+  });
+
+  it("extends with one movsx with CPU v4, and a load read only by its sign extension is a sign-extending load", () => {
+    for (const bits of [8, 16, 32] as const) {
+      const b = new FnBuilder();
+      const x = b.load({ reg: b.ctx }, 0, 8);
+      const d = b.reg();
+      b.ins({ op: "ext", dst: d, src: x, bits, signed: true });
+      b.ret(d);
+      const ctxs = [ctxOf(-5n), ctxOf(0x1234_5678_9abc_def0n), ctxOf(0x80n), ctxOf(0x8000n), ctxOf(0x8000_0000n)];
+      expect(text(check(b.build(), ctxs, "v4").insns)).toEqual(["r1 = *(u64 *)(r1 + 0)", `r0 = (s${bits})r1`, "exit"]);
+
+      const l = new FnBuilder();
+      const y = l.load({ reg: l.ctx }, 0, (bits / 8) as 1 | 2 | 4);
+      const e = l.reg();
+      l.ins({ op: "ext", dst: e, src: y, bits, signed: true });
+      l.ret(e);
+      expect(text(check(l.build(), ctxs, "v4").insns)).toEqual([`r0 = *(s${bits} *)(r1 + 0)`, "exit"]);
+    }
+  });
+
+  it("keeps a load zero-extending when another instruction reads it too (CPU v4)", () => {
+    const b = new FnBuilder();
+    const x = b.load({ reg: b.ctx }, 0, 4);
+    const d = b.reg();
+    b.ins({ op: "ext", dst: d, src: x, bits: 32, signed: true });
+    b.ret(b.alu("add", d, x));
+    const t = text(check(b.build(), [ctxOf(-5n), ctxOf(0x7fff_ffffn)], "v4").insns);
+    expect(t[0]).toMatch(/= \*\(u32 \*\)\(r1 \+ 0\)$/);
+    expect(t.some((l) => /= \(s32\)r\d$/.test(l))).toBe(true);
   });
 
   it("computes every comparison with setcc, including set (a & b) != 0", () => {

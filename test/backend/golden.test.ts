@@ -1,5 +1,5 @@
-// Golden listings: small probes, built as the frontend would lower them, compiled and printed
-// with their source lines (formatListing). The expected text lives beside this file in
+// Golden listings: small probes, built as the frontend would lower them, compiled (for CPU v3,
+// and one for v4) and printed with their source lines (formatListing). The expected text lives beside this file in
 // golden/<name>.lst; run with UPDATE_GOLDEN=1 to rewrite it, then review the diff. The
 // instruction lines are also checked against `llvm-objdump-19 -d --no-print-imm-hex` of the
 // same bytes (assembled by llvm-mc-19).
@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compileFunction } from "../../compiler/backend/index.js";
+import type { CpuVersion } from "../../compiler/bpf/cpu.js";
 import { formatListing } from "../../compiler/bpf/disasm.js";
 import { encode } from "../../compiler/bpf/insn.js";
 import type { IrFunction } from "../../compiler/ir/ir.js";
@@ -18,7 +19,7 @@ import { FnBuilder, imm } from "./support/ir.js";
 
 const DIR = fileURLToPath(new URL("./golden/", import.meta.url));
 
-interface Case { name: string; source: string; ir: () => IrFunction }
+interface Case { name: string; source: string; ir: () => IrFunction; cpu?: CpuVersion }
 
 const countWrites: Case = {
   name: "count-writes",
@@ -109,9 +110,9 @@ const signedAverage: Case = {
 };
 
 describe("golden listings", () => {
-  it.each([countWrites, signedAverage])("$name", (c) => {
+  it.each([countWrites, signedAverage, { ...signedAverage, name: "signed-average-v4", cpu: "v4" as const }])("$name", (c) => {
     const ir = c.ir();
-    const mc = compileFunction(ir);
+    const mc = compileFunction(ir, { cpu: c.cpu });
     const listing = formatListing(mc.insns, { source: c.source, lines: mc.lines, symbol: ir.name });
     const file = join(DIR, `${c.name}.lst`);
     if (process.env.UPDATE_GOLDEN) writeFileSync(file, listing);
