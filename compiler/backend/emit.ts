@@ -14,6 +14,7 @@ import type { Loc, Size } from "../ir/ir.js";
 import type { MachineCode } from "./output.js";
 import { BackendError } from "./errors.js";
 import type { Frame } from "./frame.js";
+import { fitsS32 } from "./imm.js";
 import { sequentializeMoves } from "./parmove.js";
 import { CALLER_SAVED, FP, successors, type MBlock, type MFunction, type MInst, type MTerm, type Mem, type Reg, type Src } from "./mir.js";
 
@@ -151,6 +152,11 @@ class Emitter {
         this.push({ code: CLS.STX | SIZE_CODE[i.size] | MODE.MEM, dst: m.base, src: i.src, off: m.off, imm: 0 });
         return;
       }
+      case "st": {
+        const m = this.mem(i.mem);
+        this.push({ code: CLS.ST | SIZE_CODE[i.size] | MODE.MEM, dst: m.base, src: 0, off: m.off, imm: i.imm });
+        return;
+      }
       case "xadd": {
         const m = this.mem(i.mem);
         this.push({ code: CLS.STX | SIZE_CODE[i.size] | MODE.ATOMIC, dst: m.base, src: i.src, off: m.off, imm: ALU.ADD });
@@ -166,7 +172,7 @@ class Emitter {
         for (const m of sequentializeMoves(i.moves, CALLER_SAVED)) this.push(I.mov(m.dst, m.src));
         for (const m of i.imms) {
           const v = m.value;
-          this.push(v >= -(1n << 31n) && v < 1n << 31n ? I.movImm(m.dst, Number(v)) : I.ld64(m.dst, v));
+          this.push(fitsS32(v) ? I.movImm(m.dst, Number(v)) : I.ld64(m.dst, v));
         }
         return;
       }

@@ -9,7 +9,8 @@
 //     of two as shifts and masks; x/0 = 0 and x%0 = x are folded (the verifier rejects a
 //     division by an immediate 0).
 //   - BPF_MOD for remainders and JSET for (a & b) != 0, as clang 19 uses them (base ISA);
-//     no BPF_ST yet (immediates are stored from a register).
+//     constants stored with BPF_ST where store-imm.ts allows it, else from a register
+//     (one per value and block, until a call clobbers it).
 //   - CPU v3: sign extension is lsh + arsh, signed division is expanded with unsigned
 //     division, branch-free. CPU v4: movsx, a sign-extending load where the extension is the
 //     loaded value's only reader (extensions.ts), and sdiv/smod.
@@ -21,10 +22,13 @@ import type { CpuVersion } from "../bpf/cpu.js";
 import { ALU, JMP } from "../bpf/insn.js";
 import {
   isImm, type AluOp, type Block, type CmpOp, type Inst, type IrFunction, type Loc, type Operand,
-  type Terminator, type VReg,
+  type Size, type Terminator, type VReg,
 } from "../ir/ir.js";
 import { BackendError } from "./errors.js";
 import { signExtendedLoads } from "./extensions.js";
+import { fitsS32 } from "./imm.js";
+import { slotPointers } from "./slot-pointers.js";
+import { storeImmediates } from "./store-imm.js";
 import {
   ARG_REGS, Asm, FIRST_VREG, R0, type MBlock, type MFunction, type MInst, type MTerm, type Mem,
   type Reg, type Src,
@@ -40,13 +44,7 @@ const ALU_CODE: Partial<Record<AluOp, number>> = {
   xor: ALU.XOR, lsh: ALU.LSH, rsh: ALU.RSH, arsh: ALU.ARSH,
 };
 
-const S32_MIN = -(1n << 31n);
 const S32_MAX = (1n << 31n) - 1n;
-
-export function fitsS32(v: bigint): boolean {
-  const s = BigInt.asIntN(64, v);
-  return s >= S32_MIN && s <= S32_MAX;
-}
 
 function log2Exact(v: bigint): number {
   if (v <= 0n || (v & (v - 1n)) !== 0n) return -1;
@@ -55,12 +53,18 @@ function log2Exact(v: bigint): number {
   return n;
 }
 
+/** The immediate of a BPF_ST of `size` bytes storing v: bytes and halves unsigned as
+ *  written, words and double words signed (the CPU sign-extends it for a double word). */
+function stImmediate(size: Size, v: bigint): number {
+  return Number(size < 4 ? BigInt.asUintN(size * 8, v) : BigInt.asIntN(32, v));
+}
+
 /** Emits the machine instructions of one block. */
 class Selector {
   out: MInst[] = [];
   loc: Loc | undefined;
-  /** Registers holding an immediate that stores in this block wrote (no BPF_ST), reused
-   *  by later stores of the same value until a call clobbers the argument registers. */
+  /** Registers holding an immediate that stores in this block wrote (not as BPF_ST),
+   *  reused by later stores of the same value until a call clobbers the argument registers. */
   readonly storedImms = new Map<bigint, Reg>();
 
   constructor(
@@ -68,6 +72,8 @@ class Selector {
     private readonly v4: boolean,
     /** Loads to sign-extend as they load (v4): their one reader, the extension, is a copy. */
     private readonly sextLoads: ReadonlySet<VReg>,
+    /** Which constant stores may be BPF_ST (store-imm.ts). */
+    private readonly storeImm: (i: Extract<Inst, { op: "store" }>) => boolean,
   ) {}
 
   tmp(): Reg {
@@ -294,6 +300,7 @@ class Selector {
       case "store": {
         // Only the low `size` bytes are stored: a narrow store's immediate needs no ld_imm64.
         if (!isImm(i.src)) return this.emit(Asm.store(i.size, this.mem(i.base, i.off), R(i.src)));
+        if (this.storeImm(i)) return this.emit(Asm.storeImm(i.size, this.mem(i.base, i.off), stImmediate(i.size, i.src.imm)));
         const value = i.size < 8 ? BigInt.asIntN(i.size * 8, i.src.imm) : i.src.imm;
         let r = this.storedImms.get(value);
         if (r === undefined) this.storedImms.set(value, (r = this.reg({ imm: value })));
@@ -381,7 +388,7 @@ export function selectInstructions(fn: IrFunction, cpu: CpuVersion): MFunction {
     ...(fn.loc ? { loc: fn.loc } : {}),
   };
   const v4 = cpu === "v4";
-  const sel = new Selector(mf, v4, v4 ? signExtendedLoads(fn) : new Set());
+  const sel = new Selector(mf, v4, v4 ? signExtendedLoads(fn) : new Set(), storeImmediates(fn, slotPointers(fn)));
   mf.blocks = fn.blocks.map((b) => selectBlock(sel, b));
 
   // The arguments arrive in R1..R5. If the entry block is also a jump target, their

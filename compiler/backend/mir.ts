@@ -54,6 +54,8 @@ export type MInst = (
   /** A load, zero-extending; `signed`: sign-extending (CPU v4, sizes 1, 2 and 4). */
   | { k: "ldx"; dst: Reg; size: Size; mem: Mem; signed?: boolean }
   | { k: "stx"; size: Size; mem: Mem; src: Reg }
+  /** *(size *)(mem) = imm (BPF_ST; for size 8, imm sign-extended). */
+  | { k: "st"; size: Size; mem: Mem; imm: number }
   /** lock *(size *)(mem) += src */
   | { k: "xadd"; size: 4 | 8; mem: Mem; src: Reg }
   /** Pseudo: dst = (a cmp b) ? 1 : 0, `cmp` a JMP.* code. dst is written before a and b are
@@ -118,6 +120,7 @@ export const Asm = {
   addr: (dst: Reg, slot: number, off: number): MInst => ({ k: "addr", dst, slot, off }),
   load: (dst: Reg, size: Size, mem: Mem, signed = false): MInst => (signed ? { k: "ldx", dst, size, mem, signed } : { k: "ldx", dst, size, mem }),
   store: (size: Size, mem: Mem, src: Reg): MInst => ({ k: "stx", size, mem, src }),
+  storeImm: (size: Size, mem: Mem, imm: number): MInst => ({ k: "st", size, mem, imm }),
   xadd: (size: 4 | 8, mem: Mem, src: Reg): MInst => ({ k: "xadd", size, mem, src }),
   setcc: (dst: Reg, cmp: number, a: Reg, b: Src): MInst => ({ k: "setcc", dst, cmp, a, b }),
   call: (helper: number, nargs: number): MInst => ({ k: "call", helper, nargs }),
@@ -140,7 +143,7 @@ export function instUses(i: MInst): Reg[] {
     case "movi": case "ld64": case "ldsym": case "addr": return [];
     case "alu": return [i.dst, i.src];
     case "alui": case "neg": return [i.dst];
-    case "ldx": return memBase(i.mem);
+    case "ldx": case "st": return memBase(i.mem);
     case "stx": case "xadd": return [...memBase(i.mem), i.src];
     case "setcc": return "reg" in i.b ? [i.a, i.b.reg] : [i.a];
     case "args": return i.moves.map((m) => m.src);
@@ -151,7 +154,7 @@ export function instUses(i: MInst): Reg[] {
 /** Registers an instruction writes. */
 export function instDefs(i: MInst): Reg[] {
   switch (i.k) {
-    case "stx": case "xadd": return [];
+    case "stx": case "st": case "xadd": return [];
     case "args": return [...i.moves.map((m) => m.dst), ...i.imms.map((m) => m.dst)];
     case "call": return [...CALLER_SAVED];
     default: return [i.dst];
@@ -191,6 +194,7 @@ export function renameInst(i: MInst, f: (r: Reg) => Reg): MInst {
       return { ...i, dst: f(i.dst) };
     case "ldx": return { ...i, dst: f(i.dst), mem: renameMem(i.mem, f) };
     case "stx": case "xadd": return { ...i, mem: renameMem(i.mem, f), src: f(i.src) };
+    case "st": return { ...i, mem: renameMem(i.mem, f) };
     case "setcc": return { ...i, dst: f(i.dst), a: f(i.a), b: renameSrc(i.b, f) };
     case "args":
       return {
@@ -245,6 +249,7 @@ export function printInst(i: MInst): string {
     case "addr": return `${r(i.dst)} = &slot${i.slot} + ${i.off}`;
     case "ldx": return `${r(i.dst)} = *(${i.signed ? "s" : "u"}${i.size * 8} *)${memText(i.mem)}`;
     case "stx": return `*(u${i.size * 8} *)${memText(i.mem)} = ${r(i.src)}`;
+    case "st": return `*(u${i.size * 8} *)${memText(i.mem)} = ${i.imm}`;
     case "xadd": return `lock *(u${i.size * 8} *)${memText(i.mem)} += ${r(i.src)}`;
     case "setcc": return `${r(i.dst)} = ${r(i.a)} ${CMP_NAMES[i.cmp]} ${srcText(i.b)}`;
     case "args":

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { BackendError, compileFunction } from "../../compiler/backend/index.js";
-import { fitsS32 } from "../../compiler/backend/isel.js";
+import { fitsS32 } from "../../compiler/backend/imm.js";
 import type { CpuVersion } from "../../compiler/bpf/cpu.js";
 import { formatInsn } from "../../compiler/bpf/disasm.js";
 import { ALU, CLS, type Insn } from "../../compiler/bpf/insn.js";
@@ -526,6 +526,45 @@ describe("maps, stack and relocations", () => {
     expect((err as BackendError).code).toBe("stack");
     expect((err as BackendError).loc).toEqual({ line: 1, col: 1 });
     expect((err as BackendError).message).toMatch(/520 bytes/);
+  });
+
+  it("stores constants with BPF_ST into a slot only helpers read, and into a helper's memory", () => {
+    const b = new FnBuilder();
+    const key = b.slot(8);
+    b.store({ slot: key }, 0, 4, imm(0xffffffffn));
+    b.store({ slot: key }, 4, 2, imm(0xfffen));
+    b.store({ slot: key }, 6, 1, imm(0xffn));
+    b.store({ slot: key }, 7, 1, imm(-1));
+    const v = b.call(1, [b.mapref("seen"), b.addr(key)])!;
+    const some = b.label(), none = b.label();
+    b.br("ne", v, imm(0), some, none);
+    b.at(some);
+    b.store({ reg: v }, 0, 8, imm(-7));
+    b.store({ reg: v }, 8, 8, imm(1n << 40n)); // beyond s32: from a register
+    b.ret(b.load({ reg: v }, 0, 8));
+    b.at(none).ret(imm(0));
+    const mc = check(b.build(), [ctxOf(0n)]);
+    const t = text(mc.insns);
+    expect(t).toEqual(expect.arrayContaining(["*(u32 *)(r10 - 8) = -1", "*(u16 *)(r10 - 4) = 65534", "*(u8 *)(r10 - 2) = 255", "*(u64 *)(r0 + 0) = -7"]));
+    expect(t).toContain("r1 = 1099511627776 ll");
+  });
+
+  it("stores from a register where the function loads the bytes back, the address escapes, or through a parameter", () => {
+    const loadsBack = new FnBuilder();
+    const s = loadsBack.slot(8);
+    loadsBack.store({ slot: s }, 0, 8, imm(0));
+    loadsBack.ret(loadsBack.load({ slot: s }, 4, 4)); // before Linux 6.3, BPF_ST would make it unknown
+    const escapes = new FnBuilder();
+    const e = escapes.slot(8);
+    escapes.store({ slot: e }, 0, 8, imm(5));
+    escapes.ret(escapes.load({ reg: escapes.addr(e) }, 0, 8));
+    const param = new FnBuilder();
+    param.store({ reg: param.ctx }, 0, 8, imm(5)); // the context: the verifier refuses BPF_ST
+    param.ret(imm(0));
+    for (const fn of [loadsBack, escapes, param]) {
+      const t = text(compileFunction(fn.build()).insns);
+      expect(t.some((l) => /^\*\(u\d+ \*\)\(r\d+ [+-] \d+\) = -?\d+$/.test(l)), t.join("\n")).toBe(false);
+    }
   });
 
   it("stores a narrow immediate without ld_imm64", () => {
