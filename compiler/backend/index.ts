@@ -1,6 +1,7 @@
 // The BPF backend: one IR function in, machine code out. The whole pipeline is the list of
 // calls in compileFunction; each pass is a function of its own module.
 //   fold.ts     constants into immediates, dead code out          (IR -> IR)
+//   merge-stores.ts constant stores into a slot merged, wider     (IR -> IR)
 //   isel.ts     instruction selection                             (IR -> machine IR, virtual regs)
 //   regalloc.ts iterated register coalescing, spill.ts spill code (machine IR -> physical regs)
 //   slot-liveness.ts when each stack slot is in use                (machine IR -> intervals)
@@ -14,6 +15,7 @@ import type { IrFunction } from "../ir/ir.js";
 import { checkMFunction } from "./check.js";
 import { emitMachineCode } from "./emit.js";
 import { foldConstants } from "./fold.js";
+import { mergeStores } from "./merge-stores.js";
 import { layoutFrame } from "./frame.js";
 import { selectInstructions } from "./isel.js";
 import { printMFunction, type MFunction } from "./mir.js";
@@ -33,7 +35,7 @@ export interface BackendOptions {
 
 export function compileFunction(fn: IrFunction, opts: BackendOptions = {}): MachineCode {
   const dump = (phase: "isel" | "regalloc", mf: MFunction): void => opts.dump?.(phase, printMFunction(mf));
-  const mf = selectInstructions(foldConstants(fn), opts.cpu ?? DEFAULT_CPU);
+  const mf = selectInstructions(mergeStores(foldConstants(fn)), opts.cpu ?? DEFAULT_CPU);
   dump("isel", mf);
   checkMFunction(mf, "isel", false);
   const live = slotIntervals(mf);

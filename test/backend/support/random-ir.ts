@@ -68,10 +68,14 @@ export class Gen {
       else if (roll < 0.70) b.ins({ op: "setcc", dst, cmp: this.pick(CMPS), a: this.v(), b: this.operand() });
       else if (roll < 0.75) b.ins({ op: "load", dst, base: { reg: b.ctx }, off: 8 * Math.floor(this.r() * 7), size: this.pick([1, 2, 4, 8] as Size[]) });
       else if (roll < 0.80) {
-        const s = this.pick(this.slots);
-        b.store({ slot: s }, this.pick([0, 8]), 8, this.operand());
+        // Any width at any aligned place, so that runs of narrow stores get merged.
+        const s = this.pick(this.slots), size = this.pick([1, 2, 4, 8] as Size[]);
+        b.store({ slot: s }, size * Math.floor(this.r() * (16 / size)), size, this.operand());
         continue;
-      } else if (roll < 0.85) b.ins({ op: "load", dst, base: { slot: this.pick(this.slots) }, off: this.pick([0, 8]), size: this.pick([4, 8] as Size[]) });
+      } else if (roll < 0.85) {
+        const size = this.pick([1, 2, 4, 8] as Size[]);
+        b.ins({ op: "load", dst, base: { slot: this.pick(this.slots) }, off: size * Math.floor(this.r() * (16 / size)), size });
+      }
       else if (roll < 0.95) {
         const n = Math.floor(this.r() * 6);
         b.ins({ op: "call", dst, helper: 100 + n, args: Array.from({ length: n }, () => this.operand()) });
