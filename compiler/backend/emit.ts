@@ -41,10 +41,10 @@ const I = {
     code: CLS.LD | SZ.DW | MODE.IMM, dst, src, off: 0,
     imm: Number(BigInt.asIntN(32, value)), imm64hi: Number(BigInt.asIntN(32, value >> 32n)),
   }),
-  jmp: (cmp: number, a: Reg, b: Src, off: number): Insn =>
+  jmp: (cmp: number, a: Reg, b: Src, off: number, w32 = false): Insn =>
     "reg" in b
-      ? { code: CLS.JMP | cmp | SRC.X, dst: a, src: b.reg, off, imm: 0 }
-      : { code: CLS.JMP | cmp | SRC.K, dst: a, src: 0, off, imm: b.imm },
+      ? { code: (w32 ? CLS.JMP32 : CLS.JMP) | cmp | SRC.X, dst: a, src: b.reg, off, imm: 0 }
+      : { code: (w32 ? CLS.JMP32 : CLS.JMP) | cmp | SRC.K, dst: a, src: 0, off, imm: b.imm },
   ja: (): Insn => ({ code: CLS.JMP | JMP.JA, dst: 0, src: 0, off: 0, imm: 0 }),
   call: (helper: number): Insn => ({ code: CLS.JMP | JMP.CALL, dst: 0, src: 0, off: 0, imm: helper }),
   /** A BPF-to-BPF call; libbpf resolves the target from the relocation (imm -1: the
@@ -164,7 +164,7 @@ class Emitter {
       }
       case "setcc":
         this.push(I.movImm(i.dst, 1));
-        this.push(I.jmp(i.cmp, i.a, i.b, 1));
+        this.push(I.jmp(i.cmp, i.a, i.b, 1, i.w32));
         this.push(I.movImm(i.dst, 0));
         return;
       case "args": {
@@ -190,9 +190,9 @@ class Emitter {
       case "jmp": if (t.target !== next) this.jumpTo(I.ja(), t.target); return;
       case "br":
         if (t.then === next && INVERTED[t.cmp] !== undefined) {
-          this.jumpTo(I.jmp(INVERTED[t.cmp]!, t.a, t.b, 0), t.else);
+          this.jumpTo(I.jmp(INVERTED[t.cmp]!, t.a, t.b, 0, t.w32), t.else);
         } else {
-          this.jumpTo(I.jmp(t.cmp, t.a, t.b, 0), t.then);
+          this.jumpTo(I.jmp(t.cmp, t.a, t.b, 0, t.w32), t.then);
           if (t.else !== next) this.jumpTo(I.ja(), t.else);
         }
         return;

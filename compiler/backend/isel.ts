@@ -11,9 +11,11 @@
 //   - BPF_MOD for remainders and JSET for (a & b) != 0, as clang 19 uses them (base ISA);
 //     constants stored with BPF_ST where store-imm.ts allows it, else from a register
 //     (one per value and block, until a call clobbers it).
+//   - an extension whose readers need only the low bits of its source (narrow.ts) is left
+//     out: they read the source, compares as BPF_JMP32.
 //   - CPU v3: sign extension is lsh + arsh, signed division is expanded with unsigned
 //     division, branch-free. CPU v4: movsx, a sign-extending load where the extension is the
-//     loaded value's only reader (extensions.ts), and sdiv/smod.
+//     loaded value's only reader (sext-loads.ts), and sdiv/smod.
 //   - the arguments (a program's ctx) are copied out of R1..R5 at entry; a call copies its arguments into R1..R5 with one
 //     parallel copy and its result out of R0; a return copies into R0. The allocator
 //     coalesces these copies away where it can.
@@ -25,8 +27,9 @@ import {
   type Size, type Terminator, type VReg,
 } from "../ir/ir.js";
 import { BackendError } from "./errors.js";
-import { signExtendedLoads } from "./extensions.js";
+import { signExtendedLoads } from "./sext-loads.js";
 import { fitsS32 } from "./imm.js";
+import { compare32, narrowExtensions, type NarrowMap } from "./narrow.js";
 import { slotPointers } from "./slot-pointers.js";
 import { storeImmediates } from "./store-imm.js";
 import {
@@ -74,7 +77,14 @@ class Selector {
     private readonly sextLoads: ReadonlySet<VReg>,
     /** Which constant stores may be BPF_ST (store-imm.ts). */
     private readonly storeImm: (i: Extract<Inst, { op: "store" }>) => boolean,
+    /** Extensions left out: their readers read the source (narrow.ts). */
+    private readonly narrow: NarrowMap,
   ) {}
+
+  /** The register an IR register's reader reads: an extension left out reads its source. */
+  R(v: VReg): Reg {
+    return (this.narrow.get(v)?.src ?? v) + FIRST_VREG;
+  }
 
   tmp(): Reg {
     return this.fn.nextReg++;
@@ -222,8 +232,8 @@ class Selector {
     }
     if (i.w32) {
       // The 32-bit ALU: operands' low halves, result zero-extended.
-      const b: Src = isImm(i.b) ? { imm: Number(BigInt.asIntN(32, i.b.imm)) } : { reg: i.b + FIRST_VREG };
-      return this.binop(ALU_CODE[i.alu]!, dst, a, b, true);
+      const b: Src = isImm(i.b) ? { imm: Number(BigInt.asIntN(32, i.b.imm)) } : { reg: this.R(i.b) };
+      return this.binop(ALU_CODE[i.alu]!, dst, this.R(i.a), b, true);
     }
     switch (i.alu) {
       case "sdiv": return this.sdivmod(false, dst, a, i.b);
@@ -276,7 +286,8 @@ class Selector {
         this.mov(R(i.dst), R(i.a));
         return this.emit(Asm.neg(R(i.dst)));
       case "ext": {
-        const dst = R(i.dst), src = R(i.src);
+        if (this.narrow.has(i.dst)) return;
+        const dst = R(i.dst), src = this.R(i.src);
         if (i.signed) {
           if (this.sextLoads.has(i.src)) return this.mov(dst, src);
           if (this.v4) return this.emit(Asm.movsx(dst, src, i.bits));
@@ -289,17 +300,17 @@ class Selector {
       }
       case "setcc": {
         const dst = R(i.dst);
-        const { a, cmp, b } = this.compare(i.cmp, R(i.a), i.b);
+        const { a, cmp, b, w32 } = this.compare(i.cmp, i.a, i.b);
         // dst is written before a and b are read: a clash needs a temporary.
         const clash = dst === a || ("reg" in b && b.reg === dst);
         const t = clash ? this.tmp() : dst;
-        this.emit(Asm.setcc(t, cmp, a, b));
+        this.emit(Asm.setcc(t, cmp, a, b, w32));
         return this.mov(dst, t);
       }
       case "load": return this.emit(Asm.load(R(i.dst), i.size, this.mem(i.base, i.off), this.sextLoads.has(i.dst)));
       case "store": {
         // Only the low `size` bytes are stored: a narrow store's immediate needs no ld_imm64.
-        if (!isImm(i.src)) return this.emit(Asm.store(i.size, this.mem(i.base, i.off), R(i.src)));
+        if (!isImm(i.src)) return this.emit(Asm.store(i.size, this.mem(i.base, i.off), this.R(i.src)));
         if (this.storeImm(i)) return this.emit(Asm.storeImm(i.size, this.mem(i.base, i.off), stImmediate(i.size, i.src.imm)));
         const value = i.size < 8 ? BigInt.asIntN(i.size * 8, i.src.imm) : i.src.imm;
         let r = this.storedImms.get(value);
@@ -333,9 +344,11 @@ class Selector {
     return "reg" in base ? { base: base.reg + FIRST_VREG, off } : { slot: base.slot, off };
   }
 
-  /** A compare as (a, JMP code, src). */
-  compare(cmp: CmpOp, a: Reg, b: Operand): { a: Reg; cmp: number; b: Src } {
-    return { a, cmp: CMP_CODE[cmp], b: this.src(b) };
+  /** A compare as (a, JMP code, src), of the low halves (w32) where compare32 allows. */
+  compare(cmp: CmpOp, a: VReg, b: Operand): { a: Reg; cmp: number; b: Src; w32: boolean } {
+    const n = compare32(cmp, a, b, this.narrow);
+    if (n) return { a: n.a + FIRST_VREG, cmp: CMP_CODE[n.cmp], b: this.src(n.b), w32: true };
+    return { a: a + FIRST_VREG, cmp: CMP_CODE[cmp], b: this.src(b), w32: false };
   }
 
   term(t: Terminator): MTerm {
@@ -344,8 +357,8 @@ class Selector {
     switch (t.op) {
       case "jmp": return withLoc(Asm.jmp(t.target));
       case "br": {
-        const c = this.compare(t.cmp, t.a + FIRST_VREG, t.b);
-        return withLoc(Asm.br(c.cmp, c.a, c.b, t.then, t.else));
+        const c = this.compare(t.cmp, t.a, t.b);
+        return withLoc(Asm.br(c.cmp, c.a, c.b, t.then, t.else, c.w32));
       }
       case "ret":
         if (isImm(t.value)) this.constant(R0, t.value.imm);
@@ -388,7 +401,7 @@ export function selectInstructions(fn: IrFunction, cpu: CpuVersion): MFunction {
     ...(fn.loc ? { loc: fn.loc } : {}),
   };
   const v4 = cpu === "v4";
-  const sel = new Selector(mf, v4, v4 ? signExtendedLoads(fn) : new Set(), storeImmediates(fn, slotPointers(fn)));
+  const sel = new Selector(mf, v4, v4 ? signExtendedLoads(fn) : new Set(), storeImmediates(fn, slotPointers(fn)), narrowExtensions(fn));
   mf.blocks = fn.blocks.map((b) => selectBlock(sel, b));
 
   // The arguments arrive in R1..R5. If the entry block is also a jump target, their

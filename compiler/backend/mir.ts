@@ -58,9 +58,10 @@ export type MInst = (
   | { k: "st"; size: Size; mem: Mem; imm: number }
   /** lock *(size *)(mem) += src */
   | { k: "xadd"; size: 4 | 8; mem: Mem; src: Reg }
-  /** Pseudo: dst = (a cmp b) ? 1 : 0, `cmp` a JMP.* code. dst is written before a and b are
-   *  read (early clobber), so it must not share a register with them. */
-  | { k: "setcc"; dst: Reg; cmp: number; a: Reg; b: Src }
+  /** Pseudo: dst = (a cmp b) ? 1 : 0, `cmp` a JMP.* code (of the low halves with w32). dst
+   *  is written before a and b are read (early clobber), so it must not share a register
+   *  with them. */
+  | { k: "setcc"; dst: Reg; cmp: number; a: Reg; b: Src; w32?: boolean }
   /** Pseudo: the parallel copy of a call's arguments into R1..R5 (dst are physical). */
   | { k: "args"; moves: { dst: Reg; src: Reg }[]; imms: { dst: Reg; value: bigint }[] }
   /** Call of a helper or a subprogram: reads R1..R(nargs), writes R0, clobbers R1..R5. */
@@ -69,8 +70,9 @@ export type MInst = (
 
 export type MTerm = (
   | { k: "jmp"; target: number }
-  /** if a cmp b goto then else goto else; `cmp` a JMP.* code. */
-  | { k: "br"; cmp: number; a: Reg; b: Src; then: number; else: number }
+  /** if a cmp b goto then else goto else; `cmp` a JMP.* code; w32: BPF_JMP32, a compare
+   *  of the low halves. */
+  | { k: "br"; cmp: number; a: Reg; b: Src; then: number; else: number; w32?: boolean }
   /** Returns R0. */
   | { k: "exit" }
 ) & { loc?: Loc };
@@ -122,11 +124,12 @@ export const Asm = {
   store: (size: Size, mem: Mem, src: Reg): MInst => ({ k: "stx", size, mem, src }),
   storeImm: (size: Size, mem: Mem, imm: number): MInst => ({ k: "st", size, mem, imm }),
   xadd: (size: 4 | 8, mem: Mem, src: Reg): MInst => ({ k: "xadd", size, mem, src }),
-  setcc: (dst: Reg, cmp: number, a: Reg, b: Src): MInst => ({ k: "setcc", dst, cmp, a, b }),
+  setcc: (dst: Reg, cmp: number, a: Reg, b: Src, w32 = false): MInst => (w32 ? { k: "setcc", dst, cmp, a, b, w32 } : { k: "setcc", dst, cmp, a, b }),
   call: (helper: number, nargs: number): MInst => ({ k: "call", helper, nargs }),
   callFn: (fn: string, nargs: number): MInst => ({ k: "call", fn, nargs }),
   jmp: (target: number): MTerm => ({ k: "jmp", target }),
-  br: (cmp: number, a: Reg, b: Src, then: number, els: number): MTerm => ({ k: "br", cmp, a, b, then, else: els }),
+  br: (cmp: number, a: Reg, b: Src, then: number, els: number, w32 = false): MTerm =>
+    (w32 ? { k: "br", cmp, a, b, then, else: els, w32 } : { k: "br", cmp, a, b, then, else: els }),
   exit: (): MTerm => ({ k: "exit" }),
 };
 
@@ -251,7 +254,7 @@ export function printInst(i: MInst): string {
     case "stx": return `*(u${i.size * 8} *)${memText(i.mem)} = ${r(i.src)}`;
     case "st": return `*(u${i.size * 8} *)${memText(i.mem)} = ${i.imm}`;
     case "xadd": return `lock *(u${i.size * 8} *)${memText(i.mem)} += ${r(i.src)}`;
-    case "setcc": return `${r(i.dst)} = ${r(i.a)} ${CMP_NAMES[i.cmp]} ${srcText(i.b)}`;
+    case "setcc": return `${r(i.dst)} = ${r(i.a)} ${CMP_NAMES[i.cmp]}${i.w32 ? "32" : ""} ${srcText(i.b)}`;
     case "args":
       return `args ${[...i.moves.map((m) => `${r(m.dst)} <- ${r(m.src)}`), ...i.imms.map((m) => `${r(m.dst)} <- ${m.value}`)].join(", ")}`;
     case "call": return `call ${"fn" in i ? i.fn : i.helper}`;
@@ -261,7 +264,7 @@ export function printInst(i: MInst): string {
 export function printTerm(t: MTerm): string {
   switch (t.k) {
     case "jmp": return `goto @${t.target}`;
-    case "br": return `if ${regName(t.a)} ${CMP_NAMES[t.cmp]} ${srcText(t.b)} goto @${t.then} else @${t.else}`;
+    case "br": return `if ${regName(t.a)} ${CMP_NAMES[t.cmp]}${t.w32 ? "32" : ""} ${srcText(t.b)} goto @${t.then} else @${t.else}`;
     case "exit": return "exit";
   }
 }

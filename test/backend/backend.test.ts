@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { BackendError, compileFunction } from "../../compiler/backend/index.js";
 import { fitsS32 } from "../../compiler/backend/imm.js";
+import { compare32 } from "../../compiler/backend/narrow.js";
 import type { CpuVersion } from "../../compiler/bpf/cpu.js";
 import { formatInsn } from "../../compiler/bpf/disasm.js";
 import { ALU, CLS, type Insn } from "../../compiler/bpf/insn.js";
@@ -277,6 +278,81 @@ describe("calls", () => {
     const b = new FnBuilder();
     b.call(105, [imm(1), imm(2), imm(3), imm(4), imm(5), imm(6)]);
     expect(() => compileFunction(b.build())).toThrow(BackendError);
+  });
+});
+
+describe("32-bit compares (jmp32)", () => {
+  const CMPS: CmpOp[] = ["eq", "ne", "set", "ugt", "uge", "ult", "ule", "sgt", "sge", "slt", "sle"];
+  const holds = (cmp: CmpOp, a: bigint, b: bigint, bits: 32 | 64): boolean => {
+    const ua = BigInt.asUintN(bits, a), ub = BigInt.asUintN(bits, b);
+    const sa = BigInt.asIntN(bits, a), sb = BigInt.asIntN(bits, b);
+    switch (cmp) {
+      case "eq": return ua === ub; case "ne": return ua !== ub; case "set": return (ua & ub) !== 0n;
+      case "ugt": return ua > ub; case "uge": return ua >= ub; case "ult": return ua < ub; case "ule": return ua <= ub;
+      case "sgt": return sa > sb; case "sge": return sa >= sb; case "slt": return sa < sb; case "sle": return sa <= sb;
+    }
+  };
+  const ext = (v: bigint, signed: boolean): bigint => (signed ? BigInt.asIntN(32, v) : BigInt.asUintN(32, v));
+  const VALUES = [0n, 1n, 2n, 5n, 0x7fff_ffffn, 0x8000_0000n, 0xffff_fffen, 0xffff_ffffn, 0x1_0000_0005n, -1n, -(1n << 40n), 1n << 63n];
+  const IMMS = [0n, 1n, -1n, 5n, -5n, 0x7fff_ffffn, 0x8000_0000n, -(1n << 31n), -(1n << 31n) - 1n, 0xffff_ffffn, 1n << 32n, -(1n << 40n)];
+
+  it("compare32 answers only where the 32-bit compare of the sources agrees with the 64-bit one of the extensions", () => {
+    for (const signed of [false, true]) {
+      const narrow = new Map([[1, { src: 3, bits: 32 as const, signed }], [2, { src: 4, bits: 32 as const, signed }]]);
+      for (const cmp of CMPS) {
+        for (const c of IMMS) {
+          const n = compare32(cmp, 1, imm(c), narrow);
+          if (!n) continue;
+          const k = (n.b as { imm: bigint }).imm;
+          for (const x of VALUES) expect(holds(n.cmp, x, k, 32), `${signed ? "s" : "z"}ext32(${x}) ${cmp} ${c}`).toBe(holds(cmp, ext(x, signed), c, 64));
+        }
+        const n = compare32(cmp, 1, 2, narrow)!;
+        expect(n.a === 3 && n.b === 4).toBe(true);
+        for (const x of VALUES) for (const y of VALUES) expect(holds(n.cmp, x, y, 32)).toBe(holds(cmp, ext(x, signed), ext(y, signed), 64));
+      }
+      // The immediates every signed, unsigned and equality compare takes.
+      for (const cmp of ["eq", "slt", "ult"] as const) for (const c of [0n, 1n, 0x7fff_ffffn]) expect(compare32(cmp, 1, imm(c), narrow)).toBeDefined();
+    }
+    expect(compare32("eq", 1, 2, new Map([[1, { src: 3, bits: 32, signed: true }], [2, { src: 4, bits: 32, signed: false }]]))).toBeUndefined();
+  });
+
+  /** x = ext32(ctx[0]); if x cmp c then store32 x (in another block) and return 1, else 2. */
+  function branchOnExtension(signed: boolean, cmp: CmpOp, c: bigint, also?: (b: FnBuilder, x: number) => void): IrFunction {
+    const b = new FnBuilder();
+    const raw = b.load({ reg: b.ctx }, 0, 8);
+    const x = b.reg();
+    b.ins({ op: "ext", dst: x, src: raw, bits: 32, signed });
+    const yes = b.label(), no = b.label();
+    b.br(cmp, x, imm(c), yes, no);
+    b.at(yes);
+    const s = b.slot(8);
+    b.store({ slot: s }, 0, 8, imm(0));
+    b.store({ slot: s }, 0, 4, x);
+    also?.(b, x);
+    b.ret(b.alu("add", b.load({ slot: s }, 0, 8), imm(1)));
+    b.at(no).ret(imm(2));
+    return b.build();
+  }
+
+  it("branches on the low half of an extension's source and stores it, leaving the extension out", () => {
+    const ctxs = VALUES.map((v) => ctxOf(v));
+    const signed = text(check(branchOnExtension(true, "slt", 1n), ctxs).insns);
+    expect(signed.some((l) => /^if w\d s>= 1 goto/.test(l))).toBe(true);
+    expect(signed.join("\n")).not.toMatch(/<<= 32|s>>= 32/);
+    const unsigned = text(check(branchOnExtension(false, "ugt", 0xffff_fff0n), ctxs).insns);
+    expect(unsigned.some((l) => /^if w\d [<>]=? -16 goto/.test(l))).toBe(true);
+    expect(unsigned.join("\n")).not.toMatch(/w\d = w\d/);
+    check(branchOnExtension(false, "slt", 7n), ctxs);
+    check(branchOnExtension(true, "set", 0x8000n), ctxs);
+  });
+
+  it("extends where a reader needs all 64 bits, or the immediate is out of the 32-bit range", () => {
+    const ctxs = VALUES.map((v) => ctxOf(v));
+    const wide = text(check(branchOnExtension(true, "slt", 1n, (b, x) => b.store({ slot: b.slot(8) }, 0, 8, x)), ctxs).insns);
+    expect(wide.join("\n")).toMatch(/<<= 32/);
+    expect(wide.some((l) => l.startsWith("if w"))).toBe(false);
+    const far = text(check(branchOnExtension(true, "slt", 1n << 40n), ctxs).insns);
+    expect(far.some((l) => l.startsWith("if w"))).toBe(false);
   });
 });
 

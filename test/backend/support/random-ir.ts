@@ -104,6 +104,13 @@ export class Gen {
     b.at(join);
   }
 
+  /** A fresh 32-bit extension of a context value, read only by what the caller makes of it. */
+  ext32(signed: boolean): VReg {
+    const x = this.b.reg();
+    this.b.ins({ op: "ext", dst: x, src: this.b.load({ reg: this.b.ctx }, 8 * Math.floor(this.r() * 7), 8), bits: 32, signed });
+    return x;
+  }
+
   region(depth: number): void {
     const roll = this.r();
     if (depth < 2 && roll < 0.25) {
@@ -113,6 +120,11 @@ export class Gen {
         // A compare whose only reader is the branch (fused by the backend).
         const c = this.b.setcc(this.pick(CMPS), this.v(), this.operand());
         this.b.br(this.pick(["eq", "ne"] as CmpOp[]), c, imm(this.pick([0n, 1n])), t, e);
+      } else if (this.chance(0.3)) {
+        // 32-bit extensions of context values compared (as jmp32, where the backend can).
+        const signed = this.chance(0.5);
+        const x = this.ext32(signed);
+        this.b.br(this.pick(CMPS), x, this.chance(0.7) ? imm(this.pick(CONSTS)) : this.ext32(this.chance(0.8) ? signed : !signed), t, e);
       } else {
         this.b.br(this.pick(CMPS), this.v(), this.operand(), t, e);
       }

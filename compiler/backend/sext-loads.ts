@@ -1,6 +1,6 @@
-// Extensions instruction selection can do without, found on the folded IR before it selects.
-// In: an IrFunction. Out: the loads whose only reader sign-extends them from their own width
-// (with CPU v4, a sign-extending load: BPF_MEMSX, and the extension a copy).
+// Loads that can sign-extend as they load (CPU v4's BPF_MEMSX), found on the folded IR
+// before instruction selection. In: an IrFunction. Out: the loads whose only reader
+// sign-extends them from their own width (the extension then becomes a copy).
 
 import type { IrFunction, VReg } from "../ir/ir.js";
 import { instDst, instUses, termUses } from "../ir/uses.js";
