@@ -5,6 +5,8 @@
 //   isel.ts     instruction selection                             (IR -> machine IR, virtual regs)
 //   regalloc.ts iterated register coalescing, spill.ts spill code (machine IR -> physical regs)
 //   slot-liveness.ts when each stack slot is in use                (machine IR -> intervals)
+//   shared-exit.ts, known-constants.ts  one exit per returned constant; constants a
+//               register already holds not loaded again                (machine IR, allocated)
 //   frame.ts    stack frame layout, sharing slots not live together  (slots -> R10 offsets)
 //   emit.ts     block placement, expansion, label resolution      (machine IR -> MachineCode)
 // check.ts verifies the machine IR's invariants after isel and after allocation.
@@ -18,9 +20,11 @@ import { foldConstants } from "./fold.js";
 import { mergeStores } from "./merge-stores.js";
 import { layoutFrame } from "./frame.js";
 import { selectInstructions } from "./isel.js";
+import { reuseConstants } from "./known-constants.js";
 import { printMFunction, type MFunction } from "./mir.js";
 import type { MachineCode } from "./output.js";
 import { allocateRegisters } from "./regalloc.js";
+import { shareExits } from "./shared-exit.js";
 import { slotIntervals } from "./slot-liveness.js";
 
 export { BackendError, type BackendErrorCode } from "./errors.js";
@@ -42,6 +46,8 @@ export function compileFunction(fn: IrFunction, opts: BackendOptions = {}): Mach
   allocateRegisters(mf);
   dump("regalloc", mf);
   checkMFunction(mf, "regalloc", true);
+  shareExits(mf);
+  reuseConstants(mf);
   const frame = layoutFrame(mf.slots, live, fn.name, fn.loc);
   return emitMachineCode(mf, frame);
 }

@@ -6,10 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { BackendError, compileFunction } from "../../compiler/backend/index.js";
 import { fitsS32 } from "../../compiler/backend/imm.js";
+import { reuseConstants } from "../../compiler/backend/known-constants.js";
+import { Asm, R0, R1, R2, printInst, type MFunction } from "../../compiler/backend/mir.js";
 import { compare32 } from "../../compiler/backend/narrow.js";
 import type { CpuVersion } from "../../compiler/bpf/cpu.js";
 import { formatInsn } from "../../compiler/bpf/disasm.js";
-import { ALU, CLS, type Insn } from "../../compiler/bpf/insn.js";
+import { ALU, CLS, JMP, type Insn } from "../../compiler/bpf/insn.js";
 import type { AluOp, CmpOp, IrFunction, Operand } from "../../compiler/ir/ir.js";
 import type { StructType } from "../../compiler/types/ctype.js";
 import { ctxOf, makeEnv, runBoth } from "./support/env.js";
@@ -441,6 +443,44 @@ describe("control flow", () => {
     }
   });
 
+  it("returns a constant through one shared exit: an early return branches to it", () => {
+    const b = new FnBuilder();
+    const x = b.load({ reg: b.ctx }, 0, 8);
+    const early = b.label(), work = b.label(), done = b.label(), other = b.label();
+    b.br("slt", x, imm(1), early, work);
+    b.at(early).ret(imm(0));
+    b.at(work);
+    b.call(101, [x], false);
+    b.br("eq", x, imm(7), done, other);
+    b.at(other);
+    b.call(102, [x, x], false);
+    b.ret(imm(0));
+    b.at(done).ret(imm(0));
+    const t = text(check(b.build(), [ctxOf(-1n), ctxOf(7n), ctxOf(9n)]).insns);
+    expect(t.filter((l) => l === "exit")).toHaveLength(1);
+    expect(t.filter((l) => l === "r0 = 0")).toHaveLength(1);
+    expect(t[1]).toMatch(/^if r\d s< 1 goto/); // straight to the shared exit
+  });
+
+  it("does not load a register with a constant it holds on every path (a null check's zero too)", () => {
+    const mf: MFunction = {
+      name: "f", slots: [], nextReg: 16, hints: new Map(), spillTemps: new Set(),
+      blocks: [
+        { id: 0, insts: [Asm.movImm(R1, 1)], term: Asm.br(JMP.JEQ, R2, { imm: 3 }, 1, 2) },
+        { id: 1, insts: [Asm.movImm(R1, 1), Asm.movImm(R2, 3), Asm.mov(R0, R2)], term: Asm.jmp(3) },
+        { id: 2, insts: [Asm.movImm(R1, 2), Asm.call(5, 0), Asm.movImm(R1, 2)], term: Asm.jmp(3) },
+        { id: 3, insts: [Asm.movImm(R1, 2), Asm.movImm(R2, 3)], term: Asm.exit() },
+      ],
+    };
+    reuseConstants(mf);
+    expect(mf.blocks.map((b) => b.insts.map(printInst))).toEqual([
+      ["r1 = 1"],
+      ["r0 = r2"], // r1 holds 1, r2 holds 3 where r2 == 3 branched here
+      ["r1 = 2", "call 5", "r1 = 2"], // the call clobbers r1
+      ["r1 = 2", "r2 = 3"], // r1 is 1 or 2 here, r2 unknown after the call
+    ]);
+  });
+
   it("reports a jump to a missing block as an 'ir' BackendError", () => {
     const b = new FnBuilder();
     b.jmp(42);
@@ -499,9 +539,8 @@ describe("maps, stack and relocations", () => {
       "r2 = r10",
       "r2 += -8",
       "call 1",
-      "if r0 != 0 goto +2",
-      "r0 = 0",
-      "exit",
+      "if r0 != 0 goto +1",
+      "exit", // r0 is 0 here: the null check says so
       "r1 = 1",
       "lock *(u64 *)(r0 + 0) += r1",
       "r0 = *(u64 *)(r0 + 0)",
@@ -513,7 +552,7 @@ describe("maps, stack and relocations", () => {
       { insn: 0, line: 3, col: 3 },
       { insn: 3, line: 4, col: 13 },
       { insn: 8, line: 6, col: 3 },
-      { insn: 10, line: 5, col: 5 },
+      { insn: 9, line: 5, col: 5 },
     ]);
     const r = runBpf(mc, makeEnv(ctxOf(0n)));
     expect(r.r0).toBe(1n);
@@ -697,6 +736,7 @@ describe("maps, stack and relocations", () => {
     b.ret(b.setcc("eq", v, imm(0x1122334455667788n)));
     const mc = check(b.build(), [ctxOf(0n)]);
     expect(run(b.build())).toBe(1n);
-    expect(text(mc.insns).filter((t) => t.endsWith(" ll"))).toHaveLength(2);
+    // One ld_imm64: the register stored from still holds the constant at the compare.
+    expect(text(mc.insns).filter((t) => t.endsWith(" ll"))).toHaveLength(1);
   });
 });
