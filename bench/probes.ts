@@ -21,7 +21,7 @@ const PLACEHOLDER = /@WORKLOAD@/g;
 export function probePairs(repo: string, build: string, workload: string): ProbePair[] {
   const pairs: ProbePair[] = [];
   const examples = path.join(repo, "examples");
-  for (const f of fs.readdirSync(examples).filter((f) => f.endsWith(".ts")).sort()) {
+  for (const f of fs.readdirSync(examples).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).sort()) {
     const name = f.slice(0, -3);
     pairs.push({ name, group: "example", ts: path.join(examples, f), c: path.join(repo, "bench", "c", `${name}.bpf.c`) });
   }

@@ -3,7 +3,7 @@
 // so seq orders one process's records only.
 import { tracepoint, RingBuf, ArrayMap, ktimeNs, pid, cpu, comm, type u32, type u64, type Chars } from "bpftsc";
 
-interface Record64 { seq: u64; time: u64; a: u64; b: u64; c: u64; pid: u32; cpu: u32; name: Chars<16> }
+export interface Record64 { seq: u64; time: u64; a: u64; b: u64; c: u64; pid: u32; cpu: u32; name: Chars<16> }
 
 /** 16 MiB: 233,016 records of 64 bytes and their 8-byte headers. */
 export const events = new RingBuf<Record64>(16777216);

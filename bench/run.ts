@@ -3,8 +3,8 @@
 // instructions counted, loaded for the verifier's work, attached to the event workload
 // (bench/workload.c) for run time per event; then generated handlers of growing size and
 // files of more programs compiled by both (bench/generate.ts). Two tables, side by side
-// with ratios bpftsc/clang and geometric means per column. Then the loader: ring-buffer
-// throughput (bench/ringbuf.ts) and `bpftsc run` beside bpftrace (bench/run-vs-bpftrace.ts).
+// with ratios bpftsc/clang and geometric means per column. Then the loader: ring- and
+// perf-buffer throughput (bench/ringbuf.ts) and `bpftsc run` beside bpftrace (bench/run-vs-bpftrace.ts).
 //
 //   npm run bench -- [--runs N] [--cpu v3|v4] [--only PROBE]... [--no-scaling] [--no-loader] ...   (options.ts)
 //
@@ -58,10 +58,17 @@ async function main(): Promise<void> {
     if (!opts.keep) fs.rmSync(tmp, { recursive: true, force: true });
     cleanupMeasure();
   }
-  if (opts.loader) {
-    await ringbufBench();
-    await runVsBpftrace();
-  }
+  if (!opts.loader) return;
+  process.stderr.write("bench: the loader's ring buffer...\n");
+  console.log("\nbpftsc/loader ring buffer (bench/ringbuf.ts): 64-byte records from a tracepoint on getppid()");
+  const ring = await ringbufBench();
+  process.stderr.write("bench: the loader's perf buffer...\n");
+  console.log("\nbpftsc/loader perf buffer (bench/ringbuf.ts --perf): the same records through a PerfEventArray");
+  const perf = await ringbufBench(undefined, undefined, "perf");
+  process.stderr.write("bench: bpftsc run vs bpftrace...\n");
+  console.log("");
+  await runVsBpftrace();
+  console.log(`goals: no lost records (ring buffer: ${ring.lost} lost, perf buffer: ${perf.lost}); >= 1,000,000 decoded records/s (best ${Math.round(ring.decodeBest).toLocaleString("en-US")}, perf buffer ${Math.round(perf.decodeBest).toLocaleString("en-US")}); start-up no slower than bpftrace's (above)`);
 }
 
 await main();

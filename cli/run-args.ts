@@ -2,23 +2,27 @@
 // bad usage (a message for exit status 2). Checks what can be checked before compiling:
 // the probe file is a regular .ts file, the -c command is a program that exists.
 
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, statSync, type Stats } from "node:fs";
 import { delimiter, join } from "node:path";
 
 export const RUN_USAGE = `Usage: bpftsc run <probe.ts> [-c <command>] [-d <seconds>] [-i <seconds>] [--json]
-                  [--set NAME=VALUE]... [--btf <file>]
+                  [--set NAME=VALUE]... [--cgroup <dir>] [--btf <file>]
 
-Compiles the probe, loads it, attaches every program, prints ring-buffer records as they
-arrive, and when the run ends prints every map and every setting and global.
+Compiles the probe, loads it, attaches every program, prints ring- and perf-buffer
+records as they arrive, and when the run ends prints every map and every setting and
+global.
 
   -c <command>     run the command (its arguments split on spaces) once attached;
-                   the run ends when it exits
+                   the run ends when it exits. It is started, held, before the probe
+                   loads, so a setting can be its pid: --set NAME=cpid
   -d <seconds>     end the run after this long
   -i <seconds>     print the maps every interval, headed by the time
   --json           one JSON object per line instead of text
   --set NAME=VALUE set a load-time setting before load: an integer (decimal or 0x hex,
                    negative allowed), true/false/1/0, a string for Chars, JSON for a
                    struct or an array
+  --cgroup <dir>   put this cgroup v2 directory at index 0 of the probe's CgroupArrays
+                   (currentTaskUnder(0): a task in it or below it)
   --btf <file>     kernel BTF to compile against (default /sys/kernel/btf/vmlinux)
   -h, --help       this text
 
@@ -26,14 +30,21 @@ Without -c or -d the run ends on Ctrl-C (SIGINT) or SIGTERM. Exit status: 0 the 
 ran, 1 it did not compile, load or attach, 2 bad usage.
 `;
 
+/** The --set value that stands for the -c command's pid, as bpftrace's `cpid`. */
+export const CPID = "cpid";
+
 export interface RunArgs {
   probe: string;
   /** The -c command and its arguments. */
   command?: string[];
+  /** The executable file the -c command runs (its user frames are symbolized). */
+  program?: string;
   durationMs?: number;
   intervalMs?: number;
   json: boolean;
   sets: { name: string; text: string }[];
+  /** The --cgroup directory. */
+  cgroup?: string;
   btf?: string;
 }
 
@@ -52,6 +63,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | string {
       else if (a === "-i") args.intervalMs = seconds(a, value());
       else if (a === "--json") args.json = true;
       else if (a === "--btf") args.btf = value();
+      else if (a === "--cgroup") args.cgroup = value();
       else if (a === "--set") {
         const v = value(), eq = v.indexOf("=");
         if (eq <= 0) return `--set takes NAME=VALUE, not '${v}'`;
@@ -67,10 +79,14 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | string {
   if (args.probe === undefined) return "no probe file";
   if (!args.probe.endsWith(".ts")) return `'${args.probe}' is not a TypeScript file: a probe file's name ends in .ts`;
   if (!isFile(args.probe)) return `cannot read '${args.probe}': no such file`;
+  if (args.cgroup !== undefined && !isDirectory(args.cgroup)) return `--cgroup: no directory '${args.cgroup}'`;
   if (args.command !== undefined) {
     if (args.command.length === 0) return "-c needs a command";
-    if (!findProgram(args.command[0]!)) return `-c: no program '${args.command[0]}' (not a file, nor in PATH)`;
+    args.program = programFile(args.command[0]!);
+    if (!args.program) return `-c: no program '${args.command[0]}' (not a file, nor in PATH)`;
   }
+  const cpid = args.sets.find((s) => s.text === CPID);
+  if (cpid && args.command === undefined) return `--set ${cpid.name}=${CPID}: ${CPID} is the -c command's pid, and there is no -c`;
   return args as RunArgs;
 }
 
@@ -82,19 +98,22 @@ function seconds(option: string, text: string): number {
   return s * 1000;
 }
 
-function isFile(path: string): boolean {
+function statOf(path: string): Stats | undefined {
   try {
-    return statSync(path).isFile();
+    return statSync(path);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
+const isFile = (path: string): boolean => statOf(path)?.isFile() ?? false;
+const isDirectory = (path: string): boolean => statOf(path)?.isDirectory() ?? false;
+
 /** Whether `name` is an executable file, or (without a slash) one in $PATH. */
-function findProgram(name: string): boolean {
+/** The executable file a command name runs, as the shell finds it. */
+function programFile(name: string): string | undefined {
   const dirs = name.includes("/") ? [""] : (process.env.PATH ?? "").split(delimiter).filter((d) => d !== "");
-  return dirs.some((dir) => {
-    const file = dir ? join(dir, name) : name;
+  return dirs.map((dir) => (dir ? join(dir, name) : name)).find((file) => {
     try {
       accessSync(file, constants.X_OK);
       return isFile(file);

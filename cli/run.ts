@@ -1,26 +1,29 @@
-// `bpftsc run probe.ts`: compiles the probe in-process, sets the --set settings, loads
-// it, attaches every program, prints ring-buffer records as they arrive (written batch
-// by batch, so a pipe sees them as they come), the maps every -i interval, and, when the
-// run ends (SIGINT or SIGTERM, -d elapsed, or the -c command, started once attached, has
-// exited), every map and every setting and global; then detaches.
+// `bpftsc run probe.ts`: compiles the probe in-process, starts the -c command held
+// stopped (child.ts: a setting may be its pid), sets the --set settings, loads
+// it, puts the --cgroup in its cgroup arrays, attaches every program, prints ring- and
+// perf-buffer records as they arrive (written batch by batch, so a pipe sees them as
+// they come), the maps every -i interval, and, when the run ends (SIGINT or SIGTERM, -d
+// elapsed, or the -c command, let run once attached, has exited), every map (stack
+// traces symbolized) and every setting and global, and on stderr the records each perf
+// buffer lost; then detaches.
 // In: argv after "run". Out: the exit status: 0 the probe ran, 1 it did not compile, load
 // or attach (the reason on stderr: diagnostics, the loader's BpfError with the verifier's
 // log), 2 bad usage.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { compile } from "../compiler/compile.js";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
 import {
-  BpfError, BpfObject, RingBuffer, jsonPrinter, snapshotGlobals, snapshotMaps, textPrinter,
+  BpfError, BpfObject, PerfBuffer, RingBuffer, Symbolizer, jsonPrinter, probedBinaries, snapshotGlobals, snapshotMaps, textPrinter,
   type Printer, type Value,
 } from "../loader/index.js";
-import { RUN_USAGE, parseRunArgs, type RunArgs } from "./run-args.js";
+import { applyCgroup } from "./cgroup.js";
+import { startStopped, type StoppedChild } from "./child.js";
+import { CPID, RUN_USAGE, parseRunArgs, type RunArgs } from "./run-args.js";
 import { applySettings } from "./settings.js";
 
-/** Where records come from while the probe runs: its ring buffers. (Perf buffers, when
- *  the loader has them, are one more kind of source with these two calls.) */
+/** Where records come from while the probe runs: its ring buffers and perf buffers. */
 interface EventSource {
   readonly name: string;
   /** Batches of records as they arrive, until the object is closed. */
@@ -47,19 +50,31 @@ export async function runMain(argv: string[]): Promise<number> {
   } catch (e) {
     return failure(e);
   }
-  try {
-    const bad = applySettings(obj.globals, args.sets);
-    if (bad) {
-      obj.close();
-      process.stderr.write(`bpftsc run: ${bad}\n`);
-      return 2;
-    }
-    obj.load().attach();
-  } catch (e) {
+  const child = args.command ? startStopped(args.command) : undefined;
+  if (typeof child === "string") {
     obj.close();
+    process.stderr.write(`bpftsc run: -c ${child}\n`);
+    return 1;
+  }
+  const giveUp = (status: number, why?: string): number => {
+    child?.stop();
+    obj.close();
+    if (why) process.stderr.write(`bpftsc run: ${why}\n`);
+    return status;
+  };
+  try {
+    const sets = args.sets.map((s) => (s.text === CPID ? { ...s, text: String(child!.pid) } : s));
+    const bad = applySettings(obj.globals, sets);
+    if (bad) return giveUp(2, bad);
+    obj.load();
+    const badCgroup = args.cgroup === undefined ? undefined : applyCgroup(obj.maps, args.cgroup);
+    if (badCgroup) return giveUp(2, badCgroup);
+    obj.attach();
+  } catch (e) {
+    giveUp(1);
     return failure(e);
   }
-  return trace(obj, args);
+  return trace(obj, args, child);
 }
 
 /** The object's bytes, or undefined after printing the diagnostics. */
@@ -88,14 +103,14 @@ function failure(e: unknown): number {
 }
 
 /** Runs the attached object until the run ends, printing as it goes; then closes it. */
-async function trace(obj: BpfObject, args: RunArgs): Promise<number> {
-  const sources: EventSource[] = Object.values(obj.maps).filter((m): m is RingBuffer => m instanceof RingBuffer);
+async function trace(obj: BpfObject, args: RunArgs, child: StoppedChild | undefined): Promise<number> {
+  const sources: EventSource[] = Object.values(obj.maps).filter((m) => m instanceof RingBuffer || m instanceof PerfBuffer);
   const printer: Printer = args.json ? jsonPrinter() : textPrinter(sources.map((s) => s.name));
+  const symbols = new Symbolizer([...probedBinaries(obj.programs), ...(args.program ? [args.program] : [])]);
   const write = (text: string): void => {
     if (text) process.stdout.write(text);
   };
   let status = 0;
-  let child: ChildProcess | undefined;
   // Waiting for a signal alone would not keep Node's event loop alive: a timer does.
   const timers: NodeJS.Timeout[] = [setInterval(() => {}, 1 << 30)];
   const ended = new Promise<void>((resolve) => {
@@ -105,14 +120,14 @@ async function trace(obj: BpfObject, args: RunArgs): Promise<number> {
     const names = obj.programs.map((p) => p.name);
     process.stderr.write(`Attached ${names.length} program${names.length === 1 ? "" : "s"} (${names.join(", ")}); Ctrl-C ends the run.\n`);
     if (args.durationMs !== undefined) timers.push(setTimeout(end, args.durationMs));
-    if (args.intervalMs !== undefined) timers.push(setInterval(() => write(printer.interval(new Date(), snapshotMaps(obj))), args.intervalMs));
-    if (args.command) {
-      child = spawn(args.command[0]!, args.command.slice(1), { stdio: "inherit" });
-      child.once("exit", end).once("error", (e) => {
+    if (args.intervalMs !== undefined) timers.push(setInterval(() => write(printer.interval(new Date(), snapshotMaps(obj, symbols))), args.intervalMs));
+    if (child) {
+      child.process.once("exit", end).once("error", (e) => {
         process.stderr.write(`bpftsc run: -c ${args.command![0]}: ${e.message}\n`);
         status = 1;
         end();
       });
+      child.resume();
     }
   });
   const consumers = sources.map(async (s) => {
@@ -126,10 +141,11 @@ async function trace(obj: BpfObject, args: RunArgs): Promise<number> {
   process.removeAllListeners("SIGINT").removeAllListeners("SIGTERM");
   try {
     for (const s of sources) for (let batch = s.drain(); batch.length > 0; batch = s.drain()) write(printer.events(s.name, batch));
-    write(printer.end(snapshotMaps(obj), snapshotGlobals(obj)));
+    write(printer.end(snapshotMaps(obj, symbols), snapshotGlobals(obj)));
+    for (const s of sources) if (s instanceof PerfBuffer && s.lost > 0) process.stderr.write(`bpftsc run: perf buffer '${s.name}' lost ${s.lost} record${s.lost === 1 ? "" : "s"}\n`);
   } finally {
     obj.close();
-    if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    child?.stop();
   }
   await Promise.all(consumers);
   return status;

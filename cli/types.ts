@@ -1,4 +1,4 @@
-// `bpftsc types`: writes TypeScript declarations of kernel structs for editors.
+// `bpftsc types`: writes TypeScript declarations of kernel structs and enums for editors.
 // In: argv after "types": [--btf FILE] [-o out.d.ts] [--depth N] TYPE...
 // Out: the .d.ts text on stdout or in the -o file. Exit status: 0 written, 1 a type or the
 // BTF file could not be found or read, 2 bad usage (as for `bpftsc` itself).
@@ -12,7 +12,9 @@ const USAGE = `Usage: bpftsc types [--btf <file>] [-o <out.d.ts>] [--depth <n>] 
 
 Writes TypeScript declarations of kernel structs, unions and typedefs of them, for use as
 Ptr<file> etc. in probe files: the named types, the structs they embed, and the structs
-they point to up to <n> pointer hops away; structs beyond are declared empty.
+they point to up to <n> pointer hops away; structs beyond are declared empty. Kernel
+enums (named, or the types of members) are declared with this kernel's values, for
+enumValue() and enumExists().
 
   --btf <file>     BTF to read (default /sys/kernel/btf/vmlinux)
   -o <file>        write the declarations there (default: standard output)
@@ -67,7 +69,7 @@ export function typesMain(argv: string[]): number {
   const result = kernelTypesToTs(btf, args.types, { depth: args.depth });
   if (result.unknown.length > 0) {
     for (const u of result.unknown) {
-      process.stderr.write(`bpftsc types: no struct, union or typedef named '${u}' in ${args.btf}\n`);
+      process.stderr.write(`bpftsc types: no struct, union, typedef or enum named '${u}' in ${args.btf}\n`);
     }
     return 1;
   }

@@ -12,6 +12,7 @@ import { compileFunction } from "./backend/index.js";
 import { CPU_VERSIONS, DEFAULT_CPU, isCpuVersion } from "./bpf/cpu.js";
 import type { MachineCode } from "./backend/output.js";
 import { formatListing } from "./bpf/disasm.js";
+import { slots } from "./bpf/insn.js";
 import { CompileError, distinctDiagnostics, makeDiagnostic, type Diagnostic } from "./diagnostics.js";
 import { FrontendContext } from "./frontend/context.js";
 import { isStackExhausted, stackExhausted } from "./frontend/limits.js";
@@ -156,8 +157,20 @@ function compileFile(opts: CompileOptions): CompileResult {
     maps: [...mod.maps.values()].map(objectMap),
     globals: [...mod.globals.values()].map((g) => ({ name: g.name, section: g.section, type: g.type, init: g.init })),
   });
-  const listing = opts.listing === false ? undefined : compiled.map((c) => `${c.section}:\n${formatListing(c.code.insns, { source: ctx.lines, lines: c.code.lines, symbol: c.name, relocs: c.code.relocs })}`).join("\n");
+  const listing = opts.listing === false ? undefined : objectListing(compiled, ctx.lines);
   return { object, listing, ir, diagnostics };
+}
+
+/** Every function's listing headed by its section, in the object's order; functions that
+ *  share a section (the subprograms in .text) numbered from the section's start, as
+ *  llvm-objdump -d numbers them. */
+function objectListing(compiled: readonly Compiled[], source: readonly string[]): string {
+  const used = new Map<string, number>();
+  return compiled.map((c) => {
+    const base = used.get(c.section) ?? 0;
+    used.set(c.section, base + c.code.insns.reduce((n, insn) => n + slots(insn), 0));
+    return `${c.section}:\n${formatListing(c.code.insns, { source, lines: c.code.lines, symbol: c.name, relocs: c.code.relocs, base })}`;
+  }).join("\n");
 }
 
 function objectCode(code: MachineCode): Omit<ObjectFunction, "name"> {

@@ -10,7 +10,7 @@ export const DIAG = {
   typescript: { code: 1000, text: "{0}" },
   // 2xxx: the probe file's shape.
   unsupportedTopLevel: { code: 2001, text: "This statement is not allowed at the top level of a probe file: {0}." },
-  badImport: { code: 2002, text: "A probe file imports from \"bpftsc\", and types only (import type) from files beside it." },
+  badImport: { code: 2002, text: "A probe file imports from \"bpftsc\", and from files beside it only types (import type) and kernel enums." },
   badProgram: { code: 2003, text: "{0}" },
   badMap: { code: 2004, text: "{0}" },
   badLicense: { code: 2005, text: "LICENSE must be a string literal." },
@@ -30,6 +30,8 @@ export const DIAG = {
   bitfieldWidth: { code: 3009, text: "The width of a {0} bitfield must be an integer literal from 1 to {1}, not '{2}'." },
   bitfieldPlace: { code: 3010, text: "Bits<T, N> is the type of a struct or union member; it cannot be {0}." },
   unionMembers: { code: 3011, text: "Union<T> takes the union's members as an object type (a type literal or an interface), not '{0}'." },
+  notKernelEnum: { code: 3012, text: "Enum '{0}' is not a kernel enum: BPF code knows enums from the kernel's BTF, declared `/** @kernel */ declare enum {0} { ... }` as bpftsc types writes them." },
+  enumeratorValue: { code: 3013, text: "'{0}' has no value here: the kernel's enum {1} has no {2}, and the declaration gives none (write {2} = <value>)." },
   // 4xxx: statements and expressions outside the subset.
   unsupportedSyntax: { code: 4001, text: "{0} is not supported in BPF code." },
   unboundedLoop: { code: 4002, text: "The compiler cannot prove this loop terminates: {0}." },

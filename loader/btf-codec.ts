@@ -125,8 +125,9 @@ function intCodec(t: RawInt, name: string): Codec {
   return intLike(name, t.size, (t.encoding & BTF_INT_SIGNED) !== 0);
 }
 
-/** An integer of `size` bytes: a number up to 4 bytes, a bigint from 8. */
-function intLike(name: string, size: number, signed: boolean): Codec {
+/** An integer of `size` bytes: a number up to 4 bytes, a bigint from 8; `name` is the
+ *  type as messages spell it ("u32"). Also the key codec of maps without BTF key types. */
+export function intLike(name: string, size: number, signed: boolean): Codec {
   const bits = BigInt(size * 8);
   const min = signed ? -(1n << (bits - 1n)) : 0n;
   const max = signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;

@@ -5,7 +5,7 @@
 
 import { native } from "./libbpf.js";
 
-export type BpfStage = "compile" | "open" | "load" | "attach" | "map" | "ringbuf";
+export type BpfStage = "compile" | "open" | "load" | "attach" | "map" | "ringbuf" | "perfbuf";
 
 export class BpfError extends Error {
   constructor(

@@ -1,6 +1,7 @@
 // The only native binding of bpftsc/loader: libbpf.so.1 (Debian's libbpf1) and the few
 // libc calls that go with it (mmap for ring buffers and globals, vasprintf for libbpf's
-// log), through koffi, whose libuv poll handle also waits for ring-buffer data. In: nothing (the libraries load on first use). Out: `native()`, typed wrappers
+// log), through koffi, whose libuv poll handle also waits for ring- and perf-buffer data.
+// In: nothing (the libraries load on first use). Out: `native()`, typed wrappers
 // of exactly the C functions the loader calls, and `captureLog()`, which runs libbpf calls
 // and returns what libbpf printed meanwhile (the verifier log of a rejected program).
 // Pointers are koffi's bigints, NULL is null.
@@ -42,6 +43,19 @@ export interface Native {
   /** `key` null asks for the first key. */
   nextKey(fd: number, key: Uint8Array | null, next: Uint8Array): number;
 
+  /** libbpf's perf buffer on a PERF_EVENT_ARRAY: a perf event and a ring of `pages`
+   *  data pages per CPU, put in the map, behind one epoll fd that polls readable once
+   *  a ring has `wakeupEvents` new records; no callbacks (the loader reads the rings
+   *  itself). */
+  perfBufferNew(mapFd: number, pages: number, wakeupEvents: number): Handle | null;
+  perfBufferFree(pb: Handle): void;
+  /** How many per-CPU rings the perf buffer has (one per online CPU). */
+  perfBufferCount(pb: Handle): number;
+  /** Ring `index`'s memory: the perf_event_mmap_page, then the data pages. */
+  perfBufferMemory(pb: Handle, index: number): Handle | null;
+  /** The epoll fd that polls readable when any of the rings has been woken. */
+  perfBufferEpollFd(pb: Handle): number;
+
   possibleCpus(): number;
   /** errno as the last call left it. */
   errno(): number;
@@ -67,6 +81,10 @@ export interface Watch {
 
 const LIBBPF_INFO = 1;
 const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
+/** struct perf_event_attr (include/uapi/linux/perf_event.h): its size in this ABI
+ *  version, and what a BPF output event sets (libbpf's perf_buffer__new sets the same,
+ *  with wakeup_events 1). */
+const PERF_ATTR = { SIZE: 128, TYPE_SOFTWARE: 1, COUNT_SW_BPF_OUTPUT: 10n, SAMPLE_RAW: 1n << 10n } as const;
 
 let bound: Native | undefined;
 let collected: string[] | undefined;
@@ -120,6 +138,11 @@ function bind(): Native {
   const updateElem = f("int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)");
   const deleteElem = f("int bpf_map_delete_elem(int fd, const void *key)");
   const nextKey = f("int bpf_map_get_next_key(int fd, const void *key, void *next)");
+  const perfBufferNew = f("void *perf_buffer__new_raw(int map_fd, size_t page_cnt, void *attr, void *event_cb, void *ctx, const void *opts)");
+  const perfBufferFree = f("void perf_buffer__free(void *pb)");
+  const perfBufferCount = f("size_t perf_buffer__buffer_cnt(void *pb)");
+  const perfBufferMemory = f("int perf_buffer__buffer(void *pb, int buf_idx, _Out_ void **buf, _Out_ size_t *buf_size)");
+  const perfBufferEpollFd = f("int perf_buffer__epoll_fd(void *pb)");
   const possibleCpus = f("int libbpf_num_possible_cpus(void)");
   const setPrint = f("void *libbpf_set_print(void *fn)");
   const strerror = f("int libbpf_strerror(int err, void *buf, size_t size)");
@@ -177,6 +200,23 @@ function bind(): Native {
     updateElem: (fd, k, v, flags) => updateElem(fd, k, v, flags),
     deleteElem: (fd, k) => deleteElem(fd, k),
     nextKey: (fd, k, next) => nextKey(fd, k, next),
+    perfBufferNew: (fd, pages, wakeupEvents) => {
+      const attr = Buffer.alloc(PERF_ATTR.SIZE);
+      attr.writeUInt32LE(PERF_ATTR.TYPE_SOFTWARE, 0); // type
+      attr.writeUInt32LE(PERF_ATTR.SIZE, 4); // size
+      attr.writeBigUInt64LE(PERF_ATTR.COUNT_SW_BPF_OUTPUT, 8); // config
+      attr.writeBigUInt64LE(1n, 16); // sample_period: every record is a sample
+      attr.writeBigUInt64LE(PERF_ATTR.SAMPLE_RAW, 24); // sample_type
+      attr.writeUInt32LE(wakeupEvents, 48); // wakeup_events
+      return perfBufferNew(fd, pages, attr, null, null, null);
+    },
+    perfBufferFree: (pb) => perfBufferFree(pb),
+    perfBufferCount: (pb) => Number(perfBufferCount(pb)),
+    perfBufferMemory: (pb, index) => {
+      const base: (Handle | null)[] = [null];
+      return perfBufferMemory(pb, index, base, [0]) === 0 ? base[0]! : null;
+    },
+    perfBufferEpollFd: (pb) => perfBufferEpollFd(pb),
     possibleCpus: () => possibleCpus(),
     errno: () => koffi.errno(),
     strerror: (err) => {

@@ -2,7 +2,8 @@
 // In: a MapSource (the map's name, sizes, whether it is an array, its BTF decl tags, key
 // and value codecs, and its fd once the object is loaded). Out: BpfMap (get/set/delete,
 // keys/values/entries, for-of) and PerCpuMap, whose values are an array with one element
-// per possible CPU, plus sum(); sumCpus() adds up one value per CPU.
+// per possible CPU, plus sum(); sumCpus() adds up one value per CPU; MapBase, what they
+// share with the stack trace map and cgroup array handles (stacks.ts, cgroups.ts).
 // K and V are the probe's own key and value types (see types.ts).
 
 import { encode, view, type Codec, type Value } from "./btf-codec.js";
@@ -23,19 +24,24 @@ export interface MapSource {
   readonly array: boolean;
   /** The BTF decl tags on the map's declaration ("bpftsc:log2hist" for a Log2Hist). */
   readonly tags: readonly string[];
+  /** A map of file descriptors user space puts in (a perf event array, a cgroup array,
+   *  a program array): the kernel refuses to look its values up, so snapshots leave it out. */
+  readonly holdsFds?: boolean;
   readonly key: Codec;
   readonly value: Codec;
   /** The map's fd; throws unless the object is loaded and open. */
   fd(): number;
 }
 
-abstract class MapBase<K> {
+export abstract class MapBase<K> {
   constructor(protected readonly src: MapSource) {}
 
   get name(): string { return this.src.name; }
   get maxEntries(): number { return this.src.maxEntries; }
   get isArray(): boolean { return this.src.array; }
   get tags(): readonly string[] { return this.src.tags; }
+  /** Whether the map holds file descriptors user space put in (see MapSource). */
+  get holdsFds(): boolean { return this.src.holdsFds ?? false; }
 
   protected encodeKey(key: unknown): Uint8Array {
     return encode(this.src.key, this.src.keySize, key, "key");

@@ -1,6 +1,7 @@
 // The public API of bpftsc/loader: open a BPF object (bytes, a .o path, or a probe .ts
 // compiled in-process), set load-time settings, load it, attach its programs, read its
-// maps, ring buffers and globals, and close it.
+// maps, ring and perf buffers, stack traces and globals, put cgroups in its cgroup
+// arrays, and close it.
 // In: the object and, as a type argument, the probe module's type (`typeof P` for
 // `import type * as P from "./probe.ts"`), which types every map, record and global.
 // Out: a BpfObject. Errors are BpfErrors: a verifier rejection carries the verifier's log,
@@ -10,28 +11,37 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { compile } from "../compiler/compile.js";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
-import { Codecs, rawCodec, type Codec } from "./btf-codec.js";
+import { Codecs, intLike, rawCodec, type Codec } from "./btf-codec.js";
 import { attachProgram, type UprobeTarget } from "./attach.js";
 import { BpfError, failed } from "./errors.js";
 import { Globals, type SectionMap } from "./globals.js";
 import { captureLog, native, type Handle } from "./libbpf.js";
+import { CgroupMap } from "./cgroups.js";
 import { BpfMap, PerCpuMap, type MapSource } from "./maps.js";
 import { readObjectInfo, type ObjectInfo } from "./object-info.js";
+import { PERF_PAGES, PerfBuffer } from "./perfbuf.js";
+import { RecordStream } from "./record-stream.js";
 import { RingBuffer } from "./ringbuf.js";
+import { StackMap } from "./stacks.js";
 import type { MapKind, MapName, ProgramName } from "./types.js";
 
 // Node 20.0-20.3 lack Symbol.dispose; Node's own polyfill uses this registered symbol.
 (Symbol as { dispose?: symbol }).dispose ??= Symbol.for("nodejs.dispose");
 
-const MAP_TYPE = { ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_PERCPU_HASH: 10, RINGBUF: 27 } as const;
+const MAP_TYPE = { ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7, CGROUP_ARRAY: 8, LRU_PERCPU_HASH: 10, RINGBUF: 27 } as const;
+/** Maps of fds (prog array, perf event array, cgroup array): their values cannot be read. */
+const FD_MAPS = new Set<number>([MAP_TYPE.PROG_ARRAY, MAP_TYPE.PERF_EVENT_ARRAY, MAP_TYPE.CGROUP_ARRAY]);
 const PER_CPU = new Set<number>([MAP_TYPE.PERCPU_HASH, MAP_TYPE.PERCPU_ARRAY, MAP_TYPE.LRU_PERCPU_HASH]);
 
 /** A map handle of any kind (what an untyped object's maps are). */
-export type AnyMap = BpfMap | PerCpuMap | RingBuffer;
+export type AnyMap = BpfMap | PerCpuMap | RingBuffer | PerfBuffer | StackMap | CgroupMap;
 
 /** The handle the loader gives for a map declaration of the probe. */
 export type HandleOf<M> =
   MapKind<M> extends { kind: "ringbuf"; record: infer T } ? RingBuffer<T>
+  : MapKind<M> extends { kind: "perf"; record: infer T } ? PerfBuffer<T>
+  : MapKind<M> extends { kind: "stacks" } ? StackMap
+  : MapKind<M> extends { kind: "cgroups" } ? CgroupMap
   : MapKind<M> extends { kind: "percpu"; key: infer K; value: infer V } ? PerCpuMap<K, V>
   : MapKind<M> extends { kind: "map"; key: infer K; value: infer V } ? BpfMap<K, V>
   : AnyMap;
@@ -48,6 +58,8 @@ export interface ProgramInfo {
 export interface OpenOptions {
   /** Kernel BTF to compile a probe .ts against (default /sys/kernel/btf/vmlinux). */
   btfPath?: string;
+  /** Each perf buffer's ring size per CPU, in pages: a power of two (default 64). */
+  perfBufferPages?: number;
 }
 
 /**
@@ -61,16 +73,17 @@ export interface OpenOptions {
  *     for await (const e of obj.maps.events) console.log(e.pid);
  */
 export async function open<P = unknown>(source: string | Uint8Array, opts: OpenOptions = {}): Promise<BpfObject<P>> {
-  if (typeof source !== "string") return new BpfObject<P>(source, "bpftsc");
-  if (!source.endsWith(".ts")) return new BpfObject<P>(readFileSync(source), basename(source, ".o"));
+  if (typeof source !== "string") return new BpfObject<P>(source, "bpftsc", opts);
+  if (!source.endsWith(".ts")) return new BpfObject<P>(readFileSync(source), basename(source, ".o"), opts);
   const r = compile({ fileName: source, source: readFileSync(source, "utf8"), btfPath: opts.btfPath });
   if (!r.object) throw new BpfError("compile", `${source} does not compile:\n${r.diagnostics.map(formatDiagnostic).join("\n")}`);
-  return new BpfObject<P>(r.object, basename(source, ".ts"));
+  return new BpfObject<P>(r.object, basename(source, ".ts"), opts);
 }
 
 export class BpfObject<P = unknown> {
   readonly name: string;
-  /** Hash, array and per-CPU maps and ring buffers, by name. */
+  /** Hash, array and per-CPU maps, ring and perf buffers, stack trace maps and cgroup
+   *  arrays, by name. */
   readonly maps: MapsOf<P>;
   /** Load-time settings (.rodata) and globals (.data, .bss), by name. */
   readonly globals: Globals<P>;
@@ -82,7 +95,7 @@ export class BpfObject<P = unknown> {
   private readonly links = new Map<string, Handle>();
   private readonly allMaps = new Map<string, AnyMap>();
 
-  constructor(bytes: Uint8Array, name: string) {
+  constructor(bytes: Uint8Array, name: string, private readonly options: OpenOptions = {}) {
     const n = native();
     this.name = name;
     const opened = captureLog(() => n.openMem(bytes, name.replace(/[^A-Za-z0-9_]/g, "_")));
@@ -143,14 +156,16 @@ export class BpfObject<P = unknown> {
     return m as N extends MapName<P> ? HandleOf<P[N & keyof P]> : AnyMap;
   }
 
-  /** Creates the maps and loads every program into the kernel; a program the verifier
-   *  rejects throws a BpfError whose message ends with the verifier's log. */
+  /** Creates the maps, loads every program into the kernel and opens the perf buffers
+   *  (so they keep records from now on); a program the verifier rejects throws a
+   *  BpfError whose message ends with the verifier's log. */
   load(): this {
     const h = this.open();
     if (this.isLoaded) throw new BpfError("load", `${this.name} is already loaded`);
     const { result, log } = captureLog(() => native().objectLoad(h));
     if (result !== 0) failed("load", `loading ${this.name}`, { errno: result, log });
     this.isLoaded = true;
+    for (const m of this.allMaps.values()) if (m instanceof PerfBuffer) m.open();
     return this;
   }
 
@@ -195,11 +210,11 @@ export class BpfObject<P = unknown> {
     native().linkDestroy(link);
   }
 
-  /** Detaches everything, ends ring-buffer iterations and frees the object. */
+  /** Detaches everything, ends ring- and perf-buffer iterations and frees the object. */
   close(): void {
     if (this.handle === null) return;
     this.detach();
-    for (const m of this.allMaps.values()) if (m instanceof RingBuffer) m.close();
+    for (const m of this.allMaps.values()) if (m instanceof RecordStream) m.close();
     this.globals.close();
     native().objectClose(this.handle);
     this.handle = null;
@@ -219,19 +234,25 @@ export class BpfObject<P = unknown> {
     const n = native();
     const type = n.mapType(map);
     const codec = (id: number, size: number): Codec => (codecs && id ? codecs.of(id) : rawCodec(size));
-    if (type === MAP_TYPE.RINGBUF) {
-      const id = info.recordType(n.mapName(map));
-      return new RingBuffer({ name: n.mapName(map), maxEntries: n.mapMaxEntries(map), record: id !== undefined && codecs ? codecs.of(id) : undefined, fd });
-    }
+    const name = n.mapName(map);
+    const recordId = info.recordType(name);
+    const record = recordId !== undefined && codecs ? codecs.of(recordId) : undefined;
+    if (type === MAP_TYPE.RINGBUF) return new RingBuffer({ name, maxEntries: n.mapMaxEntries(map), record, fd });
+    if (type === MAP_TYPE.PERF_EVENT_ARRAY) return new PerfBuffer({ name, record, pages: this.options.perfBufferPages ?? PERF_PAGES, fd });
+    // Stack trace maps and cgroup arrays have no BTF key type; their keys are u32 indexes.
+    const indexed = type === MAP_TYPE.STACK_TRACE || type === MAP_TYPE.CGROUP_ARRAY;
     const src: MapSource = {
-      name: n.mapName(map),
+      name,
       keySize: n.mapKeySize(map), valueSize: n.mapValueSize(map), maxEntries: n.mapMaxEntries(map),
-      array: type === MAP_TYPE.ARRAY || type === MAP_TYPE.PERCPU_ARRAY,
-      tags: info.mapTags(n.mapName(map)),
-      key: codec(n.mapBtfKeyTypeId(map), n.mapKeySize(map)),
+      array: type === MAP_TYPE.ARRAY || type === MAP_TYPE.PERCPU_ARRAY || type === MAP_TYPE.CGROUP_ARRAY,
+      tags: info.mapTags(name),
+      holdsFds: FD_MAPS.has(type),
+      key: indexed ? intLike("u32", 4, false) : codec(n.mapBtfKeyTypeId(map), n.mapKeySize(map)),
       value: codec(n.mapBtfValueTypeId(map), n.mapValueSize(map)),
       fd,
     };
+    if (type === MAP_TYPE.STACK_TRACE) return new StackMap(src);
+    if (type === MAP_TYPE.CGROUP_ARRAY) return new CgroupMap(src);
     return PER_CPU.has(type) ? new PerCpuMap(src) : new BpfMap(src);
   }
 }

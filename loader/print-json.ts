@@ -2,7 +2,10 @@
 // In: records, map and global snapshots. Out: lines
 //   {"event":MAP,"value":RECORD}                     per record, as it arrives
 //   {"time":ISO-8601}                                heading each interval's maps (-i)
-//   {"map":NAME,"entries":[{"key":K,"value":V},...]}  per map (per-CPU: V is one per CPU)
+//   {"map":NAME,"entries":[{"key":K,"value":V},...]}  per map (per-CPU: V is one per CPU;
+//                                                    a stack trace map: V is the stack's
+//                                                    frames, [{"address":A,"symbol":S}, ...],
+//                                                    S when known)
 //   {"global":NAME,"value":V}                        per setting and global
 // Integers are JSON numbers when |v| < 2^53, else decimal strings; structs are objects
 // keyed by field name; Chars strings up to the first NUL; FixedArrays arrays; the raw
@@ -12,6 +15,7 @@ import type { Value } from "./btf-codec.js";
 import type { Printer } from "./printer.js";
 import { batchFormatter, type Style } from "./record-format.js";
 import type { GlobalSnapshot, MapSnapshot } from "./snapshot.js";
+import type { Frame } from "./symbolize.js";
 
 const SAFE = 2n ** 53n;
 
@@ -45,7 +49,11 @@ export function jsonPrinter(): Printer {
 }
 
 function mapLines(maps: readonly MapSnapshot[]): string {
-  return maps.map((m) => line({ map: m.name, entries: m.entries.map((e) => ({ key: toJson(e.key), value: toJson(e.perCpu ?? e.value) })) })).join("");
+  return maps.map((m) => line({ map: m.name, entries: m.entries.map((e) => ({ key: toJson(e.key), value: e.frames ? e.frames.map(frameJson) : toJson(e.perCpu ?? e.value) })) })).join("");
+}
+
+function frameJson(f: Frame): Json {
+  return f.symbol === undefined ? { address: toJson(f.address) } : { address: toJson(f.address), symbol: f.symbol };
 }
 
 function globalLines(globals: readonly GlobalSnapshot[]): string {

@@ -6,7 +6,9 @@
 //     counts end up next to the prompt, as bpftrace sorts), others by key; array maps by
 //     index, leaving out the slots that are all zero (they are the keys a bpftrace map
 //     would not have); per-CPU values added up; a Log2Hist as `@name: ` over bpftrace's
-//     histogram drawing; an empty map not at all;
+//     histogram drawing; a stack trace map as `@name[id]:` per stack, then a frame per
+//     line, indented as bpftrace indents a stack, its symbol (`do_syscall_64+0x7f`)
+//     or its address in hex; an empty map not at all;
 //   - then each setting and global as `name: value`;
 //   - every interval (-i), the time as HH:MM:SS, then the maps.
 // Structs print as `{ field: value, ... }`, Chars as quoted strings, FixedArrays as
@@ -19,6 +21,7 @@ import { drawLog2Hist } from "./hist.js";
 import type { Printer } from "./printer.js";
 import { batchFormatter, type Style } from "./record-format.js";
 import type { MapEntry, MapSnapshot } from "./snapshot.js";
+import type { Frame } from "./symbolize.js";
 
 function formatValue(v: Value): string {
   switch (typeof v) {
@@ -58,8 +61,13 @@ function mapBlock(m: MapSnapshot): string {
     const drawing = drawLog2Hist(m.entries.map((e) => (typeof e.value === "bigint" || typeof e.value === "number" ? e.value : 0)));
     return drawing && `@${m.name}: \n${drawing}`;
   }
+  if (m.stacks) return m.entries.map((e) => `@${m.name}[${formatValue(e.key)}]:\n${(e.frames ?? []).map(formatFrame).join("")}`).join("");
   const entries = m.array ? m.entries.filter((e) => !isZero(e.value)) : sorted(m.entries);
   return entries.map((e) => `@${m.name}[${formatValue(e.key)}]: ${formatValue(e.value)}\n`).join("");
+}
+
+function formatFrame(f: Frame): string {
+  return `    ${f.symbol ?? `0x${f.address.toString(16)}`}\n`;
 }
 
 function sorted(entries: readonly MapEntry[]): MapEntry[] {

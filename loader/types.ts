@@ -6,7 +6,7 @@
 // programs and globals. An `unknown` probe type (an object opened without one) gives the
 // untyped Value everywhere.
 
-import type { Chars, FixedArray, HashMap, i64, PerCpuHashMap, Program, Ptr, RingBuf, u64 } from "bpftsc";
+import type { CgroupArray, Chars, FixedArray, HashMap, i64, PerCpuHashMap, PerfEventArray, Program, Ptr, RingBuf, StackTraceMap, u64 } from "bpftsc";
 import type { Value } from "./btf-codec.js";
 
 /** The brands of u64 and i64 (decoded as bigint; the other integer types are numbers). */
@@ -15,6 +15,8 @@ type WideBrand = Exclude<keyof u64 | keyof i64, keyof number>;
 type PtrBrand = keyof Ptr<unknown>;
 /** The brand of PerCpuHashMap and PerCpuArrayMap. */
 type PerCpuBrand = Exclude<keyof PerCpuHashMap<unknown, unknown>, keyof HashMap<unknown, unknown>>;
+/** The brand of PerfEventArray (a RingBuf has its shape and more). */
+type PerfBrand = Exclude<keyof PerfEventArray<unknown>, keyof RingBuf<unknown>>;
 
 type Has<T, Brand> = [Extract<keyof T, Brand>] extends [never] ? false : true;
 
@@ -41,7 +43,9 @@ export type Input<T> =
 
 /** What a map declaration in the probe is, for the loader. */
 export type MapKind<M> =
-  M extends RingBuf<infer T> ? { kind: "ringbuf"; record: T }
+  M extends PerfEventArray<infer T> ? { kind: Has<M, PerfBrand> extends true ? "perf" : "ringbuf"; record: T }
+  : M extends StackTraceMap ? { kind: "stacks" }
+  : M extends CgroupArray ? { kind: "cgroups" }
   : M extends HashMap<infer K, infer V> ? { kind: Has<M, PerCpuBrand> extends true ? "percpu" : "map"; key: K; value: V }
   : never;
 

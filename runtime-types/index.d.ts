@@ -35,6 +35,7 @@ declare const programBrand: unique symbol;
 declare const userBrand: unique symbol;
 declare const kernelBrand: unique symbol;
 declare const perCpuBrand: unique symbol;
+declare const perfBrand: unique symbol;
 
 /** A pointer into the probed code's memory (kernel memory for kprobes and tracepoints,
  *  user memory for uprobes). Field access reads through it, one probe read per hop;
@@ -176,6 +177,8 @@ export declare class RingBuf<T> {
  *  CPU), for kernels and tools without ring buffers. */
 export declare class PerfEventArray<T> {
   constructor(maxEntries?: number);
+  /** Tells a perf event array from a ring buffer (user space reads them differently). */
+  readonly [perfBrand]?: true;
   /** Sends the record to the current CPU's perf buffer (bpf_perf_event_output). */
   output(record: T): void;
 }
@@ -218,6 +221,11 @@ export declare function cpu(): u32;
 export declare function comm(): Chars<16>;
 /** Reads a NUL-terminated string from the probed code's memory into a Chars<N>. */
 export declare function readStr(src: Ptr<unknown> | u64): Chars<number>;
+/** Reads a NUL-terminated string of at most `maxLen` bytes (a constant) to `buf[offset]`,
+ *  for strings packed one after another; the buffer is not zeroed. Returns what
+ *  bpf_probe_read_{user,kernel}_str does: the bytes written with the NUL, or a negative
+ *  errno; -E2BIG (-7) without reading when offset + maxLen passes the buffer's end. */
+export declare function readStrInto(buf: Chars<number> | FixedArray<u8, number>, offset: u64 | number, src: Ptr<unknown> | u64, maxLen: number): i64;
 /** Whether a Chars<N> starts with `prefix` (a string literal or constant). */
 export declare function startsWith(s: Chars<number>, prefix: string): bool;
 /** The current task (bpf_get_current_task): `currentTask<task_struct>()` with task_struct
@@ -229,6 +237,14 @@ export declare function currentTask<T>(): KernelPtr<T>;
 export declare function fieldExists(field: unknown): bool;
 /** Whether the kernel the object loads on has the struct T (CO-RE). */
 export declare function typeExists<T>(): bool;
+/** The value of a kernel enum's enumerator on the kernel the object loads on (CO-RE):
+ *  `enumValue(node_stat_item.NR_SHMEM)`, the enum from `bpftsc types node_stat_item` (its
+ *  type is the enum's integer type: u32 for most). The object does not load on a kernel
+ *  without the enumerator, unless enumExists() guards the use. */
+export declare function enumValue(enumerator: number): number;
+/** Whether the kernel the object loads on has this enumerator of a kernel enum (CO-RE):
+ *  `enumExists(node_stat_item.NR_SHMEM)`. */
+export declare function enumExists(enumerator: number): bool;
 /** A pointer's address as an integer. */
 export declare function toAddress(p: Ptr<unknown>): u64;
 /** An address as a pointer into the program's memory (user memory for uprobes and syscall

@@ -123,7 +123,11 @@ class Emitter {
         if (i.core) this.coreRelos.push({ insn: at, tag: i.core });
         return;
       }
-      case "ld64": this.push(I.ld64(i.dst, i.value)); return;
+      case "ld64": {
+        const at = this.push(I.ld64(i.dst, i.value));
+        if (i.core) this.coreRelos.push({ insn: at, tag: i.core });
+        return;
+      }
       case "ldsym":
         this.relocs.push({ insn: this.push(I.ld64(i.dst, 0n, MAP_LOAD_SRC_REG)), kind: i.kind, symbol: i.symbol });
         return;

@@ -278,6 +278,9 @@ class Selector {
     const R = (v: VReg): Reg => v + FIRST_VREG;
     switch (i.op) {
       case "const":
+        // libbpf patches an enumerator's value into an ld_imm64 (it may need 64 bits), as
+        // clang emits it; an existence or offset into a mov's immediate.
+        if (i.core?.root.kind === "enum") return this.emit({ k: "ld64", dst: R(i.dst), value: i.value, core: i.core });
         if (i.core) return this.emit({ k: "movi", dst: R(i.dst), imm: Number(i.value), core: i.core });
         return this.constant(R(i.dst), i.value);
       case "mov": return this.mov(R(i.dst), R(i.src));

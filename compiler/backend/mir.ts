@@ -36,7 +36,8 @@ export type MInst = (
   | { k: "mov"; dst: Reg; src: Reg }
   /** A `core` immediate is relocated by libbpf (never rematerialized or changed). */
   | { k: "movi"; dst: Reg; imm: number; core?: CoreTag }
-  | { k: "ld64"; dst: Reg; value: bigint }
+  /** A `core` ld_imm64 is an enumerator's value or existence, relocated by libbpf. */
+  | { k: "ld64"; dst: Reg; value: bigint; core?: CoreTag }
   /** dst = the address of a map or a global (ld_imm64 relocated against the symbol). */
   | { k: "ldsym"; dst: Reg; kind: "map" | "data"; symbol: string }
   /** dst op= src (ALU64, or the 32-bit ALU with w32). `op` is an ALU.* constant; `signed`
@@ -242,7 +243,7 @@ export function printInst(i: MInst): string {
   switch (i.k) {
     case "mov": return `${r(i.dst)} = ${r(i.src)}`;
     case "movi": return `${r(i.dst)} = ${i.imm}`;
-    case "ld64": return `${r(i.dst)} = ${i.value} ll`;
+    case "ld64": return `${r(i.dst)} = ${i.value} ll${i.core ? " (core)" : ""}`;
     case "ldsym": return `${r(i.dst)} = ${i.kind} ${i.symbol}`;
     case "alu": return `${r(i.dst)} ${i.signed ? "s" : ""}${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${r(i.src)}`;
     case "alui": return `${r(i.dst)} ${i.signed ? "s" : ""}${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${i.imm}${i.core ? " (core)" : ""}`;

@@ -37,7 +37,7 @@ export function rematValues(fn: MFunction, groups: Map<Reg, Reg[]>): Map<Reg, bi
         const e = defs.get(rep) ?? { count: 0 };
         e.count++;
         if (i.k === "movi" && !i.core) e.value = BigInt(i.imm);
-        else if (i.k === "ld64") e.value = i.value;
+        else if (i.k === "ld64" && !i.core) e.value = i.value;
         else delete e.value;
         defs.set(rep, e);
       }

@@ -178,6 +178,10 @@ export interface ListingOptions {
    *  with a relocation is followed by `<symbol>`, a helper call by `<bpf_helper_name>`.
    *  Without, the listing is exactly llvm-objdump -d's. */
   relocs?: readonly { insn: number; symbol: string }[];
+  /** Where the function starts in its section, in 8-byte slots (default 0). The index
+   *  column and the `<symbol>:` header's address count from the section's start, as
+   *  llvm-objdump numbers a section that holds several functions (.text). */
+  base?: number;
 }
 
 /** The name of the helper a `call N` instruction calls, when the compiler knows it. */
@@ -201,7 +205,8 @@ export function formatListing(insns: Insn[], opts: ListingOptions = {}): string 
   const lineAt = new Map<number, number>();
   for (const l of opts.lines ?? []) lineAt.set(l.insn, l.line);
   const symbolAt = opts.relocs && new Map(opts.relocs.map((r) => [r.insn, r.symbol]));
-  if (opts.symbol !== undefined) out.push(`${"0".repeat(16)} <${opts.symbol}>:`);
+  const base = opts.base ?? 0;
+  if (opts.symbol !== undefined) out.push(`${(base * 8).toString(16).padStart(16, "0")} <${opts.symbol}>:`);
   let slot = 0;
   let lastLine = -1;
   insns.forEach((insn, idx) => {
@@ -218,7 +223,7 @@ export function formatListing(insns: Insn[], opts: ListingOptions = {}): string 
       const target = (slot + 1 + jumpOffset(insn)!) * 8;
       text += target === 0 ? ` <${opts.symbol}>` : ` <${opts.symbol}+0x${target.toString(16)}>`;
     }
-    out.push(`${String(slot).padStart(8)}:\t${hexBytes(encode([insn]))}\t${text}`);
+    out.push(`${String(base + slot).padStart(8)}:\t${hexBytes(encode([insn]))}\t${text}`);
     slot += slots(insn);
   });
   return out.join("\n") + "\n";

@@ -186,25 +186,25 @@ export class ElfFile {
     return out;
   }
 
-  /** The names of every function symbol (STT_FUNC or STT_GNU_IFUNC) defined in a section. */
-  functionNames(): string[] {
-    const out: string[] = [];
+  /** Every function symbol (STT_FUNC or STT_GNU_IFUNC) defined in a section: name, address, size. */
+  functions(): { name: string; value: bigint; size: bigint }[] {
+    const out: { name: string; value: bigint; size: bigint }[] = [];
     const dec = new TextDecoder();
     this.eachSymbol((strs, nameOff, sym) => {
       const s = sym();
-      if ((s.type === 2 || s.type === 10) && s.shndx !== 0) out.push(dec.decode(strs.subarray(nameOff, strs.indexOf(0, nameOff))));
+      if ((s.type === 2 || s.type === 10) && s.shndx !== 0) out.push({ name: dec.decode(strs.subarray(nameOff, strs.indexOf(0, nameOff))), value: s.value, size: s.size });
     });
     return out;
   }
 
-  /** Address and size of every function symbol (STT_FUNC or STT_GNU_IFUNC) defined in a section. */
+  /** The names of every function symbol defined in a section. */
+  functionNames(): string[] {
+    return this.functions().map((f) => f.name);
+  }
+
+  /** Address and size of every function symbol defined in a section. */
   functionRanges(): { value: bigint; size: bigint }[] {
-    const out: { value: bigint; size: bigint }[] = [];
-    this.eachSymbol((_strs, _nameOff, sym) => {
-      const s = sym();
-      if ((s.type === 2 || s.type === 10) && s.shndx !== 0) out.push({ value: s.value, size: s.size });
-    });
-    return out;
+    return this.functions().map(({ value, size }) => ({ value, size }));
   }
 
   private eachSymbol(f: (strs: Uint8Array, nameOff: number, sym: () => Omit<ElfSymbol, "name">) => void): void {

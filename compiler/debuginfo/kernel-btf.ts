@@ -3,7 +3,8 @@
 // Out: kernel function prototypes as CTypes (handler parameters bind to them by name),
 // struct/union layouts as StructTypes (unions as unions, anonymous struct and union
 // members as members named "", as BTF has them), each struct's members flattened as C
-// names them (structMembers), and CO-RE field access paths within one struct.
+// names them (structMembers), CO-RE field access paths within one struct, and named
+// enums as EnumTypes (kernelEnum).
 //
 // Conversion rules: typedefs and const/volatile/restrict/type tags are skipped; integers
 // become u8..u64/i8..i64 by size and the BTF signedness bit (`_Bool` becomes bool; note
@@ -22,10 +23,10 @@
 import { readFileSync, statSync } from "node:fs";
 import {
   BOOL, I16, I32, I64, I8, U16, U32, U64, U8, VOID,
-  type ArrayType, type CType, type IntType, type PtrType, type StructType,
+  type ArrayType, type CType, type EnumType, type IntType, type PtrType, type StructType,
 } from "../types/ctype.js";
 import {
-  BTF_INT_BOOL, BTF_INT_SIGNED, parseBtf, type BtfKindName, type BtfTable, type RawComposite,
+  BTF_INT_BOOL, BTF_INT_SIGNED, parseBtf, type BtfKindName, type BtfTable, type RawComposite, type RawEnum, type RawEnum64,
 } from "./btf-read.js";
 
 export class KernelBtf {
@@ -35,6 +36,7 @@ export class KernelBtf {
   readonly members = new Map<number, KernelMember[]>();
   readonly aligns = new Map<number, number>();
   readonly structIds = new WeakMap<StructType, number>();
+  readonly enums = new Map<number, EnumType | undefined>();
   anonNames?: Map<number, string>;
   constructor(readonly path: string, readonly table: BtfTable) {}
 }
@@ -188,6 +190,46 @@ export function lookupStructId(btf: KernelBtf, name: string): number | undefined
 export function kernelStruct(btf: KernelBtf, name: string): StructType | undefined {
   const id = lookupStructId(btf, name);
   return id === undefined ? undefined : (convert(btf, id) as StructType);
+}
+
+/** BTF id of the named ENUM or ENUM64 called `name` ("cgroup_subsys_id" or "enum
+ *  cgroup_subsys_id"). When several share the name, the one with the most enumerators
+ *  wins, then the lowest id, as for structs. */
+export function lookupEnumId(btf: KernelBtf, name: string): number | undefined {
+  const t = btf.table;
+  const ids = t.idsByName("enum", name.replace(/^enum\s+/, ""));
+  let best: number | undefined, bestN = -1;
+  for (const id of ids) {
+    const n = (t.type(id) as RawEnum | RawEnum64).values.length;
+    if (n > bestN) { best = id; bestN = n; }
+  }
+  return best;
+}
+
+/** A named kernel enum as an EnumType, or undefined when BTF has none by that name (or its
+ *  size is not 1, 2, 4 or 8 bytes). */
+export function kernelEnum(btf: KernelBtf, name: string): EnumType | undefined {
+  const id = lookupEnumId(btf, name);
+  return id === undefined ? undefined : enumById(btf, id);
+}
+
+/** The named enum a member's declared type is, through typedefs and modifiers (BTF id),
+ *  or undefined for anything else, anonymous enums included (CO-RE cannot name those). */
+export function namedEnumId(btf: KernelBtf, typeId: number): number | undefined {
+  const id = btf.table.skipModsAndTypedefs(typeId);
+  const k = btf.table.kindOf(id);
+  return (k === "enum" || k === "enum64") && btf.table.nameOf(id) !== "" && enumById(btf, id) ? id : undefined;
+}
+
+/** The ENUM or ENUM64 with BTF id `id` as an EnumType (cached); undefined for a size
+ *  that is no integer type's. */
+export function enumById(btf: KernelBtf, id: number): EnumType | undefined {
+  if (btf.enums.has(id)) return btf.enums.get(id);
+  const r = btf.table.type(id) as RawEnum | RawEnum64;
+  const int = intOf(r.size, r.signed);
+  const e: EnumType | undefined = int && { kind: "enum", name: r.name, int, values: r.values.map((v) => ({ name: v.name, value: BigInt(v.value) })) };
+  btf.enums.set(id, e);
+  return e;
 }
 
 /** The record layout of tracepoint `event` (struct trace_event_raw_<event>). Syscall

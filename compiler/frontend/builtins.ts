@@ -1,14 +1,20 @@
 // The probe language's helper functions (pid, tid, uid, gid, ktimeNs, cpu, comm,
-// readStr, printk, fetchFailed), one entry each, lowered to BPF helper calls.
+// readStr, readStrInto, printk, fetchFailed), one entry each, lowered to BPF helper calls,
+// and the CO-RE constants (fieldExists, typeExists, enumValue, enumExists) libbpf relocates.
 // In: a call expression naming a bpftsc helper. Out: its Value, or, for the ones that
 // fill a Chars<N> buffer, IR that writes into the destination memory.
 
 import ts from "typescript";
 import { BPF_F_USER_STACK, HELPER } from "../helpers.js";
+import { coreEnumValue } from "../object/core-types.js";
+import { CORE_KIND } from "../object/model.js";
 import { BOOL, I64, U32, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
+import type { VReg } from "../ir/ir.js";
 import { lowerAtomicAdd } from "./lower-assign.js";
+import { kernelEnumerator } from "./kernel-enums.js";
 import { lowerExpr } from "./lower-expr.js";
 import { checkPrintkFormat } from "./printk-format.js";
+import { lowerReadStrInto } from "./read-str-into.js";
 import { storeUncovered } from "./lower-store.js";
 import { skipParens, stringValue } from "./module.js";
 import { addressOf, programContext, scalar, spaceOf, toOperand, toReg, type Lowerer, type Value } from "./values.js";
@@ -41,6 +47,8 @@ const VALUE_BUILTINS: Record<string, Builtin> = {
   currentTask: { args: 0, lower: lowerCurrentTask },
   fieldExists: { args: 1, lower: lowerFieldExists },
   typeExists: { args: 0, lower: lowerTypeExists },
+  enumValue: { args: 1, lower: (L, call) => lowerEnumerator(L, call, "enumValue") },
+  enumExists: { args: 1, lower: (L, call) => lowerEnumerator(L, call, "enumExists") },
   cgroupId: { args: 0, lower: idHelper(HELPER.get_current_cgroup_id, "all", U64) },
   kernelStack: { args: 1, lower: (L, call) => lowerGetStack(L, call, 0n) },
   userStack: { args: 1, lower: (L, call) => lowerGetStack(L, call, BPF_F_USER_STACK) },
@@ -50,6 +58,7 @@ const VALUE_BUILTINS: Record<string, Builtin> = {
   toKernelPtr: { args: 1, lower: (L, call) => lowerToPtr(L, call, "kernel") },
   printk: { args: "any", lower: lowerPrintk },
   atomicAdd: { args: 2, lower: lowerAtomicAdd },
+  readStrInto: { args: 4, lower: lowerReadStrInto },
   fetchFailed: { args: 1, lower: lowerFetchFailed },
 };
 
@@ -91,8 +100,7 @@ function lowerGetStack(L: Lowerer, call: ts.CallExpression, flags: bigint): Valu
   return { kind: "int", type: I64, reg: n };
 }
 
-/** enum bpf_core_relo_kind of the existence checks. */
-const FIELD_EXISTS = 2, TYPE_EXISTS = 8;
+const { FIELD_EXISTS, TYPE_EXISTS, ENUMVAL_EXISTS, ENUMVAL_VALUE } = CORE_KIND;
 
 /** fieldExists(p.f): whether the kernel the object loads on has the field (a CO-RE
  *  relocated constant: the verifier then skips the code the other answer guards). */
@@ -115,6 +123,29 @@ function lowerTypeExists(L: Lowerer, call: ts.CallExpression): Value {
   const r = L.b.newReg();
   L.b.emit({ op: "const", dst: r, value: 1n, core: { root: t, kind: TYPE_EXISTS } });
   return { kind: "int", type: BOOL, reg: r };
+}
+
+/** enumValue(E.NAME): the enumerator's value on the kernel the object loads on, of the
+ *  enum's integer type; enumExists(E.NAME): whether that kernel has it. An ld_imm64 that
+ *  libbpf relocates (ENUMVAL_VALUE, ENUMVAL_EXISTS), holding what it reads from the local
+ *  BTF; it writes an ENUM's value sign-extended from 32 bits, so an unsigned enum's is
+ *  zero-extended again. */
+function lowerEnumerator(L: Lowerer, call: ts.CallExpression, name: "enumValue" | "enumExists"): Value {
+  const arg = call.arguments[0]!;
+  const e = kernelEnumerator(L.ctx, arg)
+    ?? L.ctx.fail("badCall", arg, `${name}() takes an enumerator of a kernel enum, written out: ${name}(node_stat_item.NR_SHMEM).`);
+  const r = L.b.newReg();
+  const core = { root: e.root, field: e.name };
+  if (name === "enumExists") {
+    L.b.emit({ op: "const", dst: r, value: 1n, core: { ...core, kind: ENUMVAL_EXISTS } });
+    return { kind: "int", type: BOOL, reg: r };
+  }
+  L.b.emit({ op: "const", dst: r, value: coreEnumValue(e.root, e.value), core: { ...core, kind: ENUMVAL_VALUE } });
+  const type = e.root.int;
+  if (type.signed || type.size === 8) return { kind: "int", type, reg: r };
+  const out = L.b.newReg();
+  L.b.emit({ op: "ext", dst: out, src: r, bits: (type.size * 8) as 8 | 16 | 32, signed: false });
+  return { kind: "int", type, reg: out };
 }
 
 /** toAddress(p): a pointer's address as a u64. */
@@ -158,12 +189,17 @@ export function lowerBuiltinInto(L: Lowerer, dst: Mem, call: ts.CallExpression, 
     return true;
   }
   if (call.arguments.length !== 1) L.ctx.fail("badCall", call, "readStr(src) takes the string's address.");
-  const src = scalar(L, lowerExpr(L, call.arguments[0]));
-  if (src.kind !== "ptr" && src.kind !== "int") L.ctx.fail("badCall", call.arguments[0], "readStr() reads from a Ptr or an address.");
-  const space = src.kind === "ptr" ? spaceOf(L, src.type) : L.space;
-  const helper = space === "user" ? HELPER.probe_read_user_str : HELPER.probe_read_kernel_str;
-  L.b.emit({ op: "call", helper, args: [addressOf(L, dst), { imm: BigInt(size) }, toReg(L, src)] });
+  const { helper, src } = stringSource(L, call.arguments[0]!, "readStr");
+  L.b.emit({ op: "call", helper, args: [addressOf(L, dst), { imm: BigInt(size) }, src] });
   return true;
+}
+
+/** A string read's source (a Ptr or an address) and the helper for its memory space. */
+export function stringSource(L: Lowerer, e: ts.Expression, name: string): { helper: number; src: VReg } {
+  const src = scalar(L, lowerExpr(L, e));
+  if (src.kind !== "ptr" && src.kind !== "int" && src.kind !== "const") return L.ctx.fail("badCall", e, `${name}() reads from a Ptr or an address.`);
+  const space = src.kind === "ptr" ? spaceOf(L, src.type) : L.space;
+  return { helper: space === "user" ? HELPER.probe_read_user_str : HELPER.probe_read_kernel_str, src: toReg(L, src) };
 }
 
 /** printk("fmt", a, b, c): the format is built on the stack, then bpf_trace_printk. */

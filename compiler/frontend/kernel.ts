@@ -1,28 +1,28 @@
 // The running (or a given) kernel's types for the frontend: BTF loaded on first use,
 // kernel structs named by `@kernel` declarations (from `bpftsc types`), kernel function
 // prototypes for binding handler parameters by name (and where the target's calling
-// convention puts their arguments), and the CO-RE relocation of each field access
-// through a kernel struct.
+// convention puts their arguments), the CO-RE relocation of each field access through a
+// kernel struct, and kernel enums as the object describes them.
 // In: the BTF path (--btf, default /sys/kernel/btf/vmlinux). Out: StructTypes laid out as
-// that kernel lays them out, and a CoreTag per relocatable field access (the object
+// that kernel lays them out, a CoreTag per relocatable field access (the object
 // writer describes the accessed fields locally; libbpf matches them by name against the
-// kernel it loads on).
+// kernel it loads on), and EnumTypes with that kernel's values.
 
 import { existsSync } from "node:fs";
 import type ts from "typescript";
 import { btfAbiType } from "../debuginfo/btf-abi.js";
 import {
-  fieldAccessById, kernelFunction, kernelStruct, loadKernelBtf, lookupStructId, structMembers, structTypeId, tracepointPrototype, tracepointStruct,
-  type KernelBtf, type KernelFunction,
+  fieldAccessById, kernelEnum, kernelFunction, kernelStruct, loadKernelBtf, lookupStructId, structMembers, structTypeId, tracepointPrototype,
+  tracepointStruct, type KernelBtf, type KernelFunction,
 } from "../debuginfo/kernel-btf.js";
 import type { CoreTag } from "../ir/ir.js";
+import { CORE_KIND } from "../object/model.js";
 import type { ArgPlace, Target } from "../target/index.js";
-import { findField, type CType, type StructType } from "../types/ctype.js";
+import { I32, I64, U32, U64, findField, type CType, type EnumType, type StructType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 
 export const DEFAULT_BTF = "/sys/kernel/btf/vmlinux";
-/** enum bpf_core_relo_kind: the field's byte offset. */
-const FIELD_BYTE_OFFSET = 0;
+const { FIELD_BYTE_OFFSET } = CORE_KIND;
 
 export class KernelTypes {
   private loaded: KernelBtf | undefined;
@@ -31,6 +31,7 @@ export class KernelTypes {
   private functionSet: Set<string> | undefined;
   private readonly flavours = new Set<StructType>();
   private readonly flavoursByName = new Map<string, StructType>();
+  private readonly enumsByName = new Map<string, EnumType>();
 
   constructor(private readonly ctx: FrontendContext, readonly path = DEFAULT_BTF) {}
 
@@ -121,9 +122,8 @@ export class KernelTypes {
     const known = this.flavoursByName.get(name);
     if (known) return known;
     const btf = this.btf(node);
-    const baseName = name.slice(0, name.indexOf("___"));
-    const baseId = lookupStructId(btf, baseName);
-    const base = baseId === undefined ? undefined : kernelStruct(btf, baseName);
+    const baseId = lookupStructId(btf, essentialName(name));
+    const base = baseId === undefined ? undefined : kernelStruct(btf, essentialName(name));
     const fields = declared.fields.map((f) => {
       const acc = baseId === undefined ? undefined : fieldAccessById(btf, baseId, [f.name]);
       return acc ? { name: f.name, type: acc.type, offset: acc.offset } : f;
@@ -135,10 +135,48 @@ export class KernelTypes {
     return st;
   }
 
+  /**
+   * The kernel enum `name` as the object describes it for CO-RE: one EnumType per name
+   * (a flavour like `cgroup_subsys_id___old` stands for the enum before `___`, and so do
+   * flavours of enumerator names), of this kernel's size and signedness, holding the
+   * enumerators `declared` names with this kernel's values where it has them, else the
+   * declared ones (placeholders a relocation replaces); an enumerator with neither is
+   * left out. Without the enum on this kernel, 4 bytes unless a value needs 8.
+   */
+  enumType(name: string, declared: ReadonlyMap<string, bigint | undefined>, node: ts.Node): EnumType {
+    const kernel = kernelEnum(this.btf(node), essentialName(name));
+    let root = this.enumsByName.get(name);
+    if (!root) {
+      const values = [...declared.values()].filter((v) => v !== undefined);
+      this.enumsByName.set(name, (root = { kind: "enum", name, int: kernel?.int ?? intFor(values), values: [] }));
+    }
+    // Another declaration of the name may add enumerators.
+    for (const [member, value] of declared) {
+      if (root.values.some((v) => v.name === member)) continue;
+      const v = kernel?.values.find((k) => k.name === essentialName(member))?.value ?? value;
+      if (v !== undefined) root.values.push({ name: member, value: v });
+    }
+    return root;
+  }
+
   private flavourField(st: StructType, name: string, node: ts.Node): { offset: number; type: CType; core: CoreTag } {
     const f = findField(st, name) ?? this.ctx.fail("unknownName", node, name);
     return { offset: f.offset, type: f.type, core: { root: st, field: name, kind: FIELD_BYTE_OFFSET } };
   }
+}
+
+/** A CO-RE name without its flavour: `task_struct` of `task_struct___old`. */
+function essentialName(name: string): string {
+  const i = name.indexOf("___");
+  return i < 0 ? name : name.slice(0, i);
+}
+
+/** The integer type of an enum the kernel lacks: 4 bytes unless a value needs 8,
+ *  signed when a value is negative. */
+function intFor(values: bigint[]): EnumType["int"] {
+  const signed = values.some((v) => v < 0n);
+  const wide = values.some((v) => (signed ? v < -(1n << 31n) || v >= 1n << 31n : v >= 1n << 32n));
+  return wide ? (signed ? I64 : U64) : signed ? I32 : U32;
 }
 
 /** Why a kernel's BTF is not of the target's architecture: its struct pt_regs lacks a

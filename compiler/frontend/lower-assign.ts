@@ -9,7 +9,7 @@ import type { IntType } from "../types/ctype.js";
 import { narrowToBitfield, truncateToBitfield } from "./bitfields.js";
 import { arith } from "./lower-arith.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
-import { closeGuard, dynamicElement, openElement, type DynamicElement } from "./lower-index.js";
+import { aggregateElement, closeGuard, dynamicElement, isScalarElement, openElement, type DynamicElement } from "./lower-index.js";
 import { storeInto, storeValue } from "./lower-store.js";
 import { skipParens } from "./module.js";
 import { constVal, narrow, scalar, toReg, type Binding, type Lowerer, type Value } from "./values.js";
@@ -33,7 +33,9 @@ function lvalue(L: Lowerer, e: ts.Expression): LValue {
     const index = scalar(L, lowerExpr(L, e.argumentExpression));
     if (index.kind !== "const" && array.kind === "mem" && array.type.kind === "array") {
       if (array.readOnly) L.ctx.fail("readOnlySetting", e, e.getText(L.ctx.sf));
-      return { kind: "element", element: dynamicElement(L, array, index, e), node: e };
+      const element = dynamicElement(L, array, index, e);
+      if (isScalarElement(element)) return { kind: "element", element, node: e };
+      return { kind: "mem", mem: aggregateElement(L, element), node: e };
     }
   }
   return writable(L, lowerExpr(L, e), e);
@@ -140,23 +142,35 @@ export function lowerIncDec(L: Lowerer, target: ts.Expression, alu: "add" | "sub
 }
 
 /** atomicAdd(target, delta): lock xadd on an integer of 4 or 8 bytes in BPF memory (a map
- *  value's field, a global; a local works too but gains nothing). */
+ *  value's field, a global, an array element at any index; a local works too but gains
+ *  nothing). An element at a run-time index out of range is left alone. */
 export function lowerAtomicAdd(L: Lowerer, call: ts.CallExpression): Value {
   if (call.arguments.length !== 2) return L.ctx.fail("badCall", call, "atomicAdd(target, delta) takes the integer to add to and the amount.");
   const [target, deltaExpr] = call.arguments;
   const lv = lvalue(L, target!);
-  const mem = lv.kind === "mem" ? lv.mem : undefined;
-  const t = mem?.type;
-  if (!mem || t?.kind !== "int" || (t.size !== 4 && t.size !== 8) || mem.bitfield) {
-    return L.ctx.fail("badCall", target!, "atomicAdd() adds to a 4- or 8-byte integer in BPF memory: a field of a map value or a global (not a variable, a bitfield or a narrower field).");
+  const t = lv.kind === "mem" && !lv.mem.bitfield ? lv.mem.type : lv.kind === "element" ? lv.element.elem : undefined;
+  if (t?.kind !== "int" || (t.size !== 4 && t.size !== 8)) {
+    return L.ctx.fail("badCall", target!, "atomicAdd() adds to a 4- or 8-byte integer in BPF memory: a field of a map value, a global or an array element (not a variable, a bitfield or a narrower field).");
   }
+  // Evaluated before an element's bounds check, so it is computed on both of its paths.
   const delta = toReg(L, narrow(L, lowerExpr(L, deltaExpr!, t), t));
+  if (lv.kind === "mem") {
+    addAtomically(L, lv.mem, t.size, delta);
+  } else if (lv.kind === "element") {
+    const { mem, outOfRange } = openElement(L, lv.element);
+    addAtomically(L, mem, t.size, delta);
+    closeGuard(L, outOfRange);
+  }
+  return { kind: "void" };
+}
+
+/** lock xadd of `delta` to the integer at `mem`. */
+function addAtomically(L: Lowerer, mem: Extract<Value, { kind: "mem" }>, size: 4 | 8, delta: VReg): void {
   let base: VReg;
   if ("reg" in mem.base) base = mem.base.reg;
   else {
     base = L.b.newReg();
     L.b.emit({ op: "addr", dst: base, slot: mem.base.slot, off: 0 });
   }
-  L.b.emit({ op: "atomic_add", base: { reg: base }, off: mem.off, size: t.size, src: delta });
-  return { kind: "void" };
+  L.b.emit({ op: "atomic_add", base: { reg: base }, off: mem.off, size, src: delta });
 }

@@ -12,6 +12,7 @@ import { dynamicElement, readDynamicElement } from "./lower-index.js";
 import { lowerCall } from "./lower-call.js";
 import { COMPARE, condToValue, lowerCond } from "./lower-cond.js";
 import { checkNotDeleted } from "./deleted-values.js";
+import { kernelEnumerator } from "./kernel-enums.js";
 import { storeInto } from "./lower-store.js";
 import { parseIntegerLiteral, skipParens } from "./module.js";
 import type { GlobalInfo } from "./globals.js";
@@ -250,6 +251,9 @@ function fits(v: bigint, t: IntType): boolean {
 
 function lowerProperty(L: Lowerer, e: ts.PropertyAccessExpression): Value {
   if (e.questionDotToken) L.ctx.fail("unsupportedSyntax", e, "Optional chaining '?.'");
+  // A kernel enumerator: this kernel's value (enumValue() is the loading kernel's).
+  const enumerator = kernelEnumerator(L.ctx, e);
+  if (enumerator) return constVal(enumerator.value, enumerator.root.int);
   const obj = lowerExpr(L, e.expression);
   const name = e.name.text;
   if ((obj.kind === "mem" || obj.kind === "ptr") && obj.type.kind === "array" && name === "length") return constVal(BigInt(obj.type.length), I64);

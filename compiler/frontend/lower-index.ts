@@ -1,12 +1,15 @@
-// Fixed-array elements at an index known only at run time, in BPF memory (a stack local
-// or a checked map value): the index is checked against the length before the access,
-// as the verifier demands. An index out of range reads 0 and writes nothing.
-// In: `arr[i]` with `arr` a FixedArray in BPF memory. Out: the element's memory inside a
-// guarded region (openElement) and the join after it (closeGuard).
+// Fixed-array elements at an index known only at run time, in BPF memory (a stack local,
+// a checked map value or a global), of any element type: the index is checked against the
+// length before the access, as the verifier demands. An index out of range reads 0 and
+// writes nothing.
+// In: `arr[i]` with `arr` a FixedArray in BPF memory. Out: a scalar element's memory
+// inside a guarded region (openElement) and the join after it (closeGuard); a struct or
+// array element as memory that later accesses take like any other (aggregateElement).
 
 import type ts from "typescript";
 import type { Block, VReg } from "../ir/ir.js";
 import { sizeOf, type CType } from "../types/ctype.js";
+import { storeUncovered } from "./lower-store.js";
 import { scalar, toReg, type Lowerer, type Value } from "./values.js";
 
 type Mem = Extract<Value, { kind: "mem" }>;
@@ -19,14 +22,17 @@ export interface DynamicElement { array: Mem; elem: CType; length: number; index
 export function dynamicElement(L: Lowerer, array: Mem, index: Value, e: ts.ElementAccessExpression): DynamicElement {
   if (array.type.kind !== "array") throw new Error("internal: dynamicElement of a non-array");
   if (index.kind !== "int") return L.ctx.fail("unsupportedSyntax", e.argumentExpression, "An array index that is not an integer");
-  const elem = array.type.elem;
-  if (elem.kind !== "int" && elem.kind !== "ptr") return L.ctx.fail("unsupportedSyntax", e, "A run-time index into an array of structs or arrays (index scalars)");
-  return { array, elem, length: array.type.length, index: index.reg, node: e };
+  return { array, elem: array.type.elem, length: array.type.length, index: index.reg, node: e };
+}
+
+/** Is the element an integer or a pointer, accessed at once inside its bounds check? */
+export function isScalarElement(d: DynamicElement): boolean {
+  return d.elem.kind === "int" || d.elem.kind === "ptr";
 }
 
 /** Branches on `index < length` and, in range, gives the element's memory; the caller
  *  accesses it, then calls closeGuard. Returns the out-of-range block. */
-export function openElement(L: Lowerer, d: DynamicElement): { mem: Mem; outOfRange: Block } {
+export function openElement(L: Lowerer, d: DynamicElement): { mem: Mem; addr: VReg; outOfRange: Block } {
   const inRange = L.b.newBlock(), outOfRange = L.b.newBlock();
   L.b.terminate({ op: "br", cmp: "ult", a: d.index, b: { imm: BigInt(d.length) }, then: L.b.ref(inRange), else: L.b.ref(outOfRange) });
   L.b.setBlock(inRange);
@@ -41,7 +47,7 @@ export function openElement(L: Lowerer, d: DynamicElement): { mem: Mem; outOfRan
   else L.b.emit({ op: "alu", alu: "mul", dst: scaled, a: d.index, b: { imm: BigInt(size) } });
   const addr = L.b.newReg();
   L.b.emit({ op: "alu", alu: "add", dst: addr, a: base, b: scaled });
-  return { mem: { kind: "mem", type: d.elem, base: { reg: addr }, off: 0, readOnly: array.readOnly }, outOfRange };
+  return { mem: { kind: "mem", type: d.elem, base: { reg: addr }, off: 0, readOnly: array.readOnly }, addr, outOfRange };
 }
 
 /** Ends a guarded access: both paths meet after it; `onOutOfRange` runs on the other. */
@@ -54,8 +60,28 @@ export function closeGuard(L: Lowerer, outOfRange: Block, onOutOfRange?: () => v
   L.b.setBlock(join);
 }
 
-/** Reads `arr[i]` with a run-time index: the element, or 0 when i is out of range. */
+/** A struct or array element, whose accesses come later (a field, a helper that fills
+ *  it, a copy): its memory is the element's when the index is in range, else a scratch
+ *  element zeroed on that path, so an out-of-range index reads 0 and its writes land
+ *  nowhere. */
+export function aggregateElement(L: Lowerer, d: DynamicElement): Mem {
+  const addr = L.b.newReg();
+  const element = openElement(L, d);
+  L.b.emit({ op: "mov", dst: addr, src: element.addr });
+  closeGuard(L, element.outOfRange, () => {
+    const size = sizeOf(d.elem);
+    const slot = L.b.newSlot(size, 8, "out-of-range element");
+    const zeros = new Uint8Array(size);
+    storeUncovered(L, { kind: "mem", type: d.elem, base: { slot }, off: 0 }, zeros, zeros);
+    L.b.emit({ op: "addr", dst: addr, slot, off: 0 });
+  });
+  return { kind: "mem", type: d.elem, base: { reg: addr }, off: 0, readOnly: d.array.readOnly };
+}
+
+/** Reads `arr[i]` with a run-time index: a scalar element, or 0 when i is out of range;
+ *  a struct or array element as memory (aggregateElement). */
 export function readDynamicElement(L: Lowerer, d: DynamicElement): Value {
+  if (!isScalarElement(d)) return aggregateElement(L, d);
   const result = L.b.newReg();
   const { mem, outOfRange } = openElement(L, d);
   L.b.emit({ op: "mov", dst: result, src: toReg(L, scalar(L, mem)) });

@@ -1,6 +1,6 @@
-// Reads the top level of a probe file: imports, struct declarations, maps, programs,
-// helper functions, constants (integer and string), load-time settings, globals and the
-// license.
+// Reads the top level of a probe file: imports, struct declarations, kernel enums, maps,
+// programs, helper functions, constants (integer and string), load-time settings, globals
+// and the license.
 // In: the checked source. Out: a ModuleInfo listing what the file declares, plus a
 // diagnostic for every top-level statement outside the subset.
 
@@ -11,6 +11,7 @@ import { U32, U64, type CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 import { readFunctions, type FunctionInfo } from "./functions.js";
 import { readGlobal, type GlobalInfo } from "./globals.js";
+import { kernelEnumName, kernelEnumerator } from "./kernel-enums.js";
 import { checkMapSizes } from "./map-limits.js";
 import { LOG2_HIST_SLOTS } from "./log2-hist.js";
 import { checkProbePoint, checkUserBinary } from "./probe-points.js";
@@ -105,11 +106,15 @@ function readStatement(ctx: FrontendContext, types: TypeResolver, mod: ModuleInf
   if (ts.isImportDeclaration(stmt)) {
     const from = ts.isStringLiteral(stmt.moduleSpecifier) ? stmt.moduleSpecifier.text : "";
     if (from === "bpftsc") return;
-    // Types may come from declaration files beside the probe (`bpftsc types` output).
-    if (from.startsWith(".") && isTypeOnlyImport(stmt)) return;
+    // Types and kernel enums may come from declaration files beside the probe (`bpftsc types` output).
+    if (from.startsWith(".") && importsTypesAndKernelEnums(ctx, stmt)) return;
     ctx.fail("badImport", stmt);
   }
   if (ts.isInterfaceDeclaration(stmt) || ts.isTypeAliasDeclaration(stmt)) return; // resolved where used
+  if (ts.isEnumDeclaration(stmt)) {
+    if (!kernelEnumName(stmt)) ctx.fail("notKernelEnum", stmt.name, stmt.name.text);
+    return; // its enumerators are read where used
+  }
   if (ts.isFunctionDeclaration(stmt)) {
     if (!stmt.name || !stmt.body) ctx.fail("unsupportedTopLevel", stmt, "a function needs a name and a body");
     if (hasModifier(stmt, ts.SyntaxKind.ExportKeyword)) ctx.fail("unsupportedTopLevel", stmt, "exported functions; export programs made with kprobe(), uprobe(), ...");
@@ -288,6 +293,7 @@ export function constantValue(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expre
     const s = ctx.symbolOf(e);
     return s ? mod.constants.get(s) : undefined;
   }
+  if (ts.isPropertyAccessExpression(e)) return kernelEnumerator(ctx, e)?.value;
   if (ts.isBinaryExpression(e)) {
     const a = constantValue(ctx, mod, e.left);
     const b = constantValue(ctx, mod, e.right);
@@ -312,12 +318,17 @@ export function parseIntegerLiteral(text: string): bigint | undefined {
   return undefined;
 }
 
-function isTypeOnlyImport(stmt: ts.ImportDeclaration): boolean {
+/** `import type { ... }`, or named imports each of a type (`type file`) or a kernel enum. */
+function importsTypesAndKernelEnums(ctx: FrontendContext, stmt: ts.ImportDeclaration): boolean {
   const clause = stmt.importClause;
   if (!clause) return false;
   if (clause.isTypeOnly) return true;
   const named = clause.namedBindings;
-  return !clause.name && !!named && ts.isNamedImports(named) && named.elements.every((e) => e.isTypeOnly);
+  const isKernelEnum = (e: ts.ImportSpecifier): boolean => {
+    const decl = ctx.symbolOf(e.name)?.declarations?.[0];
+    return !!decl && kernelEnumName(decl) !== undefined;
+  };
+  return !clause.name && !!named && ts.isNamedImports(named) && named.elements.every((e) => e.isTypeOnly || isKernelEnum(e));
 }
 
 /** The expression inside parentheses and `as const` (which TypeScript parses as a type

@@ -1,7 +1,8 @@
 // Resolves TypeScript type annotations to C types.
 // In: a ts.TypeNode from a probe file. Out: a CType (integers, bool, Ptr<T>, Chars<N>,
 // FixedArray<T,N>, structs laid out from interfaces and type literals, unions from
-// Union<T>, bitfield members from Bits<T, N>) or a diagnostic.
+// Union<T>, bitfield members from Bits<T, N>, a kernel enum as its integer type) or a
+// diagnostic.
 
 import ts from "typescript";
 import {
@@ -9,6 +10,7 @@ import {
   type CType, type IntType, type MemberSpec, type StructType,
 } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
+import { kernelEnumType } from "./kernel-enums.js";
 
 export class TypeResolver {
   private readonly structs = new Map<ts.Node, StructType>();
@@ -38,6 +40,9 @@ export class TypeResolver {
     }
     const sym = ctx.symbolOf(node.typeName);
     const decl = sym?.declarations?.[0];
+    // `E` or `E.NAME` of a kernel enum: the enum's integer type.
+    const enumDecl = decl && ts.isEnumMember(decl) ? decl.parent : decl;
+    if (enumDecl && ts.isEnumDeclaration(enumDecl)) return kernelEnumType(ctx, enumDecl, node).int;
     const kernelName = decl && kernelTag(decl);
     if (kernelName?.includes("___") && decl && ts.isInterfaceDeclaration(decl)) return ctx.kernel.flavour(kernelName, this.composite(decl, decl.name.text, decl.members, false), node);
     if (kernelName) return ctx.kernel.struct(kernelName, node);
@@ -136,9 +141,13 @@ export class TypeResolver {
   private behindPointer = false;
 }
 
-/** `@kernel <name>` in a declaration's JSDoc (as `bpftsc types` writes): a kernel struct. */
-function kernelTag(decl: ts.Declaration): string | undefined {
+/** `@kernel <name>` in a declaration's JSDoc (as `bpftsc types` writes): the kernel type
+ *  it declares (or, with a flavour's `___`, the kernel type it stands for). A bare
+ *  `@kernel` names the declaration itself. Undefined for a declaration without the tag. */
+export function kernelTag(decl: ts.Declaration): string | undefined {
   const tag = ts.getJSDocTags(decl).find((t) => t.tagName.text === "kernel");
-  const text = typeof tag?.comment === "string" ? tag.comment.trim() : undefined;
-  return text || undefined;
+  if (!tag) return undefined;
+  const text = typeof tag.comment === "string" ? tag.comment.trim() : "";
+  const own = ts.getNameOfDeclaration(decl);
+  return text || (own && ts.isIdentifier(own) ? own.text : undefined);
 }

@@ -4,7 +4,7 @@
 // instructions on unlimited 64-bit virtual registers, ending in one terminator each.
 // Stack memory is named by slots; the backend lays out the frame.
 
-import type { StructType } from "../types/ctype.js";
+import type { EnumType, StructType } from "../types/ctype.js";
 
 /** A virtual register: a 64-bit value. */
 export type VReg = number;
@@ -41,13 +41,15 @@ export type CmpOp =
 export interface Loc { line: number; col: number }
 
 /** Marks an instruction whose immediate libbpf relocates (CO-RE): the offset of `root`'s
- *  `field`, or whether the field (or, without a field, the type) exists on the kernel the
- *  object loads on (`kind`: enum bpf_core_relo_kind). The backend keeps such an immediate
- *  in one instruction of its own and reports it. */
-export interface CoreTag { root: StructType; field?: string; kind: number }
+ *  `field`, whether the field (or, without a field, the type) exists on the kernel the
+ *  object loads on, or, for an enum root, the enumerator `field`'s value or existence
+ *  there (`kind`: a CORE_KIND of object/model.ts). The backend keeps such an immediate in
+ *  one instruction of its own (an ld_imm64 for an enumerator) and reports it. */
+export interface CoreTag { root: StructType | EnumType; field?: string; kind: number }
 
 export type Inst = (
-  /** `core`: a value libbpf relocates (a field's or type's existence), never folded. */
+  /** `core`: a value libbpf relocates (a field's or type's existence, an enumerator's
+   *  value or existence), never folded. */
   | { op: "const"; dst: VReg; value: bigint; core?: CoreTag }
   | { op: "mov"; dst: VReg; src: VReg }
   /** w32: the operation on the low 32 bits, its result zero-extended (BPF's 32-bit ALU);

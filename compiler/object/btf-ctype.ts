@@ -1,6 +1,6 @@
 // Converts the probe language's C types (types/ctype.ts) into BTF types.
-// In: CType values (map keys and values, CO-RE root structs). Out: BTF type ids in a
-// BtfBuilder, identical types sharing one id.
+// In: CType values (map keys and values, CO-RE root structs) and the local enums of CO-RE
+// enumerator relocations. Out: BTF type ids in a BtfBuilder, identical types sharing one id.
 // Integers spelled u8..i64/bool become a TYPEDEF of that name over the C base type
 // (u32 -> typedef u32 = unsigned int), so `bpftool btf dump ... format c` reads like C.
 // Structs keep their fields in declaration order: the CO-RE access strings index them.
@@ -10,7 +10,8 @@
 // the object defines the pointee anyway (finish()), as clang does: a Ptr<file> member
 // costs a FWD, not the kernel's whole type graph.
 
-import { typeToString, type CType, type IntType, type StructType } from "../types/ctype.js";
+import { typeToString, type CType, type EnumType, type IntType, type StructType } from "../types/ctype.js";
+import { isEnum64 } from "./core-types.js";
 import { BTF_INT_BOOL, BTF_INT_SIGNED, type BtfBuilder, type BtfMember } from "./btf.js";
 
 const C_INT_NAMES: Record<string, { size: number; signed: boolean; bool?: boolean }> = {
@@ -81,6 +82,11 @@ export class CTypeToBtf {
       case "array": return this.array(t.isString ? this.baseInt("char") : this.typeId(t.elem), t.length);
       case "struct": return this.structId(t);
     }
+  }
+
+  /** An enum as an ENUM or ENUM64 of its size and signedness. */
+  enumId(e: EnumType): number {
+    return this.b.add({ kind: isEnum64(e) ? "enum64" : "enum", name: e.name, size: e.int.size, signed: e.int.signed, values: e.values });
   }
 
   private intId(t: IntType): number {

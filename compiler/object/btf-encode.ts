@@ -11,7 +11,7 @@ const BTF_VERSION = 1;
 const HDR_LEN = 24;
 
 const KIND = {
-  int: 1, ptr: 2, array: 3, struct: 4, union: 5, fwd: 7, typedef: 8, volatile: 9, const: 10, func: 12, func_proto: 13, var: 14, datasec: 15, decl_tag: 17,
+  int: 1, ptr: 2, array: 3, struct: 4, union: 5, enum: 6, fwd: 7, typedef: 8, volatile: 9, const: 10, func: 12, func_proto: 13, var: 14, datasec: 15, decl_tag: 17, enum64: 19,
 } as const;
 
 function info(kind: number, vlen: number, kindFlag = false): number {
@@ -36,6 +36,13 @@ function typeWords(t: BtfType, str: (s: string) => number): number[] {
     }
     case "fwd":
       return [str(t.name), info(KIND.fwd, 0, t.union), 0];
+    // An ENUM's value is 32 bits; an ENUM64's is its low then its high half.
+    case "enum": case "enum64":
+      return [str(t.name), info(KIND[t.kind], t.values.length, t.signed), t.size, ...t.values.flatMap((v) => {
+        const u = BigInt.asUintN(64, v.value);
+        const lo = Number(u & 0xffffffffn);
+        return t.kind === "enum" ? [str(v.name), lo] : [str(v.name), lo, Number(u >> 32n)];
+      })];
     case "typedef":
       return [str(t.name), info(KIND.typedef, 0), t.type];
     case "const":

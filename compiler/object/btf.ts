@@ -21,6 +21,8 @@ export interface BtfArray { kind: "array"; elem: number; index: number; nelems: 
 export interface BtfMember { name: string; type: number; bitOffset: number; bitfieldSize?: number }
 export interface BtfStruct { kind: "struct" | "union"; name: string; size: number; members: BtfMember[] }
 export interface BtfFwd { kind: "fwd"; name: string; union: boolean }
+/** An ENUM (32-bit values) or ENUM64; `signed` is the kind_flag. */
+export interface BtfEnum { kind: "enum" | "enum64"; name: string; size: number; signed: boolean; values: { name: string; value: bigint }[] }
 export interface BtfTypedef { kind: "typedef"; name: string; type: number }
 /** `const T` / `volatile T`. */
 export interface BtfQualifier { kind: "const" | "volatile"; type: number }
@@ -35,7 +37,7 @@ export interface BtfDatasec { kind: "datasec"; name: string; size: number; vars:
 export interface BtfDeclTag { kind: "decl_tag"; name: string; type: number; componentIdx: number }
 
 export type BtfType =
-  | BtfInt | BtfPtr | BtfArray | BtfStruct | BtfFwd | BtfTypedef | BtfQualifier
+  | BtfInt | BtfPtr | BtfArray | BtfStruct | BtfFwd | BtfEnum | BtfTypedef | BtfQualifier
   | BtfFuncProto | BtfFunc | BtfVar | BtfDatasec | BtfDeclTag;
 
 /** Numbers types from 1 and returns the existing id for a type added twice. */
@@ -44,7 +46,7 @@ export class BtfBuilder {
   private readonly byKey = new Map<string, number>();
 
   add(t: BtfType): number {
-    const key = JSON.stringify(t);
+    const key = typeKey(t);
     const known = this.byKey.get(key);
     if (known !== undefined) return known;
     this.types.push(t);
@@ -64,7 +66,7 @@ export class BtfBuilder {
 
   define(id: number, t: BtfType): void {
     this.types[id - 1] = t;
-    const key = JSON.stringify(t);
+    const key = typeKey(t);
     if (!this.byKey.has(key)) this.byKey.set(key, id);
   }
 
@@ -79,4 +81,9 @@ export class BtfBuilder {
     const i = this.types.findIndex((t) => t.kind === kind && "name" in t && t.name === name);
     return i < 0 ? undefined : i + 1;
   }
+}
+
+/** A type's identity for deduplication (enumerator values are bigints). */
+function typeKey(t: BtfType): string {
+  return JSON.stringify(t, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }

@@ -2,10 +2,11 @@
 // error here instead of an object that libbpf or the kernel rejects later.
 // In: the model. Out: nothing, or an Error naming the first problem.
 
-import { CLS, JMP, PSEUDO_CALL, isLdImm64 } from "../bpf/insn.js";
-import { findField, sizeOf } from "../types/ctype.js";
+import { CLS, JMP, PSEUDO_CALL, isLdImm64, type Insn } from "../bpf/insn.js";
+import { findField, sizeOf, type EnumType } from "../types/ctype.js";
 import { isCIdentifier } from "./btf-ctype.js";
-import { MAP_TYPE, type BpfObjectModel, type ObjectFunction, type Reloc } from "./model.js";
+import { coreEnumValue } from "./core-types.js";
+import { CORE_KIND, MAP_TYPE, type BpfObjectModel, type CoreRelo, type ObjectFunction, type Reloc } from "./model.js";
 import { TEXT_SECTION, sectionName } from "./sections.js";
 
 const RESERVED_SECTIONS = new Set(["", TEXT_SECTION, "license", "version", ".maps", "maps", ".rodata", ".data", ".bss", ".BTF", ".BTF.ext", ".symtab", ".strtab", ".shstrtab"]);
@@ -74,6 +75,20 @@ function checkFunction(p: ObjectFunction, symbols: Map<string, Reloc["kind"] | "
   if (!p.lines.some((l) => l.insn === 0)) fail(`${where}: line info does not start at instruction 0`);
   for (const r of p.coreRelos) {
     inRange(r.insn, "CO-RE relocation");
-    if (r.field !== undefined && !findField(r.root, r.field)) fail(`${where}: CO-RE relocation on ${r.root.name}.${r.field}, which ${r.root.name} does not have`);
+    if (r.root.kind === "enum") checkEnumRelo(where, r, r.root, p.insns[r.insn]!);
+    else if (r.field !== undefined && !findField(r.root, r.field)) fail(`${where}: CO-RE relocation on ${r.root.name}.${r.field}, which ${r.root.name} does not have`);
   }
+}
+
+/** An enumerator relocation is on an ld_imm64 holding what libbpf expects there before
+ *  relocation: 1 for ENUMVAL_EXISTS, the local value as libbpf reads it for ENUMVAL_VALUE. */
+function checkEnumRelo(where: string, r: CoreRelo, root: EnumType, insn: Insn): void {
+  const what = `CO-RE relocation on enum ${root.name}'s ${r.field}`;
+  const e = root.values.find((v) => v.name === r.field);
+  if (!e) fail(`${where}: ${what}, which it does not have`);
+  if (r.kind !== CORE_KIND.ENUMVAL_EXISTS && r.kind !== CORE_KIND.ENUMVAL_VALUE) fail(`${where}: ${what} of kind ${r.kind}, not an enumerator kind`);
+  if (!isLdImm64(insn.code) || insn.imm64hi === undefined || insn.src !== 0) fail(`${where}: ${what} on an instruction that is not a plain ld_imm64`);
+  const held = BigInt.asUintN(32, BigInt(insn.imm)) | BigInt.asUintN(32, BigInt(insn.imm64hi)) << 32n;
+  const want = r.kind === CORE_KIND.ENUMVAL_EXISTS ? 1n : coreEnumValue(root, e.value);
+  if (held !== want) fail(`${where}: ${what}: the instruction holds ${held}, libbpf expects ${want}`);
 }

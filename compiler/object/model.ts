@@ -5,7 +5,7 @@
 // and subprograms by symbol name through relocations, resolved only by the writer.
 
 import type { Insn } from "../bpf/insn.js";
-import type { CType, StructType } from "../types/ctype.js";
+import type { CType, EnumType, StructType } from "../types/ctype.js";
 
 /** BPF map types (enum bpf_map_type) that the language offers. */
 export const MAP_TYPE = {
@@ -45,17 +45,21 @@ export type ProbePoint =
   /** A tracepoint's raw arguments, typed from BTF (tp_btf) or as u64s (raw_tp). */
   | { kind: "tp_btf" | "raw_tp"; event: string };
 
-/** A CO-RE relocation: libbpf rewrites the instruction's offset for the running kernel.
- *  The writer describes `root` locally with just the fields the object accesses (libbpf
- *  matches them by name) and numbers the access path. */
+/** enum bpf_core_relo_kind: what libbpf computes for the kernel it loads on. */
+export const CORE_KIND = { FIELD_BYTE_OFFSET: 0, FIELD_EXISTS: 2, TYPE_EXISTS: 8, ENUMVAL_EXISTS: 10, ENUMVAL_VALUE: 11 } as const;
+
+/** A CO-RE relocation: libbpf rewrites the instruction's offset or immediate for the
+ *  running kernel. The writer describes `root` locally with just the fields (enumerators)
+ *  the object accesses (libbpf matches them by name) and numbers the access path. */
 export interface CoreRelo {
   /** Index of the instruction (in Insn[] order) whose offset/imm is relocated. */
   insn: number;
-  /** The struct the field belongs to, laid out as the compiling kernel lays it out. */
-  root: StructType;
-  /** The accessed field of `root`; none for a relocation on the type itself (TYPE_EXISTS). */
+  /** The struct the field belongs to, laid out as the compiling kernel lays it out; or the
+   *  enum of an enumerator relocation (ENUMVAL_*), whose instruction is an ld_imm64. */
+  root: StructType | EnumType;
+  /** The accessed field of a struct root (none for TYPE_EXISTS); an enum root's enumerator. */
   field?: string;
-  /** enum bpf_core_relo_kind; 0 = FIELD_BYTE_OFFSET, 2 = FIELD_EXISTS, 8 = TYPE_EXISTS. */
+  /** A CORE_KIND. */
   kind: number;
 }
 

@@ -72,7 +72,7 @@ const DATA_FLAGS: Record<DataSectionName, number> = {
 export function writeObject(model: BpfObjectModel): Uint8Array {
   checkModel(model);
 
-  // BTF: map types first, then globals, CO-RE root structs, then FUNCs (which may use
+  // BTF: map types first, then globals, CO-RE root structs and enums, then FUNCs (which may use
   // struct pt_regs).
   const b = new BtfBuilder();
   const conv = new CTypeToBtf(b);
@@ -80,7 +80,10 @@ export function writeObject(model: BpfObjectModel): Uint8Array {
   const dataLayout = addDataBtf(b, conv, model.globals);
   const functions = [...model.programs, ...model.subprograms];
   const core = localCoreTypes(functions.flatMap((f) => f.coreRelos));
-  const coreTypeId = (r: ObjectFunction["coreRelos"][number]) => conv.typeId(core.structOf(r));
+  const coreTypeId = (r: ObjectFunction["coreRelos"][number]) => {
+    const t = core.typeOf(r);
+    return t.kind === "enum" ? conv.enumId(t) : conv.typeId(t);
+  };
   for (const f of functions) for (const r of f.coreRelos) coreTypeId(r);
   const sections = placeFunctions([
     ...model.programs.map((p) => ({ fn: p, section: sectionName(p.point), global: true, funcType: addProgramFunc(b, conv, p.name, contextKind(p.point)) })),

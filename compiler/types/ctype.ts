@@ -2,7 +2,8 @@
 // In: nothing. Out: the CType model (integers, bool, pointers, fixed arrays, structs and
 // unions, bitfield members) with C layout as gcc lays it out on x86-64 (size, alignment,
 // member offsets, bitfield storage units), which the frontend builds from TypeScript
-// declarations and the BTF writer turns into .BTF types.
+// declarations and the BTF writer turns into .BTF types; and enums, which CO-RE
+// relocations name.
 
 export type CType = IntType | PtrType | ArrayType | StructType | VoidType;
 
@@ -63,6 +64,20 @@ export interface StructType {
   size: number;
   align: number;
 }
+
+/** A C enum. Not a CType: a value of enum type is the integer `int` says. It is what a
+ *  CO-RE enumerator relocation names (libbpf matches the enum and its enumerators by name
+ *  on the kernel it loads on), and what the object's .BTF describes for it. */
+export interface EnumType {
+  kind: "enum";
+  name: string;
+  /** The integer type of its values: the enum's size and signedness. */
+  int: IntType;
+  /** Its enumerators, in declaration order. */
+  values: Enumerator[];
+}
+
+export interface Enumerator { name: string; value: bigint }
 
 /** A member to lay out: `width` makes it a bitfield (`Bits<T, N>`). */
 export interface MemberSpec {

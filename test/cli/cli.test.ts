@@ -102,6 +102,39 @@ export const onRead = kprobe("vfs_read", (arg0: i32, arg2: i64) => { last.set(0,
     expect(r.stdout).toMatch(/exit\n$/);
   });
 
+  it("-S numbers the subprograms of .text from the section's start, with their addresses, as llvm-objdump -d does", () => {
+    fs.writeFileSync(path.join(dir, "subs.ts"), `import { kprobe, HashMap, pid, type u32, type u64 } from "bpftsc";
+const calls = new HashMap<u32, u64>(1024);
+/** @noinline */
+function twice(v: u64): u64 { return v * 2 + 1; }
+/** @noinline */
+function thrice(v: u64): u64 { return v * 3 + twice(v); }
+export const onRead = kprobe("vfs_read", () => {
+  calls.set(pid(), twice(pid()) + thrice(pid()));
+});
+`);
+    const r = bpftsc(["subs.ts", "-S", "-o", "subs.o"], dir);
+    expect(r.status).toBe(0);
+    const d = spawnSync("llvm-objdump-19", ["-d", "--no-print-imm-hex", path.join(dir, "subs.o")], { encoding: "utf8" });
+    expect(d.status).toBe(0);
+    // Per section: each function's header line, then its instructions without the names
+    // bpftsc adds after them.
+    const bySection = (text: string, header: RegExp) => {
+      const out: Record<string, string[]> = {};
+      let cur: string[] | undefined;
+      for (const line of text.split("\n")) {
+        const h = header.exec(line);
+        if (h) cur = out[h[1]!] ??= [];
+        else if (cur && (/^[0-9a-f]{16} <\w+>:$/.test(line) || /^\s+\d+:\t/.test(line))) cur.push(line.replace(/\s+<[^>]+>$/, "").trimEnd());
+      }
+      return out;
+    };
+    const ours = bySection(r.stdout, /^(\S+):$/), theirs = bySection(d.stdout, /^Disassembly of section (\S+):$/);
+    expect(Object.keys(ours).sort()).toEqual([".text", "kprobe/vfs_read"]);
+    expect(ours[".text"]!.filter((l) => l.includes(" <")).length).toBe(2);
+    expect(ours).toEqual(theirs);
+  });
+
   it("errors: exit 1, tsc-style diagnostic on stderr, no stack trace, existing output untouched", () => {
     const out = path.join(dir, "bad.o");
     fs.writeFileSync(out, "previous object");

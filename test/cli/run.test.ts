@@ -1,15 +1,15 @@
 // `bpftsc run` for real, on uprobes of fixtures/run-target.c (fixtures/run-probe.ts: a
 // ring buffer, a hash map, an array, a per-CPU array, two Log2Hists, settings of each
-// kind, globals): the exact text and JSON it prints, --set, -d, -i, SIGINT and SIGTERM
+// kind, globals): the exact text and JSON it prints, --set (cpid too), -d, -i, SIGINT and SIGTERM
 // (records reach a pipe while the run goes on; the maps are still printed), --btf, a
 // verifier rejection, compile errors and bad usage with their exit statuses.
 
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../harness/harness.js";
-import { bpftscRun, ensureBuilt, runFixture, startRun, writeProbe } from "./run-helper.js";
+import { RUN_DIR, bpftscRun, ensureBuilt, runFixture, startRun, writeProbe } from "./run-helper.js";
 
 const RECORDS = Array.from({ length: 10 }, (_, i) => `{ i: ${i}, scaled: ${i}, name: "run-target" }\n`).join("");
 
@@ -142,6 +142,25 @@ describe("bpftsc run", () => {
       expect(r.stderr).toBe(`bpftsc run: ${message}\n`);
       expect([r.status, r.stdout]).toEqual([2, ""]);
     }
+  });
+
+  it("--set NAME=cpid: the -c command's pid, known at load (the command waits, stopped, until attached)", () => {
+    const script = path.join(RUN_DIR, "print-pid.sh");
+    mkdirSync(RUN_DIR, { recursive: true });
+    // The script's shell is the command: it prints its pid, then becomes the target.
+    writeFileSync(script, `#!/bin/sh\necho "pid=$$"\nexec ${target}\n`, { mode: 0o755 });
+    const r = bpftscRun([probe, "-c", script, "--set", "scale=cpid", "--json"]);
+    expect(r.status).toBe(0);
+    const [first, ...rest] = r.stdout.trimEnd().split("\n");
+    const pid = Number(/^pid=(\d+)$/.exec(first!)?.[1]);
+    expect(pid).toBeGreaterThan(1);
+    const lines = rest.map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.global === "scale")).toEqual({ global: "scale", value: pid });
+    // Every call of the target was seen: the first happens right after exec.
+    expect(lines.filter((l) => l.event === "ticks").map((l) => l.value.scaled)).toEqual(Array.from({ length: 10 }, (_, i) => i * pid));
+
+    const none = bpftscRun([probe, "--set", "scale=cpid"]);
+    expect([none.status, none.stdout, none.stderr]).toEqual([2, "", expect.stringMatching(/^bpftsc run: --set scale=cpid: cpid is the -c command's pid, and there is no -c\n/)]);
   });
 
   it("-d ends a run", () => {

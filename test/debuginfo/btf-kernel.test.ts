@@ -1,12 +1,13 @@
 // kernel-btf.ts against the running kernel's /sys/kernel/btf/vmlinux, with
 // `bpftool btf dump file ... format raw` as the oracle: function prototypes (every FUNC's
 // parameters), struct layouts with anonymous members named as C names them, CO-RE access paths walked
-// in bpftool's view of the types, tracepoint records, and load/lookup time.
+// in bpftool's view of the types, named enums (every one, and which a member's type is),
+// tracepoint records, and load/lookup time.
 
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  fieldAccess, kernelFunction, kernelStruct, loadKernelBtf, lookupStructId, structMembers, tracepointStruct,
-  type KernelBtf,
+  fieldAccess, kernelEnum, kernelFunction, kernelStruct, loadKernelBtf, lookupEnumId, lookupStructId, namedEnumId,
+  structMembers, tracepointStruct, type KernelBtf,
 } from "../../compiler/debuginfo/kernel-btf.js";
 import { findField, namedFields, sizeOf, typeToString, type CType, type PtrType, type StructField, type StructType } from "../../compiler/types/ctype.js";
 import { bpftoolRaw, oracleFind, oracleFlatten, type OracleType } from "./bpftool-oracle.js";
@@ -222,6 +223,50 @@ describe("kernel BTF of the running kernel", () => {
       }
       expect(cur).toBe(fa.type);
       expect(offset).toBe(fa.offset);
+    });
+
+    it("gives every named enum's size, signedness and enumerators as bpftool prints them", () => {
+      const problems: string[] = [];
+      let checked = 0;
+      for (const t of oracle.values()) {
+        if ((t.kind !== "ENUM" && t.kind !== "ENUM64") || !t.name || lookupEnumId(k, t.name) !== t.id) continue;
+        const e = kernelEnum(k, `enum ${t.name}`)!;
+        const size = Number(t.attrs.size);
+        const want = { name: t.name, size, signed: t.attrs.encoding === "SIGNED", values: t.items.map((v) => `${v.name}=${v.attrs.val!.replace(/ULL$|LL$/, "")}`) };
+        const got = { name: e.name, size: e.int.size, signed: e.int.signed, values: e.values.map((v) => `${v.name}=${v.value}`) };
+        if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${t.name}: want ${JSON.stringify(want)} got ${JSON.stringify(got)}`);
+        expect(e.int.name).toBe(`${want.signed ? "i" : "u"}${size * 8}`);
+        checked++;
+      }
+      expect(problems.slice(0, 5)).toEqual([]);
+      expect(checked).toBeGreaterThan(1000);
+      // Some are signed, some are 64-bit, some have unsigned 32-bit values past 2^31.
+      expect(kernelEnum(k, "perf_event_state")!.int).toMatchObject({ size: 4, signed: true });
+      expect(kernelEnum(k, "perf_callchain_context")!.values[0]).toEqual({ name: "PERF_CONTEXT_HV", value: 2n ** 64n - 32n });
+      expect(kernelEnum(k, "init_ns_ino")!.values.some((v) => v.value >= 2n ** 31n)).toBe(true);
+      expect(kernelEnum(k, "bpftsc_no_such_enum")).toBeUndefined();
+    });
+
+    it("says which named enum a member's type is (perf_event.state), and none for other members", () => {
+      const id = lookupStructId(k, "perf_event")!;
+      const state = structMembers(k, id).find((m) => m.name === "state")!;
+      const e = namedEnumId(k, state.typeId)!;
+      expect(oracle.get(e)).toMatchObject({ kind: "ENUM", name: "perf_event_state" });
+      expect(state.type).toBe(kernelEnum(k, "perf_event_state")!.int);
+      expect(namedEnumId(k, structMembers(k, id).find((m) => m.name === "cpu")!.typeId)).toBeUndefined();
+    });
+
+    it("chooses the enum with the most enumerators when vmlinux has two of one name", () => {
+      const dups = new Map<string, OracleType[]>();
+      for (const t of oracle.values()) {
+        if ((t.kind === "ENUM" || t.kind === "ENUM64") && t.name) dups.set(t.name, [...(dups.get(t.name) ?? []), t]);
+      }
+      const dupNames = [...dups].filter(([, ts]) => ts.length > 1);
+      expect(dupNames.length).toBeGreaterThan(0);
+      for (const [name, ts] of dupNames) {
+        const most = Math.max(...ts.map((t) => t.items.length));
+        expect(ts.find((t) => t.id === lookupEnumId(k, name))!.items.length).toBe(most);
+      }
     });
 
     it("chooses the fuller struct when vmlinux has two of one name", () => {

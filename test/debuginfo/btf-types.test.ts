@@ -1,7 +1,8 @@
 // `bpftsc types` (cli/types.ts, ts-decls.ts): the declarations it writes typecheck with the
 // repo's tsc against runtime-types/index.d.ts, a probe using Ptr<file> and
 // file.f_inode.i_ino typechecks, misspelled fields and fields beyond --depth do not;
-// reserved and duplicate names, omitted members and opaque structs on a hand-built BTF;
+// enum members typecheck under isolatedModules, misspelled ones do not; reserved and
+// duplicate names, omitted members, opaque structs and enums on a hand-built BTF;
 // the command's usage and exit statuses.
 
 import { execFileSync } from "node:child_process";
@@ -41,6 +42,14 @@ function fixtureBlob(): Uint8Array {
   const dup2 = b.struct("dup", 8, [["a", int, 0], ["b", int, 32]]);
   b.struct("holder", 16, [["d", b.ptr(dup2 - 1), 0], ["d2", b.ptr(dup2), 64]]);
   b.struct("tagged", 8, [["kind", int, 0], ["v", b.union("", 4, [["a", int, 0], ["b", uint, 0]]), 32]]);
+  // Enums: unsigned with a value past 2^31, signed, 64-bit past 2^53, one named like a
+  // struct, an anonymous one; members typed by them directly and through a typedef.
+  const mode = b.enum("mode_kind", 4, [["MK_IDLE", 0], ["MK_LAST", 0xefffffff]]);
+  b.enum("sgn", 4, [["S_DEAD", -4], ["S_ON", 1]], true);
+  b.enum64("big", 8, [["B_TOP", 2n ** 64n - 32n], ["B_ONE", 1n]]);
+  const dupEnum = b.enum("dup", 1, [["D_X", 7]]);
+  const anonEnum = b.enum("", 4, [["ANON_A", 1]]);
+  b.struct("with_enum", 16, [["mode", mode, 0], ["m2", b.typedef("mode_t", mode), 32], ["anon", anonEnum, 64], ["d", dupEnum, 96]]);
   return b.build();
 }
 
@@ -92,6 +101,21 @@ describe("ts-decls on a hand-built BTF", () => {
     expect(t).toContain("  v: Union<{\n    a: i32;\n    b: u32;\n  }>;");
   });
 
+  it("declares named enums and the enums of members as kernel enums with this kernel's values", () => {
+    const r = kernelTypesToTs(k, ["with_enum", "sgn", "big", "enum mode_kind"]);
+    expect(r.unknown).toEqual([]);
+    const t = r.text;
+    // The member types are the enums (a typedef of one too); an anonymous enum stays an integer.
+    expect(t).toContain("export interface with_enum {\n  mode: mode_kind;\n  m2: mode_kind;\n  anon: u32;\n  d: dup;\n}");
+    expect(t).toContain("/** enum mode_kind: 4 bytes, unsigned\n * @kernel mode_kind */\nexport declare enum mode_kind {\n  MK_IDLE = 0,\n  MK_LAST = 4026531839,\n}");
+    expect(t).toContain("/** enum sgn: 4 bytes, signed\n * @kernel sgn */\nexport declare enum sgn {\n  S_DEAD = -4,\n  S_ON = 1,\n}");
+    expect(t).toContain("export declare enum big {\n  B_TOP = 18446744073709551584, // beyond 2^53: TypeScript rounds it\n  B_ONE = 1,\n}");
+    expect(t).toContain("/** enum dup: 1 bytes, unsigned\n * @kernel dup */\nexport declare enum dup {");
+    expect(r.enums).toEqual(["sgn", "big", "mode_kind", "dup"]);   // the named ones first
+    // A struct and an enum of one name: the second to be named gets a suffix.
+    expect(kernelTypesToTs(k, ["dup", "with_enum"]).text).toContain("  d: dup_;");
+  });
+
   it("reports unknown names", () => {
     expect(kernelTypesToTs(k, ["nope", "class"]).unknown).toEqual(["nope"]);
   });
@@ -122,7 +146,7 @@ describe("bpftsc types command", () => {
     writeFileSync(btf, fixtureBlob());
     const unknown = capture(() => typesMain(["--btf", btf, "nope"]));
     expect(unknown.rc).toBe(1);
-    expect(unknown.err).toContain("no struct, union or typedef named 'nope'");
+    expect(unknown.err).toContain("no struct, union, typedef or enum named 'nope'");
     expect(existsSync(join(dir, "nope.d.ts"))).toBe(false);
   });
 
@@ -141,10 +165,10 @@ describe("bpftsc types command", () => {
 });
 
 describe("declarations of kernel structs typecheck with tsc", () => {
-  it("accepts a probe using Ptr<file> and file.f_inode.i_ino, rejects bad fields", () => {
+  it("accepts a probe using Ptr<file>, file.f_inode.i_ino and a kernel enum's member, rejects bad fields and members", () => {
     // Declarations: the kernel's `file` at the default depth and at depth 0, and the
     // hand-built fixture (reserved names, inline literals, omitted members).
-    expect(capture(() => typesMain(["-o", join(dir, "vmlinux.d.ts"), "file", "task_struct"])).rc).toBe(0);
+    expect(capture(() => typesMain(["-o", join(dir, "vmlinux.d.ts"), "file", "task_struct", "node_stat_item"])).rc).toBe(0);
     expect(capture(() => typesMain(["--depth", "0", "-o", join(dir, "shallow.d.ts"), "file"])).rc).toBe(0);
     const btf = join(dir, "fixture.btf");
     writeFileSync(btf, fixtureBlob());
@@ -152,7 +176,9 @@ describe("declarations of kernel structs typecheck with tsc", () => {
 
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
       compilerOptions: {
-        strict: true, noEmit: true, noUnusedLocals: true, skipLibCheck: false, target: "ES2022",
+        // isolatedModules and verbatimModuleSyntax (common settings) refuse ambient const
+        // enums, so kernel enums are declared as plain ones.
+        strict: true, noEmit: true, noUnusedLocals: true, skipLibCheck: false, target: "ES2022", isolatedModules: true, verbatimModuleSyntax: true,
         module: "ESNext", moduleResolution: "Bundler", types: [],
         paths: { bpftsc: [join(REPO, "runtime-types/index.d.ts")] },
       },
@@ -160,14 +186,15 @@ describe("declarations of kernel structs typecheck with tsc", () => {
     }));
     writeFileSync(join(dir, "good.ts"), [
       'import { kprobe, type u64, type u32, type Ptr } from "bpftsc";',
-      'import type { file, task_struct } from "./vmlinux";',
+      'import { type file, type task_struct, node_stat_item } from "./vmlinux";',
       'import type { class_ } from "./fixture";',
       "",
+      "const shmem: number = node_stat_item.NR_SHMEM;",
       "export const onWrite = kprobe(\"vfs_write\", (f: Ptr<file>, count: u64) => {",
       "  const ino: u64 = f.f_inode.i_ino;",
       "  const flags: u32 = f.f_flags;",
       "  const sb: u64 = f.f_inode.i_sb.s_magic;",
-      "  return ino + flags + sb > count ? 1 : 0;",
+      "  return ino + flags + sb > count + shmem ? 1 : 0;",
       "});",
       "export function comm(t: Ptr<task_struct>): u32 { return t.real_parent.pid; }",
       "export function fixture(c: Ptr<class_>): number { return c.next.pos.x + c.u + c.mid.far.v; }",
@@ -177,6 +204,12 @@ describe("declarations of kernel structs typecheck with tsc", () => {
       'import type { Ptr } from "bpftsc";',
       'import type { file } from "./vmlinux";',
       "export function f(p: Ptr<file>): number { return p.f_inode.i_nope; }",
+      "",
+    ].join("\n"));
+    writeFileSync(join(dir, "bad_enum.ts"), [
+      'import { node_stat_item } from "./vmlinux";',
+      "",
+      "export const n: number = node_stat_item.NR_NOPE;",
       "",
     ].join("\n"));
     writeFileSync(join(dir, "bad_depth.ts"), [
@@ -200,7 +233,8 @@ describe("declarations of kernel structs typecheck with tsc", () => {
     }
     const errors = output.split("\n").filter((l) => /error TS\d+/.test(l));
     // Exactly one error per bad file, none in the declarations or the good probe.
-    expect(errors.map((l) => l.slice(0, l.indexOf("("))).sort()).toEqual(["bad_depth.ts", "bad_field.ts", "bad_omitted.ts"]);
+    expect(errors.map((l) => l.slice(0, l.indexOf("("))).sort()).toEqual(["bad_depth.ts", "bad_enum.ts", "bad_field.ts", "bad_omitted.ts"]);
+    expect(output).toMatch(/bad_enum\.ts\(3,\d+\): error TS\d+: Property 'NR_NOPE' does not exist/);
     expect(output).toMatch(/bad_field\.ts\(3,\d+\): error TS\d+: Property 'i_nope' does not exist/);
     expect(output).toMatch(/bad_depth\.ts\(3,\d+\): error TS\d+: Property 'i_ino' does not exist/);
     expect(output).toMatch(/bad_omitted\.ts\(3,\d+\): error TS\d+: Property 'flags' does not exist/);

@@ -30,7 +30,7 @@ describe("diagnostics for input outside the subset", () => {
       const first = r.diagnostics.find((d) => d.severity === "error");
       expect(first, "an error diagnostic").toBeDefined();
       expect({ code: first!.code, line: first!.line, col: first!.col }).toEqual({ code: Number(m[1]), line: Number(m[2]), col: Number(m[3]) });
-      const header = source.split("\n").filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith("//"))).join("\n");
+      const header = source.split("\n").filter((_line, i, all) => all.slice(0, i + 1).every((x) => x.startsWith("//"))).join("\n");
       const message = /^\/\/ message: (.+)$/m.exec(header)?.[1];
       if (message !== undefined) expect(first!.message).toContain(message);
       const count = /^\/\/ errors: (\d+)$/m.exec(header)?.[1];

@@ -121,22 +121,26 @@ const recs = new HashMap<u32, Rec>(4);`,
     expect: { 0: 1n, 1: 1n, 2: 0n, 3: 1n, 4: 0n, 5: 1n, 6: 1n, 7: 1n, 8: 0n, 9: 1n, 10: 1n, 11: 0n },
   },
   {
-    name: "CO-RE checks: fieldExists and typeExists on local flavours, the other kernel's field read only under its guard",
+    name: "CO-RE checks: fieldExists and typeExists on local flavours (a bare @kernel tag too), the other kernel's field read only under its guard",
     prelude: `/** @kernel task_struct___new */
 interface task_struct___new { __state: u32; pid: i32 }
 /** @kernel task_struct___old */
 interface task_struct___old { state: i64 }
 /** @kernel bpftsc_no_such_struct___x */
-interface bpftsc_no_such_struct___x { a: u32 }`,
+interface bpftsc_no_such_struct___x { a: u32 }
+/** @kernel */
+interface task_struct___bare { tgid: i32 }`,
     body: `const t = currentTask<task_struct___new>();
   const o = currentTask<task_struct___old>();
+  const b = currentTask<task_struct___bare>();
   out.set(0, fieldExists(t.__state) ? 1 : 0);
   out.set(1, fieldExists(o.state) ? 1 : 0);
   out.set(2, fieldExists(o.state) ? o.state : t.__state);   // running: 0
   out.set(3, typeExists<task_struct___new>() ? 1 : 0);
   out.set(4, typeExists<bpftsc_no_such_struct___x>() ? 1 : 0);
-  out.set(5, t.pid === tid() ? 1 : 0);`,
-    expect: { 0: 1n, 1: 0n, 2: 0n, 3: 1n, 4: 0n, 5: 1n },
+  out.set(5, t.pid === tid() ? 1 : 0);
+  out.set(6, fieldExists(b.tgid) && b.tgid === pid() ? 1 : 0);   // a bare @kernel names the declaration`,
+    expect: { 0: 1n, 1: 0n, 2: 0n, 3: 1n, 4: 0n, 5: 1n, 6: 1n },
   },
 ];
 

@@ -1,6 +1,7 @@
 // The printers of bpftsc run on hand-made snapshots: JSON's integer rule (numbers below
 // 2^53 in magnitude, decimal strings beyond), text's values (structs by field, quoted
-// Chars, arrays, raw bytes), keys and sort order, and what an empty map prints.
+// Chars, arrays, raw bytes), keys and sort order, what an empty map prints, and stack
+// traces (a frame per line; in JSON, frames with their symbols).
 
 import { describe, expect, it } from "vitest";
 import { LOG2_HIST_TAG } from "../../compiler/object/object-btf.js";
@@ -52,5 +53,18 @@ describe("printers", () => {
     expect(rows.at(-2)).toBe(`[1T, 2T)        1000000007 |${"@".repeat(52)}|`);
     const hist: MapSnapshot = { name: "h", array: true, perCpu: false, tags: [LOG2_HIST_TAG], entries: counts.map((value, key) => ({ key, value })) };
     expect(textPrinter([]).interval(new Date(2026, 0, 1, 7, 5, 9), [hist])).toBe(`07:05:09\n@h: \n${drawLog2Hist(counts)}\n`);
+  });
+
+  it("stack traces: `@name[id]:`, then a frame per line, its symbol or its address in hex; JSON: frames with the symbols known", () => {
+    const kernel = 0xffffffff81a0b2cfn;
+    const stacks: MapSnapshot = {
+      name: "stacks", array: false, perCpu: false, stacks: true, tags: [],
+      entries: [
+        { key: 3, value: [kernel, 0x401166n], frames: [{ address: kernel, symbol: "do_syscall_64+0x20f" }, { address: 0x401166n }] },
+        { key: 7, value: [0x401166n], frames: [{ address: 0x401166n, symbol: "step+0x0" }] },
+      ],
+    };
+    expect(textPrinter([]).end([stacks], [])).toBe("\n@stacks[3]:\n    do_syscall_64+0x20f\n    0x401166\n@stacks[7]:\n    step+0x0\n\n");
+    expect(jsonPrinter().end([stacks], [])).toBe(`{"map":"stacks","entries":[{"key":3,"value":[{"address":"${kernel}","symbol":"do_syscall_64+0x20f"},{"address":4198758}]},{"key":7,"value":[{"address":4198758,"symbol":"step+0x0"}]}]}\n`);
   });
 });

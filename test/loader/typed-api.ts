@@ -4,6 +4,7 @@
 
 import type { Program, u32, u64 } from "bpftsc";
 import { open, type BpfObject } from "../../loader/index.js";
+import type * as E from "./probes/events.ts";
 import type * as P from "./probes/stats.ts";
 
 export async function typedFromTheProbe(): Promise<void> {
@@ -43,12 +44,35 @@ export async function typedFromTheProbe(): Promise<void> {
     void e.pid;
   }
 
+  // @ts-expect-error a ring buffer is not a perf buffer: it loses no records
+  void obj.maps.events.lost;
   // @ts-expect-error the probe exports no map 'counts'
   void obj.maps.counts;
   obj.attach("onRecord", { binary: "/bin/true", pid: 1 });
   // @ts-expect-error the probe exports no program 'onWrite'
   obj.attach("onWrite");
   void wrong, perCpu, summed, single, bucket;
+}
+
+/** A PerfEventArray reads as a perf buffer of its records, a StackTraceMap as stacks by
+ *  id, a CgroupArray as cgroups put in by path. */
+export async function perfStacksCgroups(): Promise<void> {
+  const obj = await open<typeof E>("events.ts");
+  for await (const e of obj.maps.steps) {
+    const i: number = e.i;
+    const scaled: bigint = e.scaled;
+    void i, scaled;
+    // @ts-expect-error Step has no field 'pid'
+    void e.pid;
+  }
+  const lost: number = obj.maps.steps.lost;
+  const frames: bigint[] | undefined = obj.maps.stacks.get(3);
+  // @ts-expect-error a stack is frames, not one address
+  const frame: bigint | undefined = obj.maps.stacks.get(3);
+  obj.maps.groups.set(0, "/sys/fs/cgroup/unified/x");
+  // @ts-expect-error a cgroup is put in by its directory's path, not an fd
+  obj.maps.groups.set(0, 5);
+  void lost, frames, frame;
 }
 
 /** A C object typed by a shape written by hand. */

@@ -21,7 +21,8 @@ function unmarkedCopy(dir: string): { file: string; marked: number[] } {
     .map((l) => (MARKER.test(l) ? "" : l))
     .join("\n")
     .replace('"../../loader/index.js"', JSON.stringify(path.join(REPO_ROOT, "loader", "index.js")))
-    .replace('"./probes/stats.ts"', JSON.stringify(path.join(REPO_ROOT, "test", "loader", "probes", "stats.ts")));
+    .replace('"./probes/stats.ts"', JSON.stringify(path.join(REPO_ROOT, "test", "loader", "probes", "stats.ts")))
+    .replace('"./probes/events.ts"', JSON.stringify(path.join(REPO_ROOT, "test", "loader", "probes", "events.ts")));
   const file = path.join(dir, "typed-api-unmarked.ts");
   fs.writeFileSync(file, text);
   return { file, marked };
@@ -45,7 +46,9 @@ describe("typed from the probe file", () => {
     expect(out).toMatch(/Type 'bigint \| undefined' is not assignable to type 'number \| undefined'/);
     expect(out).toMatch(/Property 'lastDelta' is missing/);
     expect(out).toMatch(/Type 'bigint\[\] \| undefined' is not assignable to type 'bigint \| undefined'/);
-    expect(out).toMatch(/Property 'pid' does not exist/);
+    expect(out).toMatch(/Property 'pid' does not exist on type '\{ i: number; scaled: bigint; name: string; \}'/);
+    expect(out).toMatch(/Argument of type 'number' is not assignable to parameter of type 'string'/);
+    expect(out).toMatch(/Property 'lost' does not exist on type 'RingBuffer</);
     expect(out).toMatch(/Property 'counts' does not exist/);
     expect(out).toMatch(/Argument of type '"onWrite"' is not assignable/);
     expect(r.status).toBe(2);

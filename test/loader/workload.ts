@@ -24,13 +24,14 @@ export function buildWorkload(name = "loader-workload"): string {
   return buildTarget(name, fs.readFileSync(path.join(HERE, "workload.c"), "utf8"));
 }
 
-/** probes/stats.ts with its uprobe's binary set to `binary` (the compiler checks that a
- *  probed binary exists): the file to open. */
-export function probeFor(binary: string): string {
+/** probes/<probe> (default stats.ts) with its uprobe's binary, `placeholder` in the
+ *  file, set to `binary` (the compiler checks that a probed binary exists): the file to
+ *  open. */
+export function probeFor(binary: string, probe = "stats.ts", placeholder = "/nonexistent/loader-workload"): string {
   const dir = path.join(BUILD_DIR, "loader-probes", `p${process.pid}`);
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, "stats.ts");
-  fs.writeFileSync(file, fs.readFileSync(path.join(PROBES, "stats.ts"), "utf8").replace('"/nonexistent/loader-workload"', JSON.stringify(binary)));
+  const file = path.join(dir, probe);
+  fs.writeFileSync(file, fs.readFileSync(path.join(PROBES, probe), "utf8").replace(JSON.stringify(placeholder), JSON.stringify(binary)));
   return file;
 }
 

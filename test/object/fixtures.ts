@@ -1,10 +1,11 @@
 // Hand-built BpfObjectModels for the object-writer tests, and tiny instruction builders.
 // In: nothing. Out: models of a kprobe + tracepoint object with HASH, ARRAY and RINGBUF
-// maps, and CO-RE models against kernel structs (struct file, struct pt_regs).
+// maps, and CO-RE models against kernel structs (struct file, struct pt_regs) and kernel
+// enums.
 
 import { ALU, CLS, JMP, MODE, SRC, SZ, type Insn } from "../../compiler/bpf/insn.js";
-import { MAP_TYPE, type BpfObjectModel, type ObjectProgram } from "../../compiler/object/model.js";
-import { U32, U64, VOID, layoutStruct } from "../../compiler/types/ctype.js";
+import { CORE_KIND, MAP_TYPE, type BpfObjectModel, type CoreRelo, type ObjectProgram } from "../../compiler/object/model.js";
+import { I32, U32, U64, VOID, layoutStruct, type EnumType } from "../../compiler/types/ctype.js";
 
 export const R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R6 = 6, R10 = 10;
 
@@ -14,6 +15,9 @@ export const I = {
   addImm: (dst: number, imm: number): Insn => ({ code: CLS.ALU64 | ALU.ADD | SRC.K, dst, src: 0, off: 0, imm }),
   /** ld_imm64 of a map address; libbpf fills src/imm from the relocation. */
   ldMap: (dst: number): Insn => ({ code: CLS.LD | SZ.DW | MODE.IMM, dst, src: 0, off: 0, imm: 0, imm64hi: 0 }),
+  ld64: (dst: number, value: bigint): Insn => ({
+    code: CLS.LD | SZ.DW | MODE.IMM, dst, src: 0, off: 0, imm: Number(BigInt.asIntN(32, value)), imm64hi: Number(BigInt.asIntN(32, value >> 32n)),
+  }),
   stxW: (dst: number, off: number, src: number): Insn => ({ code: CLS.STX | SZ.W | MODE.MEM, dst, src, off, imm: 0 }),
   stxDW: (dst: number, off: number, src: number): Insn => ({ code: CLS.STX | SZ.DW | MODE.MEM, dst, src, off, imm: 0 }),
   ldxDW: (dst: number, src: number, off: number): Insn => ({ code: CLS.LDX | SZ.DW | MODE.MEM, dst, src, off, imm: 0 }),
@@ -181,4 +185,51 @@ export function fentryModel(): BpfObjectModel {
       lines: [{ insn: 0, line: 1, col: 44 }],
     }],
   };
+}
+
+/**
+ * Local views of kernel enums with placeholder values, except where libbpf checks the
+ * local value: only CO-RE (enumerator names resolved against /sys/kernel/btf/vmlinux)
+ * gives the kernel's. NR_WRITEBACK_TEMP is gone since Linux 6.15; NR_FILE_PAGES is
+ * never referenced; PID_NS_INIT_INO is past 2^31 in an unsigned 4-byte enum;
+ * perf_callchain_context is an ENUM64; perf_event_state___x a signed flavour.
+ */
+export const LOCAL_ENUMS = {
+  nodeStat: { kind: "enum", name: "node_stat_item", int: U32, values: [
+    { name: "NR_FILE_PAGES", value: 3n }, { name: "NR_SHMEM", value: 1000n }, { name: "NR_WRITEBACK_TEMP", value: 7n },
+  ] },
+  initNs: { kind: "enum", name: "init_ns_ino", int: U32, values: [{ name: "PID_NS_INIT_INO", value: 0xeffffffcn }] },
+  callchain: { kind: "enum", name: "perf_callchain_context", int: U64, values: [{ name: "PERF_CONTEXT_KERNEL", value: 5n }] },
+  eventState: { kind: "enum", name: "perf_event_state___x", int: I32, values: [{ name: "PERF_EVENT_STATE_DEAD", value: 0n }] },
+} satisfies Record<string, EnumType>;
+
+/** The relocations of coreEnumModel(), each on the ld_imm64 at `insn` (slot 2 * insn). */
+export const ENUM_RELOS: CoreRelo[] = [
+  { insn: 0, root: LOCAL_ENUMS.nodeStat, field: "NR_SHMEM", kind: CORE_KIND.ENUMVAL_VALUE },
+  { insn: 1, root: LOCAL_ENUMS.nodeStat, field: "NR_WRITEBACK_TEMP", kind: CORE_KIND.ENUMVAL_EXISTS },
+  { insn: 2, root: LOCAL_ENUMS.initNs, field: "PID_NS_INIT_INO", kind: CORE_KIND.ENUMVAL_VALUE },
+  { insn: 3, root: LOCAL_ENUMS.callchain, field: "PERF_CONTEXT_KERNEL", kind: CORE_KIND.ENUMVAL_VALUE },
+  { insn: 4, root: LOCAL_ENUMS.eventState, field: "PERF_EVENT_STATE_DEAD", kind: CORE_KIND.ENUMVAL_VALUE },
+];
+
+/**
+ * kprobe: r1..r5 = the enumerators of ENUM_RELOS, each an ld_imm64 holding what libbpf
+ * reads from the local BTF (`held`, by default the local value, an ENUM's 32 bits
+ * sign-extended, or 1 for an existence check); return 0.
+ */
+export function coreEnumModel(held: (r: CoreRelo) => bigint = heldByLibbpf): BpfObjectModel {
+  const insns: Insn[] = [...ENUM_RELOS.map((r, i) => I.ld64(1 + i, held(r))), I.movImm(R0, 0), I.exit()];
+  return {
+    sourcePath: "/tmp/core-enum-probe.ts", sourceText: "export const onRead = kprobe(\"vfs_read\", () => 0);\n", license: "GPL",
+    maps: [], subprograms: [], globals: [],
+    programs: [{ name: "onRead", point: { kind: "kprobe", fn: "vfs_read" }, insns, relocs: [], lines: [{ insn: 0, line: 1, col: 1 }], coreRelos: ENUM_RELOS }],
+  };
+}
+
+/** What libbpf reads from the local BTF for a relocation of ENUM_RELOS. */
+export function heldByLibbpf(r: CoreRelo): bigint {
+  if (r.kind === CORE_KIND.ENUMVAL_EXISTS) return 1n;
+  const e = r.root as EnumType;
+  const v = e.values.find((x) => x.name === r.field)!.value;
+  return BigInt.asUintN(64, e.int.size === 8 ? v : BigInt.asIntN(32, v));
 }

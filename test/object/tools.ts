@@ -87,6 +87,20 @@ export function vmlinuxMemberOffsets(struct: string, btfPath = "/sys/kernel/btf/
   return out;
 }
 
+/** The enumerators of the one enum called `name` in a kernel's BTF (default: the running
+ *  kernel's), as bpftool prints their values (`bpftool btf dump`, decimal). */
+export function vmlinuxEnumValues(name: string, btfPath = "/sys/kernel/btf/vmlinux"): Map<string, bigint> {
+  const dump = btfDump(btfPath);
+  const starts = dump.flatMap((l, i) => (new RegExp(`^\\[\\d+\\] ENUM(64)? '${name}' `).test(l) ? [i] : []));
+  if (starts.length !== 1) throw new Error(`${starts.length} enums named ${name} in ${btfPath}`);
+  const out = new Map<string, bigint>();
+  for (let i = starts[0]! + 1; i < dump.length && dump[i]!.startsWith("\t"); i++) {
+    const m = /^\t'(\w+)' val=(-?\d+)/.exec(dump[i]!);
+    if (m) out.set(m[1]!, BigInt(m[2]!));
+  }
+  return out;
+}
+
 /** A section's bytes, found by name with an independent minimal ELF64 reader. */
 export function elfSection(obj: Uint8Array, name: string): Uint8Array {
   const dv = new DataView(obj.buffer, obj.byteOffset, obj.byteLength);

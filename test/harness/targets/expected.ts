@@ -129,3 +129,8 @@ export const UNIONS_EDGE = {
   a: 7n, b: -16n, c: 1n, d: 0xffffn, e: 0xffffffffffn, y: 0xbeefn,
   one: 1n, full: 0xffffffffn, neg: -64n, big: (1n << 62n) - 1n,
 };
+
+/** targets/events.c run with `count` steps: step(i, scaled) for i = 0..count-1. */
+export function eventsSteps(count: number): { i: number; scaled: bigint }[] {
+  return Array.from({ length: count }, (_, i) => ({ i, scaled: BigInt(1000 * i + 7) }));
+}
