@@ -1,7 +1,8 @@
 // The two compilers as the benchmark runs them, whole commands as a user would type them:
-//   node bin/bpftsc.js SRC.ts -o OUT.o
+//   node bin/bpftsc.js SRC.ts --cpu CPU -o OUT.o
 //   clang-19 -O2 -g -target bpf -mcpu=CPU -D__TARGET_ARCH_<host> -I<vmlinux.h> -c SRC.bpf.c -o OUT.o
-// In: the sources, the clang CPU version and extra arguments, the include directories.
+// In: the sources, the CPU version (both compilers) and clang's extra arguments, the
+// include directories.
 // Out: command lines.
 
 import * as path from "node:path";
@@ -11,7 +12,7 @@ export const CLANG = "clang-19";
 
 export interface Toolchain {
   repo: string;
-  /** -mcpu for clang (bpftsc emits v3 code: it has no --cpu option yet). */
+  /** The BPF CPU version: bpftsc's --cpu and clang's -mcpu. */
   cpu: "v3" | "v4";
   clangArgs: string[];
   /** Directory of the vmlinux.h the C sources include. */
@@ -23,7 +24,7 @@ export interface Toolchain {
 export type Command = [string, string[]];
 
 export function bpftsc(tc: Toolchain, src: string, out: string): Command {
-  return [process.execPath, [path.join(tc.repo, "bin", "bpftsc.js"), src, "-o", out]];
+  return [process.execPath, [path.join(tc.repo, "bin", "bpftsc.js"), src, "--cpu", tc.cpu, "-o", out]];
 }
 
 export function clang(tc: Toolchain, src: string, out: string, headers: "vmlinux" | "lean" = "vmlinux"): Command {

@@ -19,8 +19,7 @@ export interface ReportHeader {
 
 function compilerLine(h: ReportHeader): string {
   const flags = ["-O2", "-g", "-target bpf", `-mcpu=${h.cpu}`, ...h.clangArgs].join(" ");
-  const v4 = h.cpu === "v4" ? "; bpftsc's code is v3 (it has no --cpu option yet), clang's v4" : "";
-  return `bpftsc vs clang-19 ${flags}${v4}`;
+  return `bpftsc --cpu ${h.cpu} vs clang-19 ${flags}`;
 }
 
 function notesFor(r: PairResult): string[] {

@@ -5,11 +5,12 @@
 
 import { readFileSync, renameSync, statSync, writeFileSync, unlinkSync } from "node:fs";
 import { dirname, basename, join, resolve } from "node:path";
+import { CPU_VERSIONS, isCpuVersion } from "../compiler/bpf/cpu.js";
 import { compile } from "../compiler/compile.js";
 import { formatDiagnostic, makeDiagnostic } from "../compiler/diagnostics.js";
 import { packageRoot } from "../compiler/package-root.js";
 
-const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir] [--btf <file>] [--arch <arch>]
+const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir] [--btf <file>] [--arch <arch>] [--cpu v3|v4]
        bpftsc types [--btf <file>] [-o <out.d.ts>] [--depth N] <struct>...
        bpftsc run <probe.ts> [-c <command>] [-d <s>] [-i <s>] [--json] [--set NAME=VALUE]...
 
@@ -20,13 +21,16 @@ const USAGE = `Usage: bpftsc <probe.ts> [-o <out.o>] [-S|--emit-asm] [--dump-ir]
                    (default /sys/kernel/btf/vmlinux)
   --arch <arch>    the probed architecture, x86_64 or arm64 (default: this machine's);
                    give that kernel's BTF with --btf
+  --cpu v3|v4      the BPF instruction set, as clang's -mcpu: v3 (default) loads on
+                   kernels 5.1 and later, v4 (sign-extending loads and moves, signed
+                   division) on 6.6 and later
   types            write TypeScript declarations of kernel structs from BTF
   run              load and attach the probe, print its events and maps (run -h)
   -h, --help       this text
   --version        the compiler's version
 `;
 
-interface Args { input: string; output?: string; emitAsm: boolean; dumpIr: boolean; btf?: string; arch?: string }
+interface Args { input: string; output?: string; emitAsm: boolean; dumpIr: boolean; btf?: string; arch?: string; cpu?: string }
 
 function parseArgs(argv: string[]): Args | string {
   const args: Partial<Args> & { emitAsm: boolean; dumpIr: boolean } = { emitAsm: false, dumpIr: false };
@@ -41,6 +45,10 @@ function parseArgs(argv: string[]): Args | string {
     } else if (a === "--arch") {
       if (i + 1 >= argv.length) return "--arch needs an architecture (x86_64 or arm64)";
       args.arch = argv[++i];
+    } else if (a === "--cpu") {
+      if (i + 1 >= argv.length) return "--cpu needs a BPF CPU version (v3 or v4)";
+      args.cpu = argv[++i];
+      if (!isCpuVersion(args.cpu!)) return `--cpu takes ${CPU_VERSIONS.join(" or ")}, not '${args.cpu}'`;
     } else if (a === "-S" || a === "--emit-asm") args.emitAsm = true;
     else if (a === "--dump-ir") args.dumpIr = true;
     else if (a.startsWith("-")) return `unknown option '${a}'`;
@@ -76,7 +84,7 @@ export function compileMain(argv: string[]): number {
   }
   let result;
   try {
-    result = compile({ fileName: args.input, source, dumpIr: args.dumpIr, listing: args.emitAsm, btfPath: args.btf, arch: args.arch });
+    result = compile({ fileName: args.input, source, dumpIr: args.dumpIr, listing: args.emitAsm, btfPath: args.btf, arch: args.arch, cpu: args.cpu });
   } catch (e) {
     // Never a stack trace for the user: an internal error is reported as one line.
     process.stderr.write(formatDiagnostic(makeDiagnostic("internal", { file: args.input, line: 0, col: 0 }, (e as Error).message)) + "\n");

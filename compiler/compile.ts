@@ -12,6 +12,7 @@
 
 import { BackendError } from "./backend/errors.js";
 import { compileFunction } from "./backend/index.js";
+import { CPU_VERSIONS, DEFAULT_CPU, isCpuVersion } from "./bpf/cpu.js";
 import type { MachineCode } from "./backend/output.js";
 import { formatListing } from "./bpf/disasm.js";
 import { slots } from "./bpf/insn.js";
@@ -50,6 +51,9 @@ export interface CompileOptions {
   /** The probed architecture, whose registers and calling convention the fetch prologue
    *  follows: "x86_64" or "arm64" (default: the host's). */
   arch?: string;
+  /** The BPF CPU version to emit, as clang's -mcpu: "v3" (default; kernel 5.1+) or "v4"
+   *  (kernel 6.6+: sign-extending loads and moves, signed division). */
+  cpu?: string;
 }
 
 export interface CompileResult {
@@ -84,6 +88,11 @@ function compileFile(opts: CompileOptions): CompileResult {
     const why = `Unknown architecture '${opts.arch ?? process.arch}'; bpftsc knows ${targetNames().join(", ")}.`;
     return { diagnostics: [makeDiagnostic("usage", { file: opts.fileName, line: 0, col: 0 }, why)] };
   }
+  const cpu = opts.cpu ?? DEFAULT_CPU;
+  if (!isCpuVersion(cpu)) {
+    const why = `Unknown BPF CPU version '${cpu}'; bpftsc emits ${CPU_VERSIONS.join(" or ")}.`;
+    return { diagnostics: [makeDiagnostic("usage", { file: opts.fileName, line: 0, col: 0 }, why)] };
+  }
   const checked = checkSource(opts.fileName, opts.source);
   if (checked.diagnostics.length) return { diagnostics: checked.diagnostics };
   const ctx = new FrontendContext(opts.fileName, checked.sf, checked.checker, checked.runtimeFile, target, opts.btfPath);
@@ -98,7 +107,7 @@ function compileFile(opts: CompileOptions): CompileResult {
     const ir = cleanupFunction(lowered);
     if (opts.dumpIr) irs.push(printFunction(ir));
     try {
-      const code = compileFunction(ir);
+      const code = compileFunction(ir, { cpu });
       compiled.push({ name: ir.name, section, code, at });
       return code;
     } catch (e) {

@@ -26,7 +26,7 @@ export function checkMFunction(fn: MFunction, after: string, allocated: boolean)
       if (allocated && regs.some((r) => !isPhys(r))) fail(`virtual register left: ${printInst(i)}`);
       if (regs.some((r) => r >= fn.nextReg)) fail(`register beyond nextReg: ${printInst(i)}`);
       if (i.k === "args" && [...i.moves, ...i.imms].some((m) => !ARG_REGS.includes(m.dst))) fail(`argument outside r1-r5: ${printInst(i)}`);
-      if ((i.k === "addr" && !slots.has(i.slot)) || ((i.k === "ldx" || i.k === "stx") && "slot" in i.mem && !slots.has(i.mem.slot))) {
+      if ((i.k === "addr" && !slots.has(i.slot)) || ((i.k === "ldx" || i.k === "stx" || i.k === "st") && "slot" in i.mem && !slots.has(i.mem.slot))) {
         fail(`undeclared stack slot: ${printInst(i)}`);
       }
     }

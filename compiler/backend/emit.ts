@@ -5,7 +5,8 @@
 // Out: MachineCode (instructions, map relocations, line table, CO-RE relocations, stack size).
 //
 // Branch placement: `br` to (then, else) with `then` next becomes the inverted compare to
-// `else`; with `else` next, the compare to `then`; otherwise the compare plus a `goto`.
+// `else`; with `else` next, the compare to `then`; otherwise (or for JSET, which has no
+// inverse) the compare plus a `goto`.
 // Empty blocks that only jump are threaded through; unreachable blocks are dropped.
 
 import { ALU, CLS, JMP, MODE, PSEUDO_CALL, SRC, SZ, slots, type Insn } from "../bpf/insn.js";
@@ -13,17 +14,18 @@ import type { Loc, Size } from "../ir/ir.js";
 import type { MachineCode } from "./output.js";
 import { BackendError } from "./errors.js";
 import type { Frame } from "./frame.js";
+import { fitsS32 } from "./imm.js";
 import { sequentializeMoves } from "./parmove.js";
 import { CALLER_SAVED, FP, successors, type MBlock, type MFunction, type MInst, type MTerm, type Mem, type Reg, type Src } from "./mir.js";
 
 /** src_reg of a map- or global-loading ld_imm64 in the object. clang writes 0 and libbpf
  *  sets BPF_PSEUDO_MAP_FD (or _VALUE) when it patches in the map's fd; with 0,
- *  llvm-objdump 14 prints the familiar `r1 = 0 ll` instead of `ld_pseudo r1, 1, 0`. */
+ *  llvm-objdump prints the familiar `r1 = 0 ll` instead of `ld_pseudo r1, 1, 0`. */
 export const MAP_LOAD_SRC_REG = 0;
 
 const SIZE_CODE: Record<Size, number> = { 1: SZ.B, 2: SZ.H, 4: SZ.W, 8: SZ.DW };
 
-export const INVERTED: Record<number, number> = {
+export const INVERTED: Partial<Record<number, number>> = {
   [JMP.JEQ]: JMP.JNE, [JMP.JNE]: JMP.JEQ,
   [JMP.JGT]: JMP.JLE, [JMP.JLE]: JMP.JGT, [JMP.JGE]: JMP.JLT, [JMP.JLT]: JMP.JGE,
   [JMP.JSGT]: JMP.JSLE, [JMP.JSLE]: JMP.JSGT, [JMP.JSGE]: JMP.JSLT, [JMP.JSLT]: JMP.JSGE,
@@ -32,16 +34,17 @@ export const INVERTED: Record<number, number> = {
 const I = {
   mov: (dst: Reg, src: Reg): Insn => ({ code: CLS.ALU64 | ALU.MOV | SRC.X, dst, src, off: 0, imm: 0 }),
   movImm: (dst: Reg, imm: number): Insn => ({ code: CLS.ALU64 | ALU.MOV | SRC.K, dst, src: 0, off: 0, imm }),
-  alu: (op: number, dst: Reg, src: Reg, w32 = false): Insn => ({ code: (w32 ? CLS.ALU : CLS.ALU64) | op | SRC.X, dst, src, off: 0, imm: 0 }),
-  aluImm: (op: number, dst: Reg, imm: number, w32 = false): Insn => ({ code: (w32 ? CLS.ALU : CLS.ALU64) | op | SRC.K, dst, src: 0, off: 0, imm }),
+  /** `signed` (off 1): sdiv and smod. */
+  alu: (op: number, dst: Reg, src: Reg, w32 = false, signed = false): Insn => ({ code: (w32 ? CLS.ALU : CLS.ALU64) | op | SRC.X, dst, src, off: signed ? 1 : 0, imm: 0 }),
+  aluImm: (op: number, dst: Reg, imm: number, w32 = false, signed = false): Insn => ({ code: (w32 ? CLS.ALU : CLS.ALU64) | op | SRC.K, dst, src: 0, off: signed ? 1 : 0, imm }),
   ld64: (dst: Reg, value: bigint, src = 0): Insn => ({
     code: CLS.LD | SZ.DW | MODE.IMM, dst, src, off: 0,
     imm: Number(BigInt.asIntN(32, value)), imm64hi: Number(BigInt.asIntN(32, value >> 32n)),
   }),
-  jmp: (cmp: number, a: Reg, b: Src, off: number): Insn =>
+  jmp: (cmp: number, a: Reg, b: Src, off: number, w32 = false): Insn =>
     "reg" in b
-      ? { code: CLS.JMP | cmp | SRC.X, dst: a, src: b.reg, off, imm: 0 }
-      : { code: CLS.JMP | cmp | SRC.K, dst: a, src: 0, off, imm: b.imm },
+      ? { code: (w32 ? CLS.JMP32 : CLS.JMP) | cmp | SRC.X, dst: a, src: b.reg, off, imm: 0 }
+      : { code: (w32 ? CLS.JMP32 : CLS.JMP) | cmp | SRC.K, dst: a, src: 0, off, imm: b.imm },
   ja: (): Insn => ({ code: CLS.JMP | JMP.JA, dst: 0, src: 0, off: 0, imm: 0 }),
   call: (helper: number): Insn => ({ code: CLS.JMP | JMP.CALL, dst: 0, src: 0, off: 0, imm: helper }),
   /** A BPF-to-BPF call; libbpf resolves the target from the relocation (imm -1: the
@@ -128,14 +131,15 @@ class Emitter {
       case "ldsym":
         this.relocs.push({ insn: this.push(I.ld64(i.dst, 0n, MAP_LOAD_SRC_REG)), kind: i.kind, symbol: i.symbol });
         return;
-      case "alu": this.push(I.alu(i.op, i.dst, i.src, i.w32)); return;
+      case "alu": this.push(I.alu(i.op, i.dst, i.src, i.w32, i.signed)); return;
       case "alui": {
-        const at = this.push(I.aluImm(i.op, i.dst, i.imm, i.w32));
+        const at = this.push(I.aluImm(i.op, i.dst, i.imm, i.w32, i.signed));
         if (i.core) this.coreRelos.push({ insn: at, tag: i.core });
         return;
       }
       case "neg": this.push({ code: CLS.ALU64 | ALU.NEG | SRC.K, dst: i.dst, src: 0, off: 0, imm: 0 }); return;
       case "zext32": this.push({ code: CLS.ALU | ALU.MOV | SRC.X, dst: i.dst, src: i.src, off: 0, imm: 0 }); return;
+      case "movsx": this.push({ code: CLS.ALU64 | ALU.MOV | SRC.X, dst: i.dst, src: i.src, off: i.bits, imm: 0 }); return;
       case "addr": {
         const off = this.slotOff(i.slot, i.off);
         this.push(I.mov(i.dst, FP));
@@ -144,12 +148,17 @@ class Emitter {
       }
       case "ldx": {
         const m = this.mem(i.mem);
-        this.push({ code: CLS.LDX | SIZE_CODE[i.size] | MODE.MEM, dst: i.dst, src: m.base, off: m.off, imm: 0 });
+        this.push({ code: CLS.LDX | SIZE_CODE[i.size] | (i.signed ? MODE.MEMSX : MODE.MEM), dst: i.dst, src: m.base, off: m.off, imm: 0 });
         return;
       }
       case "stx": {
         const m = this.mem(i.mem);
         this.push({ code: CLS.STX | SIZE_CODE[i.size] | MODE.MEM, dst: m.base, src: i.src, off: m.off, imm: 0 });
+        return;
+      }
+      case "st": {
+        const m = this.mem(i.mem);
+        this.push({ code: CLS.ST | SIZE_CODE[i.size] | MODE.MEM, dst: m.base, src: 0, off: m.off, imm: i.imm });
         return;
       }
       case "xadd": {
@@ -159,7 +168,7 @@ class Emitter {
       }
       case "setcc":
         this.push(I.movImm(i.dst, 1));
-        this.push(I.jmp(i.cmp, i.a, i.b, 1));
+        this.push(I.jmp(i.cmp, i.a, i.b, 1, i.w32));
         this.push(I.movImm(i.dst, 0));
         return;
       case "args": {
@@ -167,7 +176,7 @@ class Emitter {
         for (const m of sequentializeMoves(i.moves, CALLER_SAVED)) this.push(I.mov(m.dst, m.src));
         for (const m of i.imms) {
           const v = m.value;
-          this.push(v >= -(1n << 31n) && v < 1n << 31n ? I.movImm(m.dst, Number(v)) : I.ld64(m.dst, v));
+          this.push(fitsS32(v) ? I.movImm(m.dst, Number(v)) : I.ld64(m.dst, v));
         }
         return;
       }
@@ -184,10 +193,10 @@ class Emitter {
       case "exit": this.push(I.exit()); return;
       case "jmp": if (t.target !== next) this.jumpTo(I.ja(), t.target); return;
       case "br":
-        if (t.then === next) {
-          this.jumpTo(I.jmp(INVERTED[t.cmp]!, t.a, t.b, 0), t.else);
+        if (t.then === next && INVERTED[t.cmp] !== undefined) {
+          this.jumpTo(I.jmp(INVERTED[t.cmp]!, t.a, t.b, 0, t.w32), t.else);
         } else {
-          this.jumpTo(I.jmp(t.cmp, t.a, t.b, 0), t.then);
+          this.jumpTo(I.jmp(t.cmp, t.a, t.b, 0, t.w32), t.then);
           if (t.else !== next) this.jumpTo(I.ja(), t.else);
         }
         return;

@@ -1,48 +1,53 @@
 // Instruction selection: IR to machine IR, one IR instruction at a time.
-// In: an IrFunction (constants already folded by fold.ts). Out: an MFunction on virtual
-// registers (IR register v becomes FIRST_VREG + v), symbolic jump targets and stack slots.
+// In: an IrFunction (constants already folded by fold.ts) and the CPU version. Out: an
+// MFunction on virtual registers (IR register v becomes FIRST_VREG + v), symbolic jump
+// targets and stack slots.
 //
 // Choices made here:
 //   - ALU with an immediate when it fits s32 (sign-extended by the CPU); otherwise ld_imm64
 //     into a temporary. Division and modulo by an immediate only for 1..2^31-1, and by powers
 //     of two as shifts and masks; x/0 = 0 and x%0 = x are folded (the verifier rejects a
 //     division by an immediate 0).
-//   - Nothing LLVM 14 cannot disassemble: no BPF_MOD (a % b = a - (a / b) * b), no JSET
-//     ((a & b) != 0 is an and plus a compare), no BPF_ST (immediates are stored from a
-//     register), no CPU v4 instructions (sign extension is lsh + arsh, signed division is
-//     expanded with unsigned division, branch-free).
+//   - BPF_MOD for remainders and JSET for (a & b) != 0, as clang 19 uses them (base ISA);
+//     constants stored with BPF_ST where store-imm.ts allows it, else from a register
+//     (one per value and block, until a call clobbers it).
+//   - an extension whose readers need only the low bits of its source (narrow.ts) is left
+//     out: they read the source, compares as BPF_JMP32.
+//   - CPU v3: sign extension is lsh + arsh, signed division is expanded with unsigned
+//     division, branch-free. CPU v4: movsx, a sign-extending load where the extension is the
+//     loaded value's only reader (sext-loads.ts), and sdiv/smod.
 //   - the arguments (a program's ctx) are copied out of R1..R5 at entry; a call copies its arguments into R1..R5 with one
 //     parallel copy and its result out of R0; a return copies into R0. The allocator
 //     coalesces these copies away where it can.
 
+import type { CpuVersion } from "../bpf/cpu.js";
 import { ALU, JMP } from "../bpf/insn.js";
 import {
   isImm, type AluOp, type Block, type CmpOp, type Inst, type IrFunction, type Loc, type Operand,
-  type Terminator, type VReg,
+  type Size, type Terminator, type VReg,
 } from "../ir/ir.js";
 import { BackendError } from "./errors.js";
+import { signExtendedLoads } from "./sext-loads.js";
+import { fitsS32 } from "./imm.js";
+import { compare32, narrowExtensions, type NarrowMap } from "./narrow.js";
+import { slotPointers } from "./slot-pointers.js";
+import { storeImmediates } from "./store-imm.js";
 import {
   ARG_REGS, Asm, FIRST_VREG, R0, type MBlock, type MFunction, type MInst, type MTerm, type Mem,
   type Reg, type Src,
 } from "./mir.js";
 
-export const CMP_CODE: Record<Exclude<CmpOp, "set">, number> = {
-  eq: JMP.JEQ, ne: JMP.JNE, ugt: JMP.JGT, uge: JMP.JGE, ult: JMP.JLT, ule: JMP.JLE,
+export const CMP_CODE: Record<CmpOp, number> = {
+  eq: JMP.JEQ, ne: JMP.JNE, set: JMP.JSET, ugt: JMP.JGT, uge: JMP.JGE, ult: JMP.JLT, ule: JMP.JLE,
   sgt: JMP.JSGT, sge: JMP.JSGE, slt: JMP.JSLT, sle: JMP.JSLE,
 };
 
 const ALU_CODE: Partial<Record<AluOp, number>> = {
-  add: ALU.ADD, sub: ALU.SUB, mul: ALU.MUL, udiv: ALU.DIV, and: ALU.AND, or: ALU.OR,
+  add: ALU.ADD, sub: ALU.SUB, mul: ALU.MUL, udiv: ALU.DIV, umod: ALU.MOD, and: ALU.AND, or: ALU.OR,
   xor: ALU.XOR, lsh: ALU.LSH, rsh: ALU.RSH, arsh: ALU.ARSH,
 };
 
-const S32_MIN = -(1n << 31n);
 const S32_MAX = (1n << 31n) - 1n;
-
-export function fitsS32(v: bigint): boolean {
-  const s = BigInt.asIntN(64, v);
-  return s >= S32_MIN && s <= S32_MAX;
-}
 
 function log2Exact(v: bigint): number {
   if (v <= 0n || (v & (v - 1n)) !== 0n) return -1;
@@ -51,15 +56,35 @@ function log2Exact(v: bigint): number {
   return n;
 }
 
+/** The immediate of a BPF_ST of `size` bytes storing v: bytes and halves unsigned as
+ *  written, words and double words signed (the CPU sign-extends it for a double word). */
+function stImmediate(size: Size, v: bigint): number {
+  return Number(size < 4 ? BigInt.asUintN(size * 8, v) : BigInt.asIntN(32, v));
+}
+
 /** Emits the machine instructions of one block. */
 class Selector {
   out: MInst[] = [];
   loc: Loc | undefined;
-  /** Registers holding an immediate that stores in this block wrote (no BPF_ST), reused
-   *  by later stores of the same value until a call clobbers the argument registers. */
+  /** Registers holding an immediate that stores in this block wrote (not as BPF_ST),
+   *  reused by later stores of the same value until a call clobbers the argument registers. */
   readonly storedImms = new Map<bigint, Reg>();
 
-  constructor(private readonly fn: { nextReg: Reg }) {}
+  constructor(
+    private readonly fn: { nextReg: Reg },
+    private readonly v4: boolean,
+    /** Loads to sign-extend as they load (v4): their one reader, the extension, is a copy. */
+    private readonly sextLoads: ReadonlySet<VReg>,
+    /** Which constant stores may be BPF_ST (store-imm.ts). */
+    private readonly storeImm: (i: Extract<Inst, { op: "store" }>) => boolean,
+    /** Extensions left out: their readers read the source (narrow.ts). */
+    private readonly narrow: NarrowMap,
+  ) {}
+
+  /** The register an IR register's reader reads: an extension left out reads its source. */
+  R(v: VReg): Reg {
+    return (this.narrow.get(v)?.src ?? v) + FIRST_VREG;
+  }
 
   tmp(): Reg {
     return this.fn.nextReg++;
@@ -92,16 +117,18 @@ class Selector {
     return { reg: this.reg(o) };
   }
 
-  /** dst = a op src, two-address: a copy, then the operation (32-bit with w32). */
-  binop(op: number, dst: Reg, a: Reg, b: Src, w32 = false): void {
+  /** dst = a op src, two-address: a copy, then the operation (32-bit with w32; signed
+   *  division or remainder with signed). */
+  binop(op: number, dst: Reg, a: Reg, b: Src, w32 = false, signed = false): void {
     if ("reg" in b && b.reg === dst && a !== dst) {
       const t = this.tmp();
-      this.binop(op, t, a, b, w32);
+      this.binop(op, t, a, b, w32, signed);
       this.mov(dst, t);
       return;
     }
     this.mov(dst, a);
-    this.emit("reg" in b ? Asm.alu(op, dst, b.reg, w32) : Asm.aluImm(op, dst, b.imm, undefined, w32));
+    const flags = { ...(w32 ? { w32 } : {}), ...(signed ? { signed } : {}) };
+    this.emit("reg" in b ? { k: "alu", op, dst, src: b.reg, ...flags } : { k: "alui", op, dst, imm: b.imm, ...flags });
   }
 
   /** dst = a op imm, with imm a full 64-bit value. */
@@ -118,20 +145,12 @@ class Selector {
     else this.binop(ALU.DIV, dst, a, { reg: this.reg({ imm: v }) });
   }
 
-  /** dst = a % b (unsigned) as a - (a / b) * b: LLVM 14 has no BPF_MOD. */
-  umod(dst: Reg, a: Reg, b: Src): void {
-    const t = this.tmp();
-    this.binop(ALU.DIV, t, a, b);
-    this.emit("reg" in b ? Asm.alu(ALU.MUL, t, b.reg) : Asm.aluImm(ALU.MUL, t, b.imm));
-    this.binop(ALU.SUB, dst, a, { reg: t });
-  }
-
   umodImm(dst: Reg, a: Reg, v: bigint): void {
     v = BigInt.asUintN(64, v);
     if (v === 0n) this.mov(dst, a);
     else if (log2Exact(v) >= 0) this.binopImm(ALU.AND, dst, a, v - 1n);
-    else if (v <= S32_MAX) this.umod(dst, a, { imm: Number(v) });
-    else this.umod(dst, a, { reg: this.reg({ imm: v }) });
+    else if (v <= S32_MAX) this.binop(ALU.MOD, dst, a, { imm: Number(v) });
+    else this.binop(ALU.MOD, dst, a, { reg: this.reg({ imm: v }) });
   }
 
   /** sign = a s>> 63 (0 or -1); abs = (a ^ sign) - sign, the magnitude as unsigned. */
@@ -150,10 +169,12 @@ class Selector {
     this.emit(Asm.alu(ALU.SUB, x, s));
   }
 
-  /** Signed division and remainder, truncating toward zero, expanded branch-free:
+  /** Signed division and remainder, truncating toward zero: sdiv and smod with CPU v4
+   *  (x/0 = 0 and x%0 = x there too), else expanded branch-free:
    *  q = sign(a)*sign(b) * (|a| / |b|), r = sign(a) * (|a| % |b|). With b = 0 the unsigned
-   *  divide gives 0 and a-(a/0)*0 = a, so x/0 = 0 and x%0 = x as in BPF. */
+   *  divide gives 0 and a%0 = a, so x/0 = 0 and x%0 = x as in BPF. */
   sdivmod(rem: boolean, dst: Reg, a: Reg, b: Operand): void {
+    const op = rem ? ALU.MOD : ALU.DIV;
     if (isImm(b)) {
       const v = BigInt.asIntN(64, b.imm);
       if (v === 0n) return rem ? this.mov(dst, a) : this.constant(dst, 0n);
@@ -163,6 +184,7 @@ class Selector {
         if (v === -1n) this.emit(Asm.neg(dst));
         return;
       }
+      if (this.v4) return this.binop(op, dst, a, this.src(b), false, true);
       const ma = this.magnitude(a);
       const absB = v < 0n ? -v : v;
       const r = this.tmp();
@@ -181,11 +203,12 @@ class Selector {
       this.mov(dst, r);
       return;
     }
+    if (this.v4) return this.binop(op, dst, a, { reg: b + FIRST_VREG }, false, true);
     const ma = this.magnitude(a);
     const mb = this.magnitude(b + FIRST_VREG);
     const r = this.tmp();
     if (rem) {
-      this.umod(r, ma.abs, { reg: mb.abs });
+      this.binop(ALU.MOD, r, ma.abs, { reg: mb.abs });
       this.applySign(r, ma.sign);
     } else {
       this.binop(ALU.DIV, r, ma.abs, { reg: mb.abs });
@@ -209,8 +232,8 @@ class Selector {
     }
     if (i.w32) {
       // The 32-bit ALU: operands' low halves, result zero-extended.
-      const b: Src = isImm(i.b) ? { imm: Number(BigInt.asIntN(32, i.b.imm)) } : { reg: i.b + FIRST_VREG };
-      return this.binop(ALU_CODE[i.alu]!, dst, a, b, true);
+      const b: Src = isImm(i.b) ? { imm: Number(BigInt.asIntN(32, i.b.imm)) } : { reg: this.R(i.b) };
+      return this.binop(ALU_CODE[i.alu]!, dst, this.R(i.a), b, true);
     }
     switch (i.alu) {
       case "sdiv": return this.sdivmod(false, dst, a, i.b);
@@ -220,7 +243,7 @@ class Selector {
         return this.binop(ALU.DIV, dst, a, { reg: i.b + FIRST_VREG });
       case "umod":
         if (isImm(i.b)) return this.umodImm(dst, a, i.b.imm);
-        return this.umod(dst, a, { reg: i.b + FIRST_VREG });
+        return this.binop(ALU.MOD, dst, a, { reg: i.b + FIRST_VREG });
       default:
         break;
     }
@@ -266,8 +289,11 @@ class Selector {
         this.mov(R(i.dst), R(i.a));
         return this.emit(Asm.neg(R(i.dst)));
       case "ext": {
-        const dst = R(i.dst), src = R(i.src);
+        if (this.narrow.has(i.dst)) return;
+        const dst = R(i.dst), src = this.R(i.src);
         if (i.signed) {
+          if (this.sextLoads.has(i.src)) return this.mov(dst, src);
+          if (this.v4) return this.emit(Asm.movsx(dst, src, i.bits));
           const sh = 64 - i.bits;
           this.binop(ALU.LSH, dst, src, { imm: sh });
           return this.emit(Asm.aluImm(ALU.ARSH, dst, sh));
@@ -277,17 +303,18 @@ class Selector {
       }
       case "setcc": {
         const dst = R(i.dst);
-        const { a, cmp, b } = this.compare(i.cmp, R(i.a), i.b);
+        const { a, cmp, b, w32 } = this.compare(i.cmp, i.a, i.b);
         // dst is written before a and b are read: a clash needs a temporary.
         const clash = dst === a || ("reg" in b && b.reg === dst);
         const t = clash ? this.tmp() : dst;
-        this.emit(Asm.setcc(t, cmp, a, b));
+        this.emit(Asm.setcc(t, cmp, a, b, w32));
         return this.mov(dst, t);
       }
-      case "load": return this.emit(Asm.load(R(i.dst), i.size, this.mem(i.base, i.off)));
+      case "load": return this.emit(Asm.load(R(i.dst), i.size, this.mem(i.base, i.off), this.sextLoads.has(i.dst)));
       case "store": {
         // Only the low `size` bytes are stored: a narrow store's immediate needs no ld_imm64.
-        if (!isImm(i.src)) return this.emit(Asm.store(i.size, this.mem(i.base, i.off), R(i.src)));
+        if (!isImm(i.src)) return this.emit(Asm.store(i.size, this.mem(i.base, i.off), this.R(i.src)));
+        if (this.storeImm(i)) return this.emit(Asm.storeImm(i.size, this.mem(i.base, i.off), stImmediate(i.size, i.src.imm)));
         const value = i.size < 8 ? BigInt.asIntN(i.size * 8, i.src.imm) : i.src.imm;
         let r = this.storedImms.get(value);
         if (r === undefined) this.storedImms.set(value, (r = this.reg({ imm: value })));
@@ -320,13 +347,11 @@ class Selector {
     return "reg" in base ? { base: base.reg + FIRST_VREG, off } : { slot: base.slot, off };
   }
 
-  /** A compare as (a, JMP code, src); "set" becomes (a & b) != 0: LLVM 14 has no JSET. */
-  compare(cmp: CmpOp, a: Reg, b: Operand): { a: Reg; cmp: number; b: Src } {
-    if (cmp !== "set") return { a, cmp: CMP_CODE[cmp], b: this.src(b) };
-    const t = this.tmp();
-    if (isImm(b)) this.binopImm(ALU.AND, t, a, b.imm);
-    else this.binop(ALU.AND, t, a, { reg: b + FIRST_VREG });
-    return { a: t, cmp: JMP.JNE, b: { imm: 0 } };
+  /** A compare as (a, JMP code, src), of the low halves (w32) where compare32 allows. */
+  compare(cmp: CmpOp, a: VReg, b: Operand): { a: Reg; cmp: number; b: Src; w32: boolean } {
+    const n = compare32(cmp, a, b, this.narrow);
+    if (n) return { a: n.a + FIRST_VREG, cmp: CMP_CODE[n.cmp], b: this.src(n.b), w32: true };
+    return { a: a + FIRST_VREG, cmp: CMP_CODE[cmp], b: this.src(b), w32: false };
   }
 
   term(t: Terminator): MTerm {
@@ -335,8 +360,8 @@ class Selector {
     switch (t.op) {
       case "jmp": return withLoc(Asm.jmp(t.target));
       case "br": {
-        const c = this.compare(t.cmp, t.a + FIRST_VREG, t.b);
-        return withLoc(Asm.br(c.cmp, c.a, c.b, t.then, t.else));
+        const c = this.compare(t.cmp, t.a, t.b);
+        return withLoc(Asm.br(c.cmp, c.a, c.b, t.then, t.else, c.w32));
       }
       case "ret":
         if (isImm(t.value)) this.constant(R0, t.value.imm);
@@ -361,7 +386,7 @@ function targets(t: Terminator): number[] {
   return t.op === "jmp" ? [t.target] : t.op === "br" ? [t.then, t.else] : [];
 }
 
-export function selectInstructions(fn: IrFunction): MFunction {
+export function selectInstructions(fn: IrFunction, cpu: CpuVersion): MFunction {
   if (fn.blocks.length === 0) throw new BackendError("ir", `function ${fn.name} has no blocks`, fn.loc);
   const ids = new Set(fn.blocks.map((b) => b.id));
   for (const b of fn.blocks) {
@@ -378,7 +403,8 @@ export function selectInstructions(fn: IrFunction): MFunction {
     spillTemps: new Set(),
     ...(fn.loc ? { loc: fn.loc } : {}),
   };
-  const sel = new Selector(mf);
+  const v4 = cpu === "v4";
+  const sel = new Selector(mf, v4, v4 ? signExtendedLoads(fn) : new Set(), storeImmediates(fn, slotPointers(fn)), narrowExtensions(fn));
   mf.blocks = fn.blocks.map((b) => selectBlock(sel, b));
 
   // The arguments arrive in R1..R5. If the entry block is also a jump target, their

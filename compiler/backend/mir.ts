@@ -40,22 +40,29 @@ export type MInst = (
   | { k: "ld64"; dst: Reg; value: bigint; core?: CoreTag }
   /** dst = the address of a map or a global (ld_imm64 relocated against the symbol). */
   | { k: "ldsym"; dst: Reg; kind: "map" | "data"; symbol: string }
-  /** dst op= src (ALU64, or the 32-bit ALU with w32). `op` is an ALU.* constant. */
-  | { k: "alu"; op: number; dst: Reg; src: Reg; w32?: boolean }
+  /** dst op= src (ALU64, or the 32-bit ALU with w32). `op` is an ALU.* constant; `signed`
+   *  makes DIV and MOD signed (CPU v4). */
+  | { k: "alu"; op: number; dst: Reg; src: Reg; w32?: boolean; signed?: boolean }
   /** dst op= imm (ALU64, or 32-bit with w32); a `core` instruction is relocated by libbpf. */
-  | { k: "alui"; op: number; dst: Reg; imm: number; core?: CoreTag; w32?: boolean }
+  | { k: "alui"; op: number; dst: Reg; imm: number; core?: CoreTag; w32?: boolean; signed?: boolean }
   | { k: "neg"; dst: Reg }
   /** w dst = w src: the low 32 bits, zero-extended. */
   | { k: "zext32"; dst: Reg; src: Reg }
+  /** dst = (s<bits>) src: the low `bits` bits, sign-extended (CPU v4). */
+  | { k: "movsx"; dst: Reg; src: Reg; bits: 8 | 16 | 32 }
   /** Pseudo: dst = R10 + (frame offset of slot) + off. */
   | { k: "addr"; dst: Reg; slot: number; off: number }
-  | { k: "ldx"; dst: Reg; size: Size; mem: Mem }
+  /** A load, zero-extending; `signed`: sign-extending (CPU v4, sizes 1, 2 and 4). */
+  | { k: "ldx"; dst: Reg; size: Size; mem: Mem; signed?: boolean }
   | { k: "stx"; size: Size; mem: Mem; src: Reg }
+  /** *(size *)(mem) = imm (BPF_ST; for size 8, imm sign-extended). */
+  | { k: "st"; size: Size; mem: Mem; imm: number }
   /** lock *(size *)(mem) += src */
   | { k: "xadd"; size: 4 | 8; mem: Mem; src: Reg }
-  /** Pseudo: dst = (a cmp b) ? 1 : 0, `cmp` a JMP.* code. dst is written before a and b are
-   *  read (early clobber), so it must not share a register with them. */
-  | { k: "setcc"; dst: Reg; cmp: number; a: Reg; b: Src }
+  /** Pseudo: dst = (a cmp b) ? 1 : 0, `cmp` a JMP.* code (of the low halves with w32). dst
+   *  is written before a and b are read (early clobber), so it must not share a register
+   *  with them. */
+  | { k: "setcc"; dst: Reg; cmp: number; a: Reg; b: Src; w32?: boolean }
   /** Pseudo: the parallel copy of a call's arguments into R1..R5 (dst are physical). */
   | { k: "args"; moves: { dst: Reg; src: Reg }[]; imms: { dst: Reg; value: bigint }[] }
   /** Call of a helper or a subprogram: reads R1..R(nargs), writes R0, clobbers R1..R5. */
@@ -64,8 +71,9 @@ export type MInst = (
 
 export type MTerm = (
   | { k: "jmp"; target: number }
-  /** if a cmp b goto then else goto else; `cmp` a JMP.* code. */
-  | { k: "br"; cmp: number; a: Reg; b: Src; then: number; else: number }
+  /** if a cmp b goto then else goto else; `cmp` a JMP.* code; w32: BPF_JMP32, a compare
+   *  of the low halves. */
+  | { k: "br"; cmp: number; a: Reg; b: Src; then: number; else: number; w32?: boolean }
   /** Returns R0. */
   | { k: "exit" }
 ) & { loc?: Loc };
@@ -111,15 +119,18 @@ export const Asm = {
     core ? { k: "alui", op, dst, imm, core } : w32 ? { k: "alui", op, dst, imm, w32 } : { k: "alui", op, dst, imm },
   neg: (dst: Reg): MInst => ({ k: "neg", dst }),
   zext32: (dst: Reg, src: Reg): MInst => ({ k: "zext32", dst, src }),
+  movsx: (dst: Reg, src: Reg, bits: 8 | 16 | 32): MInst => ({ k: "movsx", dst, src, bits }),
   addr: (dst: Reg, slot: number, off: number): MInst => ({ k: "addr", dst, slot, off }),
-  load: (dst: Reg, size: Size, mem: Mem): MInst => ({ k: "ldx", dst, size, mem }),
+  load: (dst: Reg, size: Size, mem: Mem, signed = false): MInst => (signed ? { k: "ldx", dst, size, mem, signed } : { k: "ldx", dst, size, mem }),
   store: (size: Size, mem: Mem, src: Reg): MInst => ({ k: "stx", size, mem, src }),
+  storeImm: (size: Size, mem: Mem, imm: number): MInst => ({ k: "st", size, mem, imm }),
   xadd: (size: 4 | 8, mem: Mem, src: Reg): MInst => ({ k: "xadd", size, mem, src }),
-  setcc: (dst: Reg, cmp: number, a: Reg, b: Src): MInst => ({ k: "setcc", dst, cmp, a, b }),
+  setcc: (dst: Reg, cmp: number, a: Reg, b: Src, w32 = false): MInst => (w32 ? { k: "setcc", dst, cmp, a, b, w32 } : { k: "setcc", dst, cmp, a, b }),
   call: (helper: number, nargs: number): MInst => ({ k: "call", helper, nargs }),
   callFn: (fn: string, nargs: number): MInst => ({ k: "call", fn, nargs }),
   jmp: (target: number): MTerm => ({ k: "jmp", target }),
-  br: (cmp: number, a: Reg, b: Src, then: number, els: number): MTerm => ({ k: "br", cmp, a, b, then, else: els }),
+  br: (cmp: number, a: Reg, b: Src, then: number, els: number, w32 = false): MTerm =>
+    (w32 ? { k: "br", cmp, a, b, then, else: els, w32 } : { k: "br", cmp, a, b, then, else: els }),
   exit: (): MTerm => ({ k: "exit" }),
 };
 
@@ -132,11 +143,11 @@ function memBase(m: Mem): Reg[] {
 /** Registers an instruction reads (R10 excluded). */
 export function instUses(i: MInst): Reg[] {
   switch (i.k) {
-    case "mov": case "zext32": return [i.src];
+    case "mov": case "zext32": case "movsx": return [i.src];
     case "movi": case "ld64": case "ldsym": case "addr": return [];
     case "alu": return [i.dst, i.src];
     case "alui": case "neg": return [i.dst];
-    case "ldx": return memBase(i.mem);
+    case "ldx": case "st": return memBase(i.mem);
     case "stx": case "xadd": return [...memBase(i.mem), i.src];
     case "setcc": return "reg" in i.b ? [i.a, i.b.reg] : [i.a];
     case "args": return i.moves.map((m) => m.src);
@@ -147,7 +158,7 @@ export function instUses(i: MInst): Reg[] {
 /** Registers an instruction writes. */
 export function instDefs(i: MInst): Reg[] {
   switch (i.k) {
-    case "stx": case "xadd": return [];
+    case "stx": case "st": case "xadd": return [];
     case "args": return [...i.moves.map((m) => m.dst), ...i.imms.map((m) => m.dst)];
     case "call": return [...CALLER_SAVED];
     default: return [i.dst];
@@ -181,12 +192,13 @@ function renameSrc(s: Src, f: (r: Reg) => Reg): Src {
 /** A copy of the instruction with every register r (R10 excepted) replaced by f(r). */
 export function renameInst(i: MInst, f: (r: Reg) => Reg): MInst {
   switch (i.k) {
-    case "mov": case "zext32": return { ...i, dst: f(i.dst), src: f(i.src) };
+    case "mov": case "zext32": case "movsx": return { ...i, dst: f(i.dst), src: f(i.src) };
     case "alu": return { ...i, dst: f(i.dst), src: f(i.src) };
     case "movi": case "ld64": case "ldsym": case "addr": case "alui": case "neg":
       return { ...i, dst: f(i.dst) };
     case "ldx": return { ...i, dst: f(i.dst), mem: renameMem(i.mem, f) };
     case "stx": case "xadd": return { ...i, mem: renameMem(i.mem, f), src: f(i.src) };
+    case "st": return { ...i, mem: renameMem(i.mem, f) };
     case "setcc": return { ...i, dst: f(i.dst), a: f(i.a), b: renameSrc(i.b, f) };
     case "args":
       return {
@@ -222,7 +234,7 @@ const ALU_NAMES: Record<number, string> = {
   0x70: ">>=", 0x90: "%=", 0xa0: "^=", 0xc0: "s>>=",
 };
 const CMP_NAMES: Record<number, string> = {
-  0x10: "==", 0x20: ">", 0x30: ">=", 0x50: "!=", 0x60: "s>", 0x70: "s>=", 0xa0: "<",
+  0x10: "==", 0x20: ">", 0x30: ">=", 0x40: "&", 0x50: "!=", 0x60: "s>", 0x70: "s>=", 0xa0: "<",
   0xb0: "<=", 0xc0: "s<", 0xd0: "s<=",
 };
 
@@ -233,15 +245,17 @@ export function printInst(i: MInst): string {
     case "movi": return `${r(i.dst)} = ${i.imm}`;
     case "ld64": return `${r(i.dst)} = ${i.value} ll${i.core ? " (core)" : ""}`;
     case "ldsym": return `${r(i.dst)} = ${i.kind} ${i.symbol}`;
-    case "alu": return `${r(i.dst)} ${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${r(i.src)}`;
-    case "alui": return `${r(i.dst)} ${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${i.imm}${i.core ? " (core)" : ""}`;
+    case "alu": return `${r(i.dst)} ${i.signed ? "s" : ""}${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${r(i.src)}`;
+    case "alui": return `${r(i.dst)} ${i.signed ? "s" : ""}${ALU_NAMES[i.op]}${i.w32 ? "32" : ""} ${i.imm}${i.core ? " (core)" : ""}`;
     case "neg": return `${r(i.dst)} = -${r(i.dst)}`;
     case "zext32": return `${r(i.dst)} = zext32 ${r(i.src)}`;
+    case "movsx": return `${r(i.dst)} = (s${i.bits})${r(i.src)}`;
     case "addr": return `${r(i.dst)} = &slot${i.slot} + ${i.off}`;
-    case "ldx": return `${r(i.dst)} = *(u${i.size * 8} *)${memText(i.mem)}`;
+    case "ldx": return `${r(i.dst)} = *(${i.signed ? "s" : "u"}${i.size * 8} *)${memText(i.mem)}`;
     case "stx": return `*(u${i.size * 8} *)${memText(i.mem)} = ${r(i.src)}`;
+    case "st": return `*(u${i.size * 8} *)${memText(i.mem)} = ${i.imm}`;
     case "xadd": return `lock *(u${i.size * 8} *)${memText(i.mem)} += ${r(i.src)}`;
-    case "setcc": return `${r(i.dst)} = ${r(i.a)} ${CMP_NAMES[i.cmp]} ${srcText(i.b)}`;
+    case "setcc": return `${r(i.dst)} = ${r(i.a)} ${CMP_NAMES[i.cmp]}${i.w32 ? "32" : ""} ${srcText(i.b)}`;
     case "args":
       return `args ${[...i.moves.map((m) => `${r(m.dst)} <- ${r(m.src)}`), ...i.imms.map((m) => `${r(m.dst)} <- ${m.value}`)].join(", ")}`;
     case "call": return `call ${"fn" in i ? i.fn : i.helper}`;
@@ -251,7 +265,7 @@ export function printInst(i: MInst): string {
 export function printTerm(t: MTerm): string {
   switch (t.k) {
     case "jmp": return `goto @${t.target}`;
-    case "br": return `if ${regName(t.a)} ${CMP_NAMES[t.cmp]} ${srcText(t.b)} goto @${t.then} else @${t.else}`;
+    case "br": return `if ${regName(t.a)} ${CMP_NAMES[t.cmp]}${t.w32 ? "32" : ""} ${srcText(t.b)} goto @${t.then} else @${t.else}`;
     case "exit": return "exit";
   }
 }

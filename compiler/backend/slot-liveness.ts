@@ -31,7 +31,7 @@ export function slotIntervals(fn: MFunction): Map<number, Interval> {
       const derived = new Set<number>();
       for (const r of instUses(i)) for (const s of pointsTo.get(r) ?? []) derived.add(s);
       if (i.k === "addr") derived.add(i.slot);
-      if ((i.k === "ldx" || i.k === "stx" || i.k === "xadd") && "slot" in i.mem) touch(i.mem.slot, pos);
+      if ((i.k === "ldx" || i.k === "stx" || i.k === "st" || i.k === "xadd") && "slot" in i.mem) touch(i.mem.slot, pos);
       // An argument move hands the address to the call right after it.
       for (const s of derived) { touch(s, pos); if (i.k === "args") touch(s, pos + 1); }
       if (derived.size > 0) {

@@ -8,6 +8,7 @@
 import {
   Asm, instDefs, instUses, renameInst, renameTerm, termUses, type MFunction, type MInst, type Reg,
 } from "./mir.js";
+import { fitsS32 } from "./imm.js";
 
 export interface SpillGroup {
   regs: Reg[];
@@ -19,7 +20,7 @@ export interface SpillGroup {
 }
 
 function rematInst(dst: Reg, value: bigint): MInst {
-  return value >= -(1n << 31n) && value < 1n << 31n ? Asm.movImm(dst, Number(value)) : Asm.ld64(dst, value);
+  return fitsS32(value) ? Asm.movImm(dst, Number(value)) : Asm.ld64(dst, value);
 }
 
 /** The constant each group can be recomputed from: its only definition is movi or ld64.

@@ -1,28 +1,32 @@
-// The BPF disassembler: instructions back to text, in exactly the syntax llvm-objdump 14
-// prints (the "C-like" BPF assembly of LLVM's BPFInstPrinter), and a whole-program listing
-// with the probe file's source lines interleaved, as `llvm-objdump -d -S` shows it, and
-// what the numbers stand for named after the instruction as `<name>`, where objdump puts
-// a jump's target: a helper call's helper, a map or global load's symbol, a subprogram
-// call's callee.
+// The BPF disassembler: instructions back to text, in exactly the syntax llvm-objdump 19
+// prints with --no-print-imm-hex (the "C-like" BPF assembly of LLVM's BPFInstPrinter,
+// immediates in decimal as LLVM 14 printed them), and a whole-program listing with the
+// probe file's source lines interleaved, as `llvm-objdump -d -S` shows it, and what the
+// numbers stand for named after the instruction as `<name>`, where objdump puts a jump's
+// target: a helper call's helper, a map or global load's symbol, a subprogram call's callee.
 // In: Insn values (from the backend, or decode() of object bytes), optionally the source
-// text, a line table and the relocations. Out: strings. Encodings LLVM 14 cannot decode (BPF_ST, BPF_MOD,
-// JSET, 32-bit atomics other than add, CPU v4 instructions) print as "<unknown>", like objdump.
+// text, a line table and the relocations. Out: strings. Encodings LLVM 19 cannot decode
+// (an ALU operation with a stray `off`, 32-bit atomics other than add, ...) print as
+// "<unknown>", like objdump. CPU v4's instructions (sign-extending loads and moves, signed
+// division, byte swaps, gotol) print as LLVM 19 prints them.
 
 import { helperName } from "../helpers.js";
 import { ALU, CLS, JMP, MODE, SZ, encode, isLdImm64, slots, type Insn } from "./insn.js";
 
 const ALU_OPS: Record<number, string> = {
   [ALU.ADD]: "+=", [ALU.SUB]: "-=", [ALU.MUL]: "*=", [ALU.DIV]: "/=", [ALU.OR]: "|=",
-  [ALU.AND]: "&=", [ALU.LSH]: "<<=", [ALU.RSH]: ">>=", [ALU.XOR]: "^=", [ALU.MOV]: "=",
-  [ALU.ARSH]: "s>>=",
+  [ALU.AND]: "&=", [ALU.LSH]: "<<=", [ALU.RSH]: ">>=", [ALU.MOD]: "%=", [ALU.XOR]: "^=",
+  [ALU.MOV]: "=", [ALU.ARSH]: "s>>=",
 };
 
 const JMP_OPS: Record<number, string> = {
-  [JMP.JEQ]: "==", [JMP.JGT]: ">", [JMP.JGE]: ">=", [JMP.JNE]: "!=", [JMP.JSGT]: "s>",
-  [JMP.JSGE]: "s>=", [JMP.JLT]: "<", [JMP.JLE]: "<=", [JMP.JSLT]: "s<", [JMP.JSLE]: "s<=",
+  [JMP.JEQ]: "==", [JMP.JGT]: ">", [JMP.JGE]: ">=", [JMP.JSET]: "&", [JMP.JNE]: "!=",
+  [JMP.JSGT]: "s>", [JMP.JSGE]: "s>=", [JMP.JLT]: "<", [JMP.JLE]: "<=", [JMP.JSLT]: "s<",
+  [JMP.JSLE]: "s<=",
 };
 
 const SIZE_NAME: Record<number, string> = { [SZ.W]: "u32", [SZ.H]: "u16", [SZ.B]: "u8", [SZ.DW]: "u64" };
+const SIGNED_SIZE_NAME: Record<number, string> = { [SZ.W]: "s32", [SZ.H]: "s16", [SZ.B]: "s8" };
 
 const ATOMIC_OPS: Record<number, string> = { 0x00: "+=", 0x40: "|=", 0x50: "&=", 0xa0: "^=" };
 const ATOMIC_FETCH: Record<number, string> = { 0x01: "add", 0x41: "or", 0x51: "and", 0xa1: "xor" };
@@ -52,12 +56,21 @@ function formatAlu(i: Insn, cls: number): string {
   const x = (i.code & 0x08) !== 0;
   if (op === ALU.NEG) return x ? UNKNOWN : `${r}${i.dst} = -${r}${i.dst}`;
   if (op === ALU.END) {
-    if (cls !== CLS.ALU || ![16, 32, 64].includes(i.imm)) return UNKNOWN;
-    return `r${i.dst} = ${x ? "be" : "le"}${i.imm} r${i.dst}`;
+    if (![16, 32, 64].includes(i.imm)) return UNKNOWN;
+    if (cls === CLS.ALU) return `r${i.dst} = ${x ? "be" : "le"}${i.imm} r${i.dst}`;
+    return x ? UNKNOWN : `r${i.dst} = bswap${i.imm} r${i.dst}`;
+  }
+  const src = x ? `${r}${i.src}` : `${i.imm}`;
+  if ((op === ALU.DIV || op === ALU.MOD) && i.off === 1) return `${r}${i.dst} s${ALU_OPS[op]} ${src}`;
+  if (op === ALU.MOV && x && i.off !== 0) {
+    // movsx: (s8), (s16) and, in ALU64, (s32); off 1 in ALU64 is an address-space cast.
+    if (cls === CLS.ALU64 && i.off === 1) return `r${i.dst} = addr_space_cast(r${i.src}, ${i.imm >>> 16}, ${i.imm & 0xffff})`;
+    if (i.off === 8 || i.off === 16 || (i.off === 32 && cls === CLS.ALU64)) return `${r}${i.dst} = (s${i.off})${r}${i.src}`;
+    return UNKNOWN;
   }
   const sym = ALU_OPS[op];
-  if (sym === undefined) return UNKNOWN;
-  return `${r}${i.dst} ${sym} ${x ? `${r}${i.src}` : `${i.imm}`}`;
+  if (sym === undefined || i.off !== 0) return UNKNOWN;
+  return `${r}${i.dst} ${sym} ${src}`;
 }
 
 function formatJmp(i: Insn, cls: number): string {
@@ -65,8 +78,11 @@ function formatJmp(i: Insn, cls: number): string {
   const x = (i.code & 0x08) !== 0;
   if (cls === CLS.JMP) {
     if (op === JMP.JA) return x ? UNKNOWN : `goto ${jumpOff(i.off)}`;
-    if (op === JMP.CALL) return x ? `callx r${i.imm}` : `call ${i.imm}`;
+    if (op === JMP.CALL) return x ? `callx r${i.dst}` : `call ${i.imm}`;
     if (op === JMP.EXIT) return !x && i.dst === 0 && i.src === 0 && i.off === 0 && i.imm === 0 ? "exit" : UNKNOWN;
+    if (op === JMP.MAY_GOTO) return x ? UNKNOWN : `may_goto ${jumpOff(i.off)}`;
+  } else if (op === JMP.JA) {
+    return x ? UNKNOWN : `gotol ${jumpOff(i.imm)}`;
   }
   const sym = JMP_OPS[op];
   if (sym === undefined) return UNKNOWN;
@@ -87,6 +103,18 @@ function formatLd(i: Insn): string {
   return UNKNOWN;
 }
 
+function formatLdx(i: Insn): string {
+  const mode = i.code & 0xe0;
+  const size = mode === MODE.MEM ? SIZE_NAME[i.code & 0x18] : mode === MODE.MEMSX ? SIGNED_SIZE_NAME[i.code & 0x18] : undefined;
+  if (size === undefined) return UNKNOWN;
+  return `r${i.dst} = *(${size} *)(r${i.src} ${memOff(i.off)})`;
+}
+
+function formatSt(i: Insn): string {
+  if ((i.code & 0xe0) !== MODE.MEM) return UNKNOWN;
+  return `*(${SIZE_NAME[i.code & 0x18]} *)(r${i.dst} ${memOff(i.off)}) = ${i.imm}`;
+}
+
 function formatStx(i: Insn): string {
   const mode = i.code & 0xe0;
   const sz = i.code & 0x18;
@@ -105,7 +133,7 @@ function formatStx(i: Insn): string {
   return UNKNOWN;
 }
 
-/** One instruction in llvm-objdump 14 syntax, e.g. `r2 = *(u64 *)(r1 + 112)`. */
+/** One instruction in llvm-objdump 19 syntax, e.g. `r2 = *(u64 *)(r1 + 112)`. */
 export function formatInsn(i: Insn): string {
   const cls = i.code & 0x07;
   switch (cls) {
@@ -118,21 +146,22 @@ export function formatInsn(i: Insn): string {
     case CLS.LD:
       return formatLd(i);
     case CLS.LDX:
-      if ((i.code & 0xe0) !== MODE.MEM) return UNKNOWN;
-      return `r${i.dst} = *(${SIZE_NAME[i.code & 0x18]} *)(r${i.src} ${memOff(i.off)})`;
-    case CLS.STX:
-      return formatStx(i);
+      return formatLdx(i);
+    case CLS.ST:
+      return formatSt(i);
     default:
-      return UNKNOWN; // BPF_ST: LLVM 14 has no store-immediate instructions
+      return formatStx(i);
   }
 }
 
-/** True if the instruction is a jump with a pc-relative target (not call/exit). */
-export function isRelativeJump(i: Insn): boolean {
+/** The pc-relative offset of a jump (in slots; `gotol` keeps it in imm), or undefined for
+ *  anything else (call, exit, not a jump). */
+export function jumpOffset(i: Insn): number | undefined {
   const cls = i.code & 0x07;
-  if (cls !== CLS.JMP && cls !== CLS.JMP32) return false;
+  if (cls !== CLS.JMP && cls !== CLS.JMP32) return undefined;
   const op = i.code & 0xf0;
-  return op !== JMP.CALL && op !== JMP.EXIT && formatInsn(i) !== UNKNOWN;
+  if (op === JMP.CALL || op === JMP.EXIT || formatInsn(i) === UNKNOWN) return undefined;
+  return cls === CLS.JMP32 && op === JMP.JA ? i.imm : i.off;
 }
 
 export interface ListingOptions {
@@ -190,8 +219,8 @@ export function formatListing(insns: Insn[], opts: ListingOptions = {}): string 
     let text = formatInsn(insn);
     const named = symbolAt && (symbolAt.get(idx) ?? calledHelper(insn));
     if (named !== undefined) text += ` <${named}>`;
-    else if (opts.symbol !== undefined && isRelativeJump(insn)) {
-      const target = (slot + 1 + insn.off) * 8;
+    else if (opts.symbol !== undefined && jumpOffset(insn) !== undefined) {
+      const target = (slot + 1 + jumpOffset(insn)!) * 8;
       text += target === 0 ? ` <${opts.symbol}>` : ` <${opts.symbol}+0x${target.toString(16)}>`;
     }
     out.push(`${String(base + slot).padStart(8)}:\t${hexBytes(encode([insn]))}\t${text}`);

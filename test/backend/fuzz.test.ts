@@ -17,10 +17,10 @@ function randomCtx(r: () => number): Uint8Array {
 }
 
 describe("random programs", () => {
-  it.each([4, 12, 24])("agree with the IR run (pressure %i)", (pressure) => {
+  it.each([[4, "v3"], [12, "v3"], [24, "v3"], [12, "v4"]] as const)("agree with the IR run (pressure %i, CPU %s)", (pressure, cpu) => {
     for (let seed = 1; seed <= 120; seed++) {
       const { ir, r } = randomProgram(seed * 7919 + pressure, pressure);
-      const mc = compileFunction(ir);
+      const mc = compileFunction(ir, { cpu });
       for (const i of mc.insns) expect(formatInsn(i), `seed ${seed}`).not.toBe("<unknown>");
       expect(mc.lines).toEqual([]);
       for (let k = 0; k < 3; k++) {

@@ -1,8 +1,8 @@
-// Golden listings: small probes, built as the frontend would lower them, compiled and printed
-// with their source lines (formatListing). The expected text lives beside this file in
-// golden/<name>.lst; run with UPDATE_GOLDEN=1 to rewrite it, then review the diff. Where
-// llvm-mc and llvm-objdump exist, the instruction lines are also checked against
-// `llvm-objdump -d` of the same bytes.
+// Golden listings: small probes, built as the frontend would lower them, compiled (for CPU v3,
+// and one for v4) and printed with their source lines (formatListing). The expected text lives beside this file in
+// golden/<name>.lst; run with UPDATE_GOLDEN=1 to rewrite it, then review the diff. The
+// instruction lines are also checked against `llvm-objdump-19 -d --no-print-imm-hex` of the
+// same bytes (assembled by llvm-mc-19).
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compileFunction } from "../../compiler/backend/index.js";
+import type { CpuVersion } from "../../compiler/bpf/cpu.js";
 import { formatListing } from "../../compiler/bpf/disasm.js";
 import { encode } from "../../compiler/bpf/insn.js";
 import type { IrFunction } from "../../compiler/ir/ir.js";
@@ -18,7 +19,7 @@ import { FnBuilder, imm } from "./support/ir.js";
 
 const DIR = fileURLToPath(new URL("./golden/", import.meta.url));
 
-interface Case { name: string; source: string; ir: () => IrFunction }
+interface Case { name: string; source: string; ir: () => IrFunction; cpu?: CpuVersion }
 
 const countWrites: Case = {
   name: "count-writes",
@@ -109,9 +110,9 @@ const signedAverage: Case = {
 };
 
 describe("golden listings", () => {
-  it.each([countWrites, signedAverage])("$name", (c) => {
+  it.each([countWrites, signedAverage, { ...signedAverage, name: "signed-average-v4", cpu: "v4" as const }])("$name", (c) => {
     const ir = c.ir();
-    const mc = compileFunction(ir);
+    const mc = compileFunction(ir, { cpu: c.cpu });
     const listing = formatListing(mc.insns, { source: c.source, lines: mc.lines, symbol: ir.name });
     const file = join(DIR, `${c.name}.lst`);
     if (process.env.UPDATE_GOLDEN) writeFileSync(file, listing);
@@ -123,8 +124,8 @@ describe("golden listings", () => {
     const asm = ["\t.text", `\t.globl\t${ir.name}`, `${ir.name}:`];
     for (let k = 0; k < bytes.length; k += 8) asm.push(`\t.byte ${Array.from(bytes.subarray(k, k + 8)).join(",")}`);
     writeFileSync(join(dir, "a.s"), asm.join("\n") + "\n");
-    execFileSync("llvm-mc", ["-triple=bpfel", "-filetype=obj", join(dir, "a.s"), "-o", join(dir, "a.o")]);
-    const dump = execFileSync("llvm-objdump", ["-d", join(dir, "a.o")], { encoding: "utf8" });
+    execFileSync("llvm-mc-19", ["-triple=bpfel", "-filetype=obj", join(dir, "a.s"), "-o", join(dir, "a.o")]);
+    const dump = execFileSync("llvm-objdump-19", ["-d", "--no-print-imm-hex", join(dir, "a.o")], { encoding: "utf8" });
     const theirs = dump.slice(dump.indexOf(`0000000000000000 <${ir.name}>:`)).trimEnd().split("\n");
     expect(listing.trimEnd().split("\n").filter((l) => !l.startsWith(";"))).toEqual(theirs);
   });

@@ -48,9 +48,9 @@ describe("kernel verifier", () => {
     expect(res!.ok).toBe(true);
   });
 
-  it("accepts random programs with loops, calls, spills and lookups", () => {
+  it.each(["v3", "v4"] as const)("accepts random programs with loops, calls, spills and lookups (CPU %s)", (cpu) => {
     const progs: MachineCode[] = [];
-    for (let seed = 1; seed <= 60; seed++) progs.push(compileFunction(randomProgram(seed * 104729, 4 + (seed % 3) * 10).ir));
+    for (let seed = 1; seed <= 60; seed++) progs.push(compileFunction(randomProgram(seed * 104729, 4 + (seed % 3) * 10).ir, { cpu }));
     const res = verify(progs)!;
     res.forEach((r, k) => expect(r.ok, `seed ${k + 1}: ${r.log}\n${formatListing(progs[k]!.insns)}`).toBe(true));
   });

@@ -67,6 +67,26 @@ export const onRead = kprobe("vfs_read", (count: u64) => { last.set(0, count); }
     expect(bpftsc(["count.ts", "--arch"], dir).status).toBe(2);
   });
 
+  it("--cpu v4 sign-extends an i32 parameter as it loads it, and the object loads into this kernel", () => {
+    fs.writeFileSync(path.join(dir, "signed.ts"), `import { kprobe, ArrayMap, type i32, type i64 } from "bpftsc";
+const last = new ArrayMap<i64>(1);
+export const onRead = kprobe("vfs_read", (arg0: i32, arg2: i64) => { last.set(0, arg2 / arg0); });
+`);
+    const v3 = bpftsc(["signed.ts", "-S"], dir);
+    expect(v3.status).toBe(0);
+    expect(v3.stdout).toMatch(/<<= 32\n[^\n]*s>>= 32/);
+    const v4 = bpftsc(["signed.ts", "-S", "--cpu", "v4", "-o", "signed.o"], dir);
+    expect(v4.stderr).toBe("");
+    expect(v4.status).toBe(0);
+    expect(v4.stdout).toContain("= *(s32 *)(r1 + 112)"); // pt_regs.di, sign-extended as loaded
+    expect(v4.stdout).toMatch(/ s\/= r\d/);
+    expect(v4.stdout).not.toContain("s>>=");
+    expect(runLoader(path.join(dir, "signed.o")).programs.map((p) => p.name)).toEqual(["onRead"]);
+    const bad = bpftsc(["signed.ts", "--cpu", "v5"], dir);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--cpu takes v3 or v4, not 'v5'");
+  });
+
   it("writes <input>.o beside the input without -o", () => {
     expect(bpftsc(["good.ts"], dir).status).toBe(0);
     expect(fs.existsSync(path.join(dir, "good.o"))).toBe(true);
@@ -95,7 +115,7 @@ export const onRead = kprobe("vfs_read", () => {
 `);
     const r = bpftsc(["subs.ts", "-S", "-o", "subs.o"], dir);
     expect(r.status).toBe(0);
-    const d = spawnSync("llvm-objdump", ["-d", path.join(dir, "subs.o")], { encoding: "utf8" });
+    const d = spawnSync("llvm-objdump-19", ["-d", "--no-print-imm-hex", path.join(dir, "subs.o")], { encoding: "utf8" });
     expect(d.status).toBe(0);
     // Per section: each function's header line, then its instructions without the names
     // bpftsc adds after them.

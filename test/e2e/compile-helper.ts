@@ -1,6 +1,6 @@
 // Compiles probe source text with the in-process API and writes the object under
 // test/.build/bpftsc/ (or a given directory, against a given kernel BTF, for a given
-// architecture), failing the test with the diagnostics if there are any.
+// architecture and BPF CPU version), failing the test with the diagnostics if there are any.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -17,6 +17,8 @@ export interface ProbeOptions {
   btfPath?: string;
   /** The probed architecture (compile's arch; default the host's). */
   arch?: string;
+  /** The BPF CPU version (compile's cpu; default v3). */
+  cpu?: string;
 }
 
 export function compileProbe(name: string, source: string, opts: ProbeOptions = {}): { object: string; listing: string } {
@@ -24,7 +26,7 @@ export function compileProbe(name: string, source: string, opts: ProbeOptions = 
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.ts`);
   fs.writeFileSync(file, source);
-  const r = compile({ fileName: file, source, btfPath: opts.btfPath, arch: opts.arch });
+  const r = compile({ fileName: file, source, btfPath: opts.btfPath, arch: opts.arch, cpu: opts.cpu });
   const errors = r.diagnostics.filter((d) => d.severity === "error");
   if (!r.object || errors.length) throw new Error(`bpftsc failed on ${name}:\n${r.diagnostics.map(formatDiagnostic).join("\n")}`);
   const object = path.join(dir, `${name}.o`);

@@ -2,7 +2,8 @@
 // toward zero, x/0 = 0 and x%0 = x as in BPF), shifts, signed vs unsigned comparisons,
 // and narrowing on store. The probes compute on values fetched at uprobes in
 // targets/edge.c; the expected results are computed here with BigInt by the rules of
-// README "Integer semantics".
+// README "Integer semantics". Compiled for CPU v3 (signed division expanded, sign extension
+// by shifts) and v4 (sdiv and smod, sign-extending loads and moves), run by this kernel.
 
 import { describe, expect, it } from "vitest";
 import { buildTargetFile, decodeSigned, getMap, lookup, runLoader } from "../harness/harness.js";
@@ -82,9 +83,9 @@ ${block("narrowOut", NARROW_EXPRS)}
 `;
 }
 
-describe("integer semantics at run time", () => {
+describe.each(["v3", "v4"])("integer semantics at run time (--cpu %s)", (cpu) => {
   const target = buildTargetFile("edge");
-  const { object, listing } = compileProbe("integers", source(target));
+  const { object, listing } = compileProbe(`integers-${cpu}`, source(target), { cpu });
   const result = runLoader(object, { attach: true, command: [target] });
   const read = (map: string, key: number, signed: boolean) => {
     const hex = lookup(getMap(result, map), key);
@@ -93,6 +94,12 @@ describe("integer semantics at run time", () => {
   };
 
   it("the target ran", () => expect(result.command?.exit_code).toBe(0));
+
+  it(cpu === "v4" ? "divides with sdiv and smod, extends with movsx or sign-extending loads" : "uses no CPU v4 instruction", () => {
+    const v4 = [/ s\/= /, / s%= /, /= \(s(8|16|32)\)r/, /= \*\(s(8|16|32) \*\)/];
+    for (const re of v4.slice(0, 2)) expect(re.test(listing)).toBe(cpu === "v4");
+    expect(v4.slice(2).some((re) => re.test(listing))).toBe(cpu === "v4");
+  });
 
   it("u32 arithmetic narrowed at once uses the 32-bit ALU (narrow32(b * 2))", () => {
     expect(listing).toMatch(/\tw\d \*= 2\n/);

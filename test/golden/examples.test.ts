@@ -1,7 +1,8 @@
 // The examples, compiled: each listing (-S) must equal its golden file (regenerate with
-// UPDATE_GOLDEN=1 and review the diff), must agree line for line with llvm-objdump -d on
-// the object once the names it adds are taken off (a trailing `<...>`: the helper, map,
-// global or callee an instruction refers to, where llvm-objdump puts a jump's target, so
+// UPDATE_GOLDEN=1 and review the diff), must agree line for line with `llvm-objdump-19 -d
+// --no-print-imm-hex` on the object once the names it adds are taken off (a trailing
+// `<...>`: the helper, map, global or callee an instruction refers to, where llvm-objdump
+// puts a jump's target, so
 // jump targets are compared without theirs too), and the object must pass the kernel
 // verifier. readelf and bpftool read it.
 
@@ -61,8 +62,8 @@ describe("examples", () => {
         expect(r.listing).toBe(fs.readFileSync(golden, "utf8"));
       });
 
-      it("listing agrees with llvm-objdump -d", () => {
-        const d = tool("llvm-objdump", ["-d", object]);
+      it("listing agrees with llvm-objdump-19 -d", () => {
+        const d = tool("llvm-objdump-19", ["-d", "--no-print-imm-hex", object]);
         expect(d.status).toBe(0);
         const ours = instructionsBySection(r.listing!, /^(\S+):$/);
         const theirs = instructionsBySection(d.stdout, /^Disassembly of section (\S+):$/);

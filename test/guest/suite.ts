@@ -33,8 +33,8 @@ export interface CheckContext {
   build(name: string, cSource: string, flags: string[]): string;
   /** Compiles a probe for the guest's architecture against the guest's BTF, or this
    *  machine's with btf "host", next to a kernel.d.ts of that BTF's file, inode and
-   *  open_how; returns the object's path. */
-  compile(name: string, source: string, btf?: "guest" | "host"): string;
+   *  open_how, for BPF CPU `cpu` (default v3); returns the object's path. */
+  compile(name: string, source: string, btf?: "guest" | "host", cpu?: string): string;
   /** Queues a loader run; the returned function gives its result after the boot. */
   load(name: string, object: string, opts: LoaderOptions): (run: GuestRun) => LoaderResult;
   /** Queues a command; the returned function gives its result after the boot. */
@@ -66,7 +66,7 @@ function context(kernel: GuestKernel, batch: Batch): CheckContext {
     target: targetFor(target)!,
     workload: build("gwork", fs.readFileSync(path.join(HERE, "workload.c"), "utf8"), ["-O1", "-g", "-static"]),
     build,
-    compile: (name, source, btf = "guest") => compileProbe(name, source, { dir: dirFor(btf), btfPath: btf === "guest" ? kernel.btf : undefined, arch: target }).object,
+    compile: (name, source, btf = "guest", cpu) => compileProbe(name, source, { dir: dirFor(btf), btfPath: btf === "guest" ? kernel.btf : undefined, arch: target, cpu }).object,
     load(name, object, opts) {
       const seconds = opts.timeoutSeconds ?? 20;
       batch.add(name, [loader, ...loaderArgs(object, { ...opts, timeoutSeconds: seconds })], seconds + 20);

@@ -18,7 +18,6 @@ export const I = {
   ld64: (dst: number, value: bigint): Insn => ({
     code: CLS.LD | SZ.DW | MODE.IMM, dst, src: 0, off: 0, imm: Number(BigInt.asIntN(32, value)), imm64hi: Number(BigInt.asIntN(32, value >> 32n)),
   }),
-  // BPF_ST (store immediate) is avoided: llvm-objdump 14 prints it as <unknown>.
   stxW: (dst: number, off: number, src: number): Insn => ({ code: CLS.STX | SZ.W | MODE.MEM, dst, src, off, imm: 0 }),
   stxDW: (dst: number, off: number, src: number): Insn => ({ code: CLS.STX | SZ.DW | MODE.MEM, dst, src, off, imm: 0 }),
   ldxDW: (dst: number, src: number, off: number): Insn => ({ code: CLS.LDX | SZ.DW | MODE.MEM, dst, src, off, imm: 0 }),

@@ -1,5 +1,5 @@
 // The written object read by real tools: readelf -a (no warnings, expected sections,
-// flags and symbols), llvm-objdump -dr (disassembly and R_BPF_64_64 relocations),
+// flags and symbols), llvm-objdump-19 -dr (disassembly and R_BPF_64_64 relocations),
 // bpftool btf dump (the exact type graph, also as C).
 
 import { readFileSync } from "node:fs";
@@ -64,9 +64,9 @@ describe("readelf -a", () => {
   });
 });
 
-describe("llvm-objdump -dr", () => {
+describe("llvm-objdump-19 -dr", () => {
   it("disassembles every instruction and shows the map relocations", () => {
-    const r = runOk("llvm-objdump", ["-dr", obj]);
+    const r = runOk("llvm-objdump-19", ["-dr", "--no-print-imm-hex", obj]);
     expect(r.stderr).toBe("");
     const out = r.stdout;
     expect(out).toContain("file format elf64-bpf");
@@ -101,6 +101,6 @@ describe("bpftool btf dump file", () => {
     expect(out).toContain("[2] INT 'unsigned long long' size=8 bits_offset=0 nr_bits=64 encoding=(none)\n[3] PTR '(anon)' type_id=2\n[4] FUNC_PROTO '(anon)' ret_type_id=1 vlen=1\n\t'ctx' type_id=3\n[5] FUNC 'f' type_id=4 linkage=global");
     expect(out).toContain("DATASEC 'license' size=13 vlen=1"); // "Dual BSD/GPL\0"
     expect(out).not.toContain(".maps");
-    expect(runOk("llvm-objdump", ["-d", f]).stdout).toMatch(/<f>:\s+0:\s+b7 00 00 00 00 00 00 00\s+r0 = 0\s+1:\s+95 00 00 00 00 00 00 00\s+exit/);
+    expect(runOk("llvm-objdump-19", ["-d", "--no-print-imm-hex", f]).stdout).toMatch(/<f>:\s+0:\s+b7 00 00 00 00 00 00 00\s+r0 = 0\s+1:\s+95 00 00 00 00 00 00 00\s+exit/);
   });
 });

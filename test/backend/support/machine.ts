@@ -1,6 +1,7 @@
-// Test support: a small BPF machine to run the backend's output. It checks what the kernel
-// verifier would: reading a register never written (or clobbered by a helper call), reading
-// stack bytes never written, a frame-pointer write, a stack access outside [-512, 0).
+// Test support: a small BPF machine to run the backend's output (CPU v4: sign-extending
+// loads and moves, signed division, byte swaps, jmp32, store-immediate). It checks what the
+// kernel verifier would: reading a register never written (or clobbered by a helper call),
+// reading stack bytes never written, a frame-pointer write, a stack access outside [-512, 0).
 // In: MachineCode, a context buffer, helper implementations. Out: R0 at exit, the helper
 // calls made (arguments as the helper saw them), and the number of instructions executed.
 
@@ -71,25 +72,42 @@ export interface Env {
 
 const SIZE_BYTES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
 
-function aluOp(op: number, a: bigint, b: bigint): bigint {
+/** a op b on unsigned operands of `bits` bits; `signed` (off 1) for sdiv and smod. */
+function aluOp(op: number, a: bigint, b: bigint, bits: 32 | 64, signed: boolean): bigint {
+  const sx = (v: bigint): bigint => BigInt.asIntN(bits, v);
   switch (op) {
     case ALU.ADD: return a + b;
     case ALU.SUB: return a - b;
     case ALU.MUL: return a * b;
-    case ALU.DIV: return b === 0n ? 0n : a / b;
-    case ALU.MOD: return b === 0n ? a : a % b;
+    case ALU.DIV:
+      if (b === 0n) return 0n;
+      return signed ? sx(a) / sx(b) : a / b;
+    case ALU.MOD:
+      if (b === 0n) return a;
+      return signed ? sx(a) % sx(b) : a % b;
     case ALU.OR: return a | b;
     case ALU.AND: return a & b;
     case ALU.XOR: return a ^ b;
-    case ALU.LSH: return a << (b & 63n);
-    case ALU.RSH: return a >> (b & 63n);
-    case ALU.ARSH: return s64(a) >> (b & 63n);
+    case ALU.LSH: return a << (b & BigInt(bits - 1));
+    case ALU.RSH: return a >> (b & BigInt(bits - 1));
+    case ALU.ARSH: return sx(a) >> (b & BigInt(bits - 1));
     case ALU.MOV: return b;
     default: throw new Error(`ALU op 0x${op.toString(16)} not supported`);
   }
 }
 
-function cond(op: number, a: bigint, b: bigint): boolean {
+/** The low `bits` bits of v with their byte order reversed. */
+function byteSwap(v: bigint, bits: number): bigint {
+  let out = 0n;
+  for (let k = 0; k < bits / 8; k++) out = (out << 8n) | ((v >> BigInt(8 * k)) & 0xffn);
+  return out;
+}
+
+/** `op` on a and b as 64-bit values, or (jmp32) on their low halves. */
+function cond(op: number, a: bigint, b: bigint, bits: 32 | 64): boolean {
+  a = BigInt.asUintN(bits, a);
+  b = BigInt.asUintN(bits, b);
+  const sx = (v: bigint): bigint => BigInt.asIntN(bits, v);
   switch (op) {
     case JMP.JEQ: return a === b;
     case JMP.JNE: return a !== b;
@@ -97,10 +115,10 @@ function cond(op: number, a: bigint, b: bigint): boolean {
     case JMP.JGE: return a >= b;
     case JMP.JLT: return a < b;
     case JMP.JLE: return a <= b;
-    case JMP.JSGT: return s64(a) > s64(b);
-    case JMP.JSGE: return s64(a) >= s64(b);
-    case JMP.JSLT: return s64(a) < s64(b);
-    case JMP.JSLE: return s64(a) <= s64(b);
+    case JMP.JSGT: return sx(a) > sx(b);
+    case JMP.JSGE: return sx(a) >= sx(b);
+    case JMP.JSLT: return sx(a) < sx(b);
+    case JMP.JSLE: return sx(a) <= sx(b);
     case JMP.JSET: return (a & b) !== 0n;
     default: throw new Error(`jump op 0x${op.toString(16)} not supported`);
   }
@@ -148,21 +166,26 @@ export function runBpf(code: MachineCode, env: Env, maxSteps = 1_000_000): RunRe
       case CLS.ALU64:
       case CLS.ALU: {
         const op = i.code & 0xf0;
-        const is64 = cls === CLS.ALU64;
-        const trunc = (v: bigint): bigint => (is64 ? u64(v) : BigInt.asUintN(32, v));
+        const bits = cls === CLS.ALU64 ? 64 : 32;
+        const trunc = (v: bigint): bigint => BigInt.asUintN(bits, v);
         if (op === ALU.NEG) { set(i.dst, trunc(-get(i.dst, k)), k); break; }
-        const b = (i.code & SRC.X) !== 0 ? get(i.src, k) : u64(BigInt(i.imm));
+        if (op === ALU.END) {
+          if (cls === CLS.ALU && (i.code & SRC.X) === 0) set(i.dst, BigInt.asUintN(i.imm, get(i.dst, k)), k); // le: truncate
+          else set(i.dst, byteSwap(get(i.dst, k), i.imm), k); // be (on little-endian) and bswap
+          break;
+        }
+        const x = (i.code & SRC.X) !== 0;
+        if (op === ALU.MOV && x && i.off !== 0) { set(i.dst, trunc(BigInt.asIntN(i.off, get(i.src, k))), k); break; } // movsx
+        const b = x ? get(i.src, k) : u64(BigInt(i.imm));
         const a = op === ALU.MOV ? 0n : get(i.dst, k);
-        const res = is64
-          ? aluOp(op, a, b)
-          : op === ALU.ARSH ? BigInt.asIntN(32, a) >> (b & 31n) : aluOp(op, BigInt.asUintN(32, a), BigInt.asUintN(32, b));
-        set(i.dst, trunc(res), k);
+        set(i.dst, trunc(aluOp(op, trunc(a), trunc(b), bits, i.off === 1)), k);
         break;
       }
+      case CLS.JMP32:
       case CLS.JMP: {
         const op = i.code & 0xf0;
-        if (op === JMP.EXIT) return { r0: get(0, k), calls, steps };
-        if (op === JMP.CALL) {
+        if (cls === CLS.JMP && op === JMP.EXIT) return { r0: get(0, k), calls, steps };
+        if (cls === CLS.JMP && op === JMP.CALL) {
           const n = env.helpers.arity[i.imm];
           if (n === undefined) throw new Error(`insn ${k}: unknown helper ${i.imm}`);
           const args = Array.from({ length: n }, (_, a) => get(a + 1, k));
@@ -172,9 +195,9 @@ export function runBpf(code: MachineCode, env: Env, maxSteps = 1_000_000): RunRe
           regs[0] = u64(r0);
           break;
         }
-        const taken = op === JMP.JA || cond(op, get(i.dst, k), (i.code & SRC.X) !== 0 ? get(i.src, k) : u64(BigInt(i.imm)));
+        const taken = op === JMP.JA || cond(op, get(i.dst, k), (i.code & SRC.X) !== 0 ? get(i.src, k) : u64(BigInt(i.imm)), cls === CLS.JMP ? 64 : 32);
         if (taken) {
-          const t = index.get(slotOf(k) + 1 + i.off);
+          const t = index.get(slotOf(k) + 1 + (cls === CLS.JMP32 && op === JMP.JA ? i.imm : i.off));
           if (t === undefined) throw new Error(`insn ${k}: jump into the middle of an instruction or out of the program`);
           next = t;
         }
@@ -195,7 +218,15 @@ export function runBpf(code: MachineCode, env: Env, maxSteps = 1_000_000): RunRe
         const size = SIZE_BYTES[i.code & 0x18]!;
         const addr = u64(get(i.src, k) + BigInt(i.off));
         checkStack(addr, size, k);
-        set(i.dst, env.mem.read(addr, size), k);
+        const v = env.mem.read(addr, size);
+        set(i.dst, (i.code & 0xe0) === MODE.MEMSX ? BigInt.asIntN(8 * size, v) : v, k);
+        break;
+      }
+      case CLS.ST: {
+        const size = SIZE_BYTES[i.code & 0x18]!;
+        const addr = u64(get(i.dst, k) + BigInt(i.off));
+        checkStack(addr, size, k);
+        env.mem.write(addr, size, BigInt(i.imm));
         break;
       }
       case CLS.STX: {

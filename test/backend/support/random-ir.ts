@@ -68,10 +68,14 @@ export class Gen {
       else if (roll < 0.70) b.ins({ op: "setcc", dst, cmp: this.pick(CMPS), a: this.v(), b: this.operand() });
       else if (roll < 0.75) b.ins({ op: "load", dst, base: { reg: b.ctx }, off: 8 * Math.floor(this.r() * 7), size: this.pick([1, 2, 4, 8] as Size[]) });
       else if (roll < 0.80) {
-        const s = this.pick(this.slots);
-        b.store({ slot: s }, this.pick([0, 8]), 8, this.operand());
+        // Any width at any aligned place, so that runs of narrow stores get merged.
+        const s = this.pick(this.slots), size = this.pick([1, 2, 4, 8] as Size[]);
+        b.store({ slot: s }, size * Math.floor(this.r() * (16 / size)), size, this.operand());
         continue;
-      } else if (roll < 0.85) b.ins({ op: "load", dst, base: { slot: this.pick(this.slots) }, off: this.pick([0, 8]), size: this.pick([4, 8] as Size[]) });
+      } else if (roll < 0.85) {
+        const size = this.pick([1, 2, 4, 8] as Size[]);
+        b.ins({ op: "load", dst, base: { slot: this.pick(this.slots) }, off: size * Math.floor(this.r() * (16 / size)), size });
+      }
       else if (roll < 0.95) {
         const n = Math.floor(this.r() * 6);
         b.ins({ op: "call", dst, helper: 100 + n, args: Array.from({ length: n }, () => this.operand()) });
@@ -100,6 +104,13 @@ export class Gen {
     b.at(join);
   }
 
+  /** A fresh 32-bit extension of a context value, read only by what the caller makes of it. */
+  ext32(signed: boolean): VReg {
+    const x = this.b.reg();
+    this.b.ins({ op: "ext", dst: x, src: this.b.load({ reg: this.b.ctx }, 8 * Math.floor(this.r() * 7), 8), bits: 32, signed });
+    return x;
+  }
+
   region(depth: number): void {
     const roll = this.r();
     if (depth < 2 && roll < 0.25) {
@@ -109,6 +120,11 @@ export class Gen {
         // A compare whose only reader is the branch (fused by the backend).
         const c = this.b.setcc(this.pick(CMPS), this.v(), this.operand());
         this.b.br(this.pick(["eq", "ne"] as CmpOp[]), c, imm(this.pick([0n, 1n])), t, e);
+      } else if (this.chance(0.3)) {
+        // 32-bit extensions of context values compared (as jmp32, where the backend can).
+        const signed = this.chance(0.5);
+        const x = this.ext32(signed);
+        this.b.br(this.pick(CMPS), x, this.chance(0.7) ? imm(this.pick(CONSTS)) : this.ext32(this.chance(0.8) ? signed : !signed), t, e);
       } else {
         this.b.br(this.pick(CMPS), this.v(), this.operand(), t, e);
       }
