@@ -30,7 +30,7 @@ import type { IrFunction } from "./ir/ir.js";
 import { printFunction } from "./ir/print.js";
 import type { ObjectFunction, ObjectMap, ObjectProgram, ObjectSubprogram } from "./object/model.js";
 import { TEXT_SECTION, sectionName } from "./object/sections.js";
-import { LOG2_HIST_TAG } from "./object/object-btf.js";
+import { LOG2_HIST_TAG, linearHistTag } from "./object/object-btf.js";
 import { writeObject } from "./object/write-elf.js";
 import { checkVerifierLimits } from "./verifier-limits.js";
 import { targetFor, targetNames } from "./target/index.js";
@@ -200,8 +200,9 @@ function objectMap(m: MapInfo): ObjectMap {
   if (m.kind === "ring") return { ...base, record: m.value };
   if (m.kind === "perf") return { ...base, record: m.value, keySize: 4, valueSize: 4 };
   if (m.kind === "stacks" || m.kind === "cgroups") return { ...base, keySize: m.keySize, valueSize: m.valueSize };
-  // A log2 histogram is an array its BTF tags, so that user space draws it.
-  return { ...base, key: m.key, value: m.value, tags: m.className === "Log2Hist" ? [LOG2_HIST_TAG] : undefined };
+  // A histogram is an array its BTF tags, so that user space draws it.
+  const tags = m.className === "Log2Hist" ? [LOG2_HIST_TAG] : m.linear ? [linearHistTag(m.linear)] : undefined;
+  return { ...base, key: m.key, value: m.value, tags };
 }
 
 function backendDiagnostic(ctx: FrontendContext, fn: IrFunction, e: BackendError, fallback: { line: number; col: number }): Diagnostic {

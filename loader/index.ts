@@ -20,4 +20,4 @@ export { snapshotGlobals, snapshotMaps, type GlobalSnapshot, type MapEntry, type
 export type { Printer } from "./printer.js";
 export { textPrinter } from "./print-text.js";
 export { jsonPrinter } from "./print-json.js";
-export { drawLog2Hist } from "./hist.js";
+export { drawLinearHist, drawLog2Hist } from "./hist.js";

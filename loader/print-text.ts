@@ -5,8 +5,8 @@
 //     blank line: hash maps of integers sorted by value, smallest first (the largest
 //     counts end up next to the prompt, as bpftrace sorts), others by key; array maps by
 //     index, leaving out the slots that are all zero (they are the keys a bpftrace map
-//     would not have); per-CPU values added up; a Log2Hist as `@name: ` over bpftrace's
-//     histogram drawing; a stack trace map as `@name[id]:` per stack, then a frame per
+//     would not have); per-CPU values added up; a Log2Hist or a LinearHist as `@name: `
+//     over bpftrace's histogram drawing; a stack trace map as `@name[id]:` per stack, then a frame per
 //     line, indented as bpftrace indents a stack, its symbol (`do_syscall_64+0x7f`)
 //     or its address in hex; an empty map not at all;
 //   - then each setting and global as `name: value`;
@@ -15,9 +15,9 @@
 // `[a, b]`, the raw bytes of a value without BTF as 0x-prefixed hex.
 // In: records, map and global snapshots. Out: the text.
 
-import { LOG2_HIST_TAG } from "../compiler/object/object-btf.js";
+import { LOG2_HIST_TAG, parseLinearHistTag } from "../compiler/object/object-btf.js";
 import type { Value } from "./btf-codec.js";
-import { drawLog2Hist } from "./hist.js";
+import { drawLinearHist, drawLog2Hist } from "./hist.js";
 import type { Printer } from "./printer.js";
 import { batchFormatter, type Style } from "./record-format.js";
 import type { MapEntry, MapSnapshot } from "./snapshot.js";
@@ -57,8 +57,10 @@ function mapBlocks(maps: readonly MapSnapshot[]): string {
 }
 
 function mapBlock(m: MapSnapshot): string {
-  if (m.tags.includes(LOG2_HIST_TAG)) {
-    const drawing = drawLog2Hist(m.entries.map((e) => (typeof e.value === "bigint" || typeof e.value === "number" ? e.value : 0)));
+  const linear = m.tags.map(parseLinearHistTag).find((h) => h !== undefined);
+  if (m.tags.includes(LOG2_HIST_TAG) || linear) {
+    const counts = m.entries.map((e) => (typeof e.value === "bigint" || typeof e.value === "number" ? e.value : 0));
+    const drawing = linear ? drawLinearHist(counts, linear) : drawLog2Hist(counts);
     return drawing && `@${m.name}: \n${drawing}`;
   }
   if (m.stacks) return m.entries.map((e) => `@${m.name}[${formatValue(e.key)}]:\n${(e.frames ?? []).map(formatFrame).join("")}`).join("");

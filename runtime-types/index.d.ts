@@ -158,6 +158,19 @@ export declare class Log2Hist extends ArrayMap<u64> {
   observe(value: number): void;
 }
 
+/** A linear histogram of values, as bpftrace's `@h = lhist(v, min, max, step)`:
+ *  `h.observe(v)` counts v (compared as an i64) in its bucket. A BPF_MAP_TYPE_ARRAY of
+ *  (max - min) / step + 2 u64 counts in bpftrace's layout: slot 0 counts values below min,
+ *  slot 1 + k those in [min + k * step, min + (k + 1) * step), the last one max and above.
+ *  min, max and step are integer constants (min < max, step > 0, at most 1000 steps). The
+ *  map carries the BTF decl tag "bpftsc:lhist:MIN:MAX:STEP", and `bpftsc run` draws it as
+ *  bpftrace draws a linear histogram. */
+export declare class LinearHist extends ArrayMap<u64> {
+  constructor(min: number, max: number, step: number);
+  /** Adds 1 to the bucket of `value` (atomically). */
+  observe(value: number): void;
+}
+
 /** BPF_MAP_TYPE_RINGBUF of `sizeBytes` (a power of two, a multiple of the page size). */
 export declare class RingBuf<T> {
   constructor(sizeBytes: number);

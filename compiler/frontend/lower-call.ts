@@ -1,4 +1,4 @@
-// Lowers calls: map methods (get, set, delete, add, output, a Log2Hist's observe),
+// Lowers calls: map methods (get, set, delete, add, output, a Log2Hist's and a LinearHist's observe),
 // bpftsc helpers, and the probe file's own functions (function-calls.ts).
 // In: a call expression. Out: its Value, with IR for the helper calls emitted.
 
@@ -10,6 +10,7 @@ import { isStringFill, isValueBuiltin, lowerValueBuiltin } from "./builtins.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { lowerFunctionCall } from "./function-calls.js";
 import { condToValue } from "./lower-cond.js";
+import { linearBucket } from "./linear-hist.js";
 import { log2Bucket } from "./log2-hist.js";
 import type { MapInfo } from "./module.js";
 import { storeInto } from "./lower-store.js";
@@ -148,15 +149,16 @@ function lowerMapMethod(L: Lowerer, map: MapInfo, method: string, call: ts.CallE
       if (value.kind !== "int") return L.ctx.fail("badCall", call, `${map.name}.add() needs an integer value type.`);
       return lowerAdd(L, map, value, memoryFor(L, key, args[0], "map key"), toReg(L, narrow(L, lowerExpr(L, args[1], value), value)));
     case "observe": {
-      if (map.className !== "Log2Hist") break;
+      if (map.className !== "Log2Hist" && !map.linear) break;
       need(1, "value");
       const slot = newLocal(L, key, "histogram bucket");
-      L.b.emit({ op: "store", base: slot.base, off: 0, size: 4, src: log2Bucket(L, lowerExpr(L, args[0], U64)) });
+      const observed = lowerExpr(L, args[0], map.linear ? I64 : U64);
+      L.b.emit({ op: "store", base: slot.base, off: 0, size: 4, src: map.linear ? linearBucket(L, observed, map.linear) : log2Bucket(L, observed) });
       if ("slot" in slot.base) L.b.markReadOnly(slot.base.slot);
       return lowerAdd(L, map, U64, slot, L.b.constReg(1n));
     }
   }
-  const methods = `${map.className === "Log2Hist" ? "observe, " : ""}get, set, insert, replace, getOrInit, delete and add`;
+  const methods = `${map.className === "Log2Hist" || map.linear ? "observe, " : ""}get, set, insert, replace, getOrInit, delete and add`;
   return L.ctx.fail("badCall", call.expression, `${map.className} has ${methods}; '${method}' is not one of them.`);
 }
 

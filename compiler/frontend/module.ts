@@ -13,6 +13,7 @@ import { readFunctions, type FunctionInfo } from "./functions.js";
 import { readGlobal, type GlobalInfo } from "./globals.js";
 import { kernelEnumName, kernelEnumerator } from "./kernel-enums.js";
 import { checkMapSizes } from "./map-limits.js";
+import { LINEAR_HIST_MAX_BUCKETS, linearHistSlots, type LinearShape } from "./linear-hist.js";
 import { LOG2_HIST_SLOTS } from "./log2-hist.js";
 import { checkProbePoint, checkUserBinary } from "./probe-points.js";
 import type { TypeResolver } from "./types.js";
@@ -33,6 +34,8 @@ export interface MapInfo {
   valueSize?: number;
   maxEntries: number;
   perCpu: boolean;
+  /** A LinearHist's buckets. */
+  linear?: LinearShape;
 }
 
 export interface ProgramInfo {
@@ -67,6 +70,7 @@ const MAP_CLASSES: Record<string, { type: number; kind: MapKind; perCpu: boolean
   StackTraceMap: { type: MAP_TYPE.STACK_TRACE, kind: "stacks", perCpu: false },
   CgroupArray: { type: MAP_TYPE.CGROUP_ARRAY, kind: "cgroups", perCpu: false },
   Log2Hist: { type: MAP_TYPE.ARRAY, kind: "array", perCpu: false },
+  LinearHist: { type: MAP_TYPE.ARRAY, kind: "array", perCpu: false },
 };
 
 /** The functions that make programs: their probe point kind and how many names they take. */
@@ -181,6 +185,10 @@ function readMap(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, nam
   if (cls.kind === "stacks" || cls.kind === "cgroups") return readSizedMap(ctx, mod, name, className, cls.type, cls.kind, init);
   // new Log2Hist(): no type arguments or size (TypeScript has checked that).
   if (className === "Log2Hist") return { name, type: cls.type, className, kind: "array", key: U32, value: U64, maxEntries: LOG2_HIST_SLOTS, perCpu: false };
+  if (className === "LinearHist") {
+    const linear = linearShape(ctx, mod, init);
+    return { name, type: cls.type, className, kind: "array", key: U32, value: U64, maxEntries: linearHistSlots(linear), perCpu: false, linear };
+  }
   const targs = init.typeArguments ?? [];
   const want = cls.kind === "keyed" ? 2 : 1;
   const sizeName = cls.kind === "ring" ? "sizeBytes" : cls.kind === "perf" ? "maxEntries?" : "maxEntries";
@@ -210,6 +218,19 @@ function readMap(ctx: FrontendContext, types: TypeResolver, mod: ModuleInfo, nam
 /** `new StackTraceMap(maxEntries, depth = 127)`: stack ids to arrays of `depth` return
  *  addresses; `new CgroupArray(maxEntries)`: cgroup fds user space puts in. Neither has
  *  key or value types, only sizes. */
+/** new LinearHist(min, max, step): integer constants, min < max, step > 0, and at most
+ *  LINEAR_HIST_MAX_BUCKETS steps between them, as bpftrace's lhist() checks them. */
+function linearShape(ctx: FrontendContext, mod: ModuleInfo, init: ts.NewExpression): LinearShape {
+  const args = init.arguments ?? [];
+  const [min, max, step] = args.map((a) => constantValue(ctx, mod, a));
+  const usage = "LinearHist takes min, max and step, integer constants with min < max, step > 0";
+  const i64 = (v: bigint | undefined): v is bigint => v !== undefined && v >= -(1n << 63n) && v < 1n << 63n;
+  if (args.length !== 3 || !i64(min) || !i64(max) || !i64(step)) return ctx.fail("badMap", init, `${usage}.`);
+  if (min >= max || step <= 0n) return ctx.fail("badMap", init, `${usage}; here min ${min}, max ${max}, step ${step}.`);
+  if ((max - min) / step > LINEAR_HIST_MAX_BUCKETS) return ctx.fail("badMap", init, `${usage}, and at most ${LINEAR_HIST_MAX_BUCKETS} steps from min to max; here ${(max - min) / step}.`);
+  return { min, max, step };
+}
+
 function readSizedMap(ctx: FrontendContext, mod: ModuleInfo, name: string, className: string, type: number, kind: "stacks" | "cgroups", init: ts.NewExpression): MapInfo {
   const args = init.arguments ?? [];
   const maxEntries = args[0] ? constantValue(ctx, mod, args[0]) : undefined;

@@ -24,6 +24,21 @@ export interface MapLayout {
  *  (bpftsc run) draws such a map as bpftrace draws a histogram. */
 export const LOG2_HIST_TAG = "bpftsc:log2hist";
 
+/** The decl tag on a map that counts values in bpftrace's lhist() buckets (a LinearHist):
+ *  `bpftsc:lhist:<min>:<max>:<step>`; slot 0 values below min, slot 1 + k values in
+ *  [min + k * step, min + (k + 1) * step), the last slot values of max and above. */
+const LINEAR_HIST_PREFIX = "bpftsc:lhist:";
+
+export function linearHistTag(h: { min: bigint; max: bigint; step: bigint }): string {
+  return `${LINEAR_HIST_PREFIX}${h.min}:${h.max}:${h.step}`;
+}
+
+/** A LinearHist's min, max and step from its tag; undefined for another tag. */
+export function parseLinearHistTag(tag: string): { min: bigint; max: bigint; step: bigint } | undefined {
+  const m = tag.startsWith(LINEAR_HIST_PREFIX) ? /^(-?\d+):(-?\d+):(\d+)$/.exec(tag.slice(LINEAR_HIST_PREFIX.length)) : null;
+  return m ? { min: BigInt(m[1]!), max: BigInt(m[2]!), step: BigInt(m[3]!) } : undefined;
+}
+
 /** The typedef that names a ring buffer's record type in an object's BTF (`events__record`;
  *  bpftsc/loader decodes the records with it). */
 export function ringbufRecordTypedef(mapName: string): string {

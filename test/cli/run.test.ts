@@ -163,6 +163,33 @@ describe("bpftsc run", () => {
     expect([none.status, none.stdout, none.stderr]).toEqual([2, "", expect.stringMatching(/^bpftsc run: --set scale=cpid: cpid is the -c command's pid, and there is no -c\n/)]);
   });
 
+  it("a LinearHist is drawn as bpftrace 0.17 draws lhist() of the same values", () => {
+    const lhist = writeProbe("run-lhist.ts", `import { uprobe, LinearHist, type i64 } from "bpftsc";
+export const h = new LinearHist(0, 2048, 512);
+export const onObserve = uprobe(${JSON.stringify(target)}, "observe", (v: i64) => { h.observe(v); });
+`);
+    // bpftrace -e 'uprobe:run-target:observe { @h = lhist((int64)arg0, 0, 2048, 512); }' -c run-target
+    const BPFTRACE = `@h: 
+(..., 0)               2 |@@@@@                                               |
+[0, 512)              18 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|
+[512, 1K)              0 |                                                    |
+[1K, 1536)             7 |@@@@@@@@@@@@@@@@@@@@                                |
+[1536, 2K)             0 |                                                    |
+[2K, ...)              1 |@@                                                  |
+`;
+    const r = bpftscRun([lhist, "-c", target]);
+    expect([r.status, r.stdout]).toEqual([0, `\n${BPFTRACE}\n`]);
+    const json = bpftscRun([lhist, "-c", target, "--json"]);
+    expect(JSON.parse(json.stdout)).toEqual({ map: "h", entries: [2, 18, 0, 7, 0, 1].map((value, key) => ({ key, value })) });
+    const bad = writeProbe("run-lhist-bad.ts", `import { uprobe, LinearHist, type i64 } from "bpftsc";
+export const h = new LinearHist(100, 0, 10);
+export const onObserve = uprobe(${JSON.stringify(target)}, "observe", (v: i64) => { h.observe(v); });
+`);
+    const refused = bpftscRun([bad]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/run-lhist-bad\.ts\(2,18\): error BPF\d+: LinearHist takes min, max and step, integer constants with min < max, step > 0; here min 100, max 0, step 10\./);
+  });
+
   it("-d ends a run", () => {
     const t = Date.now();
     const r = bpftscRun([probe, "-d", "1"]);
