@@ -236,7 +236,9 @@ describe("every example under bpftsc run", () => {
     expect(mine).toEqual([4096, 5000, 65536, 1048576].map((size) => `{ pid: ${pid}, size: ${size}, comm: "malloc-work" }`));
     expect(text.stdout.endsWith("}\n\n")).toBe(true); // no maps or globals but the ring buffer
 
-    const json = jsonLines(bpftscRun([example("malloc-sizes"), "-c", work, "--json"]));
+    const run = bpftscRun([example("malloc-sizes"), "-c", work, "--json"]);
+    expect(run.status).toBe(0);
+    const json = jsonLines(run);
     const records = json.filter((l) => l.event === "allocs" && l.value?.comm === "malloc-work").map((l) => l.value!);
     expect(records).toEqual([4096, 5000, 65536, 1048576].map((size) => ({ pid: records[0]!.pid, size, comm: "malloc-work" })));
     expect(json.every((l) => l.event === "allocs")).toBe(true);

@@ -25,7 +25,9 @@ export function ensureBuilt(): void {
 /** `bpftsc run ARGS` to its end (`env`: variables to add). */
 export function bpftscRun(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Ran {
   ensureTracefs();
-  const r = spawnSync(process.execPath, [BIN, "run", ...args], { cwd: RUN_DIR, encoding: "utf8", timeout: timeoutMs, env: { ...ENV, ...env } });
+  // Machine-wide probes print every process's records: room for a busy machine's (past
+  // maxBuffer, spawnSync would kill the run and cut its output mid-line).
+  const r = spawnSync(process.execPath, [BIN, "run", ...args], { cwd: RUN_DIR, encoding: "utf8", timeout: timeoutMs, maxBuffer: 1 << 30, env: { ...ENV, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
