@@ -10,7 +10,9 @@ export interface Step { i: u32; scaled: u64; name: Chars<16> }
 const TARGET = "/nonexistent/events";
 
 export const steps = new PerfEventArray<Step>();
-export const stacks = new StackTraceMap(64, 32);
+// Stacks hash into buckets, and one whose bucket another stack holds gets no id (-EEXIST,
+// as without BPF_F_REUSE_STACKID): 4096 buckets make that unlikely for the few here.
+export const stacks = new StackTraceMap(4096, 32);
 export const groups = new CgroupArray(1);
 /** Steps outside the cgroup (index 0) and under it (index 1). */
 export const inGroup = new ArrayMap<u64>(2);
