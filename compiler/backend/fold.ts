@@ -6,7 +6,8 @@
 //   - a commutative alu or a compare with the constant on the left is swapped;
 //   - `mov d, c` of such a constant becomes `const d`;
 //   - a setcc whose only reader is the branch right after it (`c = a < b; if c != 0`)
-//     becomes the branch's own compare (`if a < b`);
+//     becomes the branch's own compare (`if a < b`), and so does an `and` tested against 0
+//     (`c = a & b; if c == 0` is `if a & b` with the targets swapped: JSET);
 //   - const/mov/alu/neg/ext/setcc/load/addr/symref whose result is never read are deleted.
 // A register defined once is constant wherever it is read: a read not reached by the
 // definition reads an uninitialized register, which the verifier rejects anyway.
@@ -92,9 +93,10 @@ export function foldConstants(fn: IrFunction): IrFunction {
   return { ...fn, blocks };
 }
 
-/** `d = a cmp b` as the last instruction of a block whose branch tests d against 0 or 1, with
- *  d defined and read nowhere else: the branch compares a and b itself (swapping its targets
- *  for "d == 0"), and the setcc is left to dead-code elimination. */
+/** `d = a cmp b` (or `d = a & b`, against 0 only) as the last instruction of a block whose
+ *  branch tests d against 0 or 1, with d defined and read nowhere else: the branch compares
+ *  a and b itself (swapping its targets for "d == 0"), and the setcc or and is left to
+ *  dead-code elimination. */
 function fuseCompareBranches(blocks: Block[], defs: Map<VReg, number>): void {
   const reads = new Map<VReg, number>();
   for (const b of blocks) {
@@ -104,12 +106,14 @@ function fuseCompareBranches(blocks: Block[], defs: Map<VReg, number>): void {
   for (const b of blocks) {
     const last = b.insts[b.insts.length - 1];
     const t = b.term;
-    if (last?.op !== "setcc" || t.op !== "br" || t.a !== last.dst || !isImm(t.b)) continue;
+    if ((last?.op !== "setcc" && last?.op !== "alu") || t.op !== "br" || t.a !== last.dst || !isImm(t.b)) continue;
     if ((t.cmp !== "eq" && t.cmp !== "ne") || (t.b.imm !== 0n && t.b.imm !== 1n)) continue;
     if (defs.get(last.dst) !== 1 || reads.get(last.dst) !== 1 || last.a === last.dst || last.b === last.dst) continue;
+    // An and tested against 0 only (the full 64 bits: not a 32-bit or relocated one).
+    if (last.op === "alu" && (last.alu !== "and" || last.w32 || last.core || t.b.imm !== 0n)) continue;
     const whenTrue = (t.cmp === "ne") === (t.b.imm === 0n);
     b.term = {
-      op: "br", cmp: last.cmp, a: last.a, b: last.b,
+      op: "br", cmp: last.op === "alu" ? "set" : last.cmp, a: last.a, b: last.b,
       then: whenTrue ? t.then : t.else, else: whenTrue ? t.else : t.then,
       ...(t.loc ? { loc: t.loc } : {}),
     };

@@ -61,12 +61,14 @@ function allows(r: Reader, d: VReg, n: Narrowed, narrow: NarrowMap): boolean {
 export function narrowExtensions(fn: IrFunction): NarrowMap {
   const defs = new Map<VReg, { block: number; index: number }[]>();
   const readers = new Map<VReg, Reader[]>();
+  /** Where in each block a register is read: block id, then instruction index. */
+  const readAt = new Map<VReg, { block: number; index: number }[]>();
   const push = <T>(m: Map<VReg, T[]>, r: VReg, v: T): void => { const l = m.get(r); if (l) l.push(v); else m.set(r, [v]); };
   for (const b of fn.blocks) {
     b.insts.forEach((i, index) => {
       const d = instDst(i);
       if (d !== undefined) push(defs, d, { block: b.id, index });
-      for (const u of new Set(instUses(i))) push(readers, u, i);
+      for (const u of new Set(instUses(i))) { push(readers, u, i); push(readAt, u, { block: b.id, index }); }
     });
     for (const u of new Set(termUses(b.term))) push(readers, u, b.term);
   }
@@ -79,7 +81,7 @@ export function narrowExtensions(fn: IrFunction): NarrowMap {
       const stable = src === undefined
         ? fn.params.includes(i.src)
         : src.length === 1 && src[0]!.block === b.id && src[0]!.index < index
-          && b.insts.slice(src[0]!.index + 1, index).every((x) => !instUses(x).includes(i.dst));
+          && !(readAt.get(i.dst) ?? []).some((r) => r.block === b.id && r.index > src[0]!.index && r.index < index);
       if (stable) candidates.set(i.dst, { src: i.src, bits: i.bits, signed: i.signed });
     });
   }

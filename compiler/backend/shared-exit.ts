@@ -19,7 +19,8 @@ function returned(b: MBlock): number | undefined {
 export function shareExits(fn: MFunction): void {
   const at = new Map(fn.blocks.map((b, k) => [b.id, k]));
   const preds = new Map<number, MBlock[]>();
-  for (const b of fn.blocks) for (const s of successors(b.term)) preds.set(s, [...(preds.get(s) ?? []), b]);
+  const add = <K>(m: Map<K, MBlock[]>, k: K, b: MBlock): void => { const l = m.get(k); if (l) l.push(b); else m.set(k, [b]); };
+  for (const b of fn.blocks) for (const s of successors(b.term)) add(preds, s, b);
   /** Whether a predecessor falls through into b, and would need a `goto` once b is gone. */
   const fallenInto = (b: MBlock): boolean => (preds.get(b.id) ?? []).some((p) => {
     if (at.get(p.id)! + 1 !== at.get(b.id)) return false;
@@ -29,7 +30,7 @@ export function shareExits(fn: MFunction): void {
   const groups = new Map<number, MBlock[]>();
   for (const b of fn.blocks) {
     const c = returned(b);
-    if (c !== undefined) groups.set(c, [...(groups.get(c) ?? []), b]);
+    if (c !== undefined) add(groups, c, b);
   }
   // Decided on the layout as it is, before any tail goes in.
   const plans = [...groups.values()].map((members) => ({

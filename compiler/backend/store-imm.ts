@@ -19,16 +19,18 @@ import type { SlotPointers } from "./slot-pointers.js";
 type Store = Extract<Inst, { op: "store" }>;
 
 export function storeImmediates(fn: IrFunction, ptrs: SlotPointers): (i: Store) => boolean {
-  const loaded = new Map<number, [number, number][]>();
+  const sizes = new Map(fn.slots.map((s) => [s.id, s.size]));
+  /** Per slot, the bytes the function loads itself. */
+  const loaded = new Map<number, Uint8Array>();
   const escaped = new Set<number>();
   const escape = (r: VReg): void => { for (const s of ptrs.get(r) ?? []) escaped.add(s); };
   const heapDefs = new Map<VReg, boolean>();
   for (const b of fn.blocks) {
     for (const i of b.insts) {
       if (i.op === "load" && "slot" in i.base) {
-        const l = loaded.get(i.base.slot) ?? [];
-        l.push([i.off, i.off + i.size]);
-        loaded.set(i.base.slot, l);
+        let bytes = loaded.get(i.base.slot);
+        if (!bytes) loaded.set(i.base.slot, (bytes = new Uint8Array(sizes.get(i.base.slot) ?? 0)));
+        bytes.fill(1, i.off, i.off + i.size);
       }
       const keeps = i.op === "mov" || i.op === "alu" || (i.op === "call" && "helper" in i);
       if (!keeps) for (const u of instUses(i)) escape(u);
@@ -41,7 +43,6 @@ export function storeImmediates(fn: IrFunction, ptrs: SlotPointers): (i: Store) 
     if (!isImm(i.src) || (i.size === 8 && !fitsS32(i.src.imm))) return false;
     if ("reg" in i.base) return heapDefs.get(i.base.reg) === true && !fn.params.includes(i.base.reg);
     const slot = i.base.slot;
-    const end = i.off + i.size;
-    return !escaped.has(slot) && !(loaded.get(slot) ?? []).some(([lo, hi]) => lo < end && i.off < hi);
+    return !escaped.has(slot) && !(loaded.get(slot)?.subarray(i.off, i.off + i.size).includes(1) ?? false);
   };
 }

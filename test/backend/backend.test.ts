@@ -481,6 +481,23 @@ describe("control flow", () => {
     ]);
   });
 
+  it("branches on (a & b) == 0 and != 0 with JSET, the and left out", () => {
+    for (const cmp of ["eq", "ne"] as const) {
+      for (const mask of [imm(0x10), undefined]) {
+        const b = new FnBuilder();
+        const x = b.load({ reg: b.ctx }, 0, 8);
+        const m = mask ?? b.load({ reg: b.ctx }, 8, 8);
+        const yes = b.label(), no = b.label();
+        b.br(cmp, b.alu("and", x, m), imm(0), yes, no);
+        b.at(yes).ret(x);
+        b.at(no).ret(imm(2));
+        const t = text(check(b.build(), [ctxOf(0x10n, 0x10n), ctxOf(0x0fn, 0x10n), ctxOf(-1n, 0n), ctxOf(1n << 40n, 1n << 40n)]).insns);
+        expect(t.some((l) => /^if r\d & (16|r\d) goto/.test(l)), t.join("\n")).toBe(true);
+        expect(t.some((l) => / &= /.test(l))).toBe(false);
+      }
+    }
+  });
+
   it("reports a jump to a missing block as an 'ir' BackendError", () => {
     const b = new FnBuilder();
     b.jmp(42);
