@@ -9,7 +9,8 @@
 // or another such extension of the same signedness). And s must still hold its value
 // wherever d is read: d and s are each defined once, s earlier in the extension's block
 // with no read of d between them (so coming back to that block redefines both), or s is a
-// parameter nothing redefines.
+// parameter nothing redefines. An extension of an extension that goes reads the first one's
+// source in its turn, which must hold in the same way.
 // Compares with another extension are settled together: candidates are dropped until
 // every one left has only readers the ones left allow.
 
@@ -72,26 +73,36 @@ export function narrowExtensions(fn: IrFunction): NarrowMap {
     });
     for (const u of new Set(termUses(b.term))) push(readers, u, b.term);
   }
+  /** Whether s, read in d's place, still holds its value wherever d is read: s is defined
+   *  once, earlier in d's block, and d is not read between the two (where d would still be
+   *  the previous s's extension); or s is a parameter nothing redefines. */
+  const holds = (s: VReg, d: VReg): boolean => {
+    const at = defs.get(d)![0]!, src = defs.get(s);
+    if (src === undefined) return fn.params.includes(s);
+    return src.length === 1 && src[0]!.block === at.block && src[0]!.index < at.index
+      && !(readAt.get(d) ?? []).some((r) => r.block === at.block && r.index > src[0]!.index && r.index < at.index);
+  };
   const candidates = new Map<VReg, Narrowed>();
   for (const b of fn.blocks) {
-    b.insts.forEach((i, index) => {
-      if (i.op !== "ext" || defs.get(i.dst)?.length !== 1 || i.dst === i.src) return;
-      const src = defs.get(i.src);
-      // Not read between the two, where d would still be the previous s's extension.
-      const stable = src === undefined
-        ? fn.params.includes(i.src)
-        : src.length === 1 && src[0]!.block === b.id && src[0]!.index < index
-          && !(readAt.get(i.dst) ?? []).some((r) => r.block === b.id && r.index > src[0]!.index && r.index < index);
-      if (stable) candidates.set(i.dst, { src: i.src, bits: i.bits, signed: i.signed });
-    });
+    for (const i of b.insts) {
+      if (i.op !== "ext" || defs.get(i.dst)?.length !== 1 || i.dst === i.src) continue;
+      if (holds(i.src, i.dst)) candidates.set(i.dst, { src: i.src, bits: i.bits, signed: i.signed });
+    }
   }
+  // An extension of a left-out extension reads what that one reads, in the end: the low
+  // bits its readers need are the same there (each extension keeps at least as many).
+  const root = (d: VReg): VReg => {
+    let s = candidates.get(d)!.src;
+    for (let n = candidates.get(s); n; n = candidates.get(s)) s = n.src;
+    return s;
+  };
   for (let changed = true; changed;) {
     changed = false;
     for (const [d, n] of candidates) {
-      if ((readers.get(d) ?? []).every((r) => allows(r, d, n, candidates))) continue;
+      if (holds(root(d), d) && (readers.get(d) ?? []).every((r) => allows(r, d, n, candidates))) continue;
       candidates.delete(d);
       changed = true;
     }
   }
-  return candidates;
+  return new Map([...candidates].map(([d, n]) => [d, { ...n, src: root(d) }]));
 }

@@ -348,6 +348,28 @@ describe("32-bit compares (jmp32)", () => {
     check(branchOnExtension(true, "set", 0x8000n), ctxs);
   });
 
+  it("leaves out a chain of extensions whose last reader stores the low bits of the first's source", () => {
+    // `((x as i16) as u16) as u8` stored narrow: every extension can go, the store reads x.
+    // Found by the differential fuzzer: the store read the middle extension, never written.
+    const WIDTHS = [8, 16, 32] as const;
+    for (const first of WIDTHS) for (const second of WIDTHS) for (const third of WIDTHS) {
+      for (const signed of [false, true]) {
+        const b = new FnBuilder();
+        let v = b.load({ reg: b.ctx }, 0, 8);
+        for (const [k, bits] of [first, second, third].entries()) {
+          const d = b.reg();
+          b.ins({ op: "ext", dst: d, src: v, bits, signed: signed !== (k === 1) });
+          v = d;
+        }
+        const s = b.slot(8);
+        b.store({ slot: s }, 0, 8, imm(0));
+        b.store({ slot: s }, 0, 1, v);
+        b.ret(b.load({ slot: s }, 0, 8));
+        check(b.build(), VALUES.map((x) => ctxOf(x)));
+      }
+    }
+  });
+
   it("extends where a reader needs all 64 bits, or the immediate is out of the 32-bit range", () => {
     const ctxs = VALUES.map((v) => ctxOf(v));
     const wide = text(check(branchOnExtension(true, "slt", 1n, (b, x) => b.store({ slot: b.slot(8) }, 0, 8, x)), ctxs).insns);
