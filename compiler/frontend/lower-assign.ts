@@ -10,7 +10,7 @@ import { narrowToBitfield, truncateToBitfield } from "./bitfields.js";
 import { arith } from "./lower-arith.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { beforeLater, mayWrite } from "./eval-order.js";
-import { aggregateElement, closeGuard, dynamicElement, isScalarElement, openElement, readDynamicElement, type DynamicElement } from "./lower-index.js";
+import { aggregateElement, closeGuard, dynamicElement, indexValue, isScalarElement, openElement, readDynamicElement, type DynamicElement } from "./lower-index.js";
 import { copyMem, storeInto, storeValue } from "./lower-store.js";
 import { skipParens } from "./module.js";
 import { constVal, narrow, newLocal, scalar, toReg, type Binding, type Lowerer, type Value } from "./values.js";
@@ -33,7 +33,8 @@ function lvalue(L: Lowerer, e: ts.Expression, later: readonly ts.Node[] = []): L
   }
   if (ts.isElementAccessExpression(e)) {
     const array = lowerExpr(L, e.expression);
-    const index = beforeLater(L, scalar(L, lowerExpr(L, e.argumentExpression)), later);
+    const raw = beforeLater(L, scalar(L, lowerExpr(L, e.argumentExpression)), later);
+    const index = array.kind === "mem" && array.type.kind === "array" ? indexValue(L, raw, array.type.length, e) : raw;
     if (index.kind !== "const" && array.kind === "mem" && array.type.kind === "array") {
       if (array.readOnly) L.ctx.fail("readOnlySetting", e, e.getText(L.ctx.sf));
       const element = dynamicElement(L, array, index, e);

@@ -8,7 +8,7 @@ import type { VReg } from "../ir/ir.js";
 import { BOOL, I64, findField, sizeOf, type CType, type IntType } from "../types/ctype.js";
 import { arith, resultType } from "./lower-arith.js";
 import { assign, compoundAssign, lowerIncDec } from "./lower-assign.js";
-import { dynamicElement, readDynamicElement } from "./lower-index.js";
+import { dynamicElement, indexValue, readDynamicElement } from "./lower-index.js";
 import { lowerCall } from "./lower-call.js";
 import { COMPARE, condToValue, constantOf, lowerCond } from "./lower-cond.js";
 import { checkNotDeleted } from "./deleted-values.js";
@@ -292,14 +292,15 @@ function lowerProperty(L: Lowerer, e: ts.PropertyAccessExpression): Value {
 
 function lowerElement(L: Lowerer, e: ts.ElementAccessExpression): Value {
   const obj = lowerExpr(L, e.expression);
-  const idx = scalar(L, lowerExpr(L, e.argumentExpression));
+  const raw = scalar(L, lowerExpr(L, e.argumentExpression));
+  const idx = obj.kind === "mem" && obj.type.kind === "array" ? indexValue(L, raw, obj.type.length, e) : raw;
   if (idx.kind !== "const") {
     if (obj.kind === "mem" && obj.type.kind === "array") return readDynamicElement(L, dynamicElement(L, obj, idx, e));
     return L.ctx.fail("unsupportedSyntax", e.argumentExpression, "A run-time index into the probed program's memory (index arrays in BPF memory, or use a constant)");
   }
   if (obj.kind === "mem" && obj.type.kind === "array") {
+    if (idx.value < 0n || idx.value >= BigInt(obj.type.length)) L.ctx.fail("unsupportedSyntax", e.argumentExpression, `Index ${idx.value} outside 0..${obj.type.length - 1}`);
     const i = Number(idx.value);
-    if (i < 0 || i >= obj.type.length) L.ctx.fail("unsupportedSyntax", e.argumentExpression, `Index ${i} outside 0..${obj.type.length - 1}`);
     return { kind: "mem", type: obj.type.elem, base: obj.base, off: obj.off + i * sizeOf(obj.type.elem), readOnly: obj.readOnly };
   }
   if (obj.kind === "probed" && obj.type.kind === "array") return elementOf(L, obj, Number(idx.value), e);

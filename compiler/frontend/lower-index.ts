@@ -6,9 +6,9 @@
 // inside a guarded region (openElement) and the join after it (closeGuard); a struct or
 // array element as memory that later accesses take like any other (aggregateElement).
 
-import type ts from "typescript";
+import ts from "typescript";
 import type { Block, VReg } from "../ir/ir.js";
-import { sizeOf, type CType } from "../types/ctype.js";
+import { I64, sizeOf, U64, type CType } from "../types/ctype.js";
 import { storeUncovered } from "./lower-store.js";
 import { scalar, toReg, type Lowerer, type Value } from "./values.js";
 
@@ -16,6 +16,17 @@ type Mem = Extract<Value, { kind: "mem" }>;
 
 /** An array element whose index is a register: evaluated, not yet bounds-checked. */
 export interface DynamicElement { array: Mem; elem: CType; length: number; index: VReg; node: ts.Node }
+
+/** The index of `arr[i]` as the access should take it: a constant the source wrote as one
+ *  (its TypeScript type a literal: `arr[5]`, `arr[N]`) stays a constant, checked against
+ *  the length at compile time; one that is constant only after folding (an inlined call's
+ *  constant argument) is a run-time index, which out of range reads 0 and writes nothing,
+ *  as in the call with a run-time argument. */
+export function indexValue(L: Lowerer, index: Value, length: number, e: ts.ElementAccessExpression): Value {
+  if (index.kind !== "const" || (index.value >= 0n && index.value < BigInt(length))) return index;
+  const literal = L.ctx.checker.getTypeAtLocation(e.argumentExpression).flags & (ts.TypeFlags.NumberLiteral | ts.TypeFlags.BigIntLiteral);
+  return literal ? index : { kind: "int", type: index.type ?? (index.value < 0n ? I64 : U64), reg: toReg(L, index) };
+}
 
 /** `arr[index]` with `arr` (already lowered) a FixedArray in BPF memory and `index` a
  *  run-time value: the element to guard. */

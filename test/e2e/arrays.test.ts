@@ -1,6 +1,7 @@
 // Fixed arrays indexed at run time: a histogram in a map value (`h.slots[bucket] += 1`),
 // a stack-local array read and written through a variable index, with indexes out of
-// range reading 0 and writing nothing. Driven by tick(i), i = 0..9 (targets/args.c).
+// range reading 0 and writing nothing, also where an inlined call's constant argument is
+// the index. Driven by tick(i), i = 0..9 (targets/args.c).
 
 import { describe, expect, it } from "vitest";
 import { buildTargetFile, decodeSigned, decodeUnsigned, getMap, lookup, runLoader } from "../harness/harness.js";
@@ -15,6 +16,11 @@ interface Scratch { vals: FixedArray<i64, 3> }
 
 const hist = new ArrayMap<Histogram>(1);
 const out = new HashMap<u32, i64>(64);
+let g: FixedArray<i64, 3> = [5, 6, 7];
+
+// Inlined with a constant argument, the index is still a run-time index in the source.
+function pick(k: i64): i64 { return g[k]; }
+function put(k: i64, v: i64): void { g[k] = v; }
 
 export const onTick = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => {
   const h = hist.get(0);
@@ -28,6 +34,8 @@ export const onTick = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => {
   out.set(i * 4 + 1, s.vals[2 - i]);    // in range for i <= 2
   s.vals[i - 1]++;
   out.set(i * 4 + 2, s.vals[0] + s.vals[1] + s.vals[2]);
+  put(3, 99);                // out of range: writes nothing
+  out.set(i * 4 + 3, pick(0) + pick(1) + pick(2) + pick(3) + pick(-1));   // 5 + 6 + 7 + 0 + 0
 });
 `;
 }
@@ -58,7 +66,7 @@ describe("run-time array indexes", () => {
       const second = 2n - i >= 0n ? vals[Number(2n - i)] : 0n;
       if (i - 1n >= 0n && i - 1n < 3n) vals[Number(i - 1n)] += 1n;
       const sum = vals.reduce((a, b) => a + b, 0n);
-      expect([0, 1, 2].map((k) => decodeSigned(lookup(map, Number(i) * 4 + k)!))).toEqual([first, second, sum]);
+      expect([0, 1, 2, 3].map((k) => decodeSigned(lookup(map, Number(i) * 4 + k)!))).toEqual([first, second, sum, 18n]);
     }
   });
 });
