@@ -3,7 +3,8 @@
 // blocks no path reaches are removed (the verifier rejects unreachable instructions),
 // jumps to empty forwarding blocks are threaded, block ids are renumbered densely
 // in layout order, side-effect-free instructions whose result is never read
-// (a fetched parameter the body ignores, say) are deleted, as are stores into stack slots
+// (a fetched parameter the body ignores, say) are deleted, and with them branches left
+// with nothing to choose between, as are stores into stack slots
 // nothing reads, and stack slots holding the same value share one (share-slots.ts).
 // A branch arm that only sets constants is folded into its branch (hoist-constant-arms.ts).
 // A run-invariant helper called again with no other call in between reuses the first
@@ -31,6 +32,13 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   fuseZeroExtensionsIntoAlu32(fn);
   removeStoresNobodyReads(fn);
   removeDeadCode(fn.blocks);
+  // Dead code gone can leave a branch whose arms meet with nothing done on either (an
+  // unused `c ? a : b` local): the branch goes, then what computed its condition, until
+  // nothing changes. The verifier would otherwise walk both arms, and a condition it can
+  // decide from a value's range makes it track that value exactly through every loop
+  // around it, which keeps it from pruning the loop's states.
+  while (threadJumps(fn)) removeDeadCode(fn.blocks);
+  removeUnreachable(fn);
   return dropUnusedSlots(shareSlots(fn));
 }
 
@@ -109,8 +117,9 @@ function fuseZeroExtensionsIntoAlu32(fn: IrFunction): void {
   }
 }
 
-/** A block with no instructions that only jumps elsewhere is skipped by its predecessors. */
-function threadJumps(fn: IrFunction): void {
+/** A block with no instructions that only jumps elsewhere is skipped by its predecessors;
+ *  a branch whose two targets are then one block becomes a jump. Returns whether any did. */
+function threadJumps(fn: IrFunction): boolean {
   const byId = new Map(fn.blocks.map((b) => [b.id, b]));
   const forward = (id: number): number => {
     const seen = new Set<number>();
@@ -122,15 +131,20 @@ function threadJumps(fn: IrFunction): void {
       cur = b.term.target;
     }
   };
+  let joined = false;
   for (const b of fn.blocks) {
     const t = b.term;
     if (t.op === "jmp") t.target = forward(t.target);
     else if (t.op === "br") {
       t.then = forward(t.then);
       t.else = forward(t.else);
-      if (t.then === t.else) b.term = { op: "jmp", target: t.then, loc: t.loc };
+      if (t.then === t.else) {
+        b.term = { op: "jmp", target: t.then, loc: t.loc };
+        joined = true;
+      }
     }
   }
+  return joined;
 }
 
 /** Empty blocks that return the same constant become one: an early `return 0` branches
