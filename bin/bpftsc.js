@@ -5,9 +5,9 @@
 // CommonJS (bin/package.json says so), with nothing but require(): an ES module entry
 // would start Node's ESM loader, a few milliseconds of every run's start-up.
 "use strict";
-const { installCodeCache, isTypeScript } = require("../dist/code-cache.cjs");
+const { installCodeCache } = require("../dist/code-cache.cjs");
 
-const cache = installCodeCache((file) => file.endsWith("bpftsc.cjs") || isTypeScript(file));
+const cache = installCodeCache(process.argv.slice(2));
 require("../dist/bpftsc.cjs").main(process.argv.slice(2)).then((status) => {
   process.exitCode = status;
   cache.save();
