@@ -1,8 +1,8 @@
-// The V8 code cache bin/bpftsc.js loads the bundle and typescript.js through
-// (cli/code-cache.ts), for real: `bpftsc run`'s cache of the bundle is written by a run
-// whose object came from the compile cache, never by one that compiled (it would hold the
-// compiler's functions too); such a run does not load typescript.js at all (its code
-// cache, removed, is not written again); a compile keeps a cache of the bundle of its own.
+// The V8 code cache bin/bpftsc.js loads the bundles and typescript.js through
+// (cli/code-cache.ts), for real: a run stores one for each; a run whose object comes
+// from the compile cache loads neither the compiler's bundle nor typescript.js (their
+// caches, removed, are not written again); a compile keeps a cache of dist/bpftsc.cjs
+// apart from run's.
 
 import { spawnSync } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
@@ -19,6 +19,7 @@ let target: string, probe: string;
 /** The code caches there are, by what they cache ("bpftsc.cjs-run", "typescript.js", ...). */
 const caches = (): string[] => readdirSync(CACHE).filter((f) => f.endsWith(".v8cache")).map((f) => f.replace(/-[0-9a-f]+\.v8cache$/, "")).sort();
 
+/** A run of the probe with the command to its end: what the compile cache did. */
 function run(): string {
   const r = bpftscRun([probe, "-c", target], 60_000, ENV);
   expect(r.stderr).toContain("Attached ");
@@ -33,22 +34,20 @@ describe("bpftsc's code cache", () => {
     ({ target, probe } = runFixture());
   });
 
-  it("keeps run's cache of the bundle from a run that did not compile", () => {
+  it("stores one for the bundles and typescript.js a run loaded", () => {
     expect(run()).toBe("miss");
-    expect(caches()).toEqual(["typescript.js"]);
-    expect(run()).toBe("hit");
-    expect(caches()).toEqual(["bpftsc.cjs-run", "typescript.js"]);
+    expect(caches()).toEqual(["bpftsc.cjs-run", "compiler.cjs", "typescript.js"]);
   });
 
-  it("does not load the TypeScript compiler for a run from the compile cache", () => {
-    for (const f of readdirSync(CACHE)) if (f.startsWith("typescript.js-")) rmSync(path.join(CACHE, f));
+  it("is not needed for the compiler or TypeScript by a run from the compile cache, which loads neither", () => {
+    for (const f of readdirSync(CACHE)) if (/^(compiler\.cjs|typescript\.js)-/.test(f)) rmSync(path.join(CACHE, f));
     expect(run()).toBe("hit");
     expect(caches()).toEqual(["bpftsc.cjs-run"]);
   });
 
-  it("keeps a compile's cache of the bundle apart", () => {
+  it("keeps a compile's cache of dist/bpftsc.cjs apart from run's", () => {
     const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "bin", "bpftsc.js"), probe, "-o", path.join(RUN_DIR, "code-cache.o")], { encoding: "utf8", env: { ...process.env, ...ENV } });
     expect(r.status).toBe(0);
-    expect(caches()).toEqual(["bpftsc.cjs", "bpftsc.cjs-run", "typescript.js"]);
+    expect(caches()).toEqual(["bpftsc.cjs", "bpftsc.cjs-run", "compiler.cjs", "typescript.js"]);
   });
 });
