@@ -6,7 +6,7 @@
 // its output read from a pipe:
 //   - start-up: from spawning the tool to the workload's first instruction (the -c
 //     command starts once every probe is attached); bpftsc's object from its compile
-//     cache (warmed by two first runs), and compiled each run (--no-cache);
+//     cache (warmed by a first run), and compiled each run (--no-cache);
 //   - records/s consumed: the records that reached the pipe, over the time from the
 //     workload's start to the last record's arrival;
 //   - lost: the calls the probe counted minus the records that arrived.
@@ -179,9 +179,7 @@ async function compare(s: Scenario, workload: string, runs: number): Promise<voi
   const rows: string[][] = [["tool", "start-up ms", "records/s consumed", "received", "lost"]];
   const startup = new Map<string, number>();
   const all = tools(s);
-  // Warm the compile cache (the first run stores the object), then the V8 code cache
-  // (`bpftsc run`'s is written by a run from the compile cache) and the page cache.
-  for (let i = 0; i < 2; i++) await measure(all[0]!, workload, 1);
+  await measure(all[0]!, workload, 1); // warm the V8 code cache, the compile cache and the page cache
   const results = new Map<Tool, Measured[]>(all.map((t) => [t, []]));
   for (let r = 0; r < runs; r++) for (const t of all) results.get(t)!.push(await measure(t, workload, calls));
   for (const [t, ms] of results) {
