@@ -156,7 +156,22 @@ export async function runVsBpftrace(calls = 200_000, runs = 3): Promise<void> {
     return;
   }
   const workload = buildTarget("emit-work", WORKLOAD, ["-O2", "-g"]);
+  console.log(nodeStart());
   for (const s of scenarios(workload, calls)) await compare(s, workload, runs);
+}
+
+/** What Node's own start (`node -e 0`, median of 9) takes of bpftsc's here: with
+ *  NODE_EXTRA_CA_CERTS set, Node reads and parses that file at every start. */
+function nodeStart(): string {
+  const time = (env: NodeJS.ProcessEnv): number => median(Array.from({ length: 9 }, () => {
+    const t0 = process.hrtime.bigint();
+    spawnSync(process.execPath, ["-e", "0"], { env });
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  }));
+  const plain = `Node's own start (node -e 0): ${time(process.env).toFixed(0)} ms`;
+  if (!process.env.NODE_EXTRA_CA_CERTS) return plain;
+  const { NODE_EXTRA_CA_CERTS: _, ...without } = process.env;
+  return `${plain} with NODE_EXTRA_CA_CERTS set, as here (Node parses that file at every start), ${time(without).toFixed(0)} ms without`;
 }
 
 async function compare(s: Scenario, workload: string, runs: number): Promise<void> {

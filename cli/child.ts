@@ -1,58 +1,42 @@
-// `bpftsc run -c`'s command, started before the probe loads and held stopped until it is
+// `bpftsc run -c`'s command, started before the probe loads and held until it is
 // attached, as bpftrace runs its -c command: its pid is known at load time (a setting
 // can be `cpid`), and nothing it does happens before the probes are in place.
-// In: the command's argv. Out: a StoppedChild: its pid, resume() once attached, stop()
-// when the run ends early. The command goes through `sh`, which stops itself and then
-// execs the command in its place (same pid); sh reports a program it cannot run
-// (status 126 or 127) on stderr.
+// In: the command's argv. Out: a HeldChild: its pid, resume() once attached, stop()
+// when the run ends early. The command goes through `sh`, which waits for a line on a
+// pipe from bpftsc (fd 3) and then execs the command in its place (same pid), without
+// the pipe; sh reports a program it cannot run (status 126 or 127) on stderr. Nothing
+// waits for sh to get there: a line written earlier waits in the pipe. Should bpftsc
+// end without resuming it, the pipe's end makes sh exit without running the command.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import type { Writable } from "node:stream";
 
-export interface StoppedChild {
+export interface HeldChild {
   readonly pid: number;
   readonly process: ChildProcess;
-  /** Lets the command run (SIGCONT). */
+  /** Lets the command run. */
   resume(): void;
-  /** Ends the command (SIGKILL while stopped, else SIGTERM), if it has not exited. */
+  /** Ends the command (SIGKILL while held, else SIGTERM), if it has not exited. */
   stop(): void;
 }
 
-/** How long to wait for sh to stop itself before giving up. */
-const STOP_WAIT_MS = 5000;
-
-export function startStopped(argv: readonly string[]): StoppedChild | string {
-  const child = spawn("/bin/sh", ["-c", 'kill -STOP $$; exec "$0" "$@"', ...argv], { stdio: "inherit" });
+export function startHeld(argv: readonly string[]): HeldChild | string {
+  const child = spawn("/bin/sh", ["-c", 'read _ <&3 || exit 1; exec 3<&- "$0" "$@"', ...argv], { stdio: ["inherit", "inherit", "inherit", "pipe"] });
   const pid = child.pid;
   if (pid === undefined) return `cannot start ${argv[0]}`;
-  const deadline = Date.now() + STOP_WAIT_MS;
-  while (state(pid) !== "T") {
-    if (Date.now() > deadline || state(pid) === undefined) {
-      child.kill("SIGKILL");
-      return `${argv[0]} did not start`;
-    }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-  }
+  const hold = child.stdio[3] as Writable;
+  hold.on("error", () => {}); // sh gone already (EPIPE): its exit says how
   let resumed = false;
   return {
     pid,
     process: child,
     resume() {
       resumed = true;
-      process.kill(pid, "SIGCONT");
+      hold.end("\n");
     },
     stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill(resumed ? "SIGTERM" : "SIGKILL");
+      hold.destroy();
     },
   };
-}
-
-/** A process's state letter from /proc/PID/stat (R, S, T, Z, ...), undefined once gone. */
-function state(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  } catch {
-    return undefined;
-  }
 }

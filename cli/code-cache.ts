@@ -1,18 +1,20 @@
-// A V8 code cache for the bpftsc bundle and the TypeScript compiler's 9 MB
-// typescript.js, so that every `bpftsc` run after the first skips parsing and compiling
-// them (the largest part of a run's start-up on Node 20, which has no built-in module
-// compile cache).
-// In: installed by bin/bpftsc.js before the bundle is required, with which files to
-// cache. Out: those files loaded from cached code when a valid cache exists; save()
+// A V8 code cache for the bpftsc bundles (dist/bpftsc.cjs, dist/compiler.cjs) and the
+// TypeScript compiler's 9 MB typescript.js, so that every `bpftsc` run after the first
+// skips parsing and compiling them (the largest part of a run's start-up on Node 20,
+// which has no built-in module compile cache).
+// In: installed by bin/bpftsc.js, with the command's argv, before the bundle is
+// required. Out: those files loaded from cached code when a valid cache exists; save()
 // writes a cache for each one loaded without, after the run, so it covers the functions
-// the run actually ran. typescript.js is required only when a probe is compiled.
+// the run actually ran. The compiler and typescript.js are required only when a probe
+// is compiled. `bpftsc run` keeps a cache of dist/bpftsc.cjs of its own: a compile runs
+// few of its functions, a run many.
 // The cache lives in cacheDir() (cache-dir.ts); any failure to read or write it only
 // costs speed.
 
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import vm from "node:vm";
 import { CACHE_DIR_MODE, cacheDir } from "./cache-dir.js";
 
@@ -21,22 +23,35 @@ interface CompileHook {
 }
 
 export interface CodeCache {
-  /** Writes the cache if it was missing or stale. */
+  /** Writes the caches that were missing or stale. */
   save(): void;
 }
 
 /** Whether a module file is the TypeScript compiler's. */
-export const isTypeScript = (f: string): boolean => /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(f);
+const isTypeScript = (f: string): boolean => /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(f);
 
-export function installCodeCache(matches: (file: string) => boolean): CodeCache {
+/** dist/bpftsc.cjs and dist/compiler.cjs (scripts/bundle.mjs). */
+const BUNDLE = /[\\/]dist[\\/](bpftsc|compiler)\.cjs$/;
+
+/** The name a module file's cache goes by, or undefined for a file not cached. */
+function cacheName(file: string, run: boolean): string | undefined {
+  if (isTypeScript(file)) return "typescript.js";
+  const bundle = BUNDLE.exec(file)?.[1];
+  if (bundle === undefined) return undefined;
+  return bundle === "bpftsc" && run ? "bpftsc.cjs-run" : `${bundle}.cjs`;
+}
+
+export function installCodeCache(argv: readonly string[]): CodeCache {
+  const run = argv[0] === "run";
   const proto = (Module as unknown as { prototype: CompileHook }).prototype;
   const original = proto._compile;
   let pending: { script: vm.Script; file: string }[] = [];
   proto._compile = function (this: NodeModule, content: string, filename: string) {
-    if (!matches(filename)) return original.call(this, content, filename);
+    const name = cacheName(filename, run);
+    if (name === undefined) return original.call(this, content, filename);
     const st = statSync(filename);
     const key = createHash("sha256").update(`${filename}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}`).digest("hex").slice(0, 16);
-    const file = join(cacheDir(), `${basename(filename)}-${key}.v8cache`);
+    const file = join(cacheDir(), `${name}-${key}.v8cache`);
     let cachedData: Buffer | undefined;
     try { cachedData = readFileSync(file); } catch { /* no cache yet */ }
     const script = new vm.Script(Module.wrap(content), { filename, cachedData });

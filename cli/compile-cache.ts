@@ -6,12 +6,12 @@
 // then stored.
 // An entry is one file, cacheDir()/compiled/<key>.json, written atomically, named by a
 // hash of: the compiler (package version; the file this code is in, the bundle, by path,
-// size and mtime), the probe's path, its text, the working directory, the compile
-// options (kernel BTF path, architecture) and $BPFTSC_TRACEFS. It lists every other file
-// the compile read (compile.ts's inputs: imported declarations, runtime types, kernel BTF,
-// tracepoint formats, probed binaries) with a stamp: a hash of the contents when the file
-// is at most 1 MiB or reports no size (tracefs, /proc), else device, inode, size and
-// mtime. An entry whose stamps no longer match, or that is unreadable, corrupt or of
+// size and mtime, and the compiler's bundle beside it by size and mtime), the probe's
+// path, its text, the working directory, the compile options (kernel BTF path,
+// architecture) and $BPFTSC_TRACEFS. It lists every other file the compile read
+// (compile.ts's inputs: imported declarations, runtime types, kernel BTF, tracepoint
+// formats, probed binaries) with a stamp: a hash of the contents when the file is at
+// most 1 MiB or reports no size (tracefs, /proc), else device, inode, size and mtime. An entry whose stamps no longer match, or that is unreadable, corrupt or of
 // another format, is ignored (and replaced). Only successful compiles are stored.
 // With $BPFTSC_CACHE_LOG set, says on stderr whether the cache was used.
 
@@ -24,6 +24,8 @@ import { packageRoot } from "../compiler/package-root.js";
 import { CACHE_DIR_MODE, cacheDir } from "./cache-dir.js";
 
 const FORMAT = "bpftsc compiled object 1";
+/** The compiler's bundle, beside the one this code is in (scripts/bundle.mjs). */
+const COMPILER_BUNDLE = "compiler.cjs";
 /** Files up to this size are stamped by a hash of their contents. */
 const HASHED_UP_TO = 1 << 20;
 
@@ -72,13 +74,22 @@ export async function compileProbe(req: ProbeCompile, useCache: boolean): Promis
 
 function entryKey(req: ProbeCompile, source: string): string {
   const bundle = fileURLToPath(import.meta.url);
-  const st = statSync(bundle);
   const parts = [
-    FORMAT, version(), bundle, st.size, st.mtimeMs,
+    FORMAT, version(), bundle, bundleStamp(bundle), bundleStamp(join(dirname(bundle), COMPILER_BUNDLE)),
     req.fileName, resolve(req.fileName), sha256(source), process.cwd(),
     req.btfPath === undefined ? "" : resolve(req.btfPath), req.arch ?? process.arch, process.env.BPFTSC_TRACEFS ?? "",
   ];
   return sha256(JSON.stringify(parts));
+}
+
+/** A bundle's size and mtime ("none" when there is none: the compiler outside a bundle). */
+function bundleStamp(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.size} ${st.mtimeMs}`;
+  } catch {
+    return "none";
+  }
 }
 
 function version(): string {

@@ -1,6 +1,6 @@
 // `bpftsc run probe.ts`: compiles the probe in-process (or takes it from the cache of
 // compiled objects, compile-cache.ts), starts the -c command held
-// stopped (child.ts: a setting may be its pid), sets the --set settings, loads
+// (child.ts: a setting may be its pid), sets the --set settings, loads
 // it, puts the --cgroup in its cgroup arrays, attaches every program, prints ring- and
 // perf-buffer records as they arrive (written batch by batch, so a pipe sees them as
 // they come), the maps every -i interval, and, when the run ends (SIGINT or SIGTERM, -d
@@ -19,7 +19,7 @@ import {
 } from "../loader/index.js";
 import { BATCH } from "../loader/record-stream.js";
 import { applyCgroup } from "./cgroup.js";
-import { startStopped, type StoppedChild } from "./child.js";
+import { startHeld, type HeldChild } from "./child.js";
 import { compileProbe } from "./compile-cache.js";
 import { CPID, RUN_USAGE, parseRunArgs, type RunArgs } from "./run-args.js";
 import { applySettings } from "./settings.js";
@@ -51,7 +51,7 @@ export async function runMain(argv: string[]): Promise<number> {
   } catch (e) {
     return failure(e);
   }
-  const child = args.command ? startStopped(args.command) : undefined;
+  const child = args.command ? startHeld(args.command) : undefined;
   if (typeof child === "string") {
     obj.close();
     process.stderr.write(`bpftsc run: -c ${child}\n`);
@@ -104,7 +104,7 @@ function failure(e: unknown): number {
 }
 
 /** Runs the attached object until the run ends, printing as it goes; then closes it. */
-async function trace(obj: BpfObject, args: RunArgs, child: StoppedChild | undefined): Promise<number> {
+async function trace(obj: BpfObject, args: RunArgs, child: HeldChild | undefined): Promise<number> {
   const sources: EventSource[] = Object.values(obj.maps).filter((m) => m instanceof RingBuffer || m instanceof PerfBuffer);
   const printer: Printer = args.json ? jsonPrinter() : textPrinter(sources.map((s) => s.name));
   const symbols = new Symbolizer([...probedBinaries(obj.programs), ...(args.program ? [args.program] : [])]);

@@ -1,16 +1,23 @@
-// Bundles the command line (cli/main.ts) with the compiler and the loader into one
-// minified CommonJS file, dist/bpftsc.cjs. Loaded with require() (not through Node's ESM
-// loader, which would re-parse typescript.js to detect its format and lex its exports)
-// and with a V8 code cache (cli/code-cache.ts), it starts in a fraction of the time.
-// Outside it, found at run time from the package's node_modules (require from dist/
+// Bundles the command line into minified CommonJS files, loaded with require() (not
+// through Node's ESM loader, which would re-parse typescript.js to detect its format and
+// lex its exports) and with a V8 code cache (cli/code-cache.ts, bundled on its own into
+// dist/code-cache.cjs for bin/bpftsc.js to require first), so that they start in a
+// fraction of the time:
+//   - dist/bpftsc.cjs: the command line (cli/main.ts) and the loader, all `bpftsc run`
+//     needs when its object is in the compile cache;
+//   - dist/compiler.cjs: the compiler and the compile and types commands, required where
+//     the sources import them dynamically (cli/main.ts, cli/compile-cache.ts,
+//     loader/object.ts's open()), so that such a run neither reads nor deserializes the
+//     compiler. It has copies of the few modules both use (diagnostics, the ELF and BTF
+//     readers), which keep no state.
+// Outside them, found at run time from the package's node_modules (require from dist/
 // resolves them there): koffi, which loads a native .node file of its own, and
-// typescript, required only when a probe is compiled, so that a `bpftsc run` whose
-// object is cached neither reads nor deserializes its 9 MB.
+// typescript, required by the compiler, so that a cached run does not read its 9 MB
+// either.
+import { resolve } from "node:path";
 import { build } from "esbuild";
 
-await build({
-  entryPoints: ["cli/main.ts"],
-  outfile: "dist/bpftsc.cjs",
+const common = {
   bundle: true,
   minify: true,
   platform: "node",
@@ -20,5 +27,46 @@ await build({
   // import.meta.url has no CommonJS meaning: give it the bundle's own URL.
   define: { "import.meta.url": "__bpftsc_import_meta_url" },
   banner: { js: "const __bpftsc_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+  logLevel: "warning",
+};
+
+/** The modules dist/compiler.cjs exports, by source file. */
+const COMPILER = { "compiler/compile.ts": "compile", "cli/compile.ts": "compileMain", "cli/types.ts": "typesMain" };
+const inCompiler = new Set(Object.keys(COMPILER).map((f) => resolve(f)));
+
+await build({
+  ...common,
+  entryPoints: ["cli/main.ts"],
+  outfile: "dist/bpftsc.cjs",
+  // A dynamic import() of one of them becomes a require() of the compiler's bundle.
+  supported: { "dynamic-import": false },
+  plugins: [{
+    name: "compiler-bundle",
+    setup(b) {
+      b.onResolve({ filter: /\.js$/ }, (args) => {
+        if (args.kind !== "dynamic-import" || !inCompiler.has(resolve(args.resolveDir, args.path.replace(/\.js$/, ".ts")))) return undefined;
+        return { path: "./compiler.cjs", external: true };
+      });
+    },
+  }],
+});
+
+await build({
+  ...common,
+  stdin: {
+    contents: Object.entries(COMPILER).map(([file, name]) => `export { ${name} } from "./${file}";`).join("\n"),
+    resolveDir: resolve("."),
+    loader: "ts",
+  },
+  outfile: "dist/compiler.cjs",
+});
+
+await build({
+  entryPoints: ["cli/code-cache.ts"],
+  outfile: "dist/code-cache.cjs",
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
   logLevel: "warning",
 });

@@ -5,7 +5,7 @@
 // verifier rejection, compile errors and bad usage with their exit statuses.
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../harness/harness.js";
@@ -144,7 +144,7 @@ describe("bpftsc run", () => {
     }
   });
 
-  it("--set NAME=cpid: the -c command's pid, known at load (the command waits, stopped, until attached)", () => {
+  it("--set NAME=cpid: the -c command's pid, known at load (the command waits, held, until attached)", () => {
     const script = path.join(RUN_DIR, "print-pid.sh");
     mkdirSync(RUN_DIR, { recursive: true });
     // The script's shell is the command: it prints its pid, then becomes the target.
@@ -256,6 +256,11 @@ export const onGetpid = tracepoint("syscalls", "sys_enter_getpid", () => {
     expect(lines).toContain("; out.set(0, currentTask<task_struct___old>().state); @ rejected.ts:6");
     expect(lines.filter((l) => /^failed to resolve CO-RE relocation <byte_off> \[\d+\] struct task_struct___old\.state /.test(l))).toHaveLength(1);
     expect(lines.at(-1)).toBe("libbpf: failed to load object 'rejected'");
+    // Its -c command, held until the probe is attached, never runs.
+    const marker = path.join(RUN_DIR, "rejected-ran");
+    const held = bpftscRun([rejected, "-c", `touch ${marker}`]);
+    expect(held.status).toBe(1);
+    expect(existsSync(marker)).toBe(false);
   });
 
   it("a probe that does not compile: exit 1 with the diagnostics", () => {
