@@ -5,7 +5,9 @@
 // in layout order, side-effect-free instructions whose result is never read
 // (a fetched parameter the body ignores, say) are deleted, as are stores into stack slots
 // nothing reads, and stack slots holding the same value share one (share-slots.ts).
-// A branch arm that only sets constants is folded into its branch (hoist-constant-arms.ts).
+// A branch arm that only sets constants is folded into its branch (hoist-constant-arms.ts),
+// and an edge that leaves a constant in the register the next branch tests goes straight
+// to the branch's decided target (thread-constant-branches.ts).
 // A run-invariant helper called again with no other call in between reuses the first
 // call's result (reuse-helper-results.ts). Probe reads of parts of one object become
 // one read of their span (merge-probe-reads.ts).
@@ -15,6 +17,7 @@ import { successors } from "./dominators.js";
 import { hoistConstantArms } from "./hoist-constant-arms.js";
 import { mergeProbeReads } from "./merge-probe-reads.js";
 import { reuseHelperResults } from "./reuse-helper-results.js";
+import { threadConstantBranches } from "./thread-constant-branches.js";
 import { dropUnusedSlots, shareSlots } from "./share-slots.js";
 import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
 import { instUses, removeDeadCode, termUses } from "./uses.js";
@@ -24,6 +27,8 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   threadJumps(fn);
   mergeReturns(fn);
   hoistConstantArms(fn);
+  removeUnreachable(fn);
+  fn.blocks = threadConstantBranches(fn).blocks;
   removeUnreachable(fn);
   reuseHelperResults(fn);
   mergeProbeReads(fn);
