@@ -11,7 +11,7 @@
 // with no read of d between them (so coming back to that block redefines both), or s is a
 // parameter nothing redefines.
 // Compares with another extension are settled together: candidates are dropped until
-// every one left has only readers the ones left allow.
+// every one left has only readers the ones left allow, and none extends another one left.
 
 import { isImm, type CmpOp, type Inst, type IrFunction, type Operand, type Terminator, type VReg } from "../ir/ir.js";
 import { instDst, instUses, termUses } from "../ir/uses.js";
@@ -88,7 +88,9 @@ export function narrowExtensions(fn: IrFunction): NarrowMap {
   for (let changed = true; changed;) {
     changed = false;
     for (const [d, n] of candidates) {
-      if ((readers.get(d) ?? []).every((r) => allows(r, d, n, candidates))) continue;
+      // Not one of a chain (`d = sext32 s; s = zext32 t`): instruction selection reads one
+      // source for d, which must be a register still there. d stays, reading t.
+      if (!candidates.has(n.src) && (readers.get(d) ?? []).every((r) => allows(r, d, n, candidates))) continue;
       candidates.delete(d);
       changed = true;
     }

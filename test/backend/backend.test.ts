@@ -283,6 +283,24 @@ describe("calls", () => {
   });
 });
 
+describe("extensions left out (narrow.ts)", () => {
+  it("an extension of an extension only narrow stores read: stored from a register that was written", () => {
+    // `const t: i32 = tid()`: zext32 then sext32, the result only stored as 32 bits.
+    for (const [bits, size] of [[32, 4], [16, 2]] as const) {
+      const b = new FnBuilder();
+      const raw = b.load({ reg: b.ctx }, 0, 8);
+      const z = b.reg(), s = b.reg();
+      b.ins({ op: "ext", dst: z, src: raw, bits: 32, signed: false });
+      b.ins({ op: "ext", dst: s, src: z, bits, signed: true });
+      const slot = b.slot(8);
+      b.store({ slot }, 0, 8, imm(0));
+      b.store({ slot }, 0, size, s);
+      b.ret(b.load({ slot }, 0, 8));
+      check(b.build(), [ctxOf(0x1_8000_1234n), ctxOf(-1n), ctxOf(5n)]);
+    }
+  });
+});
+
 describe("32-bit compares (jmp32)", () => {
   const CMPS: CmpOp[] = ["eq", "ne", "set", "ugt", "uge", "ult", "ule", "sgt", "sge", "slt", "sle"];
   const holds = (cmp: CmpOp, a: bigint, b: bigint, bits: 32 | 64): boolean => {
