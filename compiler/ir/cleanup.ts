@@ -10,12 +10,15 @@
 // to the branch's decided target (thread-constant-branches.ts).
 // A run-invariant helper called again with no other call in between reuses the first
 // call's result (reuse-helper-results.ts). Probe reads of parts of one object become
-// one read of their span (merge-probe-reads.ts).
+// one read of their span (merge-probe-reads.ts). A copy's readers read its source where
+// that is the same value (propagate-copies.ts), before the extension and ALU steps that
+// match a value's readers, and an extension of an extension extends the first one's source.
 
 import { copyFunction } from "./copy.js";
 import { successors } from "./dominators.js";
 import { hoistConstantArms } from "./hoist-constant-arms.js";
 import { mergeProbeReads } from "./merge-probe-reads.js";
+import { propagateCopies } from "./propagate-copies.js";
 import { reuseHelperResults } from "./reuse-helper-results.js";
 import { threadConstantBranches } from "./thread-constant-branches.js";
 import { dropUnusedSlots, shareSlots } from "./share-slots.js";
@@ -32,6 +35,8 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   removeUnreachable(fn);
   reuseHelperResults(fn);
   mergeProbeReads(fn);
+  fn.blocks = propagateCopies(fn).blocks;
+  extendSourcesOfExtensions(fn);
   skipExtensionsBeforeNarrowStores(fn);
   fuseZeroExtensionsIntoAlu32(fn);
   removeStoresNobodyReads(fn);
@@ -51,6 +56,27 @@ function removeStoresNobodyReads(fn: IrFunction): void {
     }
   }
   for (const b of fn.blocks) b.insts = b.insts.filter((i) => !(i.op === "store" && "slot" in i.base && !read.has(i.base.slot)));
+}
+
+/** `s = ext t; d = ext s` with d's bits no more than s's extends t itself (`const t: i32 =
+ *  tid()`: sext32 of a zext32), so that s, read by d only, goes; and d, when only narrow
+ *  stores read it, can go too. Kept to an s written earlier in d's block, with no write of
+ *  t between. */
+function extendSourcesOfExtensions(fn: IrFunction): void {
+  for (const b of fn.blocks) {
+    b.insts = b.insts.map((d, at) => {
+      if (d.op !== "ext") return d;
+      for (let k = at - 1; k >= 0; k--) {
+        const s = b.insts[k]!;
+        if (s.op === "ext" && s.dst === d.src) {
+          const written = b.insts.slice(k + 1, at).some((i) => "dst" in i && i.dst === s.src);
+          return !written && s.bits >= d.bits && s.src !== s.dst ? { ...d, src: s.src } : d;
+        }
+        if ("dst" in s && s.dst === d.src) return d;
+      }
+      return d;
+    });
+  }
 }
 
 /** A store of n bytes writes only the low n bytes: an extension from n bytes or more
