@@ -7,13 +7,15 @@
 // nothing reads, and stack slots holding the same value share one (share-slots.ts).
 // A branch arm that only sets constants is folded into its branch (hoist-constant-arms.ts),
 // and an edge that leaves a constant in the register the next branch tests goes straight
-// to the branch's decided target (thread-constant-branches.ts).
+// to the branch's decided target (thread-constant-branches.ts); a branch that only picks
+// 0 or 1 becomes the compare's value (compares-as-values.ts).
 // A run-invariant helper called again with no other call in between reuses the first
 // call's result (reuse-helper-results.ts). Probe reads of parts of one object become
 // one read of their span (merge-probe-reads.ts). A copy's readers read its source where
 // that is the same value (propagate-copies.ts), before the extension and ALU steps that
 // match a value's readers, and an extension of an extension extends the first one's source.
 
+import { comparesAsValues } from "./compares-as-values.js";
 import { copyFunction } from "./copy.js";
 import { successors } from "./dominators.js";
 import { hoistConstantArms } from "./hoist-constant-arms.js";
@@ -32,6 +34,8 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   hoistConstantArms(fn);
   removeUnreachable(fn);
   fn.blocks = threadConstantBranches(fn).blocks;
+  removeUnreachable(fn);
+  fn.blocks = comparesAsValues(fn).blocks;
   removeUnreachable(fn);
   reuseHelperResults(fn);
   mergeProbeReads(fn);
