@@ -13,6 +13,8 @@
 //     (one per value and block, until a call clobbers it).
 //   - an extension whose readers need only the low bits of its source (narrow.ts) is left
 //     out: they read the source, compares as BPF_JMP32.
+//   - a compare's 0/1 value of a 32-bit value against an immediate is the sign of a
+//     difference (branch-free-compares.ts), other ones a branch over `dst = 0`.
 //   - CPU v3: sign extension is lsh + arsh, signed division is expanded with unsigned
 //     division, branch-free. CPU v4: movsx, a sign-extending load where the extension is the
 //     loaded value's only reader (sext-loads.ts), and sdiv/smod.
@@ -26,6 +28,7 @@ import {
   isImm, type AluOp, type Block, type CmpOp, type Inst, type IrFunction, type Loc, type Operand,
   type Size, type Terminator, type VReg,
 } from "../ir/ir.js";
+import { branchFreeCompares, type BranchFree } from "./branch-free-compares.js";
 import { BackendError } from "./errors.js";
 import { signExtendedLoads } from "./sext-loads.js";
 import { fitsS32 } from "./imm.js";
@@ -79,6 +82,8 @@ class Selector {
     private readonly storeImm: (i: Extract<Inst, { op: "store" }>) => boolean,
     /** Extensions left out: their readers read the source (narrow.ts). */
     private readonly narrow: NarrowMap,
+    /** Compares computed as a difference's sign (branch-free-compares.ts). */
+    private readonly branchFree: ReadonlyMap<Inst, BranchFree>,
   ) {}
 
   /** The register an IR register's reader reads: an extension left out reads its source. */
@@ -303,6 +308,20 @@ class Selector {
       }
       case "setcc": {
         const dst = R(i.dst);
+        const free = this.branchFree.get(i);
+        if (free && !this.narrow.has(i.a)) {
+          // 1 when c - a (or a - c) is negative: its sign bit, shifted down.
+          const a = i.a + FIRST_VREG;
+          const t = free.form === "c-a" && dst === a ? this.tmp() : dst;
+          if (free.form === "c-a") {
+            this.emit(Asm.movImm(t, free.c));
+            this.emit(Asm.alu(ALU.SUB, t, a));
+          } else {
+            this.binop(ALU.SUB, t, a, { imm: free.c });
+          }
+          this.emit(Asm.aluImm(ALU.RSH, t, 63));
+          return this.mov(dst, t);
+        }
         const { a, cmp, b, w32 } = this.compare(i.cmp, i.a, i.b);
         // dst is written before a and b are read: a clash needs a temporary.
         const clash = dst === a || ("reg" in b && b.reg === dst);
@@ -404,7 +423,7 @@ export function selectInstructions(fn: IrFunction, cpu: CpuVersion): MFunction {
     ...(fn.loc ? { loc: fn.loc } : {}),
   };
   const v4 = cpu === "v4";
-  const sel = new Selector(mf, v4, v4 ? signExtendedLoads(fn) : new Set(), storeImmediates(fn, slotPointers(fn)), narrowExtensions(fn));
+  const sel = new Selector(mf, v4, v4 ? signExtendedLoads(fn) : new Set(), storeImmediates(fn, slotPointers(fn)), narrowExtensions(fn), branchFreeCompares(fn));
   mf.blocks = fn.blocks.map((b) => selectBlock(sel, b));
 
   // The arguments arrive in R1..R5. If the entry block is also a jump target, their
