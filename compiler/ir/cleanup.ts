@@ -43,6 +43,7 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   extendSourcesOfExtensions(fn);
   skipExtensionsBeforeNarrowStores(fn);
   fuseZeroExtensionsIntoAlu32(fn);
+  narrowAluReadAsLowHalves(fn);
   removeStoresNobodyReads(fn);
   removeDeadCode(fn.blocks);
   return dropUnusedSlots(shareSlots(fn));
@@ -141,6 +142,41 @@ function fuseZeroExtensionsIntoAlu32(fn: IrFunction): void {
       else out.push(i);
     }
     b.insts = out;
+  }
+}
+
+/** An operation whose low 32 bits depend only on its operands' low halves, and whose
+ *  result is only stored as at most 4 bytes, extended from at most 32 bits or used by
+ *  32-bit ALU operations, is one of the 32-bit ALU (`e.count++` of an i32 field: a load,
+ *  `w += 1`, a store), so that an extension of its operand can go too (narrow.ts). Until
+ *  none is left: one made 32-bit can make its operands' producers such operations. */
+function narrowAluReadAsLowHalves(fn: IrFunction): void {
+  const defs = new Map<VReg, number>();
+  const readers = new Map<VReg, Inst[]>();
+  const termReads = new Set<VReg>();
+  for (const b of fn.blocks) {
+    for (const i of b.insts) {
+      if ("dst" in i && i.dst !== undefined) defs.set(i.dst, (defs.get(i.dst) ?? 0) + 1);
+      for (const r of new Set(instUses(i))) { const l = readers.get(r); if (l) l.push(i); else readers.set(r, [i]); }
+    }
+    for (const r of termUses(b.term)) termReads.add(r);
+  }
+  const readsLowHalf = (i: Inst, d: VReg): boolean =>
+    (i.op === "store" && i.src === d && !("reg" in i.base && i.base.reg === d) && i.size <= 4)
+    || (i.op === "ext" && i.bits <= 32)
+    || (i.op === "alu" && i.w32 === true && !i.core);
+  const candidates = fn.blocks.flatMap((b) => b.insts).filter((i): i is Extract<Inst, { op: "alu" }> =>
+    i.op === "alu" && !i.w32 && !i.core && defs.get(i.dst) === 1 && !termReads.has(i.dst) && i.a !== i.dst && i.b !== i.dst
+    && (LOW_HALF_OPS.has(i.alu) || (i.alu === "lsh" && isImm(i.b) && i.b.imm >= 0n && i.b.imm < 32n)));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const i of candidates) {
+      if (i.w32) continue;
+      const rs = readers.get(i.dst) ?? [];
+      if (rs.length === 0 || !rs.every((r) => readsLowHalf(r, i.dst))) continue;
+      i.w32 = true;
+      changed = true;
+    }
   }
 }
 
