@@ -319,6 +319,22 @@ describe("compares as values (branch-free-compares.ts)", () => {
     }
   });
 
+  it("a zero-extended 32-bit value compares with an immediate as BPF_JMP32 (`uid !== 0xffffffff`: no ld_imm64)", () => {
+    for (const c of [0xffff_ffffn, 0x8000_0000n]) {
+      const b = new FnBuilder();
+      const x = b.load({ reg: b.ctx }, 0, 4);
+      const [yes, no] = [b.label(), b.label()];
+      b.br("ne", x, imm(c), yes, no);
+      b.at(yes).ret(imm(1));
+      b.at(no).ret(imm(2));
+      const ir = b.build();
+      const mc = check(ir, [ctxOf(c), ctxOf(c + 1n), ctxOf(0n), ctxOf(c | (5n << 32n))]);
+      const t = text(mc.insns);
+      expect(t.some((l) => / ll$/.test(l)), `${c}`).toBe(false);
+      expect(t.some((l) => /^if w\d [!=]= /.test(l)), `${c}`).toBe(true);
+    }
+  });
+
   it("`c s> a` is c - a's sign: three ALU instructions", () => {
     const mc = compileFunction(compareOf("sgt", 65535n, "zext32"));
     expect(text(mc.insns).join("\n")).toMatch(/= 65535\n.*-= .*\n.*>>= 63/);
