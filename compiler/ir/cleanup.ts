@@ -13,7 +13,8 @@
 // call's result (reuse-helper-results.ts). Probe reads of parts of one object become
 // one read of their span (merge-probe-reads.ts). A copy's readers read its source where
 // that is the same value (propagate-copies.ts), before the extension and ALU steps that
-// match a value's readers, and an extension of an extension extends the first one's source.
+// match a value's readers, and an extension of an extension extends the first one's source;
+// an operation whose result is only read as its low half is one of the 32-bit ALU.
 
 import { comparesAsValues } from "./compares-as-values.js";
 import { copyFunction } from "./copy.js";
