@@ -72,7 +72,7 @@ export function probeTable(results: PairResult[], h: ReportHeader): string {
   return [
     `${compilerLine(h)}  (cells: bpftsc/clang (ratio), ${WORSE} = bpftsc worse, ? = no comparison)`,
     render(head, rows),
-    "insns: ELF instructions (ld_imm64 = 1); verified insns: bpf_prog_info.verified_insns after load;",
+    "insns: ELF instructions (ld_imm64 = 1), with the subprograms a program calls; verified insns: bpf_prog_info.verified_insns after load;",
     `ns/event: bpf_prog_info run_time_ns / run_cnt, kernel.bpf_stats_enabled=1, programs attached while \`workload ${h.rounds}\` runs`,
     `  (median of ${h.eventRuns} runs; uprobes on libc and kprobes count every process's events);`,
     `compile: whole command, median of ${h.runs} runs; maxrss: peak resident memory (GNU time %M);`,

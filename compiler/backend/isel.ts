@@ -13,6 +13,10 @@
 //     (one per value and block, until a call clobbers it).
 //   - an extension whose readers need only the low bits of its source (narrow.ts) is left
 //     out: they read the source, compares as BPF_JMP32.
+//   - a compare's 0/1 value of a 32-bit value against an immediate is the sign of a
+//     difference (branch-free-compares.ts), other ones a branch over `dst = 0`; a
+//     zero-extended 32-bit value (value-ranges.ts) compares with an immediate of 2^31 and
+//     up as BPF_JMP32, which needs no ld_imm64.
 //   - CPU v3: sign extension is lsh + arsh, signed division is expanded with unsigned
 //     division, branch-free. CPU v4: movsx, a sign-extending load where the extension is the
 //     loaded value's only reader (sext-loads.ts), and sdiv/smod.
@@ -26,11 +30,13 @@ import {
   isImm, type AluOp, type Block, type CmpOp, type Inst, type IrFunction, type Loc, type Operand,
   type Size, type Terminator, type VReg,
 } from "../ir/ir.js";
+import { branchFreeCompares, type BranchFree } from "./branch-free-compares.js";
 import { BackendError } from "./errors.js";
 import { signExtendedLoads } from "./sext-loads.js";
 import { fitsS32 } from "./imm.js";
 import { compare32, narrowExtensions, type NarrowMap } from "./narrow.js";
 import { slotPointers } from "./slot-pointers.js";
+import { valueRanges, type RangeAt } from "./value-ranges.js";
 import { storeImmediates } from "./store-imm.js";
 import {
   ARG_REGS, Asm, FIRST_VREG, R0, type MBlock, type MFunction, type MInst, type MTerm, type Mem,
@@ -79,7 +85,16 @@ class Selector {
     private readonly storeImm: (i: Extract<Inst, { op: "store" }>) => boolean,
     /** Extensions left out: their readers read the source (narrow.ts). */
     private readonly narrow: NarrowMap,
+    /** Compares computed as a difference's sign (branch-free-compares.ts). */
+    private readonly branchFree: ReadonlyMap<Inst, BranchFree>,
+    /** What is known of a register's value where it is read (value-ranges.ts). */
+    private readonly rangeAt: RangeAt,
   ) {}
+
+  /** The block being selected, and the index of its instruction being selected (its
+   *  number of instructions at the terminator). */
+  block!: Block;
+  index = 0;
 
   /** The register an IR register's reader reads: an extension left out reads its source. */
   R(v: VReg): Reg {
@@ -303,6 +318,20 @@ class Selector {
       }
       case "setcc": {
         const dst = R(i.dst);
+        const free = this.branchFree.get(i);
+        if (free && !this.narrow.has(i.a)) {
+          // 1 when c - a (or a - c) is negative: its sign bit, shifted down.
+          const a = i.a + FIRST_VREG;
+          const t = free.form === "c-a" && dst === a ? this.tmp() : dst;
+          if (free.form === "c-a") {
+            this.emit(Asm.movImm(t, free.c));
+            this.emit(Asm.alu(ALU.SUB, t, a));
+          } else {
+            this.binop(ALU.SUB, t, a, { imm: free.c });
+          }
+          this.emit(Asm.aluImm(ALU.RSH, t, 63));
+          return this.mov(dst, t);
+        }
         const { a, cmp, b, w32 } = this.compare(i.cmp, i.a, i.b);
         // dst is written before a and b are read: a clash needs a temporary.
         const clash = dst === a || ("reg" in b && b.reg === dst);
@@ -349,7 +378,11 @@ class Selector {
 
   /** A compare as (a, JMP code, src), of the low halves (w32) where compare32 allows. */
   compare(cmp: CmpOp, a: VReg, b: Operand): { a: Reg; cmp: number; b: Src; w32: boolean } {
-    const n = compare32(cmp, a, b, this.narrow);
+    // A zero-extended 32-bit value compares as its low half, as the extension of itself,
+    // where the 64-bit compare's immediate would need an ld_imm64 (2^31 and up).
+    const self = isImm(b) && !fitsS32(BigInt.asIntN(64, b.imm)) && !this.narrow.has(a) && this.rangeAt(this.block, this.index, a).u32
+      ? new Map([[a, { src: a, bits: 32 as const, signed: false }]]) : undefined;
+    const n = compare32(cmp, a, b, this.narrow) ?? (self && compare32(cmp, a, b, self));
     if (n) return { a: n.a + FIRST_VREG, cmp: CMP_CODE[n.cmp], b: this.src(n.b), w32: true };
     return { a: a + FIRST_VREG, cmp: CMP_CODE[cmp], b: this.src(b), w32: false };
   }
@@ -374,10 +407,13 @@ class Selector {
 function selectBlock(sel: Selector, b: Block): MBlock {
   sel.out = [];
   sel.storedImms.clear();
-  for (const i of b.insts) {
+  sel.block = b;
+  b.insts.forEach((i, index) => {
+    sel.index = index;
     sel.inst(i);
     if (i.op === "call") sel.storedImms.clear();
-  }
+  });
+  sel.index = b.insts.length;
   const term = sel.term(b.term);
   return { id: b.id, insts: sel.out, term };
 }
@@ -404,7 +440,8 @@ export function selectInstructions(fn: IrFunction, cpu: CpuVersion): MFunction {
     ...(fn.loc ? { loc: fn.loc } : {}),
   };
   const v4 = cpu === "v4";
-  const sel = new Selector(mf, v4, v4 ? signExtendedLoads(fn) : new Set(), storeImmediates(fn, slotPointers(fn)), narrowExtensions(fn));
+  const ranges = valueRanges(fn);
+  const sel = new Selector(mf, v4, v4 ? signExtendedLoads(fn) : new Set(), storeImmediates(fn, slotPointers(fn)), narrowExtensions(fn), branchFreeCompares(fn, ranges), ranges);
   mf.blocks = fn.blocks.map((b) => selectBlock(sel, b));
 
   // The arguments arrive in R1..R5. If the entry block is also a jump target, their

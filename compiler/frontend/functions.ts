@@ -1,9 +1,12 @@
 // The probe file's own functions: which are inlined at each call and which become
 // BPF-to-BPF subprograms, and the refusal of recursion (BPF cannot recurse).
 // A function says which it wants with a JSDoc tag (`/** @inline */`, `/** @noinline */`);
-// otherwise it is inlined when it is called once or is small, since a call costs the
-// argument moves and the call itself, and becomes a subprogram when its body is large
-// and it is called from several places. A subprogram takes at most 5 arguments
+// otherwise it is inlined when it is small or no program calls it more than once (counting
+// the calls of inlined callers), and becomes a subprogram when its body is large and some
+// program calls it from several places. A subprogram is copied into every program that
+// calls it, so one called once per program saves no instructions there: it only costs the
+// argument moves, the call and the return, and the verifier walks its body for each call
+// and its exits back into the caller. A subprogram takes at most 5 arguments
 // (R1..R5), each an integer, a Ptr, or a struct passed by reference. Which parameters
 // the body assigns is noted too: an inlined call binds the others to constant arguments.
 // In: the file's function declarations. Out: a FunctionInfo per function symbol, or a
@@ -30,8 +33,7 @@ export function readFunctions(ctx: FrontendContext, decls: ts.FunctionDeclaratio
   const bySymbol = new Map(decls.map((d) => [ctx.symbolOf(d.name!)!, d]));
   const calls = callsOf(ctx, bySymbol);
   refuseRecursion(ctx, bySymbol, calls);
-  const callSites = new Map<ts.Symbol, number>();
-  countCalls(ctx, ctx.sf, bySymbol, callSites);
+  const perProgram = callsPerProgram(ctx, bySymbol, calls);
   const out = new Map<ts.Symbol, FunctionInfo>();
   for (const [symbol, decl] of bySymbol) {
     const tag = inlineTag(decl);
@@ -43,7 +45,7 @@ export function readFunctions(ctx: FrontendContext, decls: ts.FunctionDeclaratio
     } else if (tag === "inline") {
       subprogram = false;
     } else {
-      subprogram = (callSites.get(symbol) ?? 0) > 1 && size(decl.body!) > INLINE_SIZE && !whyNotSubprogram(decl);
+      subprogram = (perProgram.get(symbol) ?? 0) > 1 && size(decl.body!) > INLINE_SIZE && !whyNotSubprogram(decl);
     }
     out.set(symbol, { symbol, decl, subprogram, assigned: assignedNames(ctx, decl.body!) });
   }
@@ -99,10 +101,39 @@ function refuseRecursion(ctx: FrontendContext, bySymbol: Map<ts.Symbol, ts.Funct
   for (const f of bySymbol.keys()) if (!state.has(f)) visit(f);
 }
 
-function countCalls(ctx: FrontendContext, n: ts.Node, bySymbol: Map<ts.Symbol, ts.FunctionDeclaration>, counts: Map<ts.Symbol, number>): void {
-  const callee = calleeOf(ctx, n, bySymbol);
-  if (callee) counts.set(callee, (counts.get(callee) ?? 0) + 1);
-  ts.forEachChild(n, (c) => countCalls(ctx, c, bySymbol, counts));
+/** Per function, the most times one program calls it, were every call inlined: calls in
+ *  each top-level statement other than a function declaration (a program's handler), and
+ *  through each of them the calls in the callee's body. Counts stop at 2 (only "more than
+ *  once" matters). */
+function callsPerProgram(ctx: FrontendContext, bySymbol: Map<ts.Symbol, ts.FunctionDeclaration>, calls: Map<ts.Symbol, { callee: ts.Symbol }[]>): Map<ts.Symbol, number> {
+  const expanded = new Map<ts.Symbol, Map<ts.Symbol, number>>();
+  const add = (into: Map<ts.Symbol, number>, f: ts.Symbol, n: number): void => { into.set(f, Math.min(2, (into.get(f) ?? 0) + n)); };
+  const countsOf = (direct: { callee: ts.Symbol }[]): Map<ts.Symbol, number> => {
+    const out = new Map<ts.Symbol, number>();
+    for (const { callee } of direct) {
+      add(out, callee, 1);
+      for (const [f, n] of bodyCounts(callee)) add(out, f, n);
+    }
+    return out;
+  };
+  const bodyCounts = (f: ts.Symbol): Map<ts.Symbol, number> => {
+    let m = expanded.get(f);
+    if (!m) expanded.set(f, (m = countsOf(calls.get(f) ?? [])));
+    return m;
+  };
+  const most = new Map<ts.Symbol, number>();
+  for (const stmt of ctx.sf.statements) {
+    if (ts.isFunctionDeclaration(stmt)) continue;
+    const direct: { callee: ts.Symbol }[] = [];
+    const visit = (n: ts.Node): void => {
+      const callee = calleeOf(ctx, n, bySymbol);
+      if (callee) direct.push({ callee });
+      ts.forEachChild(n, visit);
+    };
+    visit(stmt);
+    for (const [f, n] of countsOf(direct)) most.set(f, Math.max(most.get(f) ?? 0, n));
+  }
+  return most;
 }
 
 const K = ts.SyntaxKind;

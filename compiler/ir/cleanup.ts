@@ -6,16 +6,25 @@
 // (a fetched parameter the body ignores, say) are deleted, and with them branches left
 // with nothing to choose between, as are stores into stack slots
 // nothing reads, and stack slots holding the same value share one (share-slots.ts).
-// A branch arm that only sets constants is folded into its branch (hoist-constant-arms.ts).
+// A branch arm that only sets constants is folded into its branch (hoist-constant-arms.ts),
+// and an edge that leaves a constant in the register the next branch tests goes straight
+// to the branch's decided target (thread-constant-branches.ts); a branch that only picks
+// 0 or 1 becomes the compare's value (compares-as-values.ts).
 // A run-invariant helper called again with no other call in between reuses the first
 // call's result (reuse-helper-results.ts). Probe reads of parts of one object become
-// one read of their span (merge-probe-reads.ts).
+// one read of their span (merge-probe-reads.ts). A copy's readers read its source where
+// that is the same value (propagate-copies.ts), before the extension and ALU steps that
+// match a value's readers, and an extension of an extension extends the first one's source;
+// an operation whose result is only read as its low half is one of the 32-bit ALU.
 
+import { comparesAsValues } from "./compares-as-values.js";
 import { copyFunction } from "./copy.js";
 import { successors } from "./dominators.js";
 import { hoistConstantArms } from "./hoist-constant-arms.js";
 import { mergeProbeReads } from "./merge-probe-reads.js";
+import { propagateCopies } from "./propagate-copies.js";
 import { reuseHelperResults } from "./reuse-helper-results.js";
+import { threadConstantBranches } from "./thread-constant-branches.js";
 import { dropUnusedSlots, shareSlots } from "./share-slots.js";
 import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
 import { instUses, removeDeadCode, termUses } from "./uses.js";
@@ -26,10 +35,17 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   mergeReturns(fn);
   hoistConstantArms(fn);
   removeUnreachable(fn);
+  fn.blocks = threadConstantBranches(fn).blocks;
+  removeUnreachable(fn);
+  fn.blocks = comparesAsValues(fn).blocks;
+  removeUnreachable(fn);
   reuseHelperResults(fn);
   mergeProbeReads(fn);
+  fn.blocks = propagateCopies(fn).blocks;
+  extendSourcesOfExtensions(fn);
   skipExtensionsBeforeNarrowStores(fn);
   fuseZeroExtensionsIntoAlu32(fn);
+  narrowAluReadAsLowHalves(fn);
   removeStoresNobodyReads(fn);
   removeDeadCode(fn.blocks);
   // Dead code gone can leave a branch whose arms meet with nothing done on either (an
@@ -54,6 +70,27 @@ function removeStoresNobodyReads(fn: IrFunction): void {
     }
   }
   for (const b of fn.blocks) b.insts = b.insts.filter((i) => !(i.op === "store" && "slot" in i.base && !read.has(i.base.slot)));
+}
+
+/** `s = ext t; d = ext s` with d's bits no more than s's extends t itself (`const t: i32 =
+ *  tid()`: sext32 of a zext32), so that s, read by d only, goes; and d, when only narrow
+ *  stores read it, can go too. Kept to an s written earlier in d's block, with no write of
+ *  t between. */
+function extendSourcesOfExtensions(fn: IrFunction): void {
+  for (const b of fn.blocks) {
+    b.insts = b.insts.map((d, at) => {
+      if (d.op !== "ext") return d;
+      for (let k = at - 1; k >= 0; k--) {
+        const s = b.insts[k]!;
+        if (s.op === "ext" && s.dst === d.src) {
+          const written = b.insts.slice(k + 1, at).some((i) => "dst" in i && i.dst === s.src);
+          return !written && s.bits >= d.bits && s.src !== s.dst ? { ...d, src: s.src } : d;
+        }
+        if ("dst" in s && s.dst === d.src) return d;
+      }
+      return d;
+    });
+  }
 }
 
 /** A store of n bytes writes only the low n bytes: an extension from n bytes or more
@@ -114,6 +151,41 @@ function fuseZeroExtensionsIntoAlu32(fn: IrFunction): void {
       else out.push(i);
     }
     b.insts = out;
+  }
+}
+
+/** An operation whose low 32 bits depend only on its operands' low halves, and whose
+ *  result is only stored as at most 4 bytes, extended from at most 32 bits or used by
+ *  32-bit ALU operations, is one of the 32-bit ALU (`e.count++` of an i32 field: a load,
+ *  `w += 1`, a store), so that an extension of its operand can go too (narrow.ts). Until
+ *  none is left: one made 32-bit can make its operands' producers such operations. */
+function narrowAluReadAsLowHalves(fn: IrFunction): void {
+  const defs = new Map<VReg, number>();
+  const readers = new Map<VReg, Inst[]>();
+  const termReads = new Set<VReg>();
+  for (const b of fn.blocks) {
+    for (const i of b.insts) {
+      if ("dst" in i && i.dst !== undefined) defs.set(i.dst, (defs.get(i.dst) ?? 0) + 1);
+      for (const r of new Set(instUses(i))) { const l = readers.get(r); if (l) l.push(i); else readers.set(r, [i]); }
+    }
+    for (const r of termUses(b.term)) termReads.add(r);
+  }
+  const readsLowHalf = (i: Inst, d: VReg): boolean =>
+    (i.op === "store" && i.src === d && !("reg" in i.base && i.base.reg === d) && i.size <= 4)
+    || (i.op === "ext" && i.bits <= 32)
+    || (i.op === "alu" && i.w32 === true && !i.core);
+  const candidates = fn.blocks.flatMap((b) => b.insts).filter((i): i is Extract<Inst, { op: "alu" }> =>
+    i.op === "alu" && !i.w32 && !i.core && defs.get(i.dst) === 1 && !termReads.has(i.dst) && i.a !== i.dst && i.b !== i.dst
+    && (LOW_HALF_OPS.has(i.alu) || (i.alu === "lsh" && isImm(i.b) && i.b.imm >= 0n && i.b.imm < 32n)));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const i of candidates) {
+      if (i.w32) continue;
+      const rs = readers.get(i.dst) ?? [];
+      if (rs.length === 0 || !rs.every((r) => readsLowHalf(r, i.dst))) continue;
+      i.w32 = true;
+      changed = true;
+    }
   }
 }
 

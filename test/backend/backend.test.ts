@@ -283,6 +283,82 @@ describe("calls", () => {
   });
 });
 
+describe("compares as values (branch-free-compares.ts)", () => {
+  const CMPS: CmpOp[] = ["ugt", "uge", "ult", "ule", "sgt", "sge", "slt", "sle", "eq"];
+  /** setcc of ctx[0] made a 32-bit value by `ext` (or loaded as 4 bytes), against c. */
+  function compareOf(cmp: CmpOp, c: bigint, make: "zext32" | "sext32" | "load32" | "none"): IrFunction {
+    const b = new FnBuilder();
+    let x: number;
+    if (make === "load32") x = b.load({ reg: b.ctx }, 0, 4);
+    else {
+      const raw = b.load({ reg: b.ctx }, 0, 8);
+      x = raw;
+      if (make !== "none") { x = b.reg(); b.ins({ op: "ext", dst: x, src: raw, bits: 32, signed: make === "sext32" }); }
+    }
+    const d = b.setcc(cmp, x, imm(c));
+    b.ret(b.alu("add", d, x));
+    return b.build();
+  }
+  const VALUES = [0n, 1n, 2n, 99n, 100n, 101n, 0x7fff_ffffn, 0x8000_0000n, 0xffff_ffffn, -1n, -100n, -(1n << 31n), 1n << 40n, -(1n << 40n)];
+  const IMMS = [0n, 1n, -1n, 100n, -100n, 0x7fff_fffen, 0x7fff_ffffn, -(1n << 31n), -(1n << 31n) + 1n];
+
+  it("match the IR on edge values, with no branch where the value is known to be 32-bit", () => {
+    for (const make of ["zext32", "sext32", "load32", "none"] as const) {
+      for (const cmp of CMPS) {
+        for (const c of IMMS) {
+          const ir = compareOf(cmp, c, make);
+          const mc = check(ir, VALUES.map((v) => ctxOf(v)));
+          const branches = text(mc.insns).filter((t) => t.startsWith("if ")).length;
+          const known = make !== "none" && cmp !== "eq" && (make !== "sext32" || cmp.startsWith("s"));
+          // c - 1 or c + 1 out of s32, or an unsigned compare with a negative c: a branch.
+          const adjusted = cmp.endsWith("ge") ? c - 1n : cmp.endsWith("le") ? c + 1n : c;
+          const fits = adjusted >= -(1n << 31n) && adjusted < 1n << 31n && !(cmp.startsWith("u") && (c < 0n || adjusted < 0n));
+          expect(branches, `${make} ${cmp} ${c}`).toBe(known && fits ? 0 : 1);
+        }
+      }
+    }
+  });
+
+  it("a zero-extended 32-bit value compares with an immediate as BPF_JMP32 (`uid !== 0xffffffff`: no ld_imm64)", () => {
+    for (const c of [0xffff_ffffn, 0x8000_0000n]) {
+      const b = new FnBuilder();
+      const x = b.load({ reg: b.ctx }, 0, 4);
+      const [yes, no] = [b.label(), b.label()];
+      b.br("ne", x, imm(c), yes, no);
+      b.at(yes).ret(imm(1));
+      b.at(no).ret(imm(2));
+      const ir = b.build();
+      const mc = check(ir, [ctxOf(c), ctxOf(c + 1n), ctxOf(0n), ctxOf(c | (5n << 32n))]);
+      const t = text(mc.insns);
+      expect(t.some((l) => / ll$/.test(l)), `${c}`).toBe(false);
+      expect(t.some((l) => /^if w\d [!=]= /.test(l)), `${c}`).toBe(true);
+    }
+  });
+
+  it("`c s> a` is c - a's sign: three ALU instructions", () => {
+    const mc = compileFunction(compareOf("sgt", 65535n, "zext32"));
+    expect(text(mc.insns).join("\n")).toMatch(/= 65535\n.*-= .*\n.*>>= 63/);
+  });
+});
+
+describe("extensions left out (narrow.ts)", () => {
+  it("an extension of an extension only narrow stores read: stored from a register that was written", () => {
+    // `const t: i32 = tid()`: zext32 then sext32, the result only stored as 32 bits.
+    for (const [bits, size] of [[32, 4], [16, 2]] as const) {
+      const b = new FnBuilder();
+      const raw = b.load({ reg: b.ctx }, 0, 8);
+      const z = b.reg(), s = b.reg();
+      b.ins({ op: "ext", dst: z, src: raw, bits: 32, signed: false });
+      b.ins({ op: "ext", dst: s, src: z, bits, signed: true });
+      const slot = b.slot(8);
+      b.store({ slot }, 0, 8, imm(0));
+      b.store({ slot }, 0, size, s);
+      b.ret(b.load({ slot }, 0, 8));
+      check(b.build(), [ctxOf(0x1_8000_1234n), ctxOf(-1n), ctxOf(5n)]);
+    }
+  });
+});
+
 describe("32-bit compares (jmp32)", () => {
   const CMPS: CmpOp[] = ["eq", "ne", "set", "ugt", "uge", "ult", "ule", "sgt", "sge", "slt", "sle"];
   const holds = (cmp: CmpOp, a: bigint, b: bigint, bits: 32 | 64): boolean => {
