@@ -4,6 +4,7 @@
 // branches; condToValue materialises a condition as 0 or 1.
 
 import ts from "typescript";
+import { compareConstants } from "../ir/compare.js";
 import type { Block, CmpOp, VReg } from "../ir/ir.js";
 import { BOOL } from "../types/ctype.js";
 import { beforeLater } from "./eval-order.js";
@@ -31,11 +32,7 @@ export function compare(L: Lowerer, op: ts.SyntaxKind, av: Value, bv: Value, nod
   }
   const unsigned = isU64(a) || isU64(b) || a.kind === "ptr" || b.kind === "ptr";
   let cmp = COMPARE[op]![unsigned ? 1 : 0];
-  if (a.kind === "const" && b.kind === "const") {
-    const x = unsigned ? BigInt.asUintN(64, a.value) : BigInt.asIntN(64, a.value);
-    const y = unsigned ? BigInt.asUintN(64, b.value) : BigInt.asIntN(64, b.value);
-    return { eq: x === y, ne: x !== y, slt: x < y, ult: x < y, sle: x <= y, ule: x <= y, sgt: x > y, ugt: x > y, sge: x >= y, uge: x >= y, set: (x & y) !== 0n }[cmp];
-  }
+  if (a.kind === "const" && b.kind === "const") return compareConstants(cmp, a.value, b.value);
   if (a.kind === "const") {
     [a, b] = [b, a];
     cmp = MIRROR[cmp];

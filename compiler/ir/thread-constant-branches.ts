@@ -11,29 +11,10 @@
 // decided target; the constants stay (a later reader may read them), and a block no edge
 // reaches any more is left for removeUnreachable.
 
-import { isImm, type Block, type CmpOp, type IrFunction, type Terminator, type VReg } from "./ir.js";
+import { compareConstants } from "./compare.js";
+import { isImm, type Block, type IrFunction, type Terminator, type VReg } from "./ir.js";
 import { successors } from "./dominators.js";
 import { instDst } from "./uses.js";
-
-const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
-const S64 = (x: bigint): bigint => BigInt.asIntN(64, x);
-
-/** `a cmp b` on two 64-bit constants. */
-export function compareConstants(cmp: CmpOp, a: bigint, b: bigint): boolean {
-  switch (cmp) {
-    case "eq": return U64(a) === U64(b);
-    case "ne": return U64(a) !== U64(b);
-    case "set": return (U64(a) & U64(b)) !== 0n;
-    case "ugt": return U64(a) > U64(b);
-    case "uge": return U64(a) >= U64(b);
-    case "ult": return U64(a) < U64(b);
-    case "ule": return U64(a) <= U64(b);
-    case "sgt": return S64(a) > S64(b);
-    case "sge": return S64(a) >= S64(b);
-    case "slt": return S64(a) < S64(b);
-    case "sle": return S64(a) <= S64(b);
-  }
-}
 
 /** The constant the block leaves in `reg` (its last write of it is a `const`), if any. */
 function constantLeft(b: Block, reg: VReg): bigint | undefined {

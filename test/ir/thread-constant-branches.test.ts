@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { cleanupFunction } from "../../compiler/ir/cleanup.js";
 import type { IrFunction } from "../../compiler/ir/ir.js";
-import { compareConstants, threadConstantBranches } from "../../compiler/ir/thread-constant-branches.js";
+import { compareConstants } from "../../compiler/ir/compare.js";
+import { threadConstantBranches } from "../../compiler/ir/thread-constant-branches.js";
 import { ctxOf, makeEnv } from "../backend/support/env.js";
 import { FnBuilder, cmpIr, imm, runIr } from "../backend/support/ir.js";
 
