@@ -22,13 +22,14 @@ import { isStackExhausted, stackExhausted } from "./frontend/limits.js";
 import { lowerProgram, lowerSubprogram } from "./frontend/lower-program.js";
 import { readModule, type MapInfo } from "./frontend/module.js";
 import { checkSource } from "./frontend/source.js";
+import { StaticStringPool } from "./frontend/static-strings.js";
 import { SubprogramQueue } from "./frontend/subprograms.js";
 import { checkVerifierWork, type FunctionWork } from "./frontend/verifier-work.js";
 import { TypeResolver } from "./frontend/types.js";
 import { cleanupFunction } from "./ir/cleanup.js";
 import type { IrFunction } from "./ir/ir.js";
 import { printFunction } from "./ir/print.js";
-import type { ObjectFunction, ObjectMap, ObjectProgram, ObjectSubprogram } from "./object/model.js";
+import type { ObjectFunction, ObjectGlobal, ObjectMap, ObjectProgram, ObjectSubprogram } from "./object/model.js";
 import { TEXT_SECTION, sectionName } from "./object/sections.js";
 import { LOG2_HIST_TAG, linearHistTag } from "./object/object-btf.js";
 import { writeObject } from "./object/write-elf.js";
@@ -99,7 +100,9 @@ function compileFile(opts: CompileOptions): CompileResult {
   const types = new TypeResolver(ctx);
   const errors: Diagnostic[] = [];
   const mod = readModule(ctx, types, errors);
-  const subprograms = new SubprogramQueue(new Set([...mod.maps.values(), ...mod.globals.values(), ...mod.programs].map((x) => x.name)));
+  const taken = new Set([...mod.maps.values(), ...mod.globals.values(), ...mod.programs].map((x) => x.name));
+  const subprograms = new SubprogramQueue(taken);
+  const strings = new StaticStringPool(taken);
 
   const irs: string[] = [];
   const compiled: Compiled[] = [];
@@ -129,7 +132,7 @@ function compileFile(opts: CompileOptions): CompileResult {
   const works = new Map<string, FunctionWork>();
   for (const prog of mod.programs) {
     attempt(() => {
-      const { ir, work } = lowerProgram(ctx, mod, types, subprograms, prog);
+      const { ir, work } = lowerProgram(ctx, mod, types, subprograms, strings, prog);
       works.set(prog.name, work);
       const code = backend(ir, sectionName(prog.point), ctx.pos(prog.node));
       if (code) programs.push({ name: prog.name, point: prog.point, ...objectCode(code) });
@@ -139,7 +142,7 @@ function compileFile(opts: CompileOptions): CompileResult {
   for (let req = subprograms.next(); req; req = subprograms.next()) {
     const { fn, space, symbol } = req;
     attempt(() => {
-      const { ir, sig, work } = lowerSubprogram(ctx, mod, types, subprograms, fn, symbol, space);
+      const { ir, sig, work } = lowerSubprogram(ctx, mod, types, subprograms, strings, fn, symbol, space);
       works.set(symbol, work);
       const code = backend(ir, TEXT_SECTION, ctx.pos(fn.decl.name!));
       if (!code) return;
@@ -148,13 +151,14 @@ function compileFile(opts: CompileOptions): CompileResult {
       subs.push({ name: symbol, params, ret: sig.ret, ...objectCode(code) });
     });
   }
+  const globals: ObjectGlobal[] = [...[...mod.globals.values()].map((g) => ({ name: g.name, section: g.section, type: g.type, init: g.init })), ...strings.globals()];
   errors.push(...checkVerifierWork(ctx, works, mod.programs.map((p) => ({ symbol: p.name, node: p.node }))));
   if (errors.length === 0) {
     errors.push(...checkVerifierLimits({
       functions: new Map(compiled.map((c) => [c.name, c.code])),
       programs: compiled.filter((c) => c.section !== TEXT_SECTION).map((c) => ({ name: c.name, at: { file: ctx.file, ...c.at, sourceLine: ctx.lines[c.at.line - 1] } })),
       license: mod.license,
-      dataSections: new Map([...mod.globals.values()].map((g) => [g.name, g.section])),
+      dataSections: new Map(globals.map((g) => [g.name, g.section])),
     }));
   }
 
@@ -168,7 +172,7 @@ function compileFile(opts: CompileOptions): CompileResult {
     programs,
     subprograms: subs,
     maps: [...mod.maps.values()].map(objectMap),
-    globals: [...mod.globals.values()].map((g) => ({ name: g.name, section: g.section, type: g.type, init: g.init })),
+    globals,
   });
   const listing = opts.listing === false ? undefined : objectListing(compiled, ctx.lines);
   return { object, listing, ir, diagnostics, inputs: [...checked.imports, ...ctx.inputs] };

@@ -8,6 +8,7 @@
 
 import { parseBtf, type BtfTable } from "../compiler/debuginfo/btf-read.js";
 import { ElfFile } from "../compiler/debuginfo/elf-read.js";
+import { BTF_VAR_STATIC } from "../compiler/object/btf.js";
 import { ringbufRecordTypedef } from "../compiler/object/object-btf.js";
 
 export interface Variable {
@@ -53,7 +54,9 @@ export function readObjectInfo(bytes: Uint8Array): ObjectInfo {
     if (sec.kind !== "datasec" || NOT_DATA.has(sec.name)) continue;
     const elfSec = elf.section(sec.name);
     const size = sec.size || (elfSec?.size ?? 0);
-    const vars = sec.vars.map((v): Variable => {
+    // A static variable (a printk format, clang's `static` data) is the object's own,
+    // not a setting or global user space reads: bpftool's skeletons leave them out too.
+    const vars = sec.vars.filter((v) => !isStatic(btf, v.type)).map((v): Variable => {
       const name = btf.nameOf(v.type);
       const sym = elfSec && elf.symbolsNamed(name).find((s) => s.shndx === elfSec.index);
       return { name, section: sec.name, offset: sec.size || !sym ? v.offset : Number(sym.value), size: v.size, type: btf.refOf(v.type) };
@@ -73,4 +76,9 @@ export function readObjectInfo(bytes: Uint8Array): ObjectInfo {
     recordType: (mapName) => btf.idsByName("typedef", ringbufRecordTypedef(mapName))[0],
     mapTags: (mapName) => tags.get(mapName) ?? [],
   };
+}
+
+function isStatic(btf: BtfTable, varId: number): boolean {
+  const v = btf.type(varId);
+  return v.kind === "var" && v.linkage === BTF_VAR_STATIC;
 }

@@ -210,7 +210,8 @@ export function stringSource(L: Lowerer, e: ts.Expression, name: string): { help
   return { helper: space === "user" ? HELPER.probe_read_user_str : HELPER.probe_read_kernel_str, src: toReg(L, src) };
 }
 
-/** printk("fmt", a, b, c): the format is built on the stack, then bpf_trace_printk. */
+/** printk("fmt", a, b, c): bpf_trace_printk with the format read from .rodata, where it is
+ *  once however many calls print it (as libbpf's bpf_printk). */
 function lowerPrintk(L: Lowerer, call: ts.CallExpression): Value {
   const [fmtNode, ...rest] = call.arguments;
   const fmt = fmtNode && stringValue(L.ctx, L.mod, fmtNode);
@@ -226,17 +227,10 @@ function lowerPrintk(L: Lowerer, call: ts.CallExpression): Value {
   if (check.error) L.ctx.fail("printkFormat", fmtNode!, check.error);
   for (const w of check.warnings) L.ctx.warn("printkFormat", fmtNode!, w);
   const args = values.map((v) => toOperand(L, v));
-  const bytes = Buffer.from(fmt + "\0", "utf8");
-  const size = Math.ceil(bytes.length / 8) * 8;
-  const slot = L.b.newSlot(size, 8, "printk format");
-  const padded = Buffer.alloc(size);
-  bytes.copy(padded);
-  for (let i = 0; i < size; i += 8) {
-    L.b.emit({ op: "store", base: { slot }, off: i, size: 8, src: L.b.constReg(padded.readBigInt64LE(i)) });
-  }
+  const { symbol, size } = L.strings.symbolFor(fmt);
   const addr = L.b.newReg();
-  L.b.emit({ op: "addr", dst: addr, slot, off: 0 });
-  L.b.emit({ op: "call", helper: HELPER.trace_printk, args: [addr, { imm: BigInt(bytes.length) }, ...args] });
+  L.b.emit({ op: "symref", dst: addr, kind: "data", symbol });
+  L.b.emit({ op: "call", helper: HELPER.trace_printk, args: [addr, { imm: BigInt(size) }, ...args] });
   return { kind: "void" };
 }
 

@@ -17,7 +17,7 @@ import { bindParams } from "./prologue.js";
 import type { TypeResolver } from "./types.js";
 import { checkReservations } from "./reservations.js";
 import { summarizeWork, type FunctionWork } from "./verifier-work.js";
-import { scalar, type FunctionKind, type Lowerer, type SubprogramCalls } from "./values.js";
+import { scalar, type FunctionKind, type Lowerer, type StaticStrings, type SubprogramCalls } from "./values.js";
 
 /** The memory a program's Ptr values point into: user memory for uprobes and syscall
  *  tracepoints (whose pointer arguments are the caller's), kernel memory otherwise. */
@@ -26,13 +26,13 @@ export function programSpace(prog: ProgramInfo): "user" | "kernel" {
   return p.kind === "uprobe" || p.kind === "uretprobe" || (p.kind === "tracepoint" && p.category === "syscalls") ? "user" : "kernel";
 }
 
-function lowerer(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, b: IrBuilder, fn: FunctionKind, space: "user" | "kernel"): Lowerer {
-  return { ctx, mod, types, b, fn, subprograms, env: new Map(), space, loops: [], loopRegions: [], inline: [], faults: new Map(), warned: new Set(), reservations: new Map() };
+function lowerer(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, strings: StaticStrings, b: IrBuilder, fn: FunctionKind, space: "user" | "kernel"): Lowerer {
+  return { ctx, mod, types, b, fn, subprograms, strings, env: new Map(), space, loops: [], loopRegions: [], inline: [], faults: new Map(), warned: new Set(), reservations: new Map() };
 }
 
-export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, prog: ProgramInfo): { ir: IrFunction; work: FunctionWork } {
+export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, strings: StaticStrings, prog: ProgramInfo): { ir: IrFunction; work: FunctionWork } {
   const b = new IrBuilder(prog.name, 1);
-  const L = lowerer(ctx, mod, types, subprograms, b, { kind: "program", ctx: b.params[0]! }, programSpace(prog));
+  const L = lowerer(ctx, mod, types, subprograms, strings, b, { kind: "program", ctx: b.params[0]! }, programSpace(prog));
   const h = prog.handler;
   if (h.typeParameters?.length) ctx.fail("unsupportedSyntax", h, "A generic handler");
   if (h.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) ctx.fail("unsupportedSyntax", h, "An async handler");
@@ -56,11 +56,11 @@ export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeR
 }
 
 /** A subprogram's IR, the signature its BTF prototype describes, and its verifier work. */
-export function lowerSubprogram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, fn: FunctionInfo, symbol: string, space: "user" | "kernel"): { ir: IrFunction; sig: Signature; work: FunctionWork } {
+export function lowerSubprogram(ctx: FrontendContext, mod: ModuleInfo, types: TypeResolver, subprograms: SubprogramCalls, strings: StaticStrings, fn: FunctionInfo, symbol: string, space: "user" | "kernel"): { ir: IrFunction; sig: Signature; work: FunctionWork } {
   const decl = fn.decl;
   const sig = signatureOf(ctx, types, decl);
   const b = new IrBuilder(symbol, sig.params.length);
-  const L = lowerer(ctx, mod, types, subprograms, b, { kind: "subprogram", ret: sig.ret }, space);
+  const L = lowerer(ctx, mod, types, subprograms, strings, b, { kind: "subprogram", ret: sig.ret }, space);
   b.loc = ctx.pos(decl);
   sig.params.forEach((p, i) => {
     const reg = b.params[i]!;

@@ -67,6 +67,13 @@ export interface SubprogramCalls {
   request(fn: FunctionInfo, space: "user" | "kernel"): string;
 }
 
+/** Constant strings the lowered code passes by address: `symbolFor` gives the data
+ *  symbol of a read-only NUL-terminated copy of `text`, and its size with the NUL
+ *  (static-strings.ts). */
+export interface StaticStrings {
+  symbolFor(text: string): { symbol: string; size: number };
+}
+
 export interface Lowerer {
   ctx: FrontendContext;
   mod: ModuleInfo;
@@ -74,6 +81,7 @@ export interface Lowerer {
   b: IrBuilder;
   fn: FunctionKind;
   subprograms: SubprogramCalls;
+  strings: StaticStrings;
   env: Map<ts.Symbol, Binding>;
   /** Which address space Ptr values of this program point into. */
   space: "user" | "kernel";

@@ -98,6 +98,9 @@ export interface ObjectGlobal {
   type: CType;
   /** The initial value, sizeOf(type) bytes (all zero for .bss). */
   init: Uint8Array;
+  /** A C `static const` in .rodata (a printk format): a local symbol and a static BTF
+   *  VAR, which libbpf's skeletons and bpftsc/loader do not offer as a setting. */
+  static?: boolean;
 }
 
 export interface BpfObjectModel {

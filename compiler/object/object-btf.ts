@@ -7,7 +7,7 @@
 // Out: type ids (FUNC per function), the byte layout of .maps and of each data section.
 
 import { sizeOf, alignOf, alignUp } from "../types/ctype.js";
-import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_VAR_GLOBAL_ALLOCATED, type BtfBuilder, type BtfMember } from "./btf.js";
+import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, type BtfBuilder, type BtfMember } from "./btf.js";
 import type { CTypeToBtf } from "./btf-ctype.js";
 import type { DataSectionName, ObjectGlobal, ObjectMap, ObjectSubprogram } from "./model.js";
 import type { ContextKind } from "./sections.js";
@@ -87,7 +87,8 @@ export interface DataLayout {
 }
 
 /** Places each global in its section at its alignment, adds a VAR per global (a setting's
- *  type is `const volatile T`, as libbpf's skeletons expect) and a DATASEC per section. */
+ *  type is `const volatile T`, as libbpf's skeletons expect; a static's `const T`, linkage
+ *  static) and a DATASEC per section. */
 export function addDataBtf(b: BtfBuilder, conv: CTypeToBtf, globals: readonly ObjectGlobal[]): DataLayout[] {
   const layouts: DataLayout[] = [];
   for (const section of [".rodata", ".data", ".bss"] as const) {
@@ -104,8 +105,9 @@ export function addDataBtf(b: BtfBuilder, conv: CTypeToBtf, globals: readonly Ob
     });
     const secVars = vars.map(({ global, offset }) => {
       let type = conv.typeId(global.type);
-      if (section === ".rodata") type = b.add({ kind: "const", type: b.add({ kind: "volatile", type }) });
-      const v = b.add({ kind: "var", name: global.name, type, linkage: BTF_VAR_GLOBAL_ALLOCATED });
+      if (global.static) type = b.add({ kind: "const", type });
+      else if (section === ".rodata") type = b.add({ kind: "const", type: b.add({ kind: "volatile", type }) });
+      const v = b.add({ kind: "var", name: global.name, type, linkage: global.static ? BTF_VAR_STATIC : BTF_VAR_GLOBAL_ALLOCATED });
       return { type: v, offset, size: sizeOf(global.type) };
     });
     b.add({ kind: "datasec", name: section, size, vars: secVars });

@@ -143,7 +143,7 @@ export function writeObject(model: BpfObjectModel): Uint8Array {
   });
   dataLayout.forEach((d, i) => {
     for (const v of d.vars) {
-      symbols.set(v.global.name, elf.addSymbol({ name: v.global.name, section: dataSecIdx[i]!, value: v.offset, size: v.global.init.length, type: STT.OBJECT, bind: STB.GLOBAL }));
+      symbols.set(v.global.name, elf.addSymbol({ name: v.global.name, section: dataSecIdx[i]!, value: v.offset, size: v.global.init.length, type: STT.OBJECT, bind: v.global.static ? STB.LOCAL : STB.GLOBAL }));
     }
   });
   for (const m of mapLayout) {

@@ -3,7 +3,7 @@
 // behaviour), globals in .data and .bss counted by two programs and read back by name, a
 // global array indexed at run time, subprograms called from two programs with scalar and
 // pointer (struct by reference) arguments; and the object's shape as clang writes it:
-// DATASEC/VAR BTF, symbols, relocations, a bpftool skeleton that a C program compiles
+// DATASEC/VAR BTF (a printk format a static VAR), symbols, relocations, a bpftool skeleton that a C program compiles
 // against and uses to set a setting and read a global.
 
 import * as fs from "node:fs";
@@ -26,7 +26,7 @@ int main(void) {
 `;
 
 function source(target: string): string {
-  return `import { uprobe, ArrayMap, RingBuf, type u32, type u64, type i32, type i64, type bool, type FixedArray } from "bpftsc";
+  return `import { uprobe, printk, ArrayMap, RingBuf, type u32, type u64, type i32, type i64, type bool, type FixedArray } from "bpftsc";
 
 const BIN = ${JSON.stringify(target)};
 interface Limits { min: i32; max: i32 }
@@ -59,6 +59,7 @@ export const onHit = uprobe(BIN, "hit", (which: i32, v: i32) => {
   if (!enabled) return;
   hits += 1;
   if (which !== wanted) return;
+  if (v > 1000) printk("hit: v %d", v);             // never: a static format in .rodata
   seen += v;
   perValue[v % 4] += 1;
   const c = clamp(v, limits.min, limits.max);
@@ -128,7 +129,11 @@ describe("settings, globals and subprograms", () => {
   describe("the object, as tools see it", () => {
     it("describes every global in its section's DATASEC, settings as const volatile", () => {
       const dump = runOk("bpftool", ["btf", "dump", "file", object]).stdout;
-      expect(dump).toMatch(/DATASEC '\.rodata' size=13 vlen=3\n\ttype_id=\d+ offset=0 size=4 \(VAR 'wanted'\)\n\ttype_id=\d+ offset=4 size=8 \(VAR 'limits'\)\n\ttype_id=\d+ offset=12 size=1 \(VAR 'enabled'\)/);
+      expect(dump).toMatch(/DATASEC '\.rodata' size=23 vlen=4\n\ttype_id=\d+ offset=0 size=4 \(VAR 'wanted'\)\n\ttype_id=\d+ offset=4 size=8 \(VAR 'limits'\)\n\ttype_id=\d+ offset=12 size=1 \(VAR 'enabled'\)\n\ttype_id=\d+ offset=13 size=10 \(VAR '____fmt'\)/);
+      // printk's format: a static const char[10], as bpf_printk's `static const char ____fmt[]`.
+      const fmt = /\[\d+\] VAR '____fmt' type_id=(\d+), linkage=static/.exec(dump)![1];
+      const arr = new RegExp(`\\[${fmt}\\] CONST '\\(anon\\)' type_id=(\\d+)`).exec(dump)![1];
+      expect(dump).toMatch(new RegExp(`\\[${arr}\\] ARRAY '\\(anon\\)' type_id=\\d+ index_type_id=\\d+ nr_elems=10`));
       expect(dump).toMatch(/DATASEC '\.data' size=8 vlen=1\n\ttype_id=\d+ offset=0 size=8 \(VAR 'seen'\)/);
       expect(dump).toMatch(/DATASEC '\.bss' size=48 vlen=3/);
       const wanted = /\[\d+\] VAR 'wanted' type_id=(\d+), linkage=global/.exec(dump)![1];
@@ -145,9 +150,11 @@ describe("settings, globals and subprograms", () => {
       expect(syms).toMatch(/FUNC +LOCAL +DEFAULT +\d+ clamp/);
       expect(syms).toMatch(/FUNC +GLOBAL +DEFAULT +\d+ onHit/);
       expect(syms).toMatch(/OBJECT +GLOBAL +DEFAULT +\d+ wanted/);
+      expect(syms).toMatch(/ 10 OBJECT +LOCAL +DEFAULT +\d+ ____fmt/);
       const dis = runOk("llvm-objdump-19", ["-dr", object]).stdout;
       expect(dis).toMatch(/call -0x1\n\s+[0-9a-f]+:\s+R_BPF_64_32\s+clamp/);
       expect(dis).toMatch(/R_BPF_64_64\s+wanted/);
+      expect(dis).toMatch(/R_BPF_64_64\s+____fmt/);
       expect(runOk("readelf", ["-SW", object]).stdout).toMatch(/\.bss +NOBITS/);
     });
     it("gives a skeleton with which a C program sets a setting and reads globals", () => {
