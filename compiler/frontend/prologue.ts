@@ -49,6 +49,7 @@ export function bindParams(L: Lowerer, prog: ProgramInfo): void {
   const rest = params.slice(inRegs.length);
   const st = rest.length > 0 ? layoutStruct(`${prog.name}_args`, rest.map((p) => ({ name: p.name, type: p.type }))) : undefined;
   const slot = st ? L.b.newSlot(st.size, st.align, "fetched parameters") : -1;
+  if (st) L.b.markParameters(slot);
   for (const p of order) {
     const i = inRegs.indexOf(p);
     if (i >= 0) {

@@ -40,6 +40,11 @@ export class IrBuilder {
     return slot.id;
   }
 
+  /** Declares the slot the struct of parameters past the fourth (see Slot.parameters). */
+  markParameters(slot: number): void {
+    this.fn.slots[slot].parameters = true;
+  }
+
   /** Declares a slot written once, then only read (see Slot.readOnly). */
   markReadOnly(slot: number): void {
     this.fn.slots[slot].readOnly = true;

@@ -12,13 +12,18 @@
 // 0 or 1 becomes the compare's value (compares-as-values.ts).
 // A run-invariant helper called again with no other call in between reuses the first
 // call's result (reuse-helper-results.ts). Probe reads of parts of one object become
-// one read of their span (merge-probe-reads.ts). A copy's readers read its source where
+// one read of their span (merge-probe-reads.ts). A load of what the block just stored
+// to a stack slot nothing takes the address of reads the stored value (forward-stores.ts),
+// and operations on constants are computed (fold-constants.ts).
+// A copy's readers read its source where
 // that is the same value (propagate-copies.ts), before the extension and ALU steps that
 // match a value's readers, and an extension of an extension extends the first one's source;
 // an operation whose result is only read as its low half is one of the 32-bit ALU.
 
 import { comparesAsValues } from "./compares-as-values.js";
 import { copyFunction } from "./copy.js";
+import { foldConstants } from "./fold-constants.js";
+import { forwardStoresToLoads } from "./forward-stores.js";
 import { successors } from "./dominators.js";
 import { hoistConstantArms } from "./hoist-constant-arms.js";
 import { mergeProbeReads } from "./merge-probe-reads.js";
@@ -41,6 +46,8 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   removeUnreachable(fn);
   reuseHelperResults(fn);
   mergeProbeReads(fn);
+  forwardStoresToLoads(fn);
+  foldConstants(fn);
   fn.blocks = propagateCopies(fn).blocks;
   extendSourcesOfExtensions(fn);
   skipExtensionsBeforeNarrowStores(fn);

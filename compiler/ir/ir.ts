@@ -101,6 +101,10 @@ export interface Slot {
   /** Written once by a store of the whole slot, then only read (by helpers such as
    *  map lookups that take its address). Such slots holding the same value can share. */
   readOnly?: boolean;
+  /** The struct the prologue writes the parameters past the fourth into (CONTRACT.md
+   *  section 3): the body reads them from it, so no pass turns those reads into
+   *  registers kept alive from the prologue on. */
+  parameters?: boolean;
 }
 
 export interface IrFunction {

@@ -176,7 +176,12 @@ export function runIr(fn: IrFunction, env: Env, maxSteps = 1_000_000): RunResult
       switch (i.op) {
         case "const": regs.set(i.dst, u64(i.value)); break;
         case "mov": regs.set(i.dst, get(i.src)); break;
-        case "alu": regs.set(i.dst, u64(aluIr(i.alu, get(i.a), val(i.b)))); break;
+        case "alu": {
+          // w32: the low halves, the result zero-extended (BPF's 32-bit ALU).
+          const r = i.w32 ? BigInt.asUintN(32, aluIr(i.alu, BigInt.asUintN(32, get(i.a)), BigInt.asUintN(32, val(i.b)))) : aluIr(i.alu, get(i.a), val(i.b));
+          regs.set(i.dst, u64(r));
+          break;
+        }
         case "neg": regs.set(i.dst, u64(-get(i.a))); break;
         case "ext": {
           const v = get(i.src);
