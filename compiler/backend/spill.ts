@@ -1,5 +1,5 @@
 // Spill code: registers the allocator could not color are kept in 8-byte stack slots (or,
-// for constants, recomputed), and each instruction that touches one gets a fresh short-lived
+// for constants and map or global addresses, recomputed), and each instruction that touches one gets a fresh short-lived
 // temporary with a load before it and a store after it.
 // In: an MFunction and the spilled registers, grouped (a group shares one slot). Out: the same
 // MFunction, changed in place: spill slots added to fn.slots (size 8, align 8: the verifier
@@ -8,27 +8,31 @@
 import {
   Asm, instDefs, instUses, renameInst, renameTerm, termUses, type MFunction, type MInst, type Reg,
 } from "./mir.js";
-import { fitsS32 } from "./imm.js";
+
+/** The one instruction that defines a group and can be repeated at each use instead of
+ *  a stack slot: a constant (movi, ld64) or a map's or global's address (ldsym). */
+export type Remat = Extract<MInst, { k: "movi" | "ld64" | "ldsym" }>;
 
 export interface SpillGroup {
   regs: Reg[];
-  /** A constant to recompute at each use instead of a stack slot. */
-  remat?: bigint;
+  /** Recomputed at each use instead of kept in a stack slot. */
+  remat?: Remat;
   /** Filled in by rewriteSpills when the group needs a slot; groups with the same `share`
    *  key get the same slot (they never interfere). */
   share?: number;
 }
 
-function rematInst(dst: Reg, value: bigint): MInst {
-  return fitsS32(value) ? Asm.movImm(dst, Number(value)) : Asm.ld64(dst, value);
+function rematInst(dst: Reg, def: Remat): MInst {
+  return { ...def, dst };
 }
 
-/** The constant each group can be recomputed from: its only definition is movi or ld64.
- *  Groups are keyed by a representative; the result has an entry for each such group. */
-export function rematValues(fn: MFunction, groups: Map<Reg, Reg[]>): Map<Reg, bigint> {
+/** The instruction each group can be recomputed from: its only definition, a movi, ld64
+ *  or ldsym (no CO-RE one). Groups are keyed by a representative; the result has an entry
+ *  for each such group. */
+export function rematValues(fn: MFunction, groups: Map<Reg, Reg[]>): Map<Reg, Remat> {
   const groupOf = new Map<Reg, Reg>();
   for (const [rep, regs] of groups) for (const r of regs) groupOf.set(r, rep);
-  const defs = new Map<Reg, { count: number; value?: bigint }>();
+  const defs = new Map<Reg, { count: number; def?: Remat }>();
   for (const b of fn.blocks) {
     for (const i of b.insts) {
       for (const d of instDefs(i)) {
@@ -36,22 +40,22 @@ export function rematValues(fn: MFunction, groups: Map<Reg, Reg[]>): Map<Reg, bi
         if (rep === undefined) continue;
         const e = defs.get(rep) ?? { count: 0 };
         e.count++;
-        if (i.k === "movi" && !i.core) e.value = BigInt(i.imm);
-        else if (i.k === "ld64" && !i.core) e.value = i.value;
-        else delete e.value;
+        if ((i.k === "movi" || i.k === "ld64") && !i.core) e.def = { ...i, loc: undefined };
+        else if (i.k === "ldsym") e.def = { ...i, loc: undefined };
+        else delete e.def;
         defs.set(rep, e);
       }
     }
   }
-  const out = new Map<Reg, bigint>();
-  for (const [rep, e] of defs) if (e.count === 1 && e.value !== undefined) out.set(rep, e.value);
+  const out = new Map<Reg, Remat>();
+  for (const [rep, e] of defs) if (e.count === 1 && e.def !== undefined) out.set(rep, e.def);
   return out;
 }
 
 export function rewriteSpills(fn: MFunction, groups: SpillGroup[]): void {
   const slotOfShare = new Map<number, number>();
   let nextSlot = Math.max(-1, ...fn.slots.map((s) => s.id)) + 1;
-  const groupOf = new Map<Reg, { slot?: number; remat?: bigint; id: number }>();
+  const groupOf = new Map<Reg, { slot?: number; remat?: Remat; id: number }>();
   groups.forEach((g, id) => {
     let slot: number | undefined;
     if (g.remat === undefined) {
@@ -100,7 +104,7 @@ export function rewriteSpills(fn: MFunction, groups: SpillGroup[]): void {
         if (s?.slot !== undefined && !d) { out.push(at(Asm.load(i.dst, 8, { slot: s.slot, off: 0 }), i.loc)); continue; }
         if (s?.remat !== undefined && !d) { out.push(at(rematInst(i.dst, s.remat), i.loc)); continue; }
       }
-      if ((i.k === "movi" || i.k === "ld64") && groupOf.get(i.dst)?.remat !== undefined) continue;
+      if ((i.k === "movi" || i.k === "ld64" || i.k === "ldsym") && groupOf.get(i.dst)?.remat !== undefined) continue;
       const rename = reload(regs, uses, i.loc);
       out.push(renameInst(i, (r) => rename.get(r) ?? r));
       for (const r of regs) {

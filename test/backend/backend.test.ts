@@ -265,6 +265,34 @@ describe("calls", () => {
     for (const i of stackOps) expect(Math.abs(i.off % 8)).toBe(0);
   });
 
+  it("recomputes a map's address at each use (ld_imm64) when r6-r9 are taken, never spilling it", () => {
+    const b = new FnBuilder();
+    const vs = Array.from({ length: 4 }, (_, k) => b.load({ reg: b.ctx }, 8 * k, 8));
+    const map = b.mapref("seen");
+    const key = b.slot(8);
+    b.store({ slot: key }, 0, 8, imm(1));
+    for (let k = 0; k < 3; k++) b.call(1, [map, b.addr(key)]);
+    // Each value read more often than the address: the address is the cheaper to give up.
+    let acc = b.const(0);
+    for (let k = 0; k < 5; k++) for (const v of vs) acc = b.alu(k % 2 ? "xor" : "add", acc, v);
+    b.ret(acc);
+    const mc = check(b.build(), [ctxOf(1n, 2n, 3n, 4n)]);
+    expect(mc.relocs.map((r) => r.symbol)).toEqual(["seen", "seen", "seen"]);
+    expect(mc.stackSize).toBe(8); // the key only
+  });
+
+  it("keeps a map's address in a free callee-saved register across calls", () => {
+    const b = new FnBuilder();
+    const map = b.mapref("seen");
+    const key = b.slot(8);
+    b.store({ slot: key }, 0, 8, imm(1));
+    for (let k = 0; k < 3; k++) b.call(1, [map, b.addr(key)]);
+    b.ret(imm(0));
+    const mc = check(b.build(), [ctxOf()]);
+    expect(mc.relocs).toHaveLength(1);
+    expect(text(mc.insns).filter((t) => t === "r1 = r6")).toHaveLength(3);
+  });
+
   it("spills under register pressure without calls", () => {
     const b = new FnBuilder();
     const vs = Array.from({ length: 16 }, (_, k) => b.load({ reg: b.ctx }, 8 * k, 8));

@@ -1,0 +1,46 @@
+// One address per map or global where one symref dominates another
+// (compiler/ir/share-symbol-addresses.ts): hand-built IR in, which symrefs became copies.
+
+import { describe, expect, it } from "vitest";
+import { copyFunction } from "../../compiler/ir/copy.js";
+import type { IrFunction } from "../../compiler/ir/ir.js";
+import { shareSymbolAddresses } from "../../compiler/ir/share-symbol-addresses.js";
+import { FnBuilder, imm } from "../backend/support/ir.js";
+
+const shared = (fn: IrFunction): IrFunction => {
+  const out = copyFunction(fn);
+  shareSymbolAddresses(out);
+  return out;
+};
+const symrefs = (fn: IrFunction): string[] => fn.blocks.flatMap((b) => b.insts.flatMap((i) => (i.op === "symref" ? [`b${b.id}:${i.symbol}`] : [])));
+
+describe("symbol addresses shared", () => {
+  it("in one block, and in a block the first one dominates; another symbol keeps its own", () => {
+    const f = new FnBuilder();
+    const a = f.mapref("m");
+    const b = f.mapref("m");
+    f.mapref("other");
+    const next = f.label();
+    f.jmp(next);
+    f.at(next);
+    const c = f.mapref("m");
+    f.ret(f.alu("add", f.alu("add", a, b), c));
+    const out = shared(f.build());
+    expect(symrefs(out)).toEqual(["b0:m", "b0:other"]);
+    expect(out.blocks[0]!.insts[1]).toMatchObject({ op: "mov", dst: b, src: a });
+    expect(out.blocks[1]!.insts[0]).toMatchObject({ op: "mov", dst: c, src: a });
+  });
+
+  it("kept where the first is in one arm of a branch only", () => {
+    const f = new FnBuilder();
+    const x = f.load({ reg: f.ctx }, 0, 8);
+    const arm = f.label(), join = f.label();
+    f.br("eq", x, imm(0), arm, join);
+    f.at(arm);
+    f.mapref("m");
+    f.jmp(join);
+    f.at(join);
+    f.ret(f.mapref("m"));
+    expect(symrefs(shared(f.build()))).toEqual(["b1:m", "b2:m"]);
+  });
+});
