@@ -27,13 +27,16 @@ const S32_MIN = -(1n << 31n), S32_MAX = (1n << 31n) - 1n, U32_MAX = (1n << 32n) 
 
 /** `a cmp b` on the 64-bit extensions as the same-outcome compare of the low 32 bits of
  *  their sources (b an s32 immediate), or undefined where the outcomes may differ. A
- *  zero-extended value is never negative: its signed compares become unsigned ones. */
-export function compare32(cmp: CmpOp, a: VReg, b: Operand, narrow: NarrowMap): { cmp: CmpOp; a: VReg; b: Operand } | undefined {
-  const na = narrow.get(a);
+ *  zero-extended value is never negative: its signed compares become unsigned ones. A
+ *  register of `upperZero` (upperZeroRegisters) counts as a zero-extension of itself. */
+export function compare32(cmp: CmpOp, a: VReg, b: Operand, narrow: NarrowMap, upperZero?: ReadonlySet<VReg>): { cmp: CmpOp; a: VReg; b: Operand } | undefined {
+  // A value whose upper half is zero by its definition is the zero-extension of itself.
+  const of = (r: VReg): Narrowed | undefined => narrow.get(r) ?? (upperZero?.has(r) ? { src: r, bits: 32, signed: false } : undefined);
+  const na = of(a);
   if (na?.bits !== 32) return undefined;
   const asUnsigned = na.signed ? cmp : TO_UNSIGNED[cmp] ?? cmp;
   if (!isImm(b)) {
-    const nb = narrow.get(b);
+    const nb = of(b);
     if (nb?.bits !== 32 || nb.signed !== na.signed) return undefined;
     return { cmp: asUnsigned, a: na.src, b: nb.src };
   }
@@ -47,19 +50,41 @@ export function compare32(cmp: CmpOp, a: VReg, b: Operand, narrow: NarrowMap): {
 
 type Reader = Inst | Terminator;
 
-function allows(r: Reader, d: VReg, n: Narrowed, narrow: NarrowMap): boolean {
+/** Registers defined once by an instruction that leaves their upper 32 bits zero: a load
+ *  of at most 4 bytes, a zero-extension from at most 32 bits, a 32-bit ALU operation, a
+ *  logical right shift by 32 or more, an and with a 32-bit mask, a compare's 0 or 1. Defined once, they hold such a value wherever they are read. */
+export function upperZeroRegisters(fn: IrFunction): Set<VReg> {
+  const defs = new Map<VReg, number>(fn.params.map((r) => [r, 1]));
+  const zero = new Set<VReg>();
+  for (const b of fn.blocks) {
+    for (const i of b.insts) {
+      const d = instDst(i);
+      if (d === undefined) continue;
+      defs.set(d, (defs.get(d) ?? 0) + 1);
+      const upperZero = (i.op === "load" && i.size <= 4) || (i.op === "ext" && !i.signed) || i.op === "setcc" || (i.op === "alu" && !i.core && (
+        i.w32 === true
+        || (i.alu === "rsh" && isImm(i.b) && i.b.imm >= 32n && i.b.imm < 64n)
+        || (i.alu === "and" && isImm(i.b) && BigInt.asUintN(64, i.b.imm) <= U32_MAX)));
+      if (upperZero) zero.add(d);
+    }
+  }
+  for (const r of zero) if (defs.get(r) !== 1) zero.delete(r);
+  return zero;
+}
+
+function allows(r: Reader, d: VReg, n: Narrowed, narrow: NarrowMap, upperZero: ReadonlySet<VReg>): boolean {
   switch (r.op) {
     case "store": return r.src === d && !("reg" in r.base && r.base.reg === d) && r.size * 8 <= n.bits;
     case "ext": return r.bits <= n.bits;
     case "alu": return r.w32 === true && !r.core && n.bits === 32;
     // With d on the right, a must be such an extension too (IR compares have a register on
     // the left), and compare32 checks both.
-    case "setcc": case "br": return compare32(r.cmp, r.a, r.b, narrow) !== undefined;
+    case "setcc": case "br": return compare32(r.cmp, r.a, r.b, narrow, upperZero) !== undefined;
     default: return false;
   }
 }
 
-export function narrowExtensions(fn: IrFunction): NarrowMap {
+export function narrowExtensions(fn: IrFunction, upperZero: ReadonlySet<VReg>): NarrowMap {
   const defs = new Map<VReg, { block: number; index: number }[]>();
   const readers = new Map<VReg, Reader[]>();
   /** Where in each block a register is read: block id, then instruction index. */
@@ -99,7 +124,7 @@ export function narrowExtensions(fn: IrFunction): NarrowMap {
   for (let changed = true; changed;) {
     changed = false;
     for (const [d, n] of candidates) {
-      if (holds(root(d), d) && (readers.get(d) ?? []).every((r) => allows(r, d, n, candidates))) continue;
+      if (holds(root(d), d) && (readers.get(d) ?? []).every((r) => allows(r, d, n, candidates, upperZero))) continue;
       candidates.delete(d);
       changed = true;
     }

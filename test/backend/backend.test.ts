@@ -422,6 +422,29 @@ describe("32-bit compares (jmp32)", () => {
     expect(compare32("eq", 1, 2, new Map([[1, { src: 3, bits: 32, signed: true }], [2, { src: 4, bits: 32, signed: false }]]))).toBeUndefined();
   });
 
+  it("a value whose upper half is zero by its definition pairs with a zero-extension: `uid() !== setting` as BPF_JMP32, the extension left out", () => {
+    for (const cmp of CMPS) {
+      // x: a 64-bit value zero-extended (the extension goes); y: a 32-bit load, a
+      // rsh by 32, an and with a 32-bit mask, each zero above bit 31 by itself.
+      for (const form of ["load", "rsh", "and"] as const) {
+        const b = new FnBuilder();
+        const raw = b.load({ reg: b.ctx }, 8, 8);
+        const x = b.reg();
+        b.ins({ op: "ext", dst: x, src: raw, bits: 32, signed: false });
+        const w = b.load({ reg: b.ctx }, 0, form === "load" ? 4 : 8);
+        const y = form === "load" ? w : form === "rsh" ? b.aluImm("rsh", w, 32) : b.aluImm("and", w, 0xffff_fff0);
+        const [yes, no] = [b.label(), b.label()];
+        b.br(cmp, x, y, yes, no);
+        b.at(yes).ret(imm(1));
+        b.at(no).ret(imm(2));
+        const ctxs = VALUES.flatMap((v) => VALUES.map((u) => ctxOf(v, u)));
+        const t = text(check(b.build(), ctxs).insns);
+        expect(t.some((l) => /^if w\d /.test(l)), `${cmp} ${form}`).toBe(true);
+        expect(t.filter((l) => /^w\d = w\d$/.test(l)), `${cmp} ${form}`).toEqual([]);
+      }
+    }
+  });
+
   /** x = ext32(ctx[0]); if x cmp c then store32 x (in another block) and return 1, else 2. */
   function branchOnExtension(signed: boolean, cmp: CmpOp, c: bigint, also?: (b: FnBuilder, x: number) => void): IrFunction {
     const b = new FnBuilder();
