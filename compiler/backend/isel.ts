@@ -34,9 +34,9 @@ import { branchFreeCompares, type BranchFree } from "./branch-free-compares.js";
 import { BackendError } from "./errors.js";
 import { signExtendedLoads } from "./sext-loads.js";
 import { fitsS32 } from "./imm.js";
-import { compare32, narrowExtensions, upperZeroRegisters, type NarrowMap } from "./narrow.js";
+import { compare32, narrowExtensions, type NarrowMap } from "./narrow.js";
 import { slotPointers } from "./slot-pointers.js";
-import { valueRanges, type RangeAt } from "./value-ranges.js";
+import { registerRanges, valueRanges, type Range as ValueRange, type RangeAt } from "./value-ranges.js";
 import { storeImmediates } from "./store-imm.js";
 import {
   ARG_REGS, Asm, FIRST_VREG, R0, type MBlock, type MFunction, type MInst, type MTerm, type Mem,
@@ -85,8 +85,8 @@ class Selector {
     private readonly storeImm: (i: Extract<Inst, { op: "store" }>) => boolean,
     /** Extensions left out: their readers read the source (narrow.ts). */
     private readonly narrow: NarrowMap,
-    /** Registers whose upper half is zero by their definition (narrow.ts). */
-    private readonly upperZero: ReadonlySet<VReg>,
+    /** What holds of each register over all of its writes (value-ranges.ts). */
+    private readonly known: (r: VReg) => ValueRange,
     /** Compares computed as a difference's sign (branch-free-compares.ts). */
     private readonly branchFree: ReadonlyMap<Inst, BranchFree>,
     /** What is known of a register's value where it is read (value-ranges.ts). */
@@ -384,7 +384,7 @@ class Selector {
     // where the 64-bit compare's immediate would need an ld_imm64 (2^31 and up).
     const self = isImm(b) && !fitsS32(BigInt.asIntN(64, b.imm)) && !this.narrow.has(a) && this.rangeAt(this.block, this.index, a).u32
       ? new Map([[a, { src: a, bits: 32 as const, signed: false }]]) : undefined;
-    const n = compare32(cmp, a, b, this.narrow, this.upperZero) ?? (self && compare32(cmp, a, b, self));
+    const n = compare32(cmp, a, b, this.narrow, this.known) ?? (self && compare32(cmp, a, b, self));
     if (n) return { a: n.a + FIRST_VREG, cmp: CMP_CODE[n.cmp], b: this.src(n.b), w32: true };
     return { a: a + FIRST_VREG, cmp: CMP_CODE[cmp], b: this.src(b), w32: false };
   }
@@ -442,9 +442,9 @@ export function selectInstructions(fn: IrFunction, cpu: CpuVersion): MFunction {
     ...(fn.loc ? { loc: fn.loc } : {}),
   };
   const v4 = cpu === "v4";
-  const ranges = valueRanges(fn);
-  const upperZero = upperZeroRegisters(fn);
-  const sel = new Selector(mf, v4, v4 ? signExtendedLoads(fn) : new Set(), storeImmediates(fn, slotPointers(fn)), narrowExtensions(fn, upperZero), upperZero, branchFreeCompares(fn, ranges), ranges);
+  const known = registerRanges(fn);
+  const ranges = valueRanges(fn, known);
+  const sel = new Selector(mf, v4, v4 ? signExtendedLoads(fn) : new Set(), storeImmediates(fn, slotPointers(fn)), narrowExtensions(fn, known), known, branchFreeCompares(fn, ranges), ranges);
   mf.blocks = fn.blocks.map((b) => selectBlock(sel, b));
 
   // The arguments arrive in R1..R5. If the entry block is also a jump target, their

@@ -16,6 +16,7 @@
 
 import { isImm, type CmpOp, type Inst, type IrFunction, type Operand, type Terminator, type VReg } from "../ir/ir.js";
 import { instDst, instUses, termUses } from "../ir/uses.js";
+import type { Range } from "./value-ranges.js";
 
 export interface Narrowed { src: VReg; bits: 8 | 16 | 32; signed: boolean }
 
@@ -27,19 +28,28 @@ const S32_MIN = -(1n << 31n), S32_MAX = (1n << 31n) - 1n, U32_MAX = (1n << 32n) 
 
 /** `a cmp b` on the 64-bit extensions as the same-outcome compare of the low 32 bits of
  *  their sources (b an s32 immediate), or undefined where the outcomes may differ. A
- *  zero-extended value is never negative: its signed compares become unsigned ones. A
- *  register of `upperZero` (upperZeroRegisters) counts as a zero-extension of itself. */
-export function compare32(cmp: CmpOp, a: VReg, b: Operand, narrow: NarrowMap, upperZero?: ReadonlySet<VReg>): { cmp: CmpOp; a: VReg; b: Operand } | undefined {
-  // A value whose upper half is zero by its definition is the zero-extension of itself.
-  const of = (r: VReg): Narrowed | undefined => narrow.get(r) ?? (upperZero?.has(r) ? { src: r, bits: 32, signed: false } : undefined);
-  const na = of(a);
+ *  zero-extended value is never negative: its signed compares become unsigned ones. The
+ *  other register of a compare with an extension may be a value that is its own extension
+ *  of that signedness, by what `range` (value-ranges.ts) knows of it. */
+export function compare32(cmp: CmpOp, a: VReg, b: Operand, narrow: NarrowMap, range?: (r: VReg) => Range): { cmp: CmpOp; a: VReg; b: Operand } | undefined {
+  if (!isImm(b)) {
+    const fa = narrow.get(a), fb = narrow.get(b);
+    for (const signed of new Set([fa?.signed, fb?.signed])) {
+      if (signed === undefined) continue;
+      // An extension of this signedness, or a value that is its own (a 32-bit load, pid()).
+      const pick = (f: Narrowed | undefined, r: VReg): VReg | undefined => {
+        if (f?.bits === 32 && f.signed === signed) return f.src;
+        const x = range?.(r);
+        return x && (signed ? x.s32 : x.u32) ? r : undefined;
+      };
+      const sa = pick(fa, a), sb = pick(fb, b);
+      if (sa !== undefined && sb !== undefined) return { cmp: signed ? cmp : TO_UNSIGNED[cmp] ?? cmp, a: sa, b: sb };
+    }
+    return undefined;
+  }
+  const na = narrow.get(a);
   if (na?.bits !== 32) return undefined;
   const asUnsigned = na.signed ? cmp : TO_UNSIGNED[cmp] ?? cmp;
-  if (!isImm(b)) {
-    const nb = of(b);
-    if (nb?.bits !== 32 || nb.signed !== na.signed) return undefined;
-    return { cmp: asUnsigned, a: na.src, b: nb.src };
-  }
   const c = BigInt.asIntN(64, b.imm);
   // The immediates for which both compares agree on every value of the extension's range.
   const inRange = na.signed
@@ -50,41 +60,23 @@ export function compare32(cmp: CmpOp, a: VReg, b: Operand, narrow: NarrowMap, up
 
 type Reader = Inst | Terminator;
 
-/** Registers defined once by an instruction that leaves their upper 32 bits zero: a load
- *  of at most 4 bytes, a zero-extension from at most 32 bits, a 32-bit ALU operation, a
- *  logical right shift by 32 or more, an and with a 32-bit mask, a compare's 0 or 1. Defined once, they hold such a value wherever they are read. */
-export function upperZeroRegisters(fn: IrFunction): Set<VReg> {
-  const defs = new Map<VReg, number>(fn.params.map((r) => [r, 1]));
-  const zero = new Set<VReg>();
-  for (const b of fn.blocks) {
-    for (const i of b.insts) {
-      const d = instDst(i);
-      if (d === undefined) continue;
-      defs.set(d, (defs.get(d) ?? 0) + 1);
-      const upperZero = (i.op === "load" && i.size <= 4) || (i.op === "ext" && !i.signed) || i.op === "setcc" || (i.op === "alu" && !i.core && (
-        i.w32 === true
-        || (i.alu === "rsh" && isImm(i.b) && i.b.imm >= 32n && i.b.imm < 64n)
-        || (i.alu === "and" && isImm(i.b) && BigInt.asUintN(64, i.b.imm) <= U32_MAX)));
-      if (upperZero) zero.add(d);
-    }
-  }
-  for (const r of zero) if (defs.get(r) !== 1) zero.delete(r);
-  return zero;
-}
-
-function allows(r: Reader, d: VReg, n: Narrowed, narrow: NarrowMap, upperZero: ReadonlySet<VReg>): boolean {
+function allows(r: Reader, d: VReg, n: Narrowed, narrow: NarrowMap, range: (r: VReg) => Range): boolean {
   switch (r.op) {
     case "store": return r.src === d && !("reg" in r.base && r.base.reg === d) && r.size * 8 <= n.bits;
     case "ext": return r.bits <= n.bits;
     case "alu": return r.w32 === true && !r.core && n.bits === 32;
     // With d on the right, a must be such an extension too (IR compares have a register on
     // the left), and compare32 checks both.
-    case "setcc": case "br": return compare32(r.cmp, r.a, r.b, narrow, upperZero) !== undefined;
+    case "setcc": case "br": {
+      // The compare must read d's source, not d as a value of its own.
+      const c = compare32(r.cmp, r.a, r.b, narrow, range);
+      return c !== undefined && (r.a !== d || c.a !== d) && (r.b !== d || c.b !== d);
+    }
     default: return false;
   }
 }
 
-export function narrowExtensions(fn: IrFunction, upperZero: ReadonlySet<VReg>): NarrowMap {
+export function narrowExtensions(fn: IrFunction, range: (r: VReg) => Range): NarrowMap {
   const defs = new Map<VReg, { block: number; index: number }[]>();
   const readers = new Map<VReg, Reader[]>();
   /** Where in each block a register is read: block id, then instruction index. */
@@ -124,7 +116,7 @@ export function narrowExtensions(fn: IrFunction, upperZero: ReadonlySet<VReg>): 
   for (let changed = true; changed;) {
     changed = false;
     for (const [d, n] of candidates) {
-      if (holds(root(d), d) && (readers.get(d) ?? []).every((r) => allows(r, d, n, candidates, upperZero))) continue;
+      if (holds(root(d), d) && (readers.get(d) ?? []).every((r) => allows(r, d, n, candidates, range))) continue;
       candidates.delete(d);
       changed = true;
     }

@@ -445,6 +445,28 @@ describe("32-bit compares (jmp32)", () => {
     }
   });
 
+  it("a sign-extended i32 setting compares with pid() or tid() as BPF_JMP32: their halves are pid_t, never negative", () => {
+    for (const cmp of CMPS) {
+      for (const half of ["pid", "tid"] as const) {
+        const b = new FnBuilder();
+        const raw = b.load({ reg: b.ctx }, 0, 8);
+        const x = b.reg();
+        b.ins({ op: "ext", dst: x, src: raw, bits: 32, signed: true });
+        const id = b.call(14, [])!;
+        let y = b.reg();
+        if (half === "pid") y = b.aluImm("rsh", id, 32);
+        else b.ins({ op: "ext", dst: y, src: id, bits: 32, signed: false });
+        const [yes, no] = [b.label(), b.label()];
+        b.br(cmp, x, y, yes, no);
+        b.at(yes).ret(imm(1));
+        b.at(no).ret(imm(2));
+        const t = text(check(b.build(), [...VALUES, 1234n, 4321n, 1234n - (1n << 32n)].map((v) => ctxOf(v))).insns);
+        expect(t.some((l) => /^if w\d /.test(l)), `${cmp} ${half}`).toBe(true);
+        expect(t.some((l) => /s>>= 32$/.test(l)), `${cmp} ${half}`).toBe(false);
+      }
+    }
+  });
+
   /** x = ext32(ctx[0]); if x cmp c then store32 x (in another block) and return 1, else 2. */
   function branchOnExtension(signed: boolean, cmp: CmpOp, c: bigint, also?: (b: FnBuilder, x: number) => void): IrFunction {
     const b = new FnBuilder();

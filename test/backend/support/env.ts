@@ -8,7 +8,7 @@ import type { MachineCode } from "../../../compiler/backend/output.js";
 import { Memory, runBpf, type Env, type RunResult } from "./machine.js";
 import { runIr } from "./ir.js";
 
-export const HELPER_ARITY: Record<number, number> = { 1: 2, 5: 0, 100: 0, 101: 1, 102: 2, 103: 3, 104: 4, 105: 5 };
+export const HELPER_ARITY: Record<number, number> = { 1: 2, 5: 0, 14: 0, 100: 0, 101: 1, 102: 2, 103: 3, 104: 4, 105: 5 };
 
 export function mix(id: number, args: bigint[]): bigint {
   let h = BigInt(id) * 0x9e3779b97f4a7c15n;
@@ -35,6 +35,7 @@ export function makeEnv(ctxBytes: Uint8Array, mapValues?: BigUint64Array): Env {
           return key < 8n ? args[0]! + 8n * key : 0n;
         }
         if (id === 5) return (clock += 1000n);
+        if (id === 14) return (4321n << 32n) | 1234n; // bpf_get_current_pid_tgid: tgid, pid
         return mix(id, args);
       },
     },
