@@ -1,5 +1,5 @@
 // Spill code: registers the allocator could not color are kept in 8-byte stack slots (or,
-// for constants and map or global addresses, recomputed), and each instruction that touches one gets a fresh short-lived
+// for constants and map, global or stack addresses, recomputed), and each instruction that touches one gets a fresh short-lived
 // temporary with a load before it and a store after it.
 // In: an MFunction and the spilled registers, grouped (a group shares one slot). Out: the same
 // MFunction, changed in place: spill slots added to fn.slots (size 8, align 8: the verifier
@@ -10,8 +10,9 @@ import {
 } from "./mir.js";
 
 /** The one instruction that defines a group and can be repeated at each use instead of
- *  a stack slot: a constant (movi, ld64) or a map's or global's address (ldsym). */
-export type Remat = Extract<MInst, { k: "movi" | "ld64" | "ldsym" }>;
+ *  a stack slot: a constant (movi, ld64), a map's or global's address (ldsym) or a stack
+ *  slot's (addr). */
+export type Remat = Extract<MInst, { k: "movi" | "ld64" | "ldsym" | "addr" }>;
 
 export interface SpillGroup {
   regs: Reg[];
@@ -26,8 +27,8 @@ function rematInst(dst: Reg, def: Remat): MInst {
   return { ...def, dst };
 }
 
-/** The instruction each group can be recomputed from: its only definition, a movi, ld64
- *  or ldsym (no CO-RE one). Groups are keyed by a representative; the result has an entry
+/** The instruction each group can be recomputed from: its only definition, a movi, ld64,
+ *  ldsym or addr (no CO-RE one). Groups are keyed by a representative; the result has an entry
  *  for each such group. */
 export function rematValues(fn: MFunction, groups: Map<Reg, Reg[]>): Map<Reg, Remat> {
   const groupOf = new Map<Reg, Reg>();
@@ -41,7 +42,7 @@ export function rematValues(fn: MFunction, groups: Map<Reg, Reg[]>): Map<Reg, Re
         const e = defs.get(rep) ?? { count: 0 };
         e.count++;
         if ((i.k === "movi" || i.k === "ld64") && !i.core) e.def = { ...i, loc: undefined };
-        else if (i.k === "ldsym") e.def = { ...i, loc: undefined };
+        else if (i.k === "ldsym" || i.k === "addr") e.def = { ...i, loc: undefined };
         else delete e.def;
         defs.set(rep, e);
       }
@@ -104,7 +105,7 @@ export function rewriteSpills(fn: MFunction, groups: SpillGroup[]): void {
         if (s?.slot !== undefined && !d) { out.push(at(Asm.load(i.dst, 8, { slot: s.slot, off: 0 }), i.loc)); continue; }
         if (s?.remat !== undefined && !d) { out.push(at(rematInst(i.dst, s.remat), i.loc)); continue; }
       }
-      if ((i.k === "movi" || i.k === "ld64" || i.k === "ldsym") && groupOf.get(i.dst)?.remat !== undefined) continue;
+      if ((i.k === "movi" || i.k === "ld64" || i.k === "ldsym" || i.k === "addr") && groupOf.get(i.dst)?.remat !== undefined) continue;
       const rename = reload(regs, uses, i.loc);
       out.push(renameInst(i, (r) => rename.get(r) ?? r));
       for (const r of regs) {

@@ -14,8 +14,8 @@
 // call's result (reuse-helper-results.ts). Probe reads of parts of one object become
 // one read of their span (merge-probe-reads.ts). A load of what the block just stored
 // to a stack slot nothing takes the address of reads the stored value (forward-stores.ts),
-// and operations on constants are computed (fold-constants.ts); a map's or global's
-// address computed once serves every use it dominates (share-symbol-addresses.ts).
+// and operations on constants are computed (fold-constants.ts); a map's, global's or
+// stack slot's address computed once serves every use it dominates (share-addresses.ts).
 // A copy's readers read its source where
 // that is the same value (propagate-copies.ts), before the extension and ALU steps that
 // match a value's readers, and an extension of an extension extends the first one's source;
@@ -32,7 +32,7 @@ import { propagateCopies } from "./propagate-copies.js";
 import { reuseHelperResults } from "./reuse-helper-results.js";
 import { threadConstantBranches } from "./thread-constant-branches.js";
 import { dropUnusedSlots, shareSlots } from "./share-slots.js";
-import { shareSymbolAddresses } from "./share-symbol-addresses.js";
+import { shareAddresses } from "./share-addresses.js";
 import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
 import { instUses, removeDeadCode, termUses } from "./uses.js";
 
@@ -50,7 +50,7 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   mergeProbeReads(fn);
   forwardStoresToLoads(fn);
   foldConstants(fn);
-  shareSymbolAddresses(fn);
+  shareAddresses(fn);
   fn.blocks = propagateCopies(fn).blocks;
   extendSourcesOfExtensions(fn);
   skipExtensionsBeforeNarrowStores(fn);

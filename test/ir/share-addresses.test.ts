@@ -1,20 +1,20 @@
-// One address per map or global where one symref dominates another
-// (compiler/ir/share-symbol-addresses.ts): hand-built IR in, which symrefs became copies.
+// One register per address where one symref or stack addr dominates another
+// (compiler/ir/share-addresses.ts): hand-built IR in, which ones became copies.
 
 import { describe, expect, it } from "vitest";
 import { copyFunction } from "../../compiler/ir/copy.js";
 import type { IrFunction } from "../../compiler/ir/ir.js";
-import { shareSymbolAddresses } from "../../compiler/ir/share-symbol-addresses.js";
+import { shareAddresses } from "../../compiler/ir/share-addresses.js";
 import { FnBuilder, imm } from "../backend/support/ir.js";
 
 const shared = (fn: IrFunction): IrFunction => {
   const out = copyFunction(fn);
-  shareSymbolAddresses(out);
+  shareAddresses(out);
   return out;
 };
 const symrefs = (fn: IrFunction): string[] => fn.blocks.flatMap((b) => b.insts.flatMap((i) => (i.op === "symref" ? [`b${b.id}:${i.symbol}`] : [])));
 
-describe("symbol addresses shared", () => {
+describe("addresses shared", () => {
   it("in one block, and in a block the first one dominates; another symbol keeps its own", () => {
     const f = new FnBuilder();
     const a = f.mapref("m");
@@ -42,5 +42,20 @@ describe("symbol addresses shared", () => {
     f.at(join);
     f.ret(f.mapref("m"));
     expect(symrefs(shared(f.build()))).toEqual(["b1:m", "b2:m"]);
+  });
+
+  it("a stack slot's address at the same offset, not another offset's", () => {
+    const f = new FnBuilder();
+    const key = f.slot(16);
+    const a = f.addr(key);
+    f.call(1, [f.mapref("m"), a]);
+    const b = f.addr(key);
+    const c = f.addr(key, 8);
+    f.call(1, [f.mapref("m"), b]);
+    f.ret(c);
+    const out = shared(f.build());
+    const addrs = out.blocks[0]!.insts.filter((i) => i.op === "addr");
+    expect(addrs).toMatchObject([{ dst: a, off: 0 }, { dst: c, off: 8 }]);
+    expect(out.blocks[0]!.insts.find((i) => i.op === "mov" && i.dst === b)).toMatchObject({ src: a });
   });
 });
