@@ -6,7 +6,7 @@
 // address → file offset.
 
 import { inflateSync } from "node:zlib";
-import { ByteReader, DebugFormatError, cstrAt, cstrEquals } from "./byte-reader.js";
+import { ByteReader, DebugFormatError, cstrAt } from "./byte-reader.js";
 
 export interface ElfSection {
   index: number;
@@ -62,6 +62,8 @@ export class ElfFile {
   readonly segments: ElfSegment[];
   private readonly byName = new Map<string, ElfSection>();
   private readonly contents = new Map<number, Uint8Array>();
+  /** The symbols by name (symbolsNamed), built on first use. */
+  private byNameBytes?: Map<string, Omit<ElfSymbol, "name">[]>;
 
   constructor(input: Uint8Array) {
     // A plain Uint8Array view: a Node Buffer's subarray() is much slower.
@@ -178,12 +180,21 @@ export class ElfFile {
 
   /** Every symbol with this name, .symtab entries first, then .dynsym (names compared as bytes, not decoded). */
   symbolsNamed(name: string): ElfSymbol[] {
-    const want = new TextEncoder().encode(name);
-    const out: ElfSymbol[] = [];
-    this.eachSymbol((strs, nameOff, sym) => {
-      if (cstrEquals(strs, nameOff, want)) out.push({ name, ...sym() });
-    });
-    return out;
+    if (!this.byNameBytes) {
+      // One pass over the tables for all lookups (a compile checks a symbol per uprobe),
+      // keyed by the name's bytes as latin1: one character per byte, so keys compare as
+      // the bytes do.
+      const index = new Map<string, Omit<ElfSymbol, "name">[]>();
+      this.eachSymbol((strs, nameOff, sym) => {
+        const key = latin1(strs, nameOff);
+        const l = index.get(key);
+        if (l) l.push(sym());
+        else index.set(key, [sym()]);
+      });
+      this.byNameBytes = index;
+    }
+    const key = latin1(new TextEncoder().encode(name), 0);
+    return (this.byNameBytes.get(key) ?? []).map((sym) => ({ name, ...sym }));
   }
 
   /** Every function symbol (STT_FUNC or STT_GNU_IFUNC) defined in a section: name, address, size. */
@@ -371,5 +382,14 @@ export function debugFileCandidates(elf: ElfFile, binaryPath: string): string[] 
     const dir = slash < 0 ? "." : binaryPath.slice(0, slash) || "/";
     out.push(`${dir}/${link}`, `${dir}/.debug/${link}`, `/usr/lib/debug${dir.startsWith("/") ? dir : "/" + dir}/${link}`);
   }
+  return out;
+}
+
+/** The NUL-terminated bytes at `off` as a latin1 string (one character per byte). */
+function latin1(bytes: Uint8Array, off: number): string {
+  let end = bytes.indexOf(0, off);
+  if (end < 0) end = bytes.length;
+  let out = "";
+  for (let k = off; k < end; k += 4096) out += String.fromCharCode(...bytes.subarray(k, Math.min(end, k + 4096)));
   return out;
 }

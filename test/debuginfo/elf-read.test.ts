@@ -2,7 +2,9 @@
 // file offset; compressed debug sections, relocatable objects (x86-64 and AArch64),
 // separate debug files.
 
-import { copyFileSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { debugFileCandidates, findFunction, lineAddresses, readDebugInfo, cfaAt, type DwarfVariable } from "../../compiler/debuginfo/dwarf.js";
 import { arm64 } from "../../compiler/target/arm64.js";
@@ -72,6 +74,23 @@ describe.each([
     expect(offs.size).toBeGreaterThan(10);
     for (const [name, [addr, off]] of offs) expect(elf.vaddrToFileOffset(addr), name).toBe(off);
     expect(elf.vaddrToFileOffset(0xdead_0000_0000n)).toBeUndefined();
+  });
+});
+
+describe("symbol names", () => {
+  it("are matched as bytes: a UTF-8 name is found, another one byte apart is not", () => {
+    const dir = mkdtempSync(join(tmpdir(), "elf-names-"));
+    const src = join(dir, "names.c");
+    writeFileSync(src, "int caf\u00e9(void) { return 1; }\nint cafe(void) { return 2; }\nint main(void) { return caf\u00e9() + cafe(); }\n");
+    const bin = build("gcc", ["-O0"], src);
+    const elf = new ElfFile(readFileSync(bin));
+    // nm prints the name's bytes as they are.
+    const nm = new Map(run("nm", [bin]).split("\n").map((l) => l.split(" ")).filter((f) => f.length === 3).map(([v, , n]) => [n!, BigInt("0x" + v)]));
+    expect(elf.symbolAddress("caf\u00e9")?.value).toBe(nm.get("caf\u00e9"));
+    expect(elf.symbolAddress("cafe")?.value).toBe(nm.get("cafe"));
+    expect(nm.get("caf\u00e9")).not.toBe(nm.get("cafe"));
+    expect(elf.symbolAddress("caf\u00e8")).toBeUndefined();
+    expect(elf.symbolsNamed("main").length).toBeGreaterThan(0);
   });
 });
 

@@ -1,5 +1,5 @@
-// One register per address where one symref or stack addr dominates another
-// (compiler/ir/share-addresses.ts): hand-built IR in, which ones became copies.
+// One register per address where one symref or stack addr dominates another and both are
+// read as bases (compiler/ir/share-addresses.ts): hand-built IR in, which became copies.
 
 import { describe, expect, it } from "vitest";
 import { copyFunction } from "../../compiler/ir/copy.js";
@@ -48,14 +48,24 @@ describe("addresses shared", () => {
     const f = new FnBuilder();
     const key = f.slot(16);
     const a = f.addr(key);
-    f.call(1, [f.mapref("m"), a]);
+    const x = f.load({ reg: a }, 0, 8);
+    f.call(5, []);
     const b = f.addr(key);
     const c = f.addr(key, 8);
-    f.call(1, [f.mapref("m"), b]);
-    f.ret(c);
+    f.ret(f.alu("add", f.alu("add", x, f.load({ reg: b }, 0, 8)), f.load({ reg: c }, 0, 8)));
     const out = shared(f.build());
     const addrs = out.blocks[0]!.insts.filter((i) => i.op === "addr");
     expect(addrs).toMatchObject([{ dst: a, off: 0 }, { dst: c, off: 8 }]);
     expect(out.blocks[0]!.insts.find((i) => i.op === "mov" && i.dst === b)).toMatchObject({ src: a });
+  });
+
+  it("kept where a helper call takes the address as an argument: a move per call would cost more", () => {
+    const f = new FnBuilder();
+    const key = f.slot(8);
+    f.call(1, [f.mapref("m"), f.addr(key)]);
+    f.call(3, [f.mapref("m"), f.addr(key)]);
+    const out = shared(f.build());
+    expect(symrefs(out)).toEqual(["b0:m", "b0:m"]);
+    expect(out.blocks[0]!.insts.filter((i) => i.op === "addr")).toHaveLength(2);
   });
 });
