@@ -14,7 +14,7 @@
 // call's result (reuse-helper-results.ts). Probe reads of parts of one object become
 // one read of their span (merge-probe-reads.ts). A load of what the block just stored
 // to a stack slot nothing takes the address of reads the stored value (forward-stores.ts),
-// and operations on constants are computed (fold-constants.ts); a map's, global's or
+// and operations on constants are computed (compute-constants.ts); a map's, global's or
 // stack slot's address computed once serves every use it dominates (share-addresses.ts).
 // A copy's readers read its source where
 // that is the same value (propagate-copies.ts), before the extension and ALU steps that
@@ -23,7 +23,7 @@
 
 import { comparesAsValues } from "./compares-as-values.js";
 import { copyFunction } from "./copy.js";
-import { foldConstants } from "./fold-constants.js";
+import { computeConstants } from "./compute-constants.js";
 import { forwardStoresToLoads } from "./forward-stores.js";
 import { successors } from "./dominators.js";
 import { hoistConstantArms } from "./hoist-constant-arms.js";
@@ -49,7 +49,7 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   reuseHelperResults(fn);
   mergeProbeReads(fn);
   forwardStoresToLoads(fn);
-  foldConstants(fn);
+  computeConstants(fn);
   shareAddresses(fn);
   fn.blocks = propagateCopies(fn).blocks;
   extendSourcesOfExtensions(fn);

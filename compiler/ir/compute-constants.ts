@@ -14,7 +14,7 @@ import { compareConstants } from "./compare.js";
 import { isImm, type Inst, type IrFunction, type Operand, type VReg } from "./ir.js";
 import { instDst } from "./uses.js";
 
-export function foldConstants(fn: IrFunction): void {
+export function computeConstants(fn: IrFunction): void {
   const defs = new Map<VReg, number>(fn.params.map((r) => [r, 1]));
   for (const b of fn.blocks) {
     for (const i of b.insts) {

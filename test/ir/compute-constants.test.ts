@@ -1,11 +1,11 @@
-// Operations on constants computed at compile time (compiler/ir/fold-constants.ts, with
+// Operations on constants computed at compile time (compiler/ir/compute-constants.ts, with
 // compiler/ir/arith.ts): each ALU op on corner values, run before and after folding by the
 // test's own IR runner, which must agree; what may not fold stays.
 
 import { describe, expect, it } from "vitest";
 import { copyFunction } from "../../compiler/ir/copy.js";
 import { instDst } from "../../compiler/ir/uses.js";
-import { foldConstants } from "../../compiler/ir/fold-constants.js";
+import { computeConstants } from "../../compiler/ir/compute-constants.js";
 import type { AluOp, IrFunction } from "../../compiler/ir/ir.js";
 import { ctxOf, makeEnv } from "../backend/support/env.js";
 import { FnBuilder, imm, runIr } from "../backend/support/ir.js";
@@ -13,7 +13,7 @@ import { FnBuilder, imm, runIr } from "../backend/support/ir.js";
 const run = (fn: IrFunction): bigint => runIr(fn, makeEnv(ctxOf(0n))).r0;
 const folded = (fn: IrFunction): IrFunction => {
   const out = copyFunction(fn);
-  foldConstants(out);
+  computeConstants(out);
   return out;
 };
 const ops = (fn: IrFunction): string[] => fn.blocks.flatMap((b) => b.insts).map((i) => i.op);
