@@ -14,10 +14,10 @@
 // call's result (reuse-helper-results.ts). Probe reads of parts of one object become
 // one read of their span (merge-probe-reads.ts). A load of what the block just stored
 // to a stack slot nothing takes the address of reads the stored value (forward-stores.ts),
-// and operations on constants are computed (compute-constants.ts); a map's, global's or
-// stack slot's address computed once serves every use it dominates (share-addresses.ts).
-// A copy's readers read its source where
-// that is the same value (propagate-copies.ts), before the extension and ALU steps that
+// and operations on constants are computed (compute-constants.ts); an address read as a
+// base (a setting's) computed once serves every such use it dominates (share-addresses.ts).
+// A copy's readers read its source where that is the same value (propagate-copies.ts),
+// before the extension and ALU steps that
 // match a value's readers, and an extension of an extension extends the first one's source;
 // an operation whose result is only read as its low half is one of the 32-bit ALU.
 
