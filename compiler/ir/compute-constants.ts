@@ -1,12 +1,16 @@
 // Operations on constants computed at compile time: an alu, neg, ext, setcc or mov whose
 // operands are registers each defined once, by a const (or immediates), becomes a const of
-// its result, and so on through what it feeds, until nothing changes. Such operations
-// appear after other passes: a store forwarded to its load (`{ a: 1 }.a`), an inlined
-// function's constant argument, a constant left in a register by an earlier fold.
+// its result, and so on through what it feeds, until nothing changes; and an operation
+// with a constant that leaves its other operand as it is (`x + 0`, `x * 1`, `x & -1`,
+// a shift by 0) becomes a copy of it, one whose result does not depend on it (`x * 0`,
+// `x & 0`, `x % 1`) a const. Such operations appear after other passes: a store forwarded
+// to its load (`{ a: 1 }.a`), an inlined function's constant argument (`scale(v, 1)`), a
+// constant left in a register by an earlier fold.
 // A register defined once is that constant wherever it is read (a read the definition
 // does not reach reads an uninitialized register, which the verifier refuses anyway).
 // In: an IrFunction, changed in place. Out: the folded instructions replaced; the
-// constants nobody reads any more are left for the dead-code sweep.
+// constants nobody reads any more are left for the dead-code sweep, the copies for
+// propagate-copies.ts.
 // CO-RE constants (`core`) are libbpf's to fill in: never folded, nor anything they feed.
 
 import { aluConstants } from "./arith.js";
@@ -32,15 +36,51 @@ export function computeConstants(fn: IrFunction): void {
     for (const b of fn.blocks) {
       b.insts = b.insts.map((i) => {
         const d = instDst(i);
-        if (d === undefined || constOf.has(d) || defs.get(d) !== 1) return i;
+        if (d === undefined || i.op === "const") return i;
         const v = resultOf(i, value);
-        if (v === undefined) return i;
-        constOf.set(d, v);
+        if (v !== undefined) {
+          // Its operands are constants wherever it runs: so is its result, here; a
+          // register written once holds it wherever it is read.
+          if (defs.get(d) === 1) constOf.set(d, v);
+          changed = true;
+          return { op: "const", dst: d, value: v, ...(i.loc ? { loc: i.loc } : {}) } satisfies Inst;
+        }
+        const same = identity(i, value);
+        if (same === undefined) return i;
+        if (same.op === "const" && defs.get(d) === 1) constOf.set(d, same.value);
         changed = true;
-        return { op: "const", dst: d, value: v, ...(i.loc ? { loc: i.loc } : {}) } satisfies Inst;
+        return { ...same, ...(i.loc ? { loc: i.loc } : {}) };
       });
     }
   }
+}
+
+const ALL_ONES = -1n;
+
+/** A 64-bit alu with one constant operand as the copy or the const it comes to. */
+function identity(i: Inst, value: (o: Operand) => bigint | undefined): Inst | undefined {
+  if (i.op !== "alu" || i.core) return undefined;
+  const b = value(i.b);
+  const a = value(i.a);
+  const copy = (src: Operand): Inst | undefined => (isImm(src) ? undefined : { op: "mov", dst: i.dst, src });
+  const zero: Inst = { op: "const", dst: i.dst, value: 0n };
+  // The result is 0 whatever the other operand (on the low halves too, for a w32 one).
+  if ((b === 0n || a === 0n) && (i.alu === "mul" || i.alu === "and")) return zero;
+  if (i.w32) return undefined;
+  if (b !== undefined) {
+    const k = BigInt.asIntN(64, b);
+    if (k === 0n && ["add", "sub", "or", "xor", "lsh", "rsh", "arsh"].includes(i.alu)) return copy(i.a);
+    if (k === 1n && ["mul", "udiv", "sdiv"].includes(i.alu)) return copy(i.a);
+    if (k === 1n && (i.alu === "umod" || i.alu === "smod")) return zero;
+    if (k === ALL_ONES && i.alu === "and") return copy(i.a);
+  }
+  if (a !== undefined) {
+    const k = BigInt.asIntN(64, a);
+    if (k === 0n && ["add", "or", "xor"].includes(i.alu)) return copy(i.b);
+    if (k === 1n && i.alu === "mul") return copy(i.b);
+    if (k === ALL_ONES && i.alu === "and") return copy(i.b);
+  }
+  return undefined;
 }
 
 /** The instruction's result when its operands are known constants. */

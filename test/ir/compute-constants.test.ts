@@ -83,4 +83,28 @@ describe("constants folded", () => {
     expect(insts.find((i) => i.op === "alu" && instDst(i) === twice)).toBeDefined();
     expect(insts.find((i) => instDst(i) === fromCore)).toMatchObject({ op: "alu" });
   });
+
+  it("identities: an operation that leaves its operand as it is becomes a copy, one whose result it cannot change a const", () => {
+    const cases: [AluOp, bigint, "left" | "right", "mov" | "const" | "alu", boolean?][] = [
+      ["add", 0n, "right", "mov"], ["add", 0n, "left", "mov"], ["sub", 0n, "right", "mov"], ["sub", 0n, "left", "alu"],
+      ["or", 0n, "left", "mov"], ["xor", 0n, "right", "mov"], ["lsh", 0n, "right", "mov"], ["rsh", 0n, "right", "mov"],
+      ["arsh", 0n, "right", "mov"], ["mul", 1n, "right", "mov"], ["mul", 1n, "left", "mov"], ["udiv", 1n, "right", "mov"],
+      ["sdiv", 1n, "right", "mov"], ["umod", 1n, "right", "const"], ["smod", 1n, "right", "const"], ["and", -1n, "right", "mov"],
+      ["and", -1n, "left", "mov"], ["mul", 0n, "right", "const"], ["mul", 0n, "left", "const"], ["and", 0n, "right", "const"],
+      ["udiv", 1n, "left", "alu"], ["add", 0n, "right", "alu", true], ["and", 0n, "right", "const", true], ["mul", 0n, "left", "const", true],
+    ];
+    for (const [alu, k, side, want, w32] of cases) {
+      const f = new FnBuilder();
+      const x = f.load({ reg: f.ctx }, 0, 8);
+      const c = f.const(k);
+      const r = f.reg();
+      f.ins({ op: "alu", alu, dst: r, a: side === "left" ? c : x, b: side === "left" ? x : imm(k), ...(w32 ? { w32 } : {}) });
+      f.ret(r);
+      const fn = f.build();
+      const out = folded(fn);
+      const got = out.blocks[0]!.insts.find((i) => instDst(i) === r)!;
+      expect({ alu, k, side, w32, op: got.op }).toEqual({ alu, k, side, w32, op: want });
+      for (const v of CORNERS) expect(runIr(out, makeEnv(ctxOf(v))).r0, `${alu} ${k} ${side} ${v}`).toBe(runIr(fn, makeEnv(ctxOf(v))).r0);
+    }
+  });
 });
