@@ -76,7 +76,12 @@ export class KernelTypes {
     return this.btf(node).table.names("typedef");
   }
 
-  /** The names of every function the kernel's BTF describes. */
+  /** Whether the kernel's BTF has a function of this name (a lookup, not a list). */
+  hasFunction(name: string, node: ts.Node): boolean {
+    return this.btf(node).table.idsByName("func", name).length > 0;
+  }
+
+  /** The names of every function the kernel's BTF describes (for "did you mean"). */
   functionNames(node: ts.Node): Set<string> {
     this.functionSet ??= new Set(this.btf(node).table.names("func"));
     return this.functionSet;

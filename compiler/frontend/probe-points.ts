@@ -50,8 +50,8 @@ function checkKernelFunction(ctx: FrontendContext, kind: string, fn: string, nod
     ctx.warn("fetchSpec", node, `No kernel BTF (${ctx.kernel.path}) to check that kernel function '${fn}' exists.`);
     return;
   }
+  if (ctx.kernel.hasFunction(fn, node)) return;
   const names = ctx.kernel.functionNames(node);
-  if (names.has(fn)) return;
   // kprobes attach to any kernel text symbol; BTF lacks a few (assembly, argument-less
   // syscalls, some static functions). This kernel's /proc/kallsyms says; another's cannot
   // be read from here.
@@ -85,7 +85,7 @@ function checkTracepoint(ctx: FrontendContext, category: string, event: string, 
   if (ctx.kernel.available) {
     if (ctx.kernel.tracepointRecord(event, nodes[1]!)) return;
     const sys = /^sys_(?:enter|exit)_(.+)$/.exec(event);
-    if (category === "syscalls" && sys && ctx.kernel.functionNames(nodes[1]!).has(ctx.target.syscalls.prefix + sys[1])) return;
+    if (category === "syscalls" && sys && ctx.kernel.hasFunction(ctx.target.syscalls.prefix + sys[1], nodes[1]!)) return;
   }
   ctx.fail("unknownProbePoint", nodes[1]!, `tracepoint '${category}/${event}'`, "tracefs (not mounted: mount -t tracefs nodev /sys/kernel/tracing) or the kernel's BTF", "");
 }
