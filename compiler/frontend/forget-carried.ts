@@ -12,15 +12,21 @@
 // verifier to know more of a variable (indexes and offsets are checked where they are
 // used, helper sizes are constants) but a loop's counter, which keeps its value.
 // Only what can differ by path is forgotten: a variable bound before the loop that the
-// loop writes, or that a branch narrows on a path staying in the loop (`x != y` narrows
-// neither), in a loop with such a branch or a call of a function (whose result may differ
-// by the paths through it).
+// loop writes on some of its paths only (under a branch on data, or by a call of a
+// function, whose result may differ by the paths through it), that it computes from
+// such a value, or that a branch narrows on one of two ways both staying in the loop (a
+// branch that leaves the loop one way narrows it the same on every path that stays;
+// `x != y` narrows neither) if the verifier may not know it exactly already (a constant,
+// a load-time setting: one it knows decides its branches, and narrowing it changes
+// nothing).
 // In: a lowered function's IR and its loops (their latches, and the integer variables
 // bound when each began: registers, and scalars in stack slots, a struct's or an array's
-// included). Out: the IR, changed in place: at the end of each such loop's latch, a
-// forget of each such variable read after the back edge, but the loop counters; one in
-// memory is loaded, forgotten and stored back.
+// included), the read-only data symbols (settings), and whether the function is a
+// subprogram. Out: the IR, changed in place: at the end of a loop's latch, a forget of
+// each such variable read after the back edge, but the loop counters; one in memory is
+// loaded, forgotten and stored back.
 
+import { dominators, successors } from "../ir/dominators.js";
 import { isImm, type Block, type CmpOp, type Inst, type IrFunction, type Operand, type Size, type VReg } from "../ir/ir.js";
 import { instDst, instUses, termUses } from "../ir/uses.js";
 import type { LoopRegion } from "./values.js";
@@ -28,39 +34,103 @@ import type { LoopRegion } from "./values.js";
 /** A scalar in a stack slot, as loads and stores reach it: "slot:off:size". */
 type Location = string;
 
-export function forgetCarriedValues(fn: IrFunction, loops: readonly LoopRegion[]): void {
+export function forgetCarriedValues(fn: IrFunction, loops: readonly LoopRegion[], readOnly: ReadonlySet<string>, subprogram: boolean): void {
+  if (loops.length === 0) return;
   const counters = new Set(loops.flatMap((l) => (l.counter === undefined ? [] : [l.counter])));
-  const conditions = new Set(loops.map((l) => l.head.id));
   const liveAtHead = liveIn(fn);
   const sources = copySources(fn);
+  const exact = exactValues(fn, readOnly, subprogram);
+  const onEveryPath = everyIterationDominators(fn, loops);
   for (const loop of loops) {
     const blocks = fn.blocks.filter((b) => loop.head.id <= b.id && b.id < loop.exit.id);
     const stays = reachingLatch(blocks, loop.latch.id);
-    const inLoop = (id: number) => stays.has(id);
-    if (!blocks.some((b) => branchesOnData(b, conditions, inLoop))) continue;
-    const written = new Set<VReg | Location>(), compared: VReg[] = [];
-    for (const b of blocks) {
-      for (const i of b.insts) {
-        const d = instDst(i);
-        if (d !== undefined) written.add(d);
-        if (i.op === "store" && "slot" in i.base) written.add(locationOf(i.base.slot, i.off, i.size));
-        if (i.op === "setcc") compared.push(...instUses(i));
-      }
+    const staying = blocks.filter((b) => stays.has(b.id));
+    const compared: VReg[] = [];
+    for (const b of staying) {
+      for (const i of b.insts) if (i.op === "setcc") compared.push(...instUses(i));
       const t = b.term;
-      if (t.op === "br" && ((inLoop(t.then) && narrows(t.cmp, t.b)) || (inLoop(t.else) && narrows(NEGATED[t.cmp], t.b)))) compared.push(...termUses(t));
+      if (t.op === "br" && stays.has(t.then) && stays.has(t.else) && (narrows(t.cmp, t.b) || narrows(NEGATED[t.cmp], t.b))) compared.push(...termUses(t), ...jsetOperands(b));
     }
-    const narrowed = tiedTo(compared, sources);
-    const changes = (v: VReg | Location) => written.has(v) || narrowed.has(v);
+    const differs = new Set([...tiedTo(compared, sources)].filter((v) => !exact.has(v)));
+    for (let grew = true; grew;) {
+      grew = false;
+      const mark = (v: VReg | Location): void => { if (!differs.has(v)) { differs.add(v); grew = true; } };
+      for (const b of staying) {
+        const sometimes = !onEveryPath(b.id, loop.latch.id);
+        for (const i of b.insts) {
+          const d = instDst(i);
+          const reads = instUses(i).some((u) => differs.has(u)) || (i.op === "load" && "slot" in i.base && differs.has(locationOf(i.base.slot, i.off, i.size)));
+          if (d !== undefined && (sometimes || reads || (i.op === "call" && "fn" in i))) mark(d);
+          if (i.op === "store" && "slot" in i.base && (sometimes || (!isImm(i.src) && differs.has(i.src)))) mark(locationOf(i.base.slot, i.off, i.size));
+        }
+      }
+    }
     const live = liveAtHead.get(loop.head.id)!;
-    const regs = [...new Set(loop.carried.regs)].filter((v) => !counters.has(v) && live.has(v) && changes(v)).sort((x, y) => x - y);
+    const regs = [...new Set(loop.carried.regs)].filter((v) => !counters.has(v) && live.has(v) && differs.has(v)).sort((x, y) => x - y);
     const latch = loop.latch.insts;
     for (const v of regs) latch.push({ op: "forget", dst: v, src: v });
     for (const { slot, off, size } of memoryRead(fn, loop.head.id)) {
-      if (!loop.carried.memory.some((m) => m.slot === slot && m.off <= off && off + size <= m.off + m.size) || !changes(locationOf(slot, off, size))) continue;
+      if (!loop.carried.memory.some((m) => m.slot === slot && m.off <= off && off + size <= m.off + m.size) || !differs.has(locationOf(slot, off, size))) continue;
       const v = fn.nextReg++;
       latch.push({ op: "load", dst: v, base: { slot }, off, size }, { op: "forget", dst: v, src: v }, { op: "store", base: { slot }, off, size, src: v });
     }
   }
+}
+
+/** Dominance as the verifier walks the loops: it knows a counter, so it enters the body
+ *  of a loop of one iteration or more; a nested loop's body runs on every path through
+ *  the loop around it. */
+function everyIterationDominators(fn: IrFunction, loops: readonly LoopRegion[]): (a: number, b: number) => boolean {
+  const heads = new Map(loops.filter((l) => l.trips > 0).map((l) => [l.head.id, l]));
+  const blocks = fn.blocks.map((b): Block => {
+    const l = heads.get(b.id), t = b.term;
+    if (!l || t.op !== "br") return b;
+    const inside = (id: number) => l.head.id <= id && id < l.exit.id;
+    if (inside(t.then) === inside(t.else)) return b;
+    return { ...b, term: { op: "jmp", target: inside(t.then) ? t.then : t.else } };
+  });
+  return dominators({ ...fn, blocks });
+}
+
+/** Registers and stack scalars whose value the verifier may know exactly: computed from
+ *  constants, settings (read-only data, which it reads as constants) and, in a
+ *  subprogram, the arguments (a caller may pass constants, and it walks the subprogram
+ *  at each call). The greatest fixed point: a value a loop computes from itself stays
+ *  exact. */
+function exactValues(fn: IrFunction, readOnly: ReadonlySet<string>, subprogram: boolean): Set<VReg | Location> {
+  const defs = new Map<VReg | Location, Inst[]>();
+  const addressed = new Set<number>();
+  const symbols = new Map<VReg, string>();
+  for (const b of fn.blocks) for (const i of b.insts) {
+    if (i.op === "addr") addressed.add(i.slot);
+    if (i.op === "symref" && i.kind === "data") symbols.set(i.dst, i.symbol);
+    if (i.op === "alu" && i.alu === "add" && isImm(i.b) && symbols.has(i.a)) symbols.set(i.dst, symbols.get(i.a)!);
+    const d = i.op === "store" && "slot" in i.base ? locationOf(i.base.slot, i.off, i.size) : instDst(i);
+    if (d !== undefined) defs.set(d, [...(defs.get(d) ?? []), i]);
+  }
+  const exact = new Set<VReg | Location>(defs.keys());
+  for (const p of fn.params) if (subprogram) exact.add(p); else exact.delete(p);
+  const known = (o: Operand): boolean => isImm(o) || exact.has(o);
+  const of = (i: Inst): boolean => {
+    switch (i.op) {
+      case "const": return true;
+      case "mov": case "ext": return exact.has(i.src);
+      case "neg": return exact.has(i.a);
+      case "alu": case "setcc": return exact.has(i.a) && known(i.b);
+      case "store": return "slot" in i.base && !addressed.has(i.base.slot) && known(i.src);
+      case "load":
+        if ("slot" in i.base) return !addressed.has(i.base.slot) && exact.has(locationOf(i.base.slot, i.off, i.size));
+        return readOnly.has(symbols.get(i.base.reg) ?? "") && defs.get(i.base.reg)?.length === 1;
+      default: return false;
+    }
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [v, is] of defs) {
+      if (exact.has(v) && !is.every(of)) { exact.delete(v); changed = true; }
+    }
+  }
+  return exact;
 }
 
 /** The blocks of a loop from which its latch can be reached without leaving it (a
@@ -76,10 +146,6 @@ function reachingLatch(blocks: readonly Block[], latch: number): Set<number> {
     }
   }
   return reaching;
-}
-
-function successors(b: Block): number[] {
-  return b.term.op === "jmp" ? [b.term.target] : b.term.op === "br" ? [b.term.then, b.term.else] : [];
 }
 
 function locationOf(slot: number, off: number, size: Size): Location {
@@ -106,25 +172,22 @@ function narrows(cmp: CmpOp | "clear", b: Operand): boolean {
   return cmp !== "ne" || isImm(b);
 }
 
-/** Whether a block may branch on data and stay in the loop: a compare that is not a
- *  loop's condition on its counter and whose two ways both stay (`inLoop`; a value
- *  compare is one, expanded to branches), or a call of a function, whose result may
- *  differ by the paths through it. */
-function branchesOnData(b: Block, conditions: ReadonlySet<number>, inLoop: (id: number) => boolean): boolean {
-  if (b.term.op === "br" && !conditions.has(b.id) && inLoop(b.term.then) && inLoop(b.term.else)) return true;
-  return b.insts.some((i) => i.op === "setcc" || (i.op === "call" && "fn" in i));
+/** The operands of the `and` a block's branch tests against 0 or 1: the backend fuses
+ *  the two into a BPF_JSET of them (fold.ts), which narrows them. */
+function jsetOperands(b: Block): VReg[] {
+  const last = b.insts[b.insts.length - 1], t = b.term;
+  if (last?.op !== "alu" || last.alu !== "and" || t.op !== "br" || t.a !== last.dst || (t.cmp !== "eq" && t.cmp !== "ne") || !isImm(t.b)) return [];
+  return isImm(last.b) ? [last.a] : [last.a, last.b];
 }
 
 /** For each register, the registers and stack scalars a branch on it may narrow: those
  *  it may be a copy of, give or take a constant (the verifier ties such a copy to its
- *  source, and a branch that narrows one narrows both), and the operands of an `and`
- *  (the backend fuses `(a & b) != 0` into a BPF_JSET, which narrows a and b). */
+ *  source, and a branch that narrows one narrows both). */
 function copySources(fn: IrFunction): Map<VReg, (VReg | Location)[]> {
   const sources = new Map<VReg, (VReg | Location)[]>();
   const ties = (i: Inst): (VReg | Location)[] => {
     if (i.op === "mov" || i.op === "ext") return [i.src];
     if (i.op === "alu" && (i.alu === "add" || i.alu === "sub") && isImm(i.b)) return [i.a];
-    if (i.op === "alu" && i.alu === "and") return isImm(i.b) ? [i.a] : [i.a, i.b];
     if (i.op === "load" && "slot" in i.base) return [locationOf(i.base.slot, i.off, i.size)];
     return [];
   };
