@@ -14,11 +14,10 @@
 // Only what can differ by path is forgotten: a variable bound before the loop that the
 // loop writes on some of its paths only (under a branch on data, or by a call of a
 // function, whose result may differ by the paths through it), that it computes from
-// such a value, or that a branch narrows on one of two ways both staying in the loop (a
-// branch that leaves the loop one way narrows it the same on every path that stays;
-// `x != y` narrows neither) if the verifier may not know it exactly already (a constant,
-// a load-time setting: one it knows decides its branches, and narrowing it changes
-// nothing).
+// such a value, or that a branch whose two ways both stay in the loop narrows (a branch
+// that leaves the loop one way narrows it the same on every path that stays) if the
+// verifier may not know it exactly already (a constant, a load-time setting: one it
+// knows decides its branches, and narrowing it changes nothing).
 // In: a lowered function's IR and its loops (their latches, and the integer variables
 // bound when each began: registers, and scalars in stack slots, a struct's or an array's
 // included), the read-only data symbols (settings), and whether the function is a
@@ -27,11 +26,11 @@
 // loaded, forgotten and stored back.
 
 import { dominators, successors } from "../ir/dominators.js";
-import { isImm, type Block, type CmpOp, type Inst, type IrFunction, type Operand, type Size, type VReg } from "../ir/ir.js";
+import { isImm, type Block, type Inst, type IrFunction, type Operand, type Size, type VReg } from "../ir/ir.js";
 import { instDst, instUses, termUses } from "../ir/uses.js";
 import type { LoopRegion } from "./values.js";
 
-/** A scalar in a stack slot, as loads and stores reach it: "slot:off:size". */
+/** Bytes of a stack slot, as a load or a store reaches them: "slot:off:size". */
 type Location = string;
 
 export function forgetCarriedValues(fn: IrFunction, loops: readonly LoopRegion[], readOnly: ReadonlySet<string>, subprogram: boolean): void {
@@ -49,7 +48,7 @@ export function forgetCarriedValues(fn: IrFunction, loops: readonly LoopRegion[]
     for (const b of staying) {
       for (const i of b.insts) if (i.op === "setcc") compared.push(...instUses(i));
       const t = b.term;
-      if (t.op === "br" && stays.has(t.then) && stays.has(t.else) && (narrows(t.cmp, t.b) || narrows(NEGATED[t.cmp], t.b))) compared.push(...termUses(t), ...jsetOperands(b));
+      if (t.op === "br" && stays.has(t.then) && stays.has(t.else)) compared.push(...termUses(t), ...jsetOperands(b));
     }
     const differs = new Set([...tiedTo(compared, sources)].filter((v) => !exact.has(v)));
     for (let grew = true; grew;) {
@@ -59,7 +58,7 @@ export function forgetCarriedValues(fn: IrFunction, loops: readonly LoopRegion[]
         const sometimes = !onEveryPath(b.id, loop.latch.id);
         for (const i of b.insts) {
           const d = instDst(i);
-          const reads = instUses(i).some((u) => differs.has(u)) || (i.op === "load" && "slot" in i.base && differs.has(locationOf(i.base.slot, i.off, i.size)));
+          const reads = instUses(i).some((u) => differs.has(u)) || (i.op === "load" && "slot" in i.base && overlapsAny(differs, i.base.slot, i.off, i.size));
           if (d !== undefined && (sometimes || reads || (i.op === "call" && "fn" in i))) mark(d);
           if (i.op === "store" && "slot" in i.base && (sometimes || (!isImm(i.src) && differs.has(i.src)))) mark(locationOf(i.base.slot, i.off, i.size));
         }
@@ -70,7 +69,7 @@ export function forgetCarriedValues(fn: IrFunction, loops: readonly LoopRegion[]
     const latch = loop.latch.insts;
     for (const v of regs) latch.push({ op: "forget", dst: v, src: v });
     for (const { slot, off, size } of memoryRead(fn, loop.head.id)) {
-      if (!loop.carried.memory.some((m) => m.slot === slot && m.off <= off && off + size <= m.off + m.size) || !differs.has(locationOf(slot, off, size))) continue;
+      if (!loop.carried.memory.some((m) => m.slot === slot && m.off <= off && off + size <= m.off + m.size) || !overlapsAny(differs, slot, off, size)) continue;
       const v = fn.nextReg++;
       latch.push({ op: "load", dst: v, base: { slot }, off, size }, { op: "forget", dst: v, src: v }, { op: "store", base: { slot }, off, size, src: v });
     }
@@ -152,6 +151,16 @@ function locationOf(slot: number, off: number, size: Size): Location {
   return `${slot}:${off}:${size}`;
 }
 
+/** Whether a location in `set` shares a byte with size bytes at off in slot. */
+function overlapsAny(set: ReadonlySet<VReg | Location>, slot: number, off: number, size: number): boolean {
+  for (const v of set) {
+    if (typeof v === "number") continue;
+    const [s, o, n] = v.split(":").map(Number) as [number, number, number];
+    if (s === slot && o < off + size && off < o + n) return true;
+  }
+  return false;
+}
+
 /** The scalars loaded from stack slots in the blocks from `from` on, once each. */
 function memoryRead(fn: IrFunction, from: number): { slot: number; off: number; size: Size }[] {
   const seen = new Map<Location, { slot: number; off: number; size: Size }>();
@@ -160,16 +169,6 @@ function memoryRead(fn: IrFunction, from: number): { slot: number; off: number; 
     for (const i of b.insts) if (i.op === "load" && "slot" in i.base) seen.set(locationOf(i.base.slot, i.off, i.size), { slot: i.base.slot, off: i.off, size: i.size });
   }
   return [...seen.values()];
-}
-
-const NEGATED: Record<CmpOp, CmpOp | "clear"> = {
-  eq: "ne", ne: "eq", set: "clear", ugt: "ule", uge: "ult", ult: "uge", ule: "ugt", sgt: "sle", sge: "slt", slt: "sge", sle: "sgt",
-};
-
-/** Whether the verifier learns something of a and b where `a cmp b` holds: not where two
- *  registers differ. */
-function narrows(cmp: CmpOp | "clear", b: Operand): boolean {
-  return cmp !== "ne" || isImm(b);
 }
 
 /** The operands of the `and` a block's branch tests against 0 or 1: the backend fuses
