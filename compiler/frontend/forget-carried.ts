@@ -39,11 +39,11 @@ export function forgetCarriedValues(fn: IrFunction, loops: readonly LoopRegion[]
   const liveAtHead = liveIn(fn);
   const sources = copySources(fn);
   const exact = exactValues(fn, readOnly, subprogram);
-  const onEveryPath = everyIterationDominators(fn, loops);
   for (const loop of loops) {
     const blocks = fn.blocks.filter((b) => loop.head.id <= b.id && b.id < loop.exit.id);
     const stays = reachingLatch(blocks, loop.latch.id);
     const staying = blocks.filter((b) => stays.has(b.id));
+    const always = onEveryPath(fn, blocks, loop, loops);
     const compared: VReg[] = [];
     for (const b of staying) {
       for (const i of b.insts) if (i.op === "setcc") compared.push(...instUses(i));
@@ -55,7 +55,7 @@ export function forgetCarriedValues(fn: IrFunction, loops: readonly LoopRegion[]
       grew = false;
       const mark = (v: VReg | Location): void => { if (!differs.has(v)) { differs.add(v); grew = true; } };
       for (const b of staying) {
-        const sometimes = !onEveryPath(b.id, loop.latch.id);
+        const sometimes = !always(b.id);
         for (const i of b.insts) {
           const d = instDst(i);
           const reads = instUses(i).some((u) => differs.has(u)) || (i.op === "load" && "slot" in i.base && overlapsAny(differs, i.base.slot, i.off, i.size));
@@ -76,19 +76,21 @@ export function forgetCarriedValues(fn: IrFunction, loops: readonly LoopRegion[]
   }
 }
 
-/** Dominance as the verifier walks the loops: it knows a counter, so it enters the body
- *  of a loop of one iteration or more; a nested loop's body runs on every path through
- *  the loop around it. */
-function everyIterationDominators(fn: IrFunction, loops: readonly LoopRegion[]): (a: number, b: number) => boolean {
-  const heads = new Map(loops.filter((l) => l.trips > 0).map((l) => [l.head.id, l]));
-  const blocks = fn.blocks.map((b): Block => {
-    const l = heads.get(b.id), t = b.term;
-    if (!l || t.op !== "br") return b;
-    const inside = (id: number) => l.head.id <= id && id < l.exit.id;
-    if (inside(t.then) === inside(t.else)) return b;
-    return { ...b, term: { op: "jmp", target: inside(t.then) ? t.then : t.else } };
+/** Whether block b runs on every path of an iteration of the loop (`blocks`, its head
+ *  first): whether it dominates the latch in the loop's blocks entered at its head, with
+ *  each nested loop of one iteration or more walked once through (the verifier, which
+ *  knows its counter, enters its body, then leaves after the last iteration). */
+function onEveryPath(fn: IrFunction, blocks: readonly Block[], loop: LoopRegion, loops: readonly LoopRegion[]): (b: number) => boolean {
+  const ids = new Set(blocks.map((b) => b.id));
+  const nested = loops.filter((l) => l !== loop && l.trips > 0 && ids.has(l.head.id));
+  const region = blocks.map((b): Block => {
+    const heading = nested.find((l) => l.head.id === b.id), latching = nested.find((l) => l.latch.id === b.id);
+    const targets = latching ? [latching.exit.id] : successors(b).filter((t) => ids.has(t) && t !== loop.head.id && (!heading || (heading.head.id <= t && t < heading.exit.id)));
+    if (targets.length === 0) return { ...b, term: { op: "ret", value: { imm: 0n } } };
+    return targets.length === 1 || targets[0] === targets[1] ? { ...b, term: { op: "jmp", target: targets[0]! } } : b;
   });
-  return dominators({ ...fn, blocks });
+  const dom = dominators({ ...fn, blocks: region });
+  return (b) => dom(b, loop.latch.id);
 }
 
 /** Registers and stack scalars whose value the verifier may know exactly: computed from
