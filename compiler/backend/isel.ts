@@ -39,7 +39,7 @@ import { slotPointers } from "./slot-pointers.js";
 import { registerRanges, valueRanges, type Range as ValueRange, type RangeAt } from "./value-ranges.js";
 import { storeImmediates } from "./store-imm.js";
 import {
-  ARG_REGS, Asm, FIRST_VREG, R0, type MBlock, type MFunction, type MInst, type MTerm, type Mem,
+  ARG_REGS, Asm, FIRST_VREG, R0, type MBlock, type MFunction, type MInst, type MSlot, type MTerm, type Mem,
   type Reg, type Src,
 } from "./mir.js";
 
@@ -77,7 +77,7 @@ class Selector {
   readonly storedImms = new Map<bigint, Reg>();
 
   constructor(
-    private readonly fn: { nextReg: Reg },
+    private readonly fn: { nextReg: Reg; slots: MSlot[] },
     private readonly v4: boolean,
     /** Loads to sign-extend as they load (v4): their one reader, the extension, is a copy. */
     private readonly sextLoads: ReadonlySet<VReg>,
@@ -371,7 +371,30 @@ class Selector {
       }
       case "atomic_add":
         return this.emit(Asm.xadd(i.size, { base: R(i.base.reg), off: i.off }, R(i.src)));
+      case "forget": return this.forget(R(i.dst), this.R(i.src), this.rangeAt(this.block, this.index, i.src));
     }
+  }
+
+  /** The slot forget() passes values through, made at its first use. */
+  private forgetSlot: number | undefined;
+
+  /** dst = src, through stack bytes the verifier stops following: the atomic add into
+   *  the zeroed slot leaves them STACK_MISC, and the load of them an unknown value. A
+   *  32-bit value (range) goes through 4 bytes, loaded zero-extended, sign-extended again
+   *  if it is a signed one, so that the verifier knows what value-ranges does. */
+  forget(dst: Reg, src: Reg, range: ValueRange): void {
+    if (this.forgetSlot === undefined) {
+      this.forgetSlot = this.fn.slots.length;
+      this.fn.slots.push({ id: this.forgetSlot, size: 8, align: 8, name: "forgotten value" });
+    }
+    const mem = { slot: this.forgetSlot, off: 0 }, size = range.u32 || range.s32 ? 4 : 8;
+    this.emit(Asm.storeImm(size, mem, 0));
+    this.emit(Asm.xadd(size, mem, src));
+    this.emit(Asm.load(dst, size, mem));
+    if (size === 8 || range.u32) return;
+    if (this.v4) return this.emit(Asm.movsx(dst, dst, 32));
+    this.emit(Asm.aluImm(ALU.LSH, dst, 32));
+    this.emit(Asm.aluImm(ALU.ARSH, dst, 32));
   }
 
   mem(base: { reg: VReg } | { slot: number }, off: number): Mem {

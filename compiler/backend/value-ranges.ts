@@ -30,7 +30,7 @@ function ofConstant(v: bigint): Range {
 function rangeOf(i: Inst, known: (r: VReg) => Range): Range {
   switch (i.op) {
     case "const": return i.core ? NONE : ofConstant(i.value);
-    case "mov": return known(i.src);
+    case "mov": case "forget": return known(i.src);
     case "ext": return i.signed ? { u32: false, s32: true } : { u32: true, s32: i.bits < 32 || known(i.src).pidTgid === true };
     case "load": return i.size <= 4 ? { u32: true, s32: i.size < 4 } : NONE;
     case "setcc": return { u32: true, s32: true };

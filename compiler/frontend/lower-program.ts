@@ -8,6 +8,7 @@ import ts from "typescript";
 import { IrBuilder } from "../ir/builder.js";
 import type { IrFunction } from "../ir/ir.js";
 import type { FrontendContext } from "./context.js";
+import { forgetCarriedValues } from "./forget-carried.js";
 import { signatureOf, type Signature } from "./function-calls.js";
 import type { FunctionInfo } from "./functions.js";
 import { lowerExpr } from "./lower-expr.js";
@@ -52,6 +53,7 @@ export function lowerProgram(ctx: FrontendContext, mod: ModuleInfo, types: TypeR
   b.terminate({ op: "ret", value: { imm: 0n } });
   const ir = b.finish(ctx.pos(h));
   checkReservations(ctx, ir, L.reservations, "program");
+  forgetCarriedValues(ir, L.loopRegions, settings(mod), false);
   return { ir, work: summarizeWork(ir, L.loopRegions) };
 }
 
@@ -72,5 +74,12 @@ export function lowerSubprogram(ctx: FrontendContext, mod: ModuleInfo, types: Ty
   b.terminate({ op: "ret", value: { imm: 0n } });
   const ir = b.finish(ctx.pos(decl));
   checkReservations(ctx, ir, L.reservations, "function");
+  forgetCarriedValues(ir, L.loopRegions, settings(mod), true);
   return { ir, sig, work: summarizeWork(ir, L.loopRegions) };
+}
+
+/** The symbols of the load-time settings: read-only data, which the verifier reads as
+ *  constants. */
+function settings(mod: ModuleInfo): Set<string> {
+  return new Set([...mod.globals.values()].filter((g) => g.section === ".rodata").map((g) => g.name));
 }

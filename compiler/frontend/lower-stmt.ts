@@ -5,6 +5,7 @@
 
 import ts from "typescript";
 import { I64, U64, sizeOf, type CType, type IntType } from "../types/ctype.js";
+import type { VReg } from "../ir/ir.js";
 import { lowerCond } from "./lower-cond.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
 import { copyMem, storeInto } from "./lower-store.js";
@@ -12,7 +13,7 @@ import { checkLoopBound } from "./loops.js";
 import { lowerSwitch } from "./lower-switch.js";
 import { lowerSumLoop } from "./sum-loops.js";
 import { constantValue, integerLiteral, skipParens } from "./module.js";
-import { intTypeOf, literalType, narrow, newLocal, scalar, toReg, truncate, type Binding, type Lowerer, type Value } from "./values.js";
+import { intTypeOf, literalType, narrow, newLocal, scalar, toReg, truncate, type Binding, type LoopRegion, type Lowerer, type Value } from "./values.js";
 
 const K = ts.SyntaxKind;
 
@@ -162,6 +163,7 @@ function lowerLoop(L: Lowerer, s: ts.ForStatement | ts.WhileStatement | ts.DoSta
   const bound = checkLoopBound(L.ctx, L.mod, s, (sym) => precedingInitial(L, s, sym), (sym) => counterType(L, sym));
   if (ts.isForStatement(s) && lowerSumLoop(L, s, bound)) return;
   const { trips, counter } = bound;
+  const carried = carriedVariables(L);
   if (ts.isForStatement(s) && s.initializer) {
     if (ts.isVariableDeclarationList(s.initializer)) lowerDeclarations(L, s.initializer);
     else lowerExpr(L, s.initializer);
@@ -183,7 +185,19 @@ function lowerLoop(L: Lowerer, s: ts.ForStatement | ts.WhileStatement | ts.DoSta
   L.b.jump(head);
   L.b.setBlock(exit);
   const c = L.env.get(counter);
-  L.loopRegions.push({ head, exit, trips, counter: c?.kind === "reg" ? c.reg : undefined, node: s });
+  L.loopRegions.push({ head, exit, latch: next, trips, counter: c?.kind === "reg" ? c.reg : undefined, carried, node: s });
+}
+
+/** The variables bound so far that hold integers: in registers, or in stack slots (an
+ *  integer, or a struct or an array of them). */
+function carriedVariables(L: Lowerer): LoopRegion["carried"] {
+  const regs: VReg[] = [], memory: LoopRegion["carried"]["memory"] = [];
+  const scalars = (t: CType): boolean => t.kind === "int" || (t.kind === "array" && scalars(t.elem)) || (t.kind === "struct" && t.fields.every((f) => scalars(f.type)));
+  for (const v of L.env.values()) {
+    if (v.kind === "reg" && v.type.kind === "int") regs.push(v.reg);
+    else if (v.kind === "mem" && "slot" in v.base && scalars(v.type)) memory.push({ slot: v.base.slot, off: v.off, size: sizeOf(v.type) });
+  }
+  return { regs, memory };
 }
 
 /** For a while loop: the counter's constant initializer, if it is declared just before. */

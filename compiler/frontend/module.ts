@@ -324,7 +324,8 @@ export function constantValue(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expre
       case ts.SyntaxKind.PlusToken: return a + b;
       case ts.SyntaxKind.MinusToken: return a - b;
       case ts.SyntaxKind.AsteriskToken: return a * b;
-      case ts.SyntaxKind.LessThanLessThanToken: return a << b;
+      // The count modulo 64, as at run time (README "Integer semantics").
+      case ts.SyntaxKind.LessThanLessThanToken: return a << (b & 63n);
       case ts.SyntaxKind.BarToken: return a | b;
       case ts.SyntaxKind.AmpersandToken: return a & b;
     }

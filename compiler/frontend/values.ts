@@ -47,8 +47,13 @@ export type Binding =
   | { kind: "global"; global: GlobalInfo };
 
 /** A lowered loop: its blocks are those placed from `head` up to `exit`; `counter` is the
- *  register of its counter. */
-export interface LoopRegion { head: Block; exit: Block; trips: number; counter: VReg | undefined; node: ts.Node }
+ *  register of its counter; `latch` the block that jumps back to the head; `carried` the
+ *  variables bound when the loop began that hold integers, in registers or in stack slots
+ *  (forget-carried.ts). */
+export interface LoopRegion {
+  head: Block; exit: Block; latch: Block; trips: number; counter: VReg | undefined; node: ts.Node;
+  carried: { regs: VReg[]; memory: { slot: number; off: number; size: number }[] };
+}
 
 export interface InlineFrame {
   exit: Block;

@@ -76,6 +76,11 @@ export type Inst = (
   | ({ op: "call"; dst?: VReg; args: Operand[]; probed?: { start: number; size: number } } & ({ helper: number } | { fn: string }))
   /** Atomic *(base+off) += src. */
   | { op: "atomic_add"; base: { reg: VReg }; off: number; size: 4 | 8; src: VReg }
+  /** dst = src, passed through stack memory the verifier does not follow, so that it
+   *  forgets what it knew of the value (its range, the branches that narrowed it, the
+   *  registers tied to it) but what value-ranges.ts knows: a zero- or sign-extended
+   *  32-bit value stays one (frontend/forget-carried.ts). */
+  | { op: "forget"; dst: VReg; src: VReg }
 ) & { loc?: Loc };
 
 export type Terminator = (

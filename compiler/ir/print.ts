@@ -20,6 +20,7 @@ export function printInst(i: Inst): string {
     case "symref": return `%${i.dst} = ${i.kind} ${i.symbol}`;
     case "call": return `${i.dst !== undefined ? `%${i.dst} = ` : ""}call ${"fn" in i ? i.fn : i.helper}(${i.args.map(opnd).join(", ")})`;
     case "atomic_add": return `atomic_add${i.size * 8} [%${i.base.reg} + ${i.off}], %${i.src}`;
+    case "forget": return `%${i.dst} = forget %${i.src}`;
   }
 }
 

@@ -25,7 +25,7 @@ function renameOperand(o: Operand, f: (r: VReg) => VReg): Operand {
 function renameUses(i: Inst, f: (r: VReg) => VReg): Inst {
   const c = copyInst(i);
   switch (c.op) {
-    case "mov": case "ext": c.src = f(c.src); break;
+    case "mov": case "ext": case "forget": c.src = f(c.src); break;
     case "alu": case "setcc": c.a = f(c.a); c.b = renameOperand(c.b, f); break;
     case "neg": c.a = f(c.a); break;
     case "load": if ("reg" in c.base) c.base = { reg: f(c.base.reg) }; break;

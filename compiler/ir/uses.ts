@@ -15,7 +15,7 @@ export function instUses(i: Inst): VReg[] {
   const regs = (...os: (Operand | undefined)[]): VReg[] => os.filter((o): o is VReg => o !== undefined && !isImm(o));
   switch (i.op) {
     case "const": case "addr": case "symref": return [];
-    case "mov": case "ext": return [i.src];
+    case "mov": case "ext": case "forget": return [i.src];
     case "alu": case "setcc": return regs(i.a, i.b);
     case "neg": return [i.a];
     case "load": return "reg" in i.base ? [i.base.reg] : [];

@@ -108,8 +108,6 @@ export interface SettingDecl {
 
 export interface Program {
   seed: number;
-  /** Generated with the constructs of known compiler bugs (generate.ts, known-bugs.md). */
-  knownBugs: boolean;
   structs: StructDecl[];
   /** Top-level integer constants (compile-time, untyped). */
   consts: { name: string; v: bigint }[];

@@ -32,8 +32,6 @@ export class ExprGen {
     private readonly scope: Scope,
     /** The functions a call here may name (non-void ones are usable as values). */
     private readonly callable: () => readonly Helper[],
-    /** Told of every call made. */
-    private readonly called: (h: Helper) => void,
   ) {}
 
   literal(): bigint {
@@ -73,7 +71,6 @@ export class ExprGen {
 
   /** A call of `h` (canCall(h)), with arguments of at most `depth` levels. */
   call(h: Helper, depth: number): Expr {
-    this.called(h);
     const e: Expr = { k: "call", fn: h.name, args: h.params.map(() => this.int(depth)) };
     if (h.structParam) e.struct = this.rng.pick(this.scope.structs().filter((s) => s.decl.name === h.structParam!.struct)).name;
     return e;

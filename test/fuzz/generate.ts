@@ -17,20 +17,11 @@ export const CALLS_PER_PROGRAM = 3;
 
 const COMPOUND: readonly AssignOp[] = ["+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", ">>>="];
 const LOOP_TYPES: readonly IntName[] = ["i32", "i32", "u32", "i64", "u64", "u8", "i8", "u16", "i16"];
-/** Without known bugs, the most iterations a nest of loops runs in all, the loops of the
- *  functions called in it included (known bug 1 of known-bugs.md). */
-const MAX_NEST_TRIPS = 8;
 
 type LoopShape = { type: IntName; start: bigint; op: "<" | "<=" | ">" | ">="; bound: bigint; step: bigint };
 
-export interface GenerateOptions {
-  /** Also make what known, unfixed compiler bugs get wrong (known-bugs.md): nests of
-   *  loops of more than a few iterations in all. */
-  knownBugs?: boolean;
-}
-
-export function generate(seed: number, opts: GenerateOptions = {}): Program {
-  return new Generator(seed, opts.knownBugs ?? false).program();
+export function generate(seed: number): Program {
+  return new Generator(seed).program();
 }
 
 function scalarType(rng: Rng, boolChance = 0.12): ScalarName {
@@ -67,31 +58,20 @@ class Generator {
   private budget = 0;
   private readonly structs: StructDecl[] = [];
 
-  /** The iterations of the loops around the code being made (their product), the most a
-   *  nest in the function being made reaches, and that of each helper made (its calls
-   *  included; 1 if it does not loop). */
-  private nest = 1;
-  private deepest = 1;
-  private readonly nestTrips = new Map<string, number>();
-
-  constructor(private readonly seed: number, private readonly knownBugs: boolean) {
+  constructor(private readonly seed: number) {
     this.rng = new Rng(seed);
     // A helper calls only the helpers made before it: no recursion.
-    this.ex = new ExprGen(this.rng, this.scope, () => this.callable(), (h) => {
-      this.deepest = Math.max(this.deepest, this.nest * this.nestTrips.get(h.name)!);
-    });
+    this.ex = new ExprGen(this.rng, this.scope, () => this.callable());
   }
 
   /** The helpers a call here may name. */
   private callable(): Helper[] {
-    return this.helpers.filter((h) => this.ex.canCall(h) && (this.knownBugs || this.nest * this.nestTrips.get(h.name)! <= MAX_NEST_TRIPS));
+    return this.helpers.filter((h) => this.ex.canCall(h));
   }
 
   private startFunction(statements: number): void {
     this.budget = statements;
     this.loops = 0;
-    this.nest = 1;
-    this.deepest = 1;
     this.locals = { structs: 0, arrays: 0 };
   }
 
@@ -137,7 +117,7 @@ class Generator {
     this.scope.pop();
 
     const calls = Array.from({ length: CALLS_PER_PROGRAM }, () => TARGET_PARAMS.map((p) => BigInt.asUintN(64, p.type === "bool" ? BigInt(r.int(2)) : valueOf(r, r.chance(0.7) ? p.type : "u64"))));
-    return { seed: this.seed, knownBugs: this.knownBugs, structs: this.structs, consts, globals, settings, maps, helpers: this.helpers, params, body, slots: this.slots, calls };
+    return { seed: this.seed, structs: this.structs, consts, globals, settings, maps, helpers: this.helpers, params, body, slots: this.slots, calls };
   }
 
   private global(): GlobalDecl {
@@ -171,7 +151,6 @@ class Generator {
     this.startFunction(8);
     h.body = this.block(r.range(1, 4), 1, false);
     if (h.ret !== "void") h.body.push({ k: "return", e: this.ex.int(r.range(1, 3)) });
-    this.nestTrips.set(h.name, this.deepest);
     this.scope.pop();
     this.inHelper = undefined;
     return h;
@@ -221,7 +200,7 @@ class Generator {
   private statement(depth: number): Stmt[] {
     const r = this.rng;
     const handler = !this.inHelper;
-    const canLoop = this.loopDepth < 2 && this.loops < 3 && (this.knownBugs || this.nest * 2 <= MAX_NEST_TRIPS);
+    const canLoop = this.loopDepth < 2 && this.loops < 3;
     const inLoop = this.loopDepth > 0;
     return r.weighted<() => Stmt[]>([
       [4, () => [this.letStmt()]],
@@ -323,20 +302,7 @@ class Generator {
     return { type, start, op, bound, step: -step };
   }
 
-  /** A loop's shape whose iterations keep the nest within MAX_NEST_TRIPS (unless known
-   *  bugs are wanted), and how many iterations it runs at most. */
-  private nestedShape(isDo: boolean): { shape: LoopShape; trips: number } {
-    for (;;) {
-      const shape = this.loopShape(isDo);
-      const trips = Math.max(isDo ? 1 : 0, iterations(shape));
-      if (this.knownBugs || this.nest * trips <= MAX_NEST_TRIPS) return { shape, trips };
-    }
-  }
-
-  private loopBody(depth: number, counter: string, type: IntName, trips: number, inScope: boolean, noContinue: boolean): Stmt[] {
-    const outside = this.nest;
-    this.nest *= Math.max(1, trips);
-    this.deepest = Math.max(this.deepest, this.nest);
+  private loopBody(depth: number, counter: string, type: IntName, inScope: boolean, noContinue: boolean): Stmt[] {
     this.loops++;
     this.loopDepth++;
     if (noContinue) this.noContinue++;
@@ -346,23 +312,22 @@ class Generator {
     this.scope.pop();
     if (noContinue) this.noContinue--;
     this.loopDepth--;
-    this.nest = outside;
     return body;
   }
 
   private forStmt(depth: number): Stmt {
-    const { shape, trips } = this.nestedShape(false);
+    const shape = this.loopShape(false);
     const v = this.name("i");
     const extra = this.rng.chance(0.2) ? this.ex.bool(1) : undefined;
-    const body = this.loopBody(depth, v, shape.type, trips, true, false);
+    const body = this.loopBody(depth, v, shape.type, true, false);
     return { k: "for", v, ...shape, extra, body };
   }
 
   private whileStmt(depth: number): Stmt[] {
     const isDo = this.rng.chance(0.4);
-    const { shape, trips } = this.nestedShape(isDo);
+    const shape = this.loopShape(isDo);
     const v = this.name("w");
-    const body = this.loopBody(depth, v, shape.type, trips, true, true);
+    const body = this.loopBody(depth, v, shape.type, true, true);
     this.scope.add({ kind: "scalar", name: v, type: shape.type, writable: false, constant: false, tsLiteral: false });
     return [{ k: "while", v, ...shape, body, isDo }];
   }
@@ -413,12 +378,4 @@ class Generator {
     if (r.chance(0.2)) return { k: "mapdel", map, key };
     return { k: r.chance(0.6) ? "mapset" : "mapadd", map, key, value: this.ex.int(this.depth()) };
   }
-}
-
-/** How many times a loop of this shape runs its body when nothing breaks out. */
-function iterations(s: LoopShape): number {
-  const holds = (v: bigint) => (s.op === "<" ? v < s.bound : s.op === "<=" ? v <= s.bound : s.op === ">" ? v > s.bound : v >= s.bound);
-  let n = 0;
-  for (let v = s.start; holds(v); v += s.step) n++;
-  return n;
 }

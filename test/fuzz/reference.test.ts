@@ -58,7 +58,7 @@ describe("the reference's integer semantics (README 'Integer semantics')", () =>
 
 describe("the reference evaluator", () => {
   const program = (body: Stmt[], params: Program["params"] = []): Program => ({
-    seed: 0, knownBugs: false, structs: [], consts: [], globals: [], settings: [], maps: [], helpers: [], params, body, slots: 8,
+    seed: 0, structs: [], consts: [], globals: [], settings: [], maps: [], helpers: [], params, body, slots: 8,
     calls: [TARGET_PARAMS.map((p) => (p.name === "a0" ? -5n : 7n))],
   });
 
@@ -88,7 +88,7 @@ describe("the reference evaluator", () => {
 describe("the reference evaluator's order of evaluation", () => {
   it("evaluates the right side of a compound assignment to an element out of range", () => {
     const p: Program = {
-      seed: 0, knownBugs: false, structs: [], consts: [], settings: [], maps: [], params: [], slots: 1,
+      seed: 0, structs: [], consts: [], settings: [], maps: [], params: [], slots: 1,
       globals: [{ name: "g", type: "i32", init: [1n] }],
       helpers: [{ name: "h", params: [], ret: "i32", noinline: false, body: [{ k: "incdec", lv: { k: "var", name: "g" }, op: "++" }, { k: "return", e: lit(0n) }] }],
       body: [

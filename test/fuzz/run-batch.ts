@@ -143,7 +143,7 @@ export function report(p: Program, index: number, target: string, what: string):
   const calls = p.calls.map((c, k) => `  call ${k}: ${TARGET_PARAMS.map((t, i) => `${t.name}=${BigInt.asIntN(64, c[i]!)}`).join(" ")}`).join("\n");
   return [
     `seed ${p.seed}: ${what}`,
-    `reproduce: npx tsx test/fuzz/run.ts --seed ${p.seed} --count 1${p.knownBugs ? " --known-bugs" : ""}`,
+    `reproduce: npx tsx test/fuzz/run.ts --seed ${p.seed} --count 1`,
     `the target's calls (as 64-bit values before C converts them):`,
     calls,
     printProgram(p, index, target),
