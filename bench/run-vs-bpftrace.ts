@@ -3,7 +3,8 @@
 // the syscalls:sys_enter_getppid tracepoint, as bench/ringbuf.ts does); each call offers a
 // 64-byte record (bpftsc: a RingBuf<Record64>; bpftrace: a printf of seven 8-byte values)
 // and counts itself in a map. For each tool, run as `TOOL ... -c "workload MODE N"` with
-// its output read from a pipe:
+// its output read from a pipe (bpftsc started as a user's shell starts it: bin/bpftsc.js
+// itself, through its `#!` line):
 //   - start-up: from spawning the tool to the workload's first instruction (the -c
 //     command starts once every probe is attached); bpftsc's object from its compile
 //     cache (warmed by a first run), and compiled each run (--no-cache);
@@ -101,7 +102,7 @@ function scenarios(binary: string, calls: number): Scenario[] {
 function tools(s: Scenario): Tool[] {
   const bpftsc = (json: boolean, cache = true): Tool => ({
     label: `bpftsc run${json ? " --json" : ""}${cache ? "" : " --no-cache"}`,
-    command: (w, n) => [process.execPath, [path.join(REPO_ROOT, "bin", "bpftsc.js"), "run", s.probe, "-c", `${w} ${s.mode} ${n}`, ...(json ? ["--json"] : []), ...(cache ? [] : ["--no-cache"])]],
+    command: (w, n) => [path.join(REPO_ROOT, "bin", "bpftsc.js"), ["run", s.probe, "-c", `${w} ${s.mode} ${n}`, ...(json ? ["--json"] : []), ...(cache ? [] : ["--no-cache"])]],
     isRecord: (l) => (json ? l.startsWith('{"event"') : l.startsWith("{ seq: ")),
     offered: (out) => Number((json ? /"map":"offered","entries":\[\{"key":0,"value":(\d+)/ : /^@offered\[0\]: (\d+)$/m).exec(out)?.[1] ?? NaN),
   });
@@ -171,7 +172,7 @@ function nodeStart(): string {
   const plain = `Node's own start (node -e 0): ${time(process.env).toFixed(0)} ms`;
   if (!process.env.NODE_EXTRA_CA_CERTS) return plain;
   const { NODE_EXTRA_CA_CERTS: _, ...without } = process.env;
-  return `${plain} with NODE_EXTRA_CA_CERTS set, as here (Node parses that file at every start), ${time(without).toFixed(0)} ms without`;
+  return `${plain} with NODE_EXTRA_CA_CERTS set, as here (Node parses that file at every start), ${time(without).toFixed(0)} ms without (the bpftsc command starts its Node without it)`;
 }
 
 async function compare(s: Scenario, workload: string, runs: number): Promise<void> {
