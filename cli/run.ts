@@ -1,7 +1,7 @@
 // `bpftsc run probe.ts`: compiles the probe in-process (or takes it from the cache of
 // compiled objects, compile-cache.ts), starts the -c command held
-// (child.ts: a setting may be its pid), sets the --set settings, loads
-// it, puts the --cgroup in its cgroup arrays, attaches every program, prints ring- and
+// (child.ts: a setting may be its pid) while the uprobes' perf events open on another
+// thread, sets the --set settings, loads it, puts the --cgroup in its cgroup arrays, attaches every program, prints ring- and
 // perf-buffer records as they arrive (written batch by batch, so a pipe sees them as
 // they come), the maps every -i interval, and, when the run ends (SIGINT or SIGTERM, -d
 // elapsed, or the -c command, let run once attached, has exited), every map (stack
@@ -51,6 +51,9 @@ export async function runMain(argv: string[]): Promise<number> {
   } catch (e) {
     return failure(e);
   }
+  // The uprobes' perf events open on another thread while the command starts and the
+  // object loads.
+  const events = obj.openEvents();
   const child = args.command ? startHeld(args.command) : undefined;
   if (typeof child === "string") {
     obj.close();
@@ -70,6 +73,7 @@ export async function runMain(argv: string[]): Promise<number> {
     obj.load();
     const badCgroup = args.cgroup === undefined ? undefined : applyCgroup(obj.maps, args.cgroup);
     if (badCgroup) return giveUp(2, badCgroup);
+    await events;
     obj.attach();
   } catch (e) {
     giveUp(1);

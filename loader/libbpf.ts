@@ -35,6 +35,14 @@ export interface Native {
   programSection(prog: Handle): string;
   attach(prog: Handle): Handle | null;
   attachUprobe(prog: Handle, opts: { pid: number; binary: string; func: string; offset: number; retprobe: boolean }): Handle | null;
+  /** Attaches a loaded program to a perf event (bpf_program__attach_perf_event); the link
+   *  owns the fd from then on. */
+  attachPerfEvent(prog: Handle, perfFd: number): Handle | null;
+  /** perf_event_open() of a probe on a PMU (config1 its path, config2 its offset), for
+   *  every process, on CPU 0 as libbpf opens probes, close-on-exec; run on a thread of
+   *  koffi's, so the kernel's wait is not the event loop's. The fd, or undefined when
+   *  the open fails (or this architecture's syscall number is not known here). */
+  perfEventOpenAsync(probe: { type: number; config: bigint; path: string; offset: bigint }): Promise<number | undefined>;
   linkDestroy(link: Handle): number;
 
   lookupElem(fd: number, key: Uint8Array, value: Uint8Array): number;
@@ -85,6 +93,9 @@ const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
  *  version, and what a BPF output event sets (libbpf's perf_buffer__new sets the same,
  *  with wakeup_events 1). */
 const PERF_ATTR = { SIZE: 128, TYPE_SOFTWARE: 1, COUNT_SW_BPF_OUTPUT: 10n, SAMPLE_RAW: 1n << 10n } as const;
+/** perf_event_open's syscall number by architecture (Node's process.arch). */
+const NR_PERF_EVENT_OPEN: Partial<Record<string, number>> = { x64: 298, arm64: 241 };
+const PERF_FLAG_FD_CLOEXEC = 8;
 
 let bound: Native | undefined;
 let collected: string[] | undefined;
@@ -111,6 +122,12 @@ function bind(): Native {
   const UprobeOpts = koffi.struct("bpftsc_uprobe_opts", {
     sz: "size_t", ref_ctr_offset: "size_t", bpf_cookie: "uint64_t", retprobe: "bool", func_name: "const char *",
   });
+  // The head of struct perf_event_attr a probe sets, padded to PERF_ATTR.SIZE.
+  koffi.struct("bpftsc_probe_attr", {
+    type: "uint32_t", size: "uint32_t", config: "uint64_t", sample_period: "uint64_t", sample_type: "uint64_t",
+    read_format: "uint64_t", flags: "uint64_t", wakeup_events: "uint32_t", bp_type: "uint32_t",
+    config1: "const char *", config2: "uint64_t", rest: koffi.array("uint8_t", PERF_ATTR.SIZE - 72),
+  });
   const f = (decl: string) => bpf.func(decl);
 
   const openMem = f("void *bpf_object__open_mem(const void *buf, size_t size, const bpftsc_open_opts *opts)");
@@ -133,6 +150,7 @@ function bind(): Native {
   const programSection = f("const char *bpf_program__section_name(void *prog)");
   const attach = f("void *bpf_program__attach(void *prog)");
   const attachUprobe = f("void *bpf_program__attach_uprobe_opts(void *prog, int pid, const char *binary, size_t offset, const bpftsc_uprobe_opts *opts)");
+  const attachPerfEvent = f("void *bpf_program__attach_perf_event(void *prog, int pfd)");
   const linkDestroy = f("int bpf_link__destroy(void *link)");
   const lookupElem = f("int bpf_map_lookup_elem(int fd, const void *key, void *value)");
   const updateElem = f("int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)");
@@ -152,6 +170,9 @@ function bind(): Native {
   const getpagesize = libc.func("int getpagesize(void)");
   const vasprintf = libc.func("int vasprintf(_Out_ void **out, void *fmt, void *ap)");
   const free = libc.func("void free(void *p)");
+  // syscall() is variadic, which koffi cannot call on another thread; glibc's takes its
+  // arguments from the registers a fixed prototype passes them in (x86-64, arm64).
+  const perfEventOpen = libc.func("long syscall(long number, const bpftsc_probe_attr *attr, int pid, int cpu, int group_fd, unsigned long flags)");
 
   // libbpf's messages, formatted by libc (the va_list is passed through as a pointer).
   const PrintFn = koffi.proto("int bpftsc_libbpf_print(int level, void *fmt, void *ap)");
@@ -194,6 +215,15 @@ function bind(): Native {
     attach: (p) => attach(p),
     attachUprobe: (p, o) => attachUprobe(p, o.pid, o.binary, o.offset, {
       sz: koffi.sizeof(UprobeOpts), ref_ctr_offset: 0, bpf_cookie: 0, retprobe: o.retprobe, func_name: o.func,
+    }),
+    attachPerfEvent: (p, fd) => attachPerfEvent(p, fd),
+    perfEventOpenAsync: (probe) => new Promise((resolve) => {
+      const nr = NR_PERF_EVENT_OPEN[process.arch];
+      if (nr === undefined) return resolve(undefined);
+      const attr = { type: probe.type, size: PERF_ATTR.SIZE, config: probe.config, config1: probe.path, config2: probe.offset };
+      perfEventOpen.async(nr, attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC, (err: unknown, fd: number | bigint) => {
+        resolve(err || Number(fd) < 0 ? undefined : Number(fd));
+      });
     }),
     linkDestroy: (l) => linkDestroy(l),
     lookupElem: (fd, k, v) => lookupElem(fd, k, v),

@@ -7,7 +7,7 @@
 // Out: a BpfObject. Errors are BpfErrors: a verifier rejection carries the verifier's log,
 // an attach failure names the program and the kernel's reason.
 
-import { readFileSync } from "node:fs";
+import { closeSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
 import { Codecs, intLike, rawCodec, type Codec } from "./btf-codec.js";
@@ -22,6 +22,7 @@ import { PERF_PAGES, PerfBuffer } from "./perfbuf.js";
 import { RecordStream } from "./record-stream.js";
 import { RingBuffer } from "./ringbuf.js";
 import { StackMap } from "./stacks.js";
+import { openUprobeEvent } from "./uprobe-events.js";
 import type { MapKind, MapName, ProgramName } from "./types.js";
 
 // Node 20.0-20.3 lack Symbol.dispose; Node's own polyfill uses this registered symbol.
@@ -95,6 +96,9 @@ export class BpfObject<P = unknown> {
   private readonly progHandles = new Map<string, Handle>();
   private readonly links = new Map<string, Handle>();
   private readonly allMaps = new Map<string, AnyMap>();
+  /** Perf events opened ahead of attach() (openEvents()), by program, not attached yet. */
+  private readonly events = new Map<string, number>();
+  private eventsOpening?: Promise<void>;
 
   constructor(bytes: Uint8Array, name: string, private readonly options: OpenOptions = {}) {
     const n = native();
@@ -170,6 +174,21 @@ export class BpfObject<P = unknown> {
     return this;
   }
 
+  /** Starts opening the perf events of the uprobes and uretprobes now, on another thread
+   *  (uprobe-events.ts): the kernel takes 5-15 ms to register a uprobe, time in which
+   *  the object can be loaded. Resolves once they are open or have failed; attach() of
+   *  every program then attaches to the open ones, and opens the others itself (and
+   *  says why one fails). */
+  openEvents(): Promise<void> {
+    this.open();
+    return (this.eventsOpening ??= Promise.all(this.programs.map(async ({ name, section }) => {
+      const fd = await openUprobeEvent(section);
+      if (fd === undefined) return;
+      if (this.handle === null || this.links.has(name)) closeSync(fd); // too late: closed, or attached without it
+      else this.events.set(name, fd);
+    })).then(() => undefined));
+  }
+
   /** Attaches every program where its section says; on a failure, detaches the ones
    *  this call attached and throws. */
   attach(): this;
@@ -184,7 +203,10 @@ export class BpfObject<P = unknown> {
         const prog = this.progHandles.get(name);
         if (!prog) throw new BpfError("attach", `the object has no program '${name}' (it has: ${this.programs.map((p) => p.name).join(", ")})`, 0, "", name);
         if (this.links.has(name)) throw new BpfError("attach", `program '${name}' is already attached`, 0, "", name);
-        this.links.set(name, attachProgram(prog, name, native().programSection(prog), target));
+        const early = this.events.get(name);
+        this.events.delete(name);
+        if (early !== undefined && target) closeSync(early); // it is the section's probe, not the target's
+        this.links.set(name, attachProgram(prog, name, native().programSection(prog), target, target ? undefined : early));
         done.push(name);
       }
     } catch (e) {
@@ -215,6 +237,8 @@ export class BpfObject<P = unknown> {
   close(): void {
     if (this.handle === null) return;
     this.detach();
+    for (const fd of this.events.values()) closeSync(fd);
+    this.events.clear();
     for (const m of this.allMaps.values()) if (m instanceof RecordStream) m.close();
     this.globals.close();
     native().objectClose(this.handle);
