@@ -1,12 +1,13 @@
 // The only native binding of bpftsc/loader: libbpf.so.1 (Debian's libbpf1) and the few
 // libc calls that go with it (mmap for ring buffers and globals, vasprintf for libbpf's
 // log), through koffi, whose libuv poll handle also waits for ring- and perf-buffer data.
-// In: nothing (the libraries load on first use). Out: `native()`, typed wrappers
+// In: nothing (koffi, koffi.ts, and the libraries load on first use). Out: `native()`, typed wrappers
 // of exactly the C functions the loader calls, and `captureLog()`, which runs libbpf calls
 // and returns what libbpf printed meanwhile (the verifier log of a rejected program).
 // Pointers are koffi's bigints, NULL is null.
 
-import koffi, { type LibraryHandle } from "koffi";
+import type { LibraryHandle } from "koffi";
+import { loadKoffi, type KoffiModule } from "./koffi.js";
 
 /** A C pointer to a libbpf object (struct bpf_object, bpf_map, bpf_program, bpf_link). */
 export type Handle = bigint;
@@ -97,11 +98,13 @@ const PERF_ATTR = { SIZE: 128, TYPE_SOFTWARE: 1, COUNT_SW_BPF_OUTPUT: 10n, SAMPL
 const NR_PERF_EVENT_OPEN: Partial<Record<string, number>> = { x64: 298, arm64: 241 };
 const PERF_FLAG_FD_CLOEXEC = 8;
 
+let koffi: KoffiModule;
 let bound: Native | undefined;
 let collected: string[] | undefined;
 
 /** Loads a shared library; when it is missing, the error says which package has it. */
 export function loadLibrary(name: string, debianPackage: string): LibraryHandle {
+  koffi ??= loadKoffi();
   try {
     return koffi.load(name);
   } catch (e) {
