@@ -1,9 +1,10 @@
 // `bpftsc run`'s cache of compiled objects (cli/compile-cache.ts), for real: a second run
 // of an unchanged probe takes its object from the cache (as $BPFTSC_CACHE_LOG says) and
 // still shows the compile's warnings; changing the probe or a file it imports compiles
-// anew; a corrupt entry is ignored and replaced; --no-cache neither reads nor writes it.
+// anew (a same-sized edit too: an entry keeps its inputs' contents); a corrupt entry, or
+// one whose kept contents are cut short, is ignored and replaced; --no-cache neither reads nor writes it.
 
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RUN_DIR, bpftscRun, ensureBuilt, runFixture, writeProbe } from "./run-helper.js";
@@ -79,6 +80,13 @@ describe("bpftsc run's compile cache", () => {
   it("ignores a corrupt entry and replaces it", () => {
     run();
     for (const e of entries()) writeFileSync(path.join(CACHE, "compiled", e), "{\"format\": \"something else\"");
+    expect(run().cache).toEqual(["miss", "stored"]);
+    expect(run().cache).toEqual(["hit"]);
+    // The inputs' contents it keeps after its JSON line, cut short.
+    for (const e of entries()) {
+      const file = path.join(CACHE, "compiled", e);
+      writeFileSync(file, readFileSync(file).subarray(0, -1));
+    }
     expect(run().cache).toEqual(["miss", "stored"]);
     expect(run().cache).toEqual(["hit"]);
   });
