@@ -47,12 +47,12 @@ export async function runMain(argv: string[]): Promise<number> {
   if (!bytes) return 1;
   let obj: BpfObject;
   try {
-    obj = new BpfObject(bytes, basename(args.probe, ".ts"));
+    // The uprobes' perf events open on another thread while the rest of the object is
+    // read, the command starts and the object loads.
+    obj = new BpfObject(bytes, basename(args.probe, ".ts"), { openEvents: true });
   } catch (e) {
     return failure(e);
   }
-  // The uprobes' perf events open on another thread while the command starts and the
-  // object loads.
   const events = obj.openEvents();
   const child = args.command ? startHeld(args.command) : undefined;
   if (typeof child === "string") {

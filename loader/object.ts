@@ -60,6 +60,9 @@ export interface OpenOptions {
   btfPath?: string;
   /** Each perf buffer's ring size per CPU, in pages: a power of two (default 64). */
   perfBufferPages?: number;
+  /** Start openEvents() as soon as the object's programs are known, before its maps
+   *  and data sections are read (as `bpftsc run` does). */
+  openEvents?: boolean;
 }
 
 /**
@@ -107,15 +110,30 @@ export class BpfObject<P = unknown> {
     const handle = opened.result ?? failed("open", `opening ${name}`, { log: opened.log });
     this.handle = handle;
     try {
-      ({ maps: this.maps, globals: this.globals, programs: this.programs } = this.inventory(handle, readObjectInfo(bytes)));
+      this.programs = this.listPrograms(handle);
+      if (options.openEvents) void this.openEvents();
+      ({ maps: this.maps, globals: this.globals } = this.inventory(handle, readObjectInfo(bytes)));
     } catch (e) {
       n.objectClose(handle);
+      this.handle = null; // events opening meanwhile are closed as they come
       throw e;
     }
   }
 
-  /** The object's maps, data sections and programs, as libbpf lists them. */
-  private inventory(handle: Handle, info: ObjectInfo): { maps: MapsOf<P>; globals: Globals<P>; programs: readonly ProgramInfo[] } {
+  /** The object's programs, as libbpf lists them. */
+  private listPrograms(handle: Handle): readonly ProgramInfo[] {
+    const n = native();
+    const programs: ProgramInfo[] = [];
+    for (let p = n.nextProgram(handle, null); p !== null; p = n.nextProgram(handle, p)) {
+      const prog = { name: n.programName(p), section: n.programSection(p) };
+      programs.push(Object.freeze(prog));
+      this.progHandles.set(prog.name, p);
+    }
+    return Object.freeze(programs);
+  }
+
+  /** The object's maps and data sections, as libbpf lists them. */
+  private inventory(handle: Handle, info: ObjectInfo): { maps: MapsOf<P>; globals: Globals<P> } {
     const n = native();
     const codecs = info.btf && new Codecs(info.btf);
     const sections: SectionMap[] = [];
@@ -137,16 +155,9 @@ export class BpfObject<P = unknown> {
       }
       this.allMaps.set(mapName, this.mapHandle(map, info, codecs, fd));
     }
-    const programs: ProgramInfo[] = [];
-    for (let p = n.nextProgram(handle, null); p !== null; p = n.nextProgram(handle, p)) {
-      const prog = { name: n.programName(p), section: n.programSection(p) };
-      programs.push(Object.freeze(prog));
-      this.progHandles.set(prog.name, p);
-    }
     return {
       maps: Object.freeze(Object.fromEntries(this.allMaps)) as MapsOf<P>,
       globals: new Globals<P>(sections),
-      programs: Object.freeze(programs),
     };
   }
 

@@ -1,5 +1,5 @@
 // Uprobe perf events opened ahead of attach() (loader/uprobe-events.ts, BpfObject's
-// openEvents()): the function's file offset agrees with the one the program headers give;
+// openEvents() and its openEvents option): the function's file offset agrees with the one the program headers give;
 // what is left to libbpf (no uprobe, a relative path, an unknown function) opens nothing;
 // and in the real kernel a uprobe and a uretprobe attach to the events opened ahead (no
 // other perf event is opened), fire, and leave no fd behind when the object closes
@@ -82,6 +82,18 @@ describe("uprobe perf events opened ahead", () => {
       expect([...hits.values()]).toEqual([6n, 6n]);
     } finally {
       obj.close();
+    }
+    expect(perfFds()).toBe(before);
+
+    // Opened from the start (as bpftsc run opens them), attached to.
+    const early = await open(file, { openEvents: true });
+    try {
+      await early.openEvents();
+      expect(perfFds()).toBe(before + 2);
+      early.load().attach();
+      expect(perfFds()).toBe(before + 2);
+    } finally {
+      early.close();
     }
     expect(perfFds()).toBe(before);
 
