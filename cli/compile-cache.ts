@@ -16,13 +16,17 @@
 // is at most 1 MiB or reports no size (tracefs, /proc), else device, inode, size and
 // mtime. Nothing is hashed: node:crypto would be 2.5 ms of every start. An entry whose
 // key, text or stamps no longer match, or that is unreadable, corrupt or of another
-// format, is ignored (and replaced). Only successful compiles are stored.
-// With $BPFTSC_CACHE_LOG set, says on stderr whether the cache was used.
+// format, is ignored (and replaced). Only successful compiles are stored. Files under
+// tracefs are compared after the lookup, off the main thread (Compiled.confirmed).
+// With $BPFTSC_CACHE_LOG set, says on stderr whether the cache was used (and when an
+// entry it used turned out stale).
 
 import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "../compiler/diagnostics.js";
+import { tracefsRoots } from "../compiler/frontend/tracefs.js";
 import { packageRoot } from "../compiler/package-root.js";
 import { CACHE_DIR_MODE, cacheDir } from "./cache-dir.js";
 import { keyHash } from "./key-hash.js";
@@ -42,6 +46,12 @@ export interface ProbeCompile {
 export interface Compiled {
   object?: Uint8Array;
   diagnostics: Diagnostic[];
+  /** For an object from the cache, whether its tracefs inputs still match, read off the
+   *  main thread: reading a tracefs file waits for the kernel's event_mutex, which any
+   *  trace event's registration or removal on the machine holds for tens of ms, and the
+   *  object can be opened meanwhile. Until it resolves true the object is only likely:
+   *  on false, compile anew (compileProbe with `refresh`). */
+  confirmed?: Promise<boolean>;
 }
 
 interface Entry {
@@ -57,12 +67,13 @@ interface Entry {
 }
 
 /** Compiles the probe, or takes its object from the cache (`useCache` false: neither
- *  reads nor writes it). Throws what the compiler throws (an internal error). */
-export async function compileProbe(req: ProbeCompile, useCache: boolean): Promise<Compiled> {
+ *  reads nor writes it; `refresh`: compiles and stores, the entry found stale). Throws
+ *  what the compiler throws (an internal error). */
+export async function compileProbe(req: ProbeCompile, useCache: boolean, refresh = false): Promise<Compiled> {
   const source = readFileSync(req.fileName, "utf8");
   const key = useCache ? entryKey(req) : undefined;
   const file = key && join(cacheDir(), "compiled", `${keyHash(key)}.entry`);
-  if (key && file) {
+  if (key && file && !refresh) {
     const hit = lookup(file, key, source);
     log(hit ? "hit" : "miss", file);
     if (hit) return hit;
@@ -122,8 +133,11 @@ function statStamp(st: { dev: number; ino: number; size: number; mtimeMs: number
   return `stat ${st.dev} ${st.ino} ${st.size} ${st.mtimeMs}`;
 }
 
-/** Whether every input is as the entry's stamps say: kept contents from `kept`, in order. */
-function unchanged(inputs: Entry["inputs"], kept: Buffer): boolean {
+/** Whether every input is as the entry's stamps say (kept contents from `kept`, in
+ *  order): false, or the inputs under tracefs, still to be compared (their contents). */
+function unchanged(inputs: Entry["inputs"], kept: Buffer): false | { path: string; bytes: Buffer }[] {
+  const later: { path: string; bytes: Buffer }[] = [];
+  const tracefs = tracefsRoots().map((root) => `${resolve(root)}/`);
   let at = 0;
   for (const { path, stamp } of inputs) {
     const bytes = /^bytes (\d+)$/.exec(stamp);
@@ -133,13 +147,22 @@ function unchanged(inputs: Entry["inputs"], kept: Buffer): boolean {
         continue;
       }
       const n = Number(bytes[1]);
-      if (at + n > kept.length || !readFileSync(path).equals(kept.subarray(at, at + n))) return false;
+      if (at + n > kept.length) return false;
+      const was = kept.subarray(at, at + n);
       at += n;
+      if (tracefs.some((root) => path.startsWith(root))) later.push({ path, bytes: was });
+      else if (!readFileSync(path).equals(was)) return false;
     } catch {
       return false; // gone
     }
   }
-  return at === kept.length;
+  return at === kept.length && later;
+}
+
+/** Whether each file still holds these bytes, read on libuv's threads. */
+async function stillHold(files: { path: string; bytes: Buffer }[]): Promise<boolean> {
+  const same = await Promise.all(files.map(({ path, bytes }) => readFile(path).then((now) => now.equals(bytes), () => false)));
+  return same.every(Boolean);
 }
 
 function lookup(file: string, key: string, source: string): Compiled | undefined {
@@ -149,8 +172,13 @@ function lookup(file: string, key: string, source: string): Compiled | undefined
     if (line < 0) return undefined;
     const e = JSON.parse(raw.toString("utf8", 0, line)) as Entry;
     if (e.format !== FORMAT || e.key !== key || e.source !== source || !Array.isArray(e.inputs) || !Array.isArray(e.diagnostics) || typeof e.object !== "string") return undefined;
-    if (!unchanged(e.inputs, raw.subarray(line + 1))) return undefined;
-    return { object: new Uint8Array(Buffer.from(e.object, "base64")), diagnostics: e.diagnostics };
+    const later = unchanged(e.inputs, raw.subarray(line + 1));
+    if (!later) return undefined;
+    const confirmed = later.length > 0 ? stillHold(later).then((same) => {
+      if (!same) log("stale", file);
+      return same;
+    }) : undefined;
+    return { object: new Uint8Array(Buffer.from(e.object, "base64")), diagnostics: e.diagnostics, ...(confirmed && { confirmed }) };
   } catch {
     return undefined; // none yet, or not ours
   }

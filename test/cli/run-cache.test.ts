@@ -2,16 +2,22 @@
 // of an unchanged probe takes its object from the cache (as $BPFTSC_CACHE_LOG says) and
 // still shows the compile's warnings; changing the probe or a file it imports compiles
 // anew (a same-sized edit too: an entry keeps its inputs' contents); a corrupt entry, or
-// one whose kept contents are cut short, is ignored and replaced; --no-cache neither reads nor writes it.
+// one whose kept contents are cut short, is ignored and replaced; a tracepoint format
+// that changed, found while the cached object was being opened, compiles anew; --no-cache neither reads nor writes it.
 
-import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ensureTracefs } from "../harness/harness.js";
 import { RUN_DIR, bpftscRun, ensureBuilt, runFixture, writeProbe } from "./run-helper.js";
 
 const CACHE = path.join(RUN_DIR, "compile-cache");
 const ENV = { BPFTSC_CACHE_DIR: CACHE, BPFTSC_CACHE_LOG: "1" };
 const LIMITS = "import type { u32 } from \"bpftsc\";\nexport interface Limits { min: u32; max: u32 }\n";
+const TRACEPOINT_PROBE = `import { tracepoint, ArrayMap, type u64 } from "bpftsc";
+export const calls = new ArrayMap<u64>(1);
+export const onGetppid = tracepoint("syscalls", "sys_enter_getppid", () => { calls.add(0, 1); });
+`;
 const WARNING = "value 1 has 64 bits; '%d' prints its low 32";
 
 let target: string, probe: string, limits: string;
@@ -89,6 +95,25 @@ describe("bpftsc run's compile cache", () => {
     }
     expect(run().cache).toEqual(["miss", "stored"]);
     expect(run().cache).toEqual(["hit"]);
+  });
+
+  it("compiles anew when a tracepoint's format, read while the cached object opens, changed", () => {
+    const tracefs = path.join(RUN_DIR, "cache-tracefs");
+    const format = path.join(tracefs, "events", "syscalls", "sys_enter_getppid", "format");
+    mkdirSync(path.dirname(format), { recursive: true });
+    const real = readFileSync(path.join(ensureTracefs(), "events", "syscalls", "sys_enter_getppid", "format"), "utf8");
+    writeFileSync(format, real);
+    const tp = writeProbe("cached-tp.ts", TRACEPOINT_PROBE);
+    const runTp = () => {
+      const r = bpftscRun([tp, "-c", "true"], 60_000, { ...ENV, BPFTSC_TRACEFS: tracefs });
+      expect([r.status, r.stderr]).toEqual([0, expect.stringContaining("Attached 1 program")]);
+      return [...r.stderr.matchAll(/^bpftsc: compile cache (\w+): /gm)].map((m) => m[1]);
+    };
+    expect(runTp()).toEqual(["miss", "stored"]);
+    expect(runTp()).toEqual(["hit"]);
+    writeFileSync(format, `${real}\n`);
+    expect(runTp()).toEqual(["hit", "stale", "stored"]);
+    expect(runTp()).toEqual(["hit"]);
   });
 
   it("--no-cache neither reads nor writes it", () => {
