@@ -1,7 +1,7 @@
 // `bpftsc run probe.ts`: compiles the probe in-process (or takes it from the cache of
 // compiled objects, compile-cache.ts, compiling it anew if its tracefs inputs, read
 // meanwhile, changed), starts the -c command held
-// (child.ts: a setting may be its pid) while the uprobes' perf events open on another
+// (child.ts: a setting may be its pid) while the probes' perf events open on another
 // thread, sets the --set settings, loads it, puts the --cgroup in its cgroup arrays, attaches every program, prints ring- and
 // perf-buffer records as they arrive (written batch by batch, so a pipe sees them as
 // they come), the maps every -i interval, and, when the run ends (SIGINT or SIGTERM, -d
@@ -88,7 +88,7 @@ export async function runMain(argv: string[]): Promise<number> {
   return trace(obj, args, child);
 }
 
-/** The object, its uprobes' perf events opening on another thread (BpfObject's
+/** The object, its probes' perf events opening on another thread (BpfObject's
  *  openEvents) while the rest of it is read, the command starts and it loads. */
 function opened(bytes: Uint8Array, args: RunArgs): BpfObject {
   return new BpfObject(bytes, basename(args.probe, ".ts"), { openEvents: true });

@@ -31,7 +31,7 @@ export function parseUprobeSection(section: string): UprobeSection | undefined {
 }
 
 /** Attaches a loaded program: to `target` (a uprobe's), to the perf event `perfFd` opened
- *  for it ahead (uprobe-events.ts; closed here if that fails, and the program attached
+ *  for it ahead (probe-events.ts; closed here if that fails, and the program attached
  *  libbpf's way instead), or where its section says. */
 export function attachProgram(prog: Handle, name: string, section: string, target?: UprobeTarget, perfFd?: number): Handle {
   const n = native();

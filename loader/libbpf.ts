@@ -39,11 +39,12 @@ export interface Native {
   /** Attaches a loaded program to a perf event (bpf_program__attach_perf_event); the link
    *  owns the fd from then on. */
   attachPerfEvent(prog: Handle, perfFd: number): Handle | null;
-  /** perf_event_open() of a probe on a PMU (config1 its path, config2 its offset), for
-   *  every process, on CPU 0 as libbpf opens probes, close-on-exec; run on a thread of
-   *  koffi's, so the kernel's wait is not the event loop's. The fd, or undefined when
-   *  the open fails (or this architecture's syscall number is not known here). */
-  perfEventOpenAsync(probe: { type: number; config: bigint; path: string; offset: bigint }): Promise<number | undefined>;
+  /** perf_event_open() of a probe (a PMU's: config1 its path, config2 its offset; or a
+   *  tracepoint: config its id), for every process, on CPU 0 as libbpf opens probes,
+   *  close-on-exec; run on a thread of koffi's, so the kernel's wait is not the event
+   *  loop's. The fd, or undefined when the open fails (or this architecture's syscall
+   *  number is not known here). */
+  perfEventOpenAsync(probe: { type: number; config: bigint; path: string | null; offset: bigint }): Promise<number | undefined>;
   linkDestroy(link: Handle): number;
 
   lookupElem(fd: number, key: Uint8Array, value: Uint8Array): number;

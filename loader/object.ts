@@ -22,7 +22,7 @@ import { PERF_PAGES, PerfBuffer } from "./perfbuf.js";
 import { RecordStream } from "./record-stream.js";
 import { RingBuffer } from "./ringbuf.js";
 import { StackMap } from "./stacks.js";
-import { openUprobeEvent } from "./uprobe-events.js";
+import { openProbeEvent } from "./probe-events.js";
 import type { MapKind, MapName, ProgramName } from "./types.js";
 
 // Node 20.0-20.3 lack Symbol.dispose; Node's own polyfill uses this registered symbol.
@@ -185,15 +185,16 @@ export class BpfObject<P = unknown> {
     return this;
   }
 
-  /** Starts opening the perf events of the uprobes and uretprobes now, on another thread
-   *  (uprobe-events.ts): the kernel takes 5-15 ms to register a uprobe, time in which
-   *  the object can be loaded. Resolves once they are open or have failed; attach() of
+  /** Starts opening the perf events of the uprobes, uretprobes and tracepoints now, on
+   *  another thread (probe-events.ts): the kernel takes 5-15 ms to register a uprobe,
+   *  and a tracepoint's event waits for its event_mutex, time in which the object can
+   *  be loaded. Resolves once they are open or have failed; attach() of
    *  every program then attaches to the open ones, and opens the others itself (and
    *  says why one fails). */
   openEvents(): Promise<void> {
     this.open();
     return (this.eventsOpening ??= Promise.all(this.programs.map(async ({ name, section }) => {
-      const fd = await openUprobeEvent(section);
+      const fd = await openProbeEvent(section);
       if (fd === undefined) return;
       if (this.handle === null || this.links.has(name)) closeSync(fd); // too late: closed, or attached without it
       else this.events.set(name, fd);

@@ -1,16 +1,17 @@
-// Uprobe perf events opened ahead of attach() (loader/uprobe-events.ts, BpfObject's
-// openEvents() and its openEvents option): the function's file offset agrees with the one the program headers give;
-// what is left to libbpf (no uprobe, a relative path, an unknown function) opens nothing;
-// and in the real kernel a uprobe and a uretprobe attach to the events opened ahead (no
-// other perf event is opened), fire, and leave no fd behind when the object closes
-// before attaching or attaches elsewhere.
+// Perf events opened ahead of attach() (loader/probe-events.ts, BpfObject's openEvents()
+// and its openEvents option): a uprobe's function's file offset agrees with the one the
+// program headers give; what is left to libbpf (a kprobe, a relative path, an unknown
+// function or tracepoint) opens nothing; and in the real kernel a uprobe, a uretprobe
+// and a tracepoint attach to the events opened ahead (no other perf event is opened),
+// fire, and leave no fd behind when the object closes before attaching or attaches
+// elsewhere.
 
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ElfFile, PT_LOAD } from "../../compiler/debuginfo/elf-read.js";
 import { BpfMap, open } from "../../loader/index.js";
-import { funcOffset, openUprobeEvent } from "../../loader/uprobe-events.js";
+import { funcOffset, openProbeEvent } from "../../loader/probe-events.js";
 import { BUILD_DIR, kernelAvailable } from "../harness/harness.js";
 import { buildWorkload, probeFor, runWorkload } from "./workload.js";
 
@@ -44,7 +45,12 @@ export const onEntry = uprobe("BINARY", "record", () => { hits.add(0, 1); });
 export const onReturn = uretprobe("BINARY", "record", () => { hits.add(1, 1); });
 `;
 
-describe("uprobe perf events opened ahead", () => {
+const TRACEPOINT = `import { tracepoint, ArrayMap, type u64 } from "bpftsc";
+export const calls = new ArrayMap<u64>(1);
+export const onGetppid = tracepoint("syscalls", "sys_enter_getppid", () => { calls.add(0, 1); });
+`;
+
+describe("perf events opened ahead", () => {
   it("finds a function's file offset as the program headers place it", () => {
     const workload = buildWorkload();
     expect(funcOffset(workload, "record")).toBe(segmentOffset(workload, "record"));
@@ -57,14 +63,14 @@ describe("uprobe perf events opened ahead", () => {
     const notElf = path.join(BUILD_DIR, "uprobe-events-not-elf");
     writeFileSync(notElf, "not an ELF file\n");
     expect(funcOffset(notElf, "record")).toBeUndefined();
-    expect(openUprobeEvent("kprobe/vfs_read")).toBeUndefined();
-    expect(openUprobeEvent("tracepoint/syscalls/sys_enter_getppid")).toBeUndefined();
-    expect(openUprobeEvent(`uprobe/${path.basename(workload)}:record`)).toBeUndefined();
-    expect(openUprobeEvent(`uprobe/${workload}:no_such_function`)).toBeUndefined();
-    expect(openUprobeEvent(`uprobe/${workload}:record@@LIB_1`)).toBeUndefined();
+    expect(openProbeEvent("kprobe/vfs_read")).toBeUndefined();
+    expect(openProbeEvent("tracepoint/syscalls/no_such_event")).toBeUndefined();
+    expect(openProbeEvent(`uprobe/${path.basename(workload)}:record`)).toBeUndefined();
+    expect(openProbeEvent(`uprobe/${workload}:no_such_function`)).toBeUndefined();
+    expect(openProbeEvent(`uprobe/${workload}:record@@LIB_1`)).toBeUndefined();
   });
 
-  it("a uprobe and a uretprobe attach to the events opened ahead, and fire", async () => {
+  it("a uprobe, a uretprobe and a tracepoint attach to the events opened ahead, and fire", async () => {
     kernelAvailable();
     const workload = buildWorkload("uprobe-events");
     const file = path.join(path.dirname(probeFor(workload)), "uprobe-events-both.ts");
@@ -85,7 +91,25 @@ describe("uprobe perf events opened ahead", () => {
     }
     expect(perfFds()).toBe(before);
 
-    // Opened from the start (as bpftsc run opens them), attached to.
+    // A tracepoint's, opened from the start (as bpftsc run opens them).
+    const tpFile = path.join(path.dirname(file), "probe-events-tracepoint.ts");
+    writeFileSync(tpFile, TRACEPOINT);
+    const tp = await open(tpFile, { openEvents: true });
+    try {
+      await tp.openEvents();
+      expect(perfFds()).toBe(before + 1);
+      tp.load().attach();
+      expect(perfFds()).toBe(before + 1);
+      for (let i = 0; i < 3; i++) void process.ppid; // getppid() each (any process's count too)
+      const calls = tp.maps.calls;
+      if (!(calls instanceof BpfMap)) throw new Error("calls is not an array map");
+      expect([...calls.values()][0]).toBeGreaterThanOrEqual(3n);
+    } finally {
+      tp.close();
+    }
+    expect(perfFds()).toBe(before);
+
+    // Opened from the start, attached to.
     const early = await open(file, { openEvents: true });
     try {
       await early.openEvents();

@@ -1,16 +1,20 @@
-// Opening a uprobe's or uretprobe's perf event ahead of attaching its program, on a thread
-// of koffi's: registering a uprobe waits in the kernel for an RCU grace period (5-15 ms,
-// more on a busy machine), time the main thread can spend loading the object and
-// starting the -c command. It opens the event as libbpf's auto-attach would
-// (perf_event_open_probe() in libbpf.c): the uprobe PMU, the binary's path and the
-// function's file offset (plus the section's +offset), every process, CPU 0.
+// Opening a probe's perf event ahead of attaching its program, on a thread of koffi's, so
+// that the kernel's waits pass while the main thread loads the object and starts the -c
+// command: registering a uprobe waits for an RCU grace period (5-15 ms, more on a busy
+// machine), and opening a tracepoint's event waits for the kernel's event_mutex, which
+// any trace event's registration or removal on the machine holds for tens of ms. It
+// opens the event as libbpf's auto-attach would (perf_event_open_probe() and
+// perf_event_open_tracepoint() in libbpf.c), for every process, on CPU 0: a uprobe or
+// uretprobe on the uprobe PMU with the binary's path and the function's file offset
+// (plus the section's +offset); a tracepoint (`tracepoint/CAT/NAME`, `tp/CAT/NAME`) by
+// the id tracefs gives it.
 // In: a program's section. Out: a promise of the perf event's fd, to attach the loaded
 // program to (libbpf's bpf_program__attach_perf_event); undefined when there is none,
-// and attaching is left to libbpf, which reports why it fails if it does: a section that
-// is not a uprobe's, a binary named without an absolute path or larger than
+// and attaching is left to libbpf, which reports why it fails if it does: a section of
+// another kind, a uprobe's binary named without an absolute path or larger than
 // MAX_BINARY_BYTES (read whole, to find the function), a function named with its version
 // (`func@@LIB`), one whose defined symbols (`func`, `func@VERSION`, in .symtab and
-// .dynsym) do not all give one offset, an
+// .dynsym) do not all give one offset, a tracepoint tracefs does not list, an
 // architecture whose perf_event_open number is not here, or a failed open.
 
 import { readFileSync, statSync } from "node:fs";
@@ -22,8 +26,17 @@ import { native } from "./libbpf.js";
 const MAX_BINARY_BYTES = 16 << 20;
 const UPROBE_PMU = "/sys/bus/event_source/devices/uprobe";
 
-/** The perf event of a uprobe section's probe, opening; undefined when not opened here. */
-export function openUprobeEvent(section: string): Promise<number | undefined> | undefined {
+const PERF_TYPE_TRACEPOINT = 2;
+/** Where libbpf finds tracefs, the one it mounts first. */
+const TRACEFS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+
+/** The perf event of a section's probe, opening; undefined when not opened here. */
+export function openProbeEvent(section: string): Promise<number | undefined> | undefined {
+  const tp = /^(?:tracepoint|tp)\/([^/]+)\/([^/]+)$/.exec(section);
+  if (tp) {
+    const id = tracepointId(tp[1]!, tp[2]!);
+    return id === undefined ? undefined : native().perfEventOpenAsync({ type: PERF_TYPE_TRACEPOINT, config: BigInt(id), path: null, offset: 0n });
+  }
   const sec = parseUprobeSection(section);
   if (!sec || !sec.binary.startsWith("/") || sec.func.includes("@")) return undefined;
   const pmu = uprobePmu();
@@ -31,6 +44,19 @@ export function openUprobeEvent(section: string): Promise<number | undefined> | 
   if (!pmu || offset === undefined) return undefined;
   const config = sec.retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n;
   return native().perfEventOpenAsync({ type: pmu.type, config, path: sec.binary, offset: offset + BigInt(sec.offset) });
+}
+
+/** A tracepoint's id, as tracefs lists it (reading it waits for no lock). */
+function tracepointId(category: string, name: string): number | undefined {
+  for (const root of TRACEFS) {
+    try {
+      const id = Number(readFileSync(`${root}/events/${category}/${name}/id`, "utf8"));
+      if (Number.isInteger(id)) return id;
+    } catch {
+      // not mounted there, or no such event
+    }
+  }
+  return undefined;
 }
 
 let pmuRead: { type: number; retprobeBit: number } | null | undefined;
