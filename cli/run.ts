@@ -1,8 +1,8 @@
 // `bpftsc run probe.ts`: compiles the probe in-process (or takes it from the cache of
 // compiled objects, compile-cache.ts, compiling it anew if its tracefs inputs, read
-// meanwhile, changed), starts the -c command held
-// (child.ts: a setting may be its pid) while the probes' perf events open on another
-// thread, sets the --set settings, loads it, puts the --cgroup in its cgroup arrays, attaches every program, prints ring- and
+// meanwhile, changed), starts the -c command held (child.ts: a setting may be its pid)
+// while the probes' perf events open on another thread, sets the --set settings, loads
+// it, puts the --cgroup in its cgroup arrays, attaches every program, prints ring- and
 // perf-buffer records as they arrive (written batch by batch, so a pipe sees them as
 // they come), the maps every -i interval, and, when the run ends (SIGINT or SIGTERM, -d
 // elapsed, or the -c command, let run once attached, has exited), every map (stack

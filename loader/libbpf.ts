@@ -1,9 +1,11 @@
 // The only native binding of bpftsc/loader: libbpf.so.1 (Debian's libbpf1) and the few
 // libc calls that go with it (mmap for ring buffers and globals, vasprintf for libbpf's
-// log), through koffi, whose libuv poll handle also waits for ring- and perf-buffer data.
-// In: nothing (koffi, koffi.ts, and the libraries load on first use). Out: `native()`, typed wrappers
-// of exactly the C functions the loader calls, and `captureLog()`, which runs libbpf calls
-// and returns what libbpf printed meanwhile (the verifier log of a rejected program).
+// log, syscall for perf_event_open on another thread), through koffi, whose libuv poll
+// handle also waits for ring- and perf-buffer data.
+// In: nothing (koffi, koffi.ts, and the libraries load on first use). Out: `native()`,
+// typed wrappers of exactly the C functions the loader calls, and `captureLog()`, which
+// runs libbpf calls and returns what libbpf printed meanwhile (the verifier log of a
+// rejected program).
 // Pointers are koffi's bigints, NULL is null.
 
 import type { LibraryHandle } from "koffi";

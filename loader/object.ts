@@ -188,9 +188,9 @@ export class BpfObject<P = unknown> {
   /** Starts opening the perf events of the uprobes, uretprobes and tracepoints now, on
    *  another thread (probe-events.ts): the kernel takes 5-15 ms to register a uprobe,
    *  and a tracepoint's event waits for its event_mutex, time in which the object can
-   *  be loaded. Resolves once they are open or have failed; attach() of
-   *  every program then attaches to the open ones, and opens the others itself (and
-   *  says why one fails). */
+   *  be loaded. Resolves once they are open or have failed; attach() then attaches each
+   *  program (given no target) to its open event, and the others libbpf's way (saying
+   *  why one fails). */
   openEvents(): Promise<void> {
     this.open();
     return (this.eventsOpening ??= Promise.all(this.programs.map(async ({ name, section }) => {
