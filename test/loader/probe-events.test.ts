@@ -60,7 +60,7 @@ describe("perf events opened ahead", () => {
   it("opens nothing where libbpf is left to attach", () => {
     const workload = buildWorkload();
     expect(funcOffset(workload, "no_such_function")).toBeUndefined();
-    const notElf = path.join(BUILD_DIR, "uprobe-events-not-elf");
+    const notElf = path.join(BUILD_DIR, "probe-events-not-elf");
     writeFileSync(notElf, "not an ELF file\n");
     expect(funcOffset(notElf, "record")).toBeUndefined();
     expect(openProbeEvent("kprobe/vfs_read")).toBeUndefined();
@@ -72,8 +72,8 @@ describe("perf events opened ahead", () => {
 
   it("a uprobe, a uretprobe and a tracepoint attach to the events opened ahead, and fire", async () => {
     kernelAvailable();
-    const workload = buildWorkload("uprobe-events");
-    const file = path.join(path.dirname(probeFor(workload)), "uprobe-events-both.ts");
+    const workload = buildWorkload("probe-events");
+    const file = path.join(path.dirname(probeFor(workload)), "probe-events-both.ts");
     writeFileSync(file, BOTH.replaceAll("BINARY", workload));
     const before = perfFds();
     const obj = await open(file);
