@@ -17,12 +17,11 @@
 // mtime. Nothing is hashed: node:crypto would be 2.5 ms of every start. An entry whose
 // key, text or stamps no longer match, or that is unreadable, corrupt or of another
 // format, is ignored (and replaced). Only successful compiles are stored. Files under
-// tracefs are compared after the lookup, off the main thread (Compiled.confirmed).
+// tracefs are compared when the caller asks, after the lookup (Compiled.confirm).
 // With $BPFTSC_CACHE_LOG set, says on stderr whether the cache was used (and when an
 // entry it used turned out stale).
 
 import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "../compiler/diagnostics.js";
@@ -46,12 +45,13 @@ export interface ProbeCompile {
 export interface Compiled {
   object?: Uint8Array;
   diagnostics: Diagnostic[];
-  /** For an object from the cache, whether its tracefs inputs still match, read off the
-   *  main thread: reading a tracefs file waits for the kernel's event_mutex, which any
-   *  trace event's registration or removal on the machine holds for tens of ms, and the
-   *  object can be opened meanwhile. Until it resolves true the object is only likely:
-   *  on false, compile anew (compileProbe with `refresh`). */
-  confirmed?: Promise<boolean>;
+  /** For an object from the cache with tracefs inputs: whether they still match, read
+   *  when it is called. Reading a tracefs file waits for the kernel's event_mutex, which
+   *  any trace event's registration or removal on the machine holds for tens of ms: the
+   *  caller can open the object first and ask last, by when the wait is likelier over.
+   *  Until it says true the object is only likely; on false, compile anew (compileProbe
+   *  with `refresh`). */
+  confirm?: () => boolean;
 }
 
 interface Entry {
@@ -159,10 +159,15 @@ function unchanged(inputs: Entry["inputs"], kept: Buffer): false | { path: strin
   return at === kept.length && later;
 }
 
-/** Whether each file still holds these bytes, read on libuv's threads. */
-async function stillHold(files: { path: string; bytes: Buffer }[]): Promise<boolean> {
-  const same = await Promise.all(files.map(({ path, bytes }) => readFile(path).then((now) => now.equals(bytes), () => false)));
-  return same.every(Boolean);
+/** Whether each file still holds these bytes. */
+function stillHold(files: { path: string; bytes: Buffer }[]): boolean {
+  return files.every(({ path, bytes }) => {
+    try {
+      return readFileSync(path).equals(bytes);
+    } catch {
+      return false; // gone
+    }
+  });
 }
 
 function lookup(file: string, key: string, source: string): Compiled | undefined {
@@ -174,11 +179,12 @@ function lookup(file: string, key: string, source: string): Compiled | undefined
     if (e.format !== FORMAT || e.key !== key || e.source !== source || !Array.isArray(e.inputs) || !Array.isArray(e.diagnostics) || typeof e.object !== "string") return undefined;
     const later = unchanged(e.inputs, raw.subarray(line + 1));
     if (!later) return undefined;
-    const confirmed = later.length > 0 ? stillHold(later).then((same) => {
+    const confirm = (): boolean => {
+      const same = stillHold(later);
       if (!same) log("stale", file);
       return same;
-    }) : undefined;
-    return { object: new Uint8Array(Buffer.from(e.object, "base64")), diagnostics: e.diagnostics, ...(confirmed && { confirmed }) };
+    };
+    return { object: new Uint8Array(Buffer.from(e.object, "base64")), diagnostics: e.diagnostics, ...(later.length > 0 && { confirm }) };
   } catch {
     return undefined; // none yet, or not ours
   }

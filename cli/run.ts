@@ -1,6 +1,6 @@
 // `bpftsc run probe.ts`: compiles the probe in-process (or takes it from the cache of
 // compiled objects, compile-cache.ts, compiling it anew if its tracefs inputs, read
-// meanwhile, changed), starts the -c command held (child.ts: a setting may be its pid)
+// once it is open, changed), starts the -c command held (child.ts: a setting may be its pid)
 // while the probes' perf events open on another thread, sets the --set settings, loads
 // it, puts the --cgroup in its cgroup arrays, attaches every program, prints ring- and
 // perf-buffer records as they arrive (written batch by batch, so a pipe sees them as
@@ -65,9 +65,10 @@ export async function runMain(argv: string[]): Promise<number> {
     return status;
   };
   try {
-    // An object from the compile cache was opened while its tracefs inputs were read:
-    // if they changed, it is compiled anew and opened in its place.
-    if (r.confirmed && !(await r.confirmed)) {
+    // An object from the compile cache is opened before its tracefs inputs are read
+    // (compile-cache.ts: a read waits while others change trace events): if they
+    // changed, it is compiled anew and opened in its place.
+    if (r.confirm && !r.confirm()) {
       obj.close();
       r = await compiled(args, true);
       if (!r) return giveUp(1);

@@ -3,7 +3,7 @@
 // still shows the compile's warnings; changing the probe or a file it imports compiles
 // anew (a same-sized edit too: an entry keeps its inputs' contents); a corrupt entry, or
 // one whose kept contents are cut short, is ignored and replaced; a tracepoint format
-// that changed, found while the cached object was being opened, compiles anew; --no-cache neither reads nor writes it.
+// that changed, found once the cached object is open, compiles anew; --no-cache neither reads nor writes it.
 
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -97,7 +97,7 @@ describe("bpftsc run's compile cache", () => {
     expect(run().cache).toEqual(["hit"]);
   });
 
-  it("compiles anew when a tracepoint's format, read while the cached object opens, changed", () => {
+  it("compiles anew when a tracepoint's format, read once the cached object is open, changed", () => {
     const tracefs = path.join(RUN_DIR, "cache-tracefs");
     const format = path.join(tracefs, "events", "syscalls", "sys_enter_getppid", "format");
     mkdirSync(path.dirname(format), { recursive: true });
