@@ -11,7 +11,8 @@
 //   - records/s consumed: the records that reached the pipe, over the time from the
 //     workload's start to the last record's arrival;
 //   - lost: the calls the probe counted minus the records that arrived.
-// Median of --runs. A benchmark, not a test: it prints, it never fails on a number.
+// Median of --runs rounds, each running every tool once, in an order that rotates. A
+// benchmark, not a test: it prints, it never fails on a number.
 // Needs root, gcc and bpftrace (Debian's bpftrace 0.17).
 //
 //   npx tsx bench/run-vs-bpftrace.ts [--calls N] [--runs N]   (--calls: the uprobe's; the
@@ -182,7 +183,15 @@ async function compare(s: Scenario, workload: string, runs: number): Promise<voi
   const all = tools(s);
   await measure(all[0]!, workload, 1); // warm the V8 code cache, the compile cache and the page cache
   const results = new Map<Tool, Measured[]>(all.map((t) => [t, []]));
-  for (let r = 0; r < runs; r++) for (const t of all) results.get(t)!.push(await measure(t, workload, calls));
+  // The order rotates from round to round, so that no tool always starts right after the
+  // same one: what a run leaves behind (its teardown in the kernel, this process's
+  // garbage from its output) can cost the next start-up tens of ms on a busy machine.
+  for (let r = 0; r < runs; r++) {
+    for (let i = 0; i < all.length; i++) {
+      const t = all[(r + i) % all.length]!;
+      results.get(t)!.push(await measure(t, workload, calls));
+    }
+  }
   for (const [t, ms] of results) {
     const m = { startupMs: median(ms.map((x) => x.startupMs)), rate: median(ms.map((x) => x.rate)), received: median(ms.map((x) => x.received)), lost: Math.max(...ms.map((x) => x.lost)) };
     startup.set(t.label, m.startupMs);
