@@ -3,14 +3,16 @@
 // the syscalls:sys_enter_getppid tracepoint, as bench/ringbuf.ts does); each call offers a
 // 64-byte record (bpftsc: a RingBuf<Record64>; bpftrace: a printf of seven 8-byte values)
 // and counts itself in a map. For each tool, run as `TOOL ... -c "workload MODE N"` with
-// its output read from a pipe:
+// its output read from a pipe (bpftsc started as a user's shell starts it: bin/bpftsc.js
+// itself, through its `#!` line):
 //   - start-up: from spawning the tool to the workload's first instruction (the -c
 //     command starts once every probe is attached); bpftsc's object from its compile
 //     cache (warmed by a first run), and compiled each run (--no-cache);
 //   - records/s consumed: the records that reached the pipe, over the time from the
 //     workload's start to the last record's arrival;
 //   - lost: the calls the probe counted minus the records that arrived.
-// Median of --runs. A benchmark, not a test: it prints, it never fails on a number.
+// Median of --runs rounds, each running every tool once, in an order that rotates. A
+// benchmark, not a test: it prints, it never fails on a number.
 // Needs root, gcc and bpftrace (Debian's bpftrace 0.17).
 //
 //   npx tsx bench/run-vs-bpftrace.ts [--calls N] [--runs N]   (--calls: the uprobe's; the
@@ -101,7 +103,7 @@ function scenarios(binary: string, calls: number): Scenario[] {
 function tools(s: Scenario): Tool[] {
   const bpftsc = (json: boolean, cache = true): Tool => ({
     label: `bpftsc run${json ? " --json" : ""}${cache ? "" : " --no-cache"}`,
-    command: (w, n) => [process.execPath, [path.join(REPO_ROOT, "bin", "bpftsc.js"), "run", s.probe, "-c", `${w} ${s.mode} ${n}`, ...(json ? ["--json"] : []), ...(cache ? [] : ["--no-cache"])]],
+    command: (w, n) => [path.join(REPO_ROOT, "bin", "bpftsc.js"), ["run", s.probe, "-c", `${w} ${s.mode} ${n}`, ...(json ? ["--json"] : []), ...(cache ? [] : ["--no-cache"])]],
     isRecord: (l) => (json ? l.startsWith('{"event"') : l.startsWith("{ seq: ")),
     offered: (out) => Number((json ? /"map":"offered","entries":\[\{"key":0,"value":(\d+)/ : /^@offered\[0\]: (\d+)$/m).exec(out)?.[1] ?? NaN),
   });
@@ -171,7 +173,7 @@ function nodeStart(): string {
   const plain = `Node's own start (node -e 0): ${time(process.env).toFixed(0)} ms`;
   if (!process.env.NODE_EXTRA_CA_CERTS) return plain;
   const { NODE_EXTRA_CA_CERTS: _, ...without } = process.env;
-  return `${plain} with NODE_EXTRA_CA_CERTS set, as here (Node parses that file at every start), ${time(without).toFixed(0)} ms without`;
+  return `${plain} with NODE_EXTRA_CA_CERTS set, as here (Node parses that file at every start), ${time(without).toFixed(0)} ms without (the bpftsc command starts its Node without it)`;
 }
 
 async function compare(s: Scenario, workload: string, runs: number): Promise<void> {
@@ -181,7 +183,15 @@ async function compare(s: Scenario, workload: string, runs: number): Promise<voi
   const all = tools(s);
   await measure(all[0]!, workload, 1); // warm the V8 code cache, the compile cache and the page cache
   const results = new Map<Tool, Measured[]>(all.map((t) => [t, []]));
-  for (let r = 0; r < runs; r++) for (const t of all) results.get(t)!.push(await measure(t, workload, calls));
+  // The order rotates from round to round, so that no tool always starts right after the
+  // same one: what a run leaves behind (its teardown in the kernel, this process's
+  // garbage from its output) can cost the next start-up tens of ms on a busy machine.
+  for (let r = 0; r < runs; r++) {
+    for (let i = 0; i < all.length; i++) {
+      const t = all[(r + i) % all.length]!;
+      results.get(t)!.push(await measure(t, workload, calls));
+    }
+  }
   for (const [t, ms] of results) {
     const m = { startupMs: median(ms.map((x) => x.startupMs)), rate: median(ms.map((x) => x.rate)), received: median(ms.map((x) => x.received)), lost: Math.max(...ms.map((x) => x.lost)) };
     startup.set(t.label, m.startupMs);

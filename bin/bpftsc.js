@@ -1,11 +1,23 @@
-#!/usr/bin/env node
+#!/bin/sh
+":" //; [ "${NODE_EXTRA_CA_CERTS+set}" ] && export BPFTSC_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS" && unset NODE_EXTRA_CA_CERTS; exec node "$0" "$@"
 // The bpftsc command. npm's prepare step builds dist/: the command line bundled with the
 // loader (dist/bpftsc.cjs), loaded, with the compiler (dist/compiler.cjs) and the
 // TypeScript compiler when a probe is compiled, through a V8 code cache
 // (dist/code-cache.cjs).
+// Run as a command, this file is a shell script first: its second line, to sh the
+// command `:` and an exec of `node` on this same file (to JavaScript a string and a
+// comment), starts Node without NODE_EXTRA_CA_CERTS, whose certificates Node would
+// otherwise parse at every start, before any JavaScript runs (30-50 ms). bpftsc makes
+// no TLS connection; the value travels in BPFTSC_NODE_EXTRA_CA_CERTS and is put back
+// below, so every process bpftsc starts (the -c command) gets the environment it was
+// given. `node bin/bpftsc.js` skips the shell and runs as given.
 // CommonJS (bin/package.json says so), with nothing but require(): an ES module entry
 // would start Node's ESM loader, a few milliseconds of every run's start-up.
 "use strict";
+if (process.env.BPFTSC_NODE_EXTRA_CA_CERTS !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = process.env.BPFTSC_NODE_EXTRA_CA_CERTS;
+  delete process.env.BPFTSC_NODE_EXTRA_CA_CERTS;
+}
 const { installCodeCache } = require("../dist/code-cache.cjs");
 
 const cache = installCodeCache(process.argv.slice(2));

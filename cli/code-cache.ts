@@ -11,12 +11,12 @@
 // The cache lives in cacheDir() (cache-dir.ts); any failure to read or write it only
 // costs speed.
 
-import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import vm from "node:vm";
 import { CACHE_DIR_MODE, cacheDir } from "./cache-dir.js";
+import { keyHash } from "./key-hash.js";
 
 interface CompileHook {
   _compile(this: NodeModule, content: string, filename: string): unknown;
@@ -50,7 +50,7 @@ export function installCodeCache(argv: readonly string[]): CodeCache {
     const name = cacheName(filename, run);
     if (name === undefined) return original.call(this, content, filename);
     const st = statSync(filename);
-    const key = createHash("sha256").update(`${filename}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}`).digest("hex").slice(0, 16);
+    const key = keyHash(`${filename}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}`);
     const file = join(cacheDir(), `${name}-${key}.v8cache`);
     let cachedData: Buffer | undefined;
     try { cachedData = readFileSync(file); } catch { /* no cache yet */ }

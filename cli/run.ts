@@ -1,6 +1,7 @@
 // `bpftsc run probe.ts`: compiles the probe in-process (or takes it from the cache of
-// compiled objects, compile-cache.ts), starts the -c command held
-// (child.ts: a setting may be its pid), sets the --set settings, loads
+// compiled objects, compile-cache.ts, compiling it anew if its tracefs inputs, read
+// once it is open, changed), starts the -c command held (child.ts: a setting may be its pid)
+// while the probes' perf events open on another thread, sets the --set settings, loads
 // it, puts the --cgroup in its cgroup arrays, attaches every program, prints ring- and
 // perf-buffer records as they arrive (written batch by batch, so a pipe sees them as
 // they come), the maps every -i interval, and, when the run ends (SIGINT or SIGTERM, -d
@@ -20,7 +21,7 @@ import {
 import { BATCH } from "../loader/record-stream.js";
 import { applyCgroup } from "./cgroup.js";
 import { startHeld, type HeldChild } from "./child.js";
-import { compileProbe } from "./compile-cache.js";
+import { compileProbe, type Compiled } from "./compile-cache.js";
 import { CPID, RUN_USAGE, parseRunArgs, type RunArgs } from "./run-args.js";
 import { applySettings } from "./settings.js";
 
@@ -43,11 +44,11 @@ export async function runMain(argv: string[]): Promise<number> {
     process.stderr.write(`bpftsc run: ${args}\n${RUN_USAGE}`);
     return 2;
   }
-  const bytes = await compiled(args);
-  if (!bytes) return 1;
+  let r = await compiled(args);
+  if (!r) return 1;
   let obj: BpfObject;
   try {
-    obj = new BpfObject(bytes, basename(args.probe, ".ts"));
+    obj = opened(r.object, args);
   } catch (e) {
     return failure(e);
   }
@@ -64,12 +65,22 @@ export async function runMain(argv: string[]): Promise<number> {
     return status;
   };
   try {
+    // An object from the compile cache is opened before its tracefs inputs are read
+    // (compile-cache.ts: a read waits while others change trace events): if they
+    // changed, it is compiled anew and opened in its place.
+    if (r.confirm && !r.confirm()) {
+      obj.close();
+      r = await compiled(args, true);
+      if (!r) return giveUp(1);
+      obj = opened(r.object, args);
+    }
     const sets = args.sets.map((s) => (s.text === CPID ? { ...s, text: String(child!.pid) } : s));
     const bad = applySettings(obj.globals, sets);
     if (bad) return giveUp(2, bad);
     obj.load();
     const badCgroup = args.cgroup === undefined ? undefined : applyCgroup(obj.maps, args.cgroup);
     if (badCgroup) return giveUp(2, badCgroup);
+    await obj.openEvents();
     obj.attach();
   } catch (e) {
     giveUp(1);
@@ -78,12 +89,19 @@ export async function runMain(argv: string[]): Promise<number> {
   return trace(obj, args, child);
 }
 
-/** The object's bytes, or undefined after printing the diagnostics. */
-async function compiled(args: RunArgs): Promise<Uint8Array | undefined> {
+/** The object, its probes' perf events opening on another thread (BpfObject's
+ *  openEvents) while the rest of it is read, the command starts and it loads. */
+function opened(bytes: Uint8Array, args: RunArgs): BpfObject {
+  return new BpfObject(bytes, basename(args.probe, ".ts"), { openEvents: true });
+}
+
+/** The compiled object (`refresh`: compiled even if the cache has it), or undefined
+ *  after printing the diagnostics. */
+async function compiled(args: RunArgs, refresh = false): Promise<(Compiled & { object: Uint8Array }) | undefined> {
   try {
-    const r = await compileProbe({ fileName: args.probe, btfPath: args.btf }, args.cache);
+    const r = await compileProbe({ fileName: args.probe, btfPath: args.btf }, args.cache, refresh);
     for (const d of r.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
-    return r.object;
+    return r.object ? { ...r, object: r.object } : undefined;
   } catch (e) {
     process.stderr.write(`bpftsc run: ${args.probe}: internal compiler error: ${(e as Error).message}\n`);
     return undefined;

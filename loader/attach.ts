@@ -1,9 +1,10 @@
 // Attaching one program: libbpf's auto-attach from the section name, or, for a uprobe, a
 // target chosen at run time (another binary, one process, another function).
-// In: the program's libbpf handle, name and section, and the optional uprobe target.
+// In: the program's libbpf handle, name and section, and the optional uprobe target or
+// perf event opened for it ahead.
 // Out: the bpf_link handle, or a BpfError naming the program and the kernel's reason.
 
-import { existsSync } from "node:fs";
+import { closeSync, existsSync } from "node:fs";
 import { BpfError, failed } from "./errors.js";
 import { captureLog, native, type Handle } from "./libbpf.js";
 
@@ -29,11 +30,21 @@ export function parseUprobeSection(section: string): UprobeSection | undefined {
   return { retprobe: kind === "uretprobe", binary, func: plus ? plus[1]! : spec, offset: plus ? Number(plus[2]) : 0 };
 }
 
-export function attachProgram(prog: Handle, name: string, section: string, target?: UprobeTarget): Handle {
+/** Attaches a loaded program: to `target` (a uprobe's), to the perf event `perfFd` opened
+ *  for it ahead (probe-events.ts; closed here if that fails, and the program attached
+ *  libbpf's way instead), or where its section says. */
+export function attachProgram(prog: Handle, name: string, section: string, target?: UprobeTarget, perfFd?: number): Handle {
   const n = native();
   const what = `attaching program '${name}' (${section})`;
   let run: () => Handle | null;
-  if (target) {
+  if (perfFd !== undefined) {
+    run = () => {
+      const link = n.attachPerfEvent(prog, perfFd);
+      if (link !== null) return link;
+      closeSync(perfFd);
+      return n.attach(prog);
+    };
+  } else if (target) {
     const sec = parseUprobeSection(section);
     if (!sec) throw new BpfError("attach", `${what}: a binary, pid or function can be given to uprobes and uretprobes only`, 0, "", name);
     run = () => n.attachUprobe(prog, {

@@ -1,12 +1,15 @@
 // The only native binding of bpftsc/loader: libbpf.so.1 (Debian's libbpf1) and the few
 // libc calls that go with it (mmap for ring buffers and globals, vasprintf for libbpf's
-// log), through koffi, whose libuv poll handle also waits for ring- and perf-buffer data.
-// In: nothing (the libraries load on first use). Out: `native()`, typed wrappers
-// of exactly the C functions the loader calls, and `captureLog()`, which runs libbpf calls
-// and returns what libbpf printed meanwhile (the verifier log of a rejected program).
+// log, syscall for perf_event_open on another thread), through koffi, whose libuv poll
+// handle also waits for ring- and perf-buffer data.
+// In: nothing (koffi, koffi.ts, and the libraries load on first use). Out: `native()`,
+// typed wrappers of exactly the C functions the loader calls, and `captureLog()`, which
+// runs libbpf calls and returns what libbpf printed meanwhile (the verifier log of a
+// rejected program).
 // Pointers are koffi's bigints, NULL is null.
 
-import koffi, { type LibraryHandle } from "koffi";
+import type { LibraryHandle } from "koffi";
+import { loadKoffi, type KoffiModule } from "./koffi.js";
 
 /** A C pointer to a libbpf object (struct bpf_object, bpf_map, bpf_program, bpf_link). */
 export type Handle = bigint;
@@ -35,6 +38,15 @@ export interface Native {
   programSection(prog: Handle): string;
   attach(prog: Handle): Handle | null;
   attachUprobe(prog: Handle, opts: { pid: number; binary: string; func: string; offset: number; retprobe: boolean }): Handle | null;
+  /** Attaches a loaded program to a perf event (bpf_program__attach_perf_event); the link
+   *  owns the fd from then on. */
+  attachPerfEvent(prog: Handle, perfFd: number): Handle | null;
+  /** perf_event_open() of a probe (a PMU's: config1 its path, config2 its offset; or a
+   *  tracepoint: config its id), for every process, on CPU 0 as libbpf opens probes,
+   *  close-on-exec; run on a thread of koffi's, so the kernel's wait is not the event
+   *  loop's. The fd, or undefined when the open fails (or this architecture's syscall
+   *  number is not known here). */
+  perfEventOpenAsync(probe: { type: number; config: bigint; path: string | null; offset: bigint }): Promise<number | undefined>;
   linkDestroy(link: Handle): number;
 
   lookupElem(fd: number, key: Uint8Array, value: Uint8Array): number;
@@ -85,12 +97,17 @@ const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
  *  version, and what a BPF output event sets (libbpf's perf_buffer__new sets the same,
  *  with wakeup_events 1). */
 const PERF_ATTR = { SIZE: 128, TYPE_SOFTWARE: 1, COUNT_SW_BPF_OUTPUT: 10n, SAMPLE_RAW: 1n << 10n } as const;
+/** perf_event_open's syscall number by architecture (Node's process.arch). */
+const NR_PERF_EVENT_OPEN: Partial<Record<string, number>> = { x64: 298, arm64: 241 };
+const PERF_FLAG_FD_CLOEXEC = 8;
 
+let koffi: KoffiModule;
 let bound: Native | undefined;
 let collected: string[] | undefined;
 
 /** Loads a shared library; when it is missing, the error says which package has it. */
 export function loadLibrary(name: string, debianPackage: string): LibraryHandle {
+  koffi ??= loadKoffi();
   try {
     return koffi.load(name);
   } catch (e) {
@@ -110,6 +127,12 @@ function bind(): Native {
   const OpenOpts = koffi.struct("bpftsc_open_opts", { sz: "size_t", object_name: "const char *" });
   const UprobeOpts = koffi.struct("bpftsc_uprobe_opts", {
     sz: "size_t", ref_ctr_offset: "size_t", bpf_cookie: "uint64_t", retprobe: "bool", func_name: "const char *",
+  });
+  // The head of struct perf_event_attr a probe sets, padded to PERF_ATTR.SIZE.
+  koffi.struct("bpftsc_probe_attr", {
+    type: "uint32_t", size: "uint32_t", config: "uint64_t", sample_period: "uint64_t", sample_type: "uint64_t",
+    read_format: "uint64_t", flags: "uint64_t", wakeup_events: "uint32_t", bp_type: "uint32_t",
+    config1: "const char *", config2: "uint64_t", rest: koffi.array("uint8_t", PERF_ATTR.SIZE - 72),
   });
   const f = (decl: string) => bpf.func(decl);
 
@@ -133,6 +156,7 @@ function bind(): Native {
   const programSection = f("const char *bpf_program__section_name(void *prog)");
   const attach = f("void *bpf_program__attach(void *prog)");
   const attachUprobe = f("void *bpf_program__attach_uprobe_opts(void *prog, int pid, const char *binary, size_t offset, const bpftsc_uprobe_opts *opts)");
+  const attachPerfEvent = f("void *bpf_program__attach_perf_event(void *prog, int pfd)");
   const linkDestroy = f("int bpf_link__destroy(void *link)");
   const lookupElem = f("int bpf_map_lookup_elem(int fd, const void *key, void *value)");
   const updateElem = f("int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)");
@@ -152,6 +176,9 @@ function bind(): Native {
   const getpagesize = libc.func("int getpagesize(void)");
   const vasprintf = libc.func("int vasprintf(_Out_ void **out, void *fmt, void *ap)");
   const free = libc.func("void free(void *p)");
+  // syscall() is variadic, which koffi cannot call on another thread; glibc's takes its
+  // arguments from the registers a fixed prototype passes them in (x86-64, arm64).
+  const perfEventOpen = libc.func("long syscall(long number, const bpftsc_probe_attr *attr, int pid, int cpu, int group_fd, unsigned long flags)");
 
   // libbpf's messages, formatted by libc (the va_list is passed through as a pointer).
   const PrintFn = koffi.proto("int bpftsc_libbpf_print(int level, void *fmt, void *ap)");
@@ -194,6 +221,15 @@ function bind(): Native {
     attach: (p) => attach(p),
     attachUprobe: (p, o) => attachUprobe(p, o.pid, o.binary, o.offset, {
       sz: koffi.sizeof(UprobeOpts), ref_ctr_offset: 0, bpf_cookie: 0, retprobe: o.retprobe, func_name: o.func,
+    }),
+    attachPerfEvent: (p, fd) => attachPerfEvent(p, fd),
+    perfEventOpenAsync: (probe) => new Promise((resolve) => {
+      const nr = NR_PERF_EVENT_OPEN[process.arch];
+      if (nr === undefined) return resolve(undefined);
+      const attr = { type: probe.type, size: PERF_ATTR.SIZE, config: probe.config, config1: probe.path, config2: probe.offset };
+      perfEventOpen.async(nr, attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC, (err: unknown, fd: number | bigint) => {
+        resolve(err || Number(fd) < 0 ? undefined : Number(fd));
+      });
     }),
     linkDestroy: (l) => linkDestroy(l),
     lookupElem: (fd, k, v) => lookupElem(fd, k, v),

@@ -7,7 +7,7 @@
 // Out: a BpfObject. Errors are BpfErrors: a verifier rejection carries the verifier's log,
 // an attach failure names the program and the kernel's reason.
 
-import { readFileSync } from "node:fs";
+import { closeSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
 import { Codecs, intLike, rawCodec, type Codec } from "./btf-codec.js";
@@ -22,6 +22,7 @@ import { PERF_PAGES, PerfBuffer } from "./perfbuf.js";
 import { RecordStream } from "./record-stream.js";
 import { RingBuffer } from "./ringbuf.js";
 import { StackMap } from "./stacks.js";
+import { openProbeEvent } from "./probe-events.js";
 import type { MapKind, MapName, ProgramName } from "./types.js";
 
 // Node 20.0-20.3 lack Symbol.dispose; Node's own polyfill uses this registered symbol.
@@ -59,6 +60,9 @@ export interface OpenOptions {
   btfPath?: string;
   /** Each perf buffer's ring size per CPU, in pages: a power of two (default 64). */
   perfBufferPages?: number;
+  /** Start openEvents() as soon as the object's programs are known, before its maps
+   *  and data sections are read (as `bpftsc run` does). */
+  openEvents?: boolean;
 }
 
 /**
@@ -95,6 +99,9 @@ export class BpfObject<P = unknown> {
   private readonly progHandles = new Map<string, Handle>();
   private readonly links = new Map<string, Handle>();
   private readonly allMaps = new Map<string, AnyMap>();
+  /** Perf events opened ahead of attach() (openEvents()), by program, not attached yet. */
+  private readonly events = new Map<string, number>();
+  private eventsOpening?: Promise<void>;
 
   constructor(bytes: Uint8Array, name: string, private readonly options: OpenOptions = {}) {
     const n = native();
@@ -103,15 +110,30 @@ export class BpfObject<P = unknown> {
     const handle = opened.result ?? failed("open", `opening ${name}`, { log: opened.log });
     this.handle = handle;
     try {
-      ({ maps: this.maps, globals: this.globals, programs: this.programs } = this.inventory(handle, readObjectInfo(bytes)));
+      this.programs = this.listPrograms(handle);
+      if (options.openEvents) void this.openEvents();
+      ({ maps: this.maps, globals: this.globals } = this.inventory(handle, readObjectInfo(bytes)));
     } catch (e) {
       n.objectClose(handle);
+      this.handle = null; // events opening meanwhile are closed as they come
       throw e;
     }
   }
 
-  /** The object's maps, data sections and programs, as libbpf lists them. */
-  private inventory(handle: Handle, info: ObjectInfo): { maps: MapsOf<P>; globals: Globals<P>; programs: readonly ProgramInfo[] } {
+  /** The object's programs, as libbpf lists them. */
+  private listPrograms(handle: Handle): readonly ProgramInfo[] {
+    const n = native();
+    const programs: ProgramInfo[] = [];
+    for (let p = n.nextProgram(handle, null); p !== null; p = n.nextProgram(handle, p)) {
+      const prog = { name: n.programName(p), section: n.programSection(p) };
+      programs.push(Object.freeze(prog));
+      this.progHandles.set(prog.name, p);
+    }
+    return Object.freeze(programs);
+  }
+
+  /** The object's maps and data sections, as libbpf lists them. */
+  private inventory(handle: Handle, info: ObjectInfo): { maps: MapsOf<P>; globals: Globals<P> } {
     const n = native();
     const codecs = info.btf && new Codecs(info.btf);
     const sections: SectionMap[] = [];
@@ -133,16 +155,9 @@ export class BpfObject<P = unknown> {
       }
       this.allMaps.set(mapName, this.mapHandle(map, info, codecs, fd));
     }
-    const programs: ProgramInfo[] = [];
-    for (let p = n.nextProgram(handle, null); p !== null; p = n.nextProgram(handle, p)) {
-      const prog = { name: n.programName(p), section: n.programSection(p) };
-      programs.push(Object.freeze(prog));
-      this.progHandles.set(prog.name, p);
-    }
     return {
       maps: Object.freeze(Object.fromEntries(this.allMaps)) as MapsOf<P>,
       globals: new Globals<P>(sections),
-      programs: Object.freeze(programs),
     };
   }
 
@@ -170,6 +185,22 @@ export class BpfObject<P = unknown> {
     return this;
   }
 
+  /** Starts opening the perf events of the uprobes, uretprobes and tracepoints now, on
+   *  another thread (probe-events.ts): the kernel takes 5-15 ms to register a uprobe,
+   *  and a tracepoint's event waits for its event_mutex, time in which the object can
+   *  be loaded. Resolves once they are open or have failed; attach() then attaches each
+   *  program (given no target) to its open event, and the others libbpf's way (saying
+   *  why one fails). */
+  openEvents(): Promise<void> {
+    this.open();
+    return (this.eventsOpening ??= Promise.all(this.programs.map(async ({ name, section }) => {
+      const fd = await openProbeEvent(section);
+      if (fd === undefined) return;
+      if (this.handle === null || this.links.has(name)) closeSync(fd); // too late: closed, or attached without it
+      else this.events.set(name, fd);
+    })).then(() => undefined));
+  }
+
   /** Attaches every program where its section says; on a failure, detaches the ones
    *  this call attached and throws. */
   attach(): this;
@@ -184,7 +215,10 @@ export class BpfObject<P = unknown> {
         const prog = this.progHandles.get(name);
         if (!prog) throw new BpfError("attach", `the object has no program '${name}' (it has: ${this.programs.map((p) => p.name).join(", ")})`, 0, "", name);
         if (this.links.has(name)) throw new BpfError("attach", `program '${name}' is already attached`, 0, "", name);
-        this.links.set(name, attachProgram(prog, name, native().programSection(prog), target));
+        const early = this.events.get(name);
+        this.events.delete(name);
+        if (early !== undefined && target) closeSync(early); // it is the section's probe, not the target's
+        this.links.set(name, attachProgram(prog, name, native().programSection(prog), target, target ? undefined : early));
         done.push(name);
       }
     } catch (e) {
@@ -215,6 +249,8 @@ export class BpfObject<P = unknown> {
   close(): void {
     if (this.handle === null) return;
     this.detach();
+    for (const fd of this.events.values()) closeSync(fd);
+    this.events.clear();
     for (const m of this.allMaps.values()) if (m instanceof RecordStream) m.close();
     this.globals.close();
     native().objectClose(this.handle);

@@ -1,16 +1,23 @@
 // `bpftsc run`'s cache of compiled objects (cli/compile-cache.ts), for real: a second run
 // of an unchanged probe takes its object from the cache (as $BPFTSC_CACHE_LOG says) and
 // still shows the compile's warnings; changing the probe or a file it imports compiles
-// anew; a corrupt entry is ignored and replaced; --no-cache neither reads nor writes it.
+// anew (a same-sized edit too: an entry keeps its inputs' contents); a corrupt entry, or
+// one whose kept contents are cut short, is ignored and replaced; a tracepoint format
+// that changed, found once the cached object is open, compiles anew; --no-cache neither reads nor writes it.
 
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ensureTracefs } from "../harness/harness.js";
 import { RUN_DIR, bpftscRun, ensureBuilt, runFixture, writeProbe } from "./run-helper.js";
 
 const CACHE = path.join(RUN_DIR, "compile-cache");
 const ENV = { BPFTSC_CACHE_DIR: CACHE, BPFTSC_CACHE_LOG: "1" };
 const LIMITS = "import type { u32 } from \"bpftsc\";\nexport interface Limits { min: u32; max: u32 }\n";
+const TRACEPOINT_PROBE = `import { tracepoint, ArrayMap, type u64 } from "bpftsc";
+export const calls = new ArrayMap<u64>(1);
+export const onGetppid = tracepoint("syscalls", "sys_enter_getppid", () => { calls.add(0, 1); });
+`;
 const WARNING = "value 1 has 64 bits; '%d' prints its low 32";
 
 let target: string, probe: string, limits: string;
@@ -81,6 +88,32 @@ describe("bpftsc run's compile cache", () => {
     for (const e of entries()) writeFileSync(path.join(CACHE, "compiled", e), "{\"format\": \"something else\"");
     expect(run().cache).toEqual(["miss", "stored"]);
     expect(run().cache).toEqual(["hit"]);
+    // The inputs' contents it keeps after its JSON line, cut short.
+    for (const e of entries()) {
+      const file = path.join(CACHE, "compiled", e);
+      writeFileSync(file, readFileSync(file).subarray(0, -1));
+    }
+    expect(run().cache).toEqual(["miss", "stored"]);
+    expect(run().cache).toEqual(["hit"]);
+  });
+
+  it("compiles anew when a tracepoint's format, read once the cached object is open, changed", () => {
+    const tracefs = path.join(RUN_DIR, "cache-tracefs");
+    const format = path.join(tracefs, "events", "syscalls", "sys_enter_getppid", "format");
+    mkdirSync(path.dirname(format), { recursive: true });
+    const real = readFileSync(path.join(ensureTracefs(), "events", "syscalls", "sys_enter_getppid", "format"), "utf8");
+    writeFileSync(format, real);
+    const tp = writeProbe("cached-tp.ts", TRACEPOINT_PROBE);
+    const runTp = () => {
+      const r = bpftscRun([tp, "-c", "true"], 60_000, { ...ENV, BPFTSC_TRACEFS: tracefs });
+      expect([r.status, r.stderr]).toEqual([0, expect.stringContaining("Attached 1 program")]);
+      return [...r.stderr.matchAll(/^bpftsc: compile cache (\w+): /gm)].map((m) => m[1]);
+    };
+    expect(runTp()).toEqual(["miss", "stored"]);
+    expect(runTp()).toEqual(["hit"]);
+    writeFileSync(format, `${real}\n`);
+    expect(runTp()).toEqual(["hit", "stale", "stored"]);
+    expect(runTp()).toEqual(["hit"]);
   });
 
   it("--no-cache neither reads nor writes it", () => {

@@ -31,6 +31,14 @@ export function bpftscRun(args: string[], timeoutMs = 60_000, env: Record<string
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `bpftsc run ARGS` to its end, started as a user's shell starts the command: the file
+ *  itself, through its `#!` line (`env`: variables to add). */
+export function bpftscCommand(args: string[], env: Record<string, string> = {}): Ran {
+  ensureTracefs();
+  const r = spawnSync(BIN, ["run", ...args], { cwd: RUN_DIR, encoding: "utf8", timeout: 60_000, env: { ...ENV, ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 /** `bpftsc run ARGS` in the background: what it printed so far, waiting for a pattern,
  *  a signal, and its end. */
 export function startRun(args: string[]) {

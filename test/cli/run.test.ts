@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../harness/harness.js";
-import { RUN_DIR, bpftscRun, ensureBuilt, runFixture, startRun, writeProbe } from "./run-helper.js";
+import { RUN_DIR, bpftscCommand, bpftscRun, ensureBuilt, runFixture, startRun, writeProbe } from "./run-helper.js";
 
 const RECORDS = Array.from({ length: 10 }, (_, i) => `{ i: ${i}, scaled: ${i}, name: "run-target" }\n`).join("");
 
@@ -161,6 +161,17 @@ describe("bpftsc run", () => {
 
     const none = bpftscRun([probe, "--set", "scale=cpid"]);
     expect([none.status, none.stdout, none.stderr]).toEqual([2, "", expect.stringMatching(/^bpftsc run: --set scale=cpid: cpid is the -c command's pid, and there is no -c\n/)]);
+  });
+
+  it("started as a command, Node runs without NODE_EXTRA_CA_CERTS; the -c command gets it back", () => {
+    const script = path.join(RUN_DIR, "print-env.sh");
+    mkdirSync(RUN_DIR, { recursive: true });
+    // Its parent is bpftsc's Node: /proc/PPID/environ is what that Node started with.
+    writeFileSync(script, `#!/bin/sh\necho "ca=$NODE_EXTRA_CA_CERTS moved=\${BPFTSC_NODE_EXTRA_CA_CERTS-unset} node=$(tr '\\0' '\\n' </proc/$PPID/environ | grep -c ^NODE_EXTRA_CA_CERTS=)"\nexec ${target}\n`, { mode: 0o755 });
+    // A file Node could not load: Node warns at start when it is given one.
+    const r = bpftscCommand([probe, "-c", script], { NODE_EXTRA_CA_CERTS: "/nonexistent/extra-ca.pem" });
+    expect([r.status, r.stderr]).toEqual([0, ATTACHED]);
+    expect(r.stdout.split("\n")[0]).toBe("ca=/nonexistent/extra-ca.pem moved=unset node=0");
   });
 
   it("a LinearHist is drawn as bpftrace 0.17 draws lhist() of the same values", () => {
