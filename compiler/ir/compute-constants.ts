@@ -16,16 +16,10 @@
 import { aluConstants } from "./arith.js";
 import { compareConstants } from "./compare.js";
 import { isImm, type Inst, type IrFunction, type Operand, type VReg } from "./ir.js";
-import { instDst } from "./uses.js";
+import { instDst, writeCounts } from "./uses.js";
 
 export function computeConstants(fn: IrFunction): void {
-  const defs = new Map<VReg, number>(fn.params.map((r) => [r, 1]));
-  for (const b of fn.blocks) {
-    for (const i of b.insts) {
-      const d = instDst(i);
-      if (d !== undefined) defs.set(d, (defs.get(d) ?? 0) + 1);
-    }
-  }
+  const defs = writeCounts(fn);
   const constOf = new Map<VReg, bigint>();
   for (const b of fn.blocks) {
     for (const i of b.insts) if (i.op === "const" && !i.core && defs.get(i.dst) === 1) constOf.set(i.dst, BigInt.asIntN(64, i.value));

@@ -12,15 +12,14 @@
 import { RUN_INVARIANT_HELPERS } from "../helpers.js";
 import { successors } from "./dominators.js";
 import type { Inst, IrFunction, VReg } from "./ir.js";
-import { instDst } from "./uses.js";
+import { writeCounts } from "./uses.js";
 
 /** The last call on every path here: a run-invariant helper and the register holding
  *  its result; null when it is another call, or paths disagree. */
 type Last = { helper: number; reg: VReg } | null;
 
 export function reuseHelperResults(fn: IrFunction): void {
-  const defs = new Map<VReg, number>();
-  for (const b of fn.blocks) for (const i of b.insts) { const d = instDst(i); if (d !== undefined) defs.set(d, (defs.get(d) ?? 0) + 1); }
+  const defs = writeCounts(fn);
   // A result reused later must hold that value wherever it is read: defined once.
   const reusable = (i: Inst): i is Extract<Inst, { op: "call"; helper: number }> =>
     i.op === "call" && "helper" in i && RUN_INVARIANT_HELPERS.has(i.helper) && i.args.length === 0;

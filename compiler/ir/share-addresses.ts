@@ -14,16 +14,10 @@
 
 import { dominators } from "./dominators.js";
 import { isImm, type IrFunction, type VReg } from "./ir.js";
-import { instDst } from "./uses.js";
+import { writeCounts } from "./uses.js";
 
 export function shareAddresses(fn: IrFunction): void {
-  const defs = new Map<VReg, number>(fn.params.map((r) => [r, 1]));
-  for (const b of fn.blocks) {
-    for (const i of b.insts) {
-      const d = instDst(i);
-      if (d !== undefined) defs.set(d, (defs.get(d) ?? 0) + 1);
-    }
-  }
+  const defs = writeCounts(fn);
   // Registers read by anything but a base or an operand: call arguments, copies, returns.
   const handedOn = new Set<VReg>();
   for (const b of fn.blocks) {

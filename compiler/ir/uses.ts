@@ -1,13 +1,27 @@
-// Which virtual registers an IR instruction or terminator reads and writes, and the
-// dead-code sweep built on that; shared by the IR clean-up and the backend's folding.
+// Which virtual registers an IR instruction or terminator reads and writes, how often a
+// function writes each, and the dead-code sweep built on that; shared by the IR clean-up and the backend's folding.
 // In: IR instructions and blocks. Out: register lists; blocks with dead pure
 // instructions removed (in place).
 
-import { isImm, type Block, type Inst, type Operand, type Terminator, type VReg } from "./ir.js";
+import { isImm, type Block, type Inst, type IrFunction, type Operand, type Terminator, type VReg } from "./ir.js";
 
 /** The register an instruction writes, if any. */
 export function instDst(i: Inst): VReg | undefined {
   return "dst" in i ? i.dst : undefined;
+}
+
+/** How many times each register is written: a parameter once, on entry, then once per
+ *  instruction that writes it. A register written once holds that one value wherever
+ *  the write reaches. */
+export function writeCounts(fn: IrFunction): Map<VReg, number> {
+  const n = new Map<VReg, number>(fn.params.map((r) => [r, 1]));
+  for (const b of fn.blocks) {
+    for (const i of b.insts) {
+      const d = instDst(i);
+      if (d !== undefined) n.set(d, (n.get(d) ?? 0) + 1);
+    }
+  }
+  return n;
 }
 
 /** The registers an instruction reads. */
