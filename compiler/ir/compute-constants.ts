@@ -25,26 +25,24 @@ export function computeConstants(fn: IrFunction): void {
     for (const i of b.insts) if (i.op === "const" && !i.core && defs.get(i.dst) === 1) constOf.set(i.dst, BigInt.asIntN(64, i.value));
   }
   const value = (o: Operand): bigint | undefined => (isImm(o) ? o.imm : constOf.get(o));
-  for (let changed = true; changed;) {
-    changed = false;
+  // Passes in layout order until no register becomes newly constant: one, and one to see
+  // nothing changes, where definitions come before their readers.
+  for (let learned = true; learned;) {
+    learned = false;
     for (const b of fn.blocks) {
-      b.insts = b.insts.map((i) => {
+      const insts = b.insts;
+      for (let k = 0; k < insts.length; k++) {
+        const i = insts[k]!;
         const d = instDst(i);
-        if (d === undefined || i.op === "const") return i;
+        if (d === undefined || i.op === "const") continue;
         const v = resultOf(i, value);
-        if (v !== undefined) {
-          // Its operands are constants wherever it runs: so is its result, here; a
-          // register written once holds it wherever it is read.
-          if (defs.get(d) === 1) constOf.set(d, v);
-          changed = true;
-          return { op: "const", dst: d, value: v, ...(i.loc ? { loc: i.loc } : {}) } satisfies Inst;
-        }
-        const same = identity(i, value);
-        if (same === undefined) return i;
-        if (same.op === "const" && defs.get(d) === 1) constOf.set(d, same.value);
-        changed = true;
-        return { ...same, ...(i.loc ? { loc: i.loc } : {}) };
-      });
+        const next = v !== undefined ? { op: "const", dst: d, value: v } satisfies Inst : identity(i, value);
+        if (next === undefined) continue;
+        // Its operands are constants wherever it runs: so is its result, here; a register
+        // written once holds it wherever it is read.
+        if (next.op === "const" && defs.get(d) === 1) { constOf.set(d, next.value); learned = true; }
+        insts[k] = { ...next, ...(i.loc ? { loc: i.loc } : {}) };
+      }
     }
   }
 }

@@ -20,6 +20,9 @@ export function forwardStoresToLoads(fn: IrFunction): void {
   for (const b of fn.blocks) for (const i of b.insts) if (i.op === "addr") addressed.add(i.slot);
   for (const b of fn.blocks) {
     const known = new Map<number, Stored[]>();
+    /** By register: the slots holding a store of it (so that a new value of it forgets
+     *  only those, not every slot's). */
+    const storedIn = new Map<number, Set<number>>();
     b.insts = b.insts.map((i) => {
       let out = i;
       if (i.op === "load" && "slot" in i.base && !addressed.has(i.base.slot)) {
@@ -28,10 +31,17 @@ export function forwardStoresToLoads(fn: IrFunction): void {
       } else if (i.op === "store" && "slot" in i.base && !addressed.has(i.base.slot)) {
         const untouched = (known.get(i.base.slot) ?? []).filter((s) => s.off + s.size <= i.off || i.off + i.size <= s.off);
         known.set(i.base.slot, [...untouched, { off: i.off, size: i.size, src: i.src }]);
+        if (!isImm(i.src)) {
+          const slots = storedIn.get(i.src);
+          if (slots) slots.add(i.base.slot);
+          else storedIn.set(i.src, new Set([i.base.slot]));
+        }
       }
       const d = instDst(out);
-      if (d !== undefined) {
-        for (const [slot, list] of known) known.set(slot, list.filter((s) => s.src !== d));
+      const slots = d === undefined ? undefined : storedIn.get(d);
+      if (slots) {
+        for (const slot of slots) known.set(slot, known.get(slot)!.filter((s) => s.src !== d));
+        storedIn.delete(d!);
       }
       return out;
     });
