@@ -6,9 +6,8 @@
 // object's names, and the static .rodata globals that hold them.
 
 import type { ObjectGlobal } from "../object/model.js";
+import { U8 } from "../types/ctype.js";
 import type { StaticStrings } from "./values.js";
-
-const CHAR = { kind: "int", size: 1, signed: true, name: "char" } as const;
 
 export class StaticStringPool implements StaticStrings {
   private readonly byText = new Map<string, ObjectGlobal>();
@@ -23,7 +22,8 @@ export class StaticStringPool implements StaticStrings {
     for (let n = 2; this.taken.has(name); n++) name = `____fmt${n}`;
     this.taken.add(name);
     const init = new TextEncoder().encode(text + "\0");
-    const global: ObjectGlobal = { name, section: ".rodata", type: { kind: "array", elem: CHAR, length: init.length, isString: true }, init, static: true };
+    // A Chars<N>'s type (frontend/types.ts), which the BTF writer describes as char[N].
+    const global: ObjectGlobal = { name, section: ".rodata", type: { kind: "array", elem: U8, length: init.length, isString: true }, init, static: true };
     this.byText.set(text, global);
     return { symbol: name, size: init.length };
   }
