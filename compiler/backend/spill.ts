@@ -1,6 +1,7 @@
 // Spill code: registers the allocator could not color are kept in 8-byte stack slots (or,
-// for constants and map, global or stack addresses, recomputed), and each instruction that touches one gets a fresh short-lived
-// temporary with a load before it and a store after it.
+// for constants and map, global or stack addresses, recomputed), and each instruction
+// that touches one gets a fresh short-lived temporary with a load before it and a store
+// after it.
 // In: an MFunction and the spilled registers, grouped (a group shares one slot). Out: the same
 // MFunction, changed in place: spill slots added to fn.slots (size 8, align 8: the verifier
 // tracks spilled pointers only in aligned 8-byte slots), new temporaries in fn.spillTemps.
@@ -23,6 +24,12 @@ export interface SpillGroup {
   share?: number;
 }
 
+/** Whether the instruction can be repeated where its result is used (no CO-RE immediate,
+ *  which libbpf relocates at this instruction only). */
+function isRemat(i: MInst): i is Remat {
+  return ((i.k === "movi" || i.k === "ld64") && !i.core) || i.k === "ldsym" || i.k === "addr";
+}
+
 function rematInst(dst: Reg, def: Remat): MInst {
   return { ...def, dst };
 }
@@ -41,8 +48,7 @@ export function rematValues(fn: MFunction, groups: Map<Reg, Reg[]>): Map<Reg, Re
         if (rep === undefined) continue;
         const e = defs.get(rep) ?? { count: 0 };
         e.count++;
-        if ((i.k === "movi" || i.k === "ld64") && !i.core) e.def = { ...i, loc: undefined };
-        else if (i.k === "ldsym" || i.k === "addr") e.def = { ...i, loc: undefined };
+        if (isRemat(i)) e.def = { ...i, loc: undefined };
         else delete e.def;
         defs.set(rep, e);
       }
@@ -105,7 +111,7 @@ export function rewriteSpills(fn: MFunction, groups: SpillGroup[]): void {
         if (s?.slot !== undefined && !d) { out.push(at(Asm.load(i.dst, 8, { slot: s.slot, off: 0 }), i.loc)); continue; }
         if (s?.remat !== undefined && !d) { out.push(at(rematInst(i.dst, s.remat), i.loc)); continue; }
       }
-      if ((i.k === "movi" || i.k === "ld64" || i.k === "ldsym" || i.k === "addr") && groupOf.get(i.dst)?.remat !== undefined) continue;
+      if (isRemat(i) && groupOf.get(i.dst)?.remat !== undefined) continue;
       const rename = reload(regs, uses, i.loc);
       out.push(renameInst(i, (r) => rename.get(r) ?? r));
       for (const r of regs) {
