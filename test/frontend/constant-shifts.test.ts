@@ -3,22 +3,10 @@
 // count of 2^31 crashed the compiler (the fuzzer's seed 41988). Checked on the IR.
 
 import { describe, expect, it } from "vitest";
-import { compile } from "../../compiler/index.js";
-import { formatDiagnostic } from "../../compiler/diagnostics.js";
-import { buildTargetFile } from "../harness/harness.js";
+import { probeIr } from "./probe-ir.js";
 
 function ir(prelude: string, body: string): string {
-  const target = buildTargetFile("args");
-  const source = `import { uprobe, ArrayMap, type i32, type i64 } from "bpftsc";
-const out = new ArrayMap<i64>(4);
-${prelude}
-export const p = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => {
-  ${body}
-});
-`;
-  const r = compile({ fileName: "shifts.ts", source, dumpIr: true });
-  expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
-  return r.ir!;
+  return probeIr("shifts.ts", prelude, body);
 }
 
 describe("constant shifts", () => {

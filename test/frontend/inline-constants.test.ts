@@ -3,22 +3,10 @@
 // run in the kernel in test/e2e/robustness.test.ts.
 
 import { describe, expect, it } from "vitest";
-import { compile } from "../../compiler/index.js";
-import { formatDiagnostic } from "../../compiler/diagnostics.js";
-import { buildTargetFile } from "../harness/harness.js";
+import { probeIr } from "./probe-ir.js";
 
 function ir(prelude: string, body: string): string {
-  const target = buildTargetFile("args");
-  const source = `import { uprobe, ArrayMap, type i32, type i64, type u32 } from "bpftsc";
-const out = new ArrayMap<i64>(4);
-${prelude}
-export const p = uprobe(${JSON.stringify(target)}, "tick", (i: i32) => {
-  ${body}
-});
-`;
-  const r = compile({ fileName: "inline.ts", source, dumpIr: true });
-  expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
-  return r.ir!;
+  return probeIr("inline.ts", prelude, body);
 }
 
 const aluLines = (text: string): string[] => text.split("\n").filter((l) => /= (add|sub|mul|and|or|lsh)\b/.test(l)).map((l) => l.trim().replace(/%\d+/g, "%"));
