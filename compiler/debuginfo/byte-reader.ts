@@ -250,3 +250,10 @@ export function cstrAt(data: Uint8Array, offset: number): string | undefined {
   }
   return utf8.decode(data.subarray(offset, end));
 }
+
+/** True when the NUL-terminated string at `offset` is exactly `want` (encoded bytes), without decoding it. */
+export function cstrEquals(data: Uint8Array, offset: number, want: Uint8Array): boolean {
+  if (offset < 0 || offset + want.length >= data.length) return false;
+  for (let i = 0; i < want.length; i++) if (data[offset + i] !== want[i]) return false;
+  return data[offset + want.length] === 0;
+}

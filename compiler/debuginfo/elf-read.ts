@@ -6,7 +6,7 @@
 // address → file offset.
 
 import { inflateSync } from "node:zlib";
-import { ByteReader, DebugFormatError, cstrAt } from "./byte-reader.js";
+import { ByteReader, DebugFormatError, cstrAt, cstrEquals } from "./byte-reader.js";
 
 export interface ElfSection {
   index: number;
@@ -62,8 +62,8 @@ export class ElfFile {
   readonly segments: ElfSegment[];
   private readonly byName = new Map<string, ElfSection>();
   private readonly contents = new Map<number, Uint8Array>();
-  /** The symbols by name (symbolsNamed), built on first use. */
-  private byNameBytes?: Map<string, Omit<ElfSymbol, "name">[]>;
+  /** The symbols by a hash of their name (symbolsNamed), built on first use. */
+  private symbolsByHash?: Map<number, HashedSymbol[]>;
 
   constructor(input: Uint8Array) {
     // A plain Uint8Array view: a Node Buffer's subarray() is much slower.
@@ -180,21 +180,26 @@ export class ElfFile {
 
   /** Every symbol with this name, .symtab entries first, then .dynsym (names compared as bytes, not decoded). */
   symbolsNamed(name: string): ElfSymbol[] {
-    if (!this.byNameBytes) {
-      // One pass over the tables for all lookups (a compile checks a symbol per uprobe),
-      // keyed by the name's bytes as latin1: one character per byte, so keys compare as
-      // the bytes do.
-      const index = new Map<string, Omit<ElfSymbol, "name">[]>();
-      this.eachSymbol((strs, nameOff, sym) => {
-        const key = latin1(strs, nameOff);
-        const l = index.get(key);
-        if (l) l.push(sym());
-        else index.set(key, [sym()]);
-      });
-      this.byNameBytes = index;
-    }
-    const key = latin1(new TextEncoder().encode(name), 0);
-    return (this.byNameBytes.get(key) ?? []).map((sym) => ({ name, ...sym }));
+    // One pass over the tables serves every lookup (a compile checks a symbol per uprobe):
+    // the symbols by a hash of their names' bytes, which a lookup compares in full.
+    this.symbolsByHash ??= this.hashSymbols();
+    const want = new TextEncoder().encode(name);
+    const bucket = this.symbolsByHash.get(fnv1a(want, 0, want.length)) ?? [];
+    return bucket.filter((s) => cstrEquals(s.strs, s.nameOff, want)).map((s) => ({ name, ...s.sym() }));
+  }
+
+  private hashSymbols(): Map<number, HashedSymbol[]> {
+    const index = new Map<number, HashedSymbol[]>();
+    this.eachSymbol((strs, nameOff, sym) => {
+      let end = strs.indexOf(0, nameOff);
+      if (end < 0) end = strs.length;
+      const h = fnv1a(strs, nameOff, end);
+      const entry = { strs, nameOff, sym };
+      const l = index.get(h);
+      if (l) l.push(entry);
+      else index.set(h, [entry]);
+    });
+    return index;
   }
 
   /** Every function symbol (STT_FUNC or STT_GNU_IFUNC) defined in a section: name, address, size. */
@@ -385,11 +390,12 @@ export function debugFileCandidates(elf: ElfFile, binaryPath: string): string[] 
   return out;
 }
 
-/** The NUL-terminated bytes at `off` as a latin1 string (one character per byte). */
-function latin1(bytes: Uint8Array, off: number): string {
-  let end = bytes.indexOf(0, off);
-  if (end < 0) end = bytes.length;
-  let out = "";
-  for (let k = off; k < end; k += 4096) out += String.fromCharCode(...bytes.subarray(k, Math.min(end, k + 4096)));
-  return out;
+/** A symbol of the index symbolsNamed looks names up in: its name's place and its fields. */
+interface HashedSymbol { strs: Uint8Array; nameOff: number; sym: () => Omit<ElfSymbol, "name"> }
+
+/** 32-bit FNV-1a of bytes[start, end). */
+function fnv1a(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+  return h >>> 0;
 }
