@@ -75,18 +75,35 @@ function uprobePmu(): { type: number; retprobeBit: number } | undefined {
   return pmuRead ?? undefined;
 }
 
-/** The file offset of `func` in the binary, when every defined symbol of that name gives
- *  the same one (a symbol's address less its section's, plus the section's offset). */
-export function funcOffset(binary: string, func: string): bigint | undefined {
-  let elf: ElfFile;
+/** The binary read last, with its function names, kept for the probes after it on the
+ *  same one (memleak has 24 on libc); read again if it changed (size or mtime). One only,
+ *  so that a long-lived loader holds no more than that. */
+interface ReadBinary { path: string; stamp: string; elf: ElfFile; functions: string[] }
+let lastRead: ReadBinary | undefined;
+
+function readBinary(binary: string): ReadBinary | undefined {
   try {
-    if (statSync(binary).size > MAX_BINARY_BYTES) return undefined;
-    elf = new ElfFile(readFileSync(binary));
+    const st = statSync(binary);
+    if (st.size > MAX_BINARY_BYTES) return undefined;
+    const stamp = `${st.size}:${st.mtimeMs}`;
+    if (lastRead?.path === binary && lastRead.stamp === stamp) return lastRead;
+    const elf = new ElfFile(readFileSync(binary));
+    lastRead = { path: binary, stamp, elf, functions: elf.functionNames() };
+    return lastRead;
   } catch {
     return undefined;
   }
+}
+
+/** The file offset of `func` in the binary, when every defined symbol of that name gives
+ *  the same one (a symbol's address less its section's, plus the section's offset). */
+export function funcOffset(binary: string, func: string): bigint | undefined {
+  const read = readBinary(binary);
+  if (!read) return undefined;
+  const { elf } = read;
   const offsets = new Set<bigint>();
-  for (const name of versionedNames(elf, func)) {
+  // `func` and the binary's function symbols named `func@VERSION` or `func@@VERSION`.
+  for (const name of [func, ...read.functions.filter((n) => n.startsWith(`${func}@`))]) {
     for (const sym of elf.symbolsNamed(name)) {
       const sec = elf.sections[sym.shndx];
       if (sym.shndx === 0 || sym.shndx >= 0xff00 || !sec) continue; // undefined, absolute or common
@@ -96,7 +113,3 @@ export function funcOffset(binary: string, func: string): bigint | undefined {
   return offsets.size === 1 ? [...offsets][0] : undefined;
 }
 
-/** `func` and the binary's function symbols named `func@VERSION` or `func@@VERSION`. */
-function versionedNames(elf: ElfFile, func: string): string[] {
-  return [func, ...elf.functionNames().filter((n) => n.startsWith(`${func}@`))];
-}
