@@ -151,7 +151,7 @@ function unchanged(inputs: Entry["inputs"], kept: Buffer): false | { path: strin
       const was = kept.subarray(at, at + n);
       at += n;
       if (tracefs.some((root) => path.startsWith(root))) later.push({ path, bytes: was });
-      else if (!readFileSync(path).equals(was)) return false;
+      else if (!holds(path, was)) return false;
     } catch {
       return false; // gone
     }
@@ -159,15 +159,13 @@ function unchanged(inputs: Entry["inputs"], kept: Buffer): false | { path: strin
   return at === kept.length && later;
 }
 
-/** Whether each file still holds these bytes. */
-function stillHold(files: { path: string; bytes: Buffer }[]): boolean {
-  return files.every(({ path, bytes }) => {
-    try {
-      return readFileSync(path).equals(bytes);
-    } catch {
-      return false; // gone
-    }
-  });
+/** Whether the file still holds these bytes. */
+function holds(path: string, bytes: Buffer): boolean {
+  try {
+    return readFileSync(path).equals(bytes);
+  } catch {
+    return false; // gone
+  }
 }
 
 function lookup(file: string, key: string, source: string): Compiled | undefined {
@@ -180,7 +178,7 @@ function lookup(file: string, key: string, source: string): Compiled | undefined
     const later = unchanged(e.inputs, raw.subarray(line + 1));
     if (!later) return undefined;
     const confirm = (): boolean => {
-      const same = stillHold(later);
+      const same = later.every(({ path, bytes }) => holds(path, bytes));
       if (!same) log("stale", file);
       return same;
     };
