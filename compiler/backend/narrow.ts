@@ -8,13 +8,16 @@
 // into a 32-bit compare of the sources (bits 32: the other operand an immediate in range,
 // or another such extension of the same signedness). And s must still hold its value
 // wherever d is read: d and s are each defined once, s earlier in the extension's block
-// with no read of d between them (so coming back to that block redefines both), or s is a
-// parameter nothing redefines. An extension of an extension that goes reads the first one's
-// source in its turn, which must hold in the same way.
+// with no read of d between them (so coming back to that block redefines both), or in a
+// block no run reaches twice that dominates d's, or s is a parameter nothing redefines.
+// An extension of an extension that goes reads the first one's source in its turn, which
+// must hold in the same way.
 // Compares with another extension are settled together: candidates are dropped until
 // every one left has only readers the ones left allow.
 
 import { isImm, type CmpOp, type Inst, type IrFunction, type Operand, type Terminator, type VReg } from "../ir/ir.js";
+import { blocksOnCycles } from "../ir/cycles.js";
+import { dominators } from "../ir/dominators.js";
 import { instDst, instUses, termUses } from "../ir/uses.js";
 import type { Range } from "./value-ranges.js";
 
@@ -90,14 +93,19 @@ export function narrowExtensions(fn: IrFunction, range: (r: VReg) => Range): Nar
     });
     for (const u of new Set(termUses(b.term))) push(readers, u, b.term);
   }
+  const dominates = dominators(fn);
+  const cyclic = blocksOnCycles(fn);
   /** Whether s, read in d's place, still holds its value wherever d is read: s is defined
    *  once, earlier in d's block, and d is not read between the two (where d would still be
-   *  the previous s's extension); or s is a parameter nothing redefines. */
+   *  the previous s's extension); or defined once in a block no run reaches twice that
+   *  dominates d's; or s is a parameter nothing redefines. */
   const holds = (s: VReg, d: VReg): boolean => {
     const at = defs.get(d)![0]!, src = defs.get(s);
     if (src === undefined) return fn.params.includes(s);
-    return src.length === 1 && src[0]!.block === at.block && src[0]!.index < at.index
-      && !(readAt.get(d) ?? []).some((r) => r.block === at.block && r.index > src[0]!.index && r.index < at.index);
+    if (src.length !== 1) return false;
+    const from = src[0]!;
+    if (from.block !== at.block) return !cyclic.has(from.block) && dominates(from.block, at.block);
+    return from.index < at.index && !(readAt.get(d) ?? []).some((r) => r.block === at.block && r.index > from.index && r.index < at.index);
   };
   const candidates = new Map<VReg, Narrowed>();
   for (const b of fn.blocks) {

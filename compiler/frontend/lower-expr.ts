@@ -99,7 +99,7 @@ function lowerIdentifier(L: Lowerer, id: ts.Identifier): Value {
  *  at the section's map value). A setting is read-only. */
 export function globalMemory(L: Lowerer, g: GlobalInfo): Extract<Value, { kind: "mem" }> {
   const reg = L.b.newReg();
-  L.b.emit({ op: "symref", dst: reg, kind: "data", symbol: g.name });
+  L.b.emit({ op: "symref", dst: reg, kind: "data", symbol: g.name, at: { section: g.section, offset: L.mod.globalOffsets.get(g.name)! } });
   return { kind: "mem", type: g.type, base: { reg }, off: 0, readOnly: g.section === ".rodata" };
 }
 

@@ -11,6 +11,7 @@ import { U32, U64, type CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 import { readFunctions, type FunctionInfo } from "./functions.js";
 import { readGlobal, type GlobalInfo } from "./globals.js";
+import { layoutData } from "../object/data-layout.js";
 import { kernelEnumName, kernelEnumerator } from "./kernel-enums.js";
 import { checkMapSizes } from "./map-limits.js";
 import { LINEAR_HIST_MAX_BUCKETS, linearHistSlots, type LinearShape } from "./linear-hist.js";
@@ -53,6 +54,9 @@ export interface ModuleInfo {
   constants: Map<ts.Symbol, bigint>;
   strings: Map<ts.Symbol, string>;
   globals: Map<ts.Symbol, GlobalInfo>;
+  /** Each global's place in its section, by name (object/data-layout.ts): the module's
+   *  globals come first in every section, before the static strings lowering adds. */
+  globalOffsets: Map<string, number>;
 }
 
 /** keyed: key and value types; array: a value type, u32 indexes; ring and perf: a record
@@ -84,7 +88,7 @@ const PROGRAM_MAKERS: Record<string, { kind: ProgramKind; arity: number }> = {
 
 export function readModule(ctx: FrontendContext, types: TypeResolver, errors: Diagnostic[]): ModuleInfo {
   const mod: ModuleInfo = {
-    license: "GPL", maps: new Map(), programs: [], functions: new Map(), constants: new Map(), strings: new Map(), globals: new Map(),
+    license: "GPL", maps: new Map(), programs: [], functions: new Map(), constants: new Map(), strings: new Map(), globals: new Map(), globalOffsets: new Map(),
   };
   const names = new Set<string>();
   const declarations: ts.FunctionDeclaration[] = [];
@@ -102,6 +106,7 @@ export function readModule(ctx: FrontendContext, types: TypeResolver, errors: Di
     if (e instanceof CompileError) errors.push(e.diagnostic);
     else throw e;
   }
+  for (const { vars } of layoutData([...mod.globals.values()])) for (const { global, offset } of vars) mod.globalOffsets.set(global.name, offset);
   if (mod.programs.length === 0 && errors.length === 0) errors.push(makeDiagnostic("noPrograms", { file: ctx.file, line: 1, col: 1, sourceLine: ctx.lines[0] }));
   return mod;
 }

@@ -11,7 +11,8 @@
 // to the branch's decided target (thread-constant-branches.ts); a branch that only picks
 // 0 or 1 becomes the compare's value (compares-as-values.ts).
 // A run-invariant helper called again with no other call in between reuses the first
-// call's result (reuse-helper-results.ts). Probe reads of parts of one object become
+// call's result (reuse-helper-results.ts), and a setting read again with no call since
+// its last read reuses that read (reuse-setting-loads.ts). Probe reads of parts of one object become
 // one read of their span (merge-probe-reads.ts). A load of what the block just stored
 // to a stack slot nothing takes the address of reads the stored value (forward-stores.ts),
 // and operations on constants are computed (compute-constants.ts); an address read as a
@@ -30,6 +31,7 @@ import { hoistConstantArms } from "./hoist-constant-arms.js";
 import { mergeProbeReads } from "./merge-probe-reads.js";
 import { propagateCopies } from "./propagate-copies.js";
 import { reuseHelperResults } from "./reuse-helper-results.js";
+import { reuseSettingLoads } from "./reuse-setting-loads.js";
 import { threadConstantBranches } from "./thread-constant-branches.js";
 import { dropUnusedSlots, shareSlots } from "./share-slots.js";
 import { shareAddresses } from "./share-addresses.js";
@@ -47,6 +49,7 @@ export function cleanupFunction(input: IrFunction): IrFunction {
   fn.blocks = comparesAsValues(fn).blocks;
   removeUnreachable(fn);
   reuseHelperResults(fn);
+  reuseSettingLoads(fn);
   mergeProbeReads(fn);
   forwardStoresToLoads(fn);
   computeConstants(fn);

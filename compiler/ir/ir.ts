@@ -4,6 +4,7 @@
 // instructions on unlimited 64-bit virtual registers, ending in one terminator each.
 // Stack memory is named by slots; the backend lays out the frame.
 
+import type { DataSectionName } from "../object/model.js";
 import type { EnumType, StructType } from "../types/ctype.js";
 
 /** A virtual register: a 64-bit value. */
@@ -66,8 +67,8 @@ export type Inst = (
   /** dst = address of a stack slot plus off. */
   | { op: "addr"; dst: VReg; slot: number; off: number }
   /** dst = the address of a map or of a global variable (ld_imm64 with a relocation
-   *  against the symbol). */
-  | { op: "symref"; dst: VReg; kind: "map" | "data"; symbol: string }
+   *  against the symbol); `at`, a module global's section and offset in it. */
+  | { op: "symref"; dst: VReg; kind: "map" | "data"; symbol: string; at?: { section: DataSectionName; offset: number } }
   /** Calls helper number `helper`, or the subprogram `fn`, with up to 5 arguments
    *  (R1..R5); result to dst. Either clobbers R0..R5 and preserves R6..R9. `probed` marks
    *  a probe read (args: destination, size, source) of part of one object of the probed

@@ -18,7 +18,7 @@
 // for removeDeadCode), the first read of each group reading the span.
 
 import { HELPER, PROBE_READ_HELPERS } from "../helpers.js";
-import { successors } from "./dominators.js";
+import { forwardFlow } from "./forward-flow.js";
 import { isImm, type Block, type Inst, type IrFunction, type VReg } from "./ir.js";
 import { instDst, instUses, termUses } from "./uses.js";
 
@@ -54,7 +54,6 @@ export function mergeProbeReads(fn: IrFunction): void {
   if (reads.size === 0) return;
   const readIndex = new Map([...reads.values()].map((r, n) => [r.call, n]));
   const list = [...reads.values()];
-  const index = new Map(fn.blocks.map((b, n) => [b.id, n]));
   const relevant = addressRegisters(fn, list);
 
   const transfer = (state: State, block: Block, found?: Found): State => {
@@ -117,24 +116,10 @@ export function mergeProbeReads(fn: IrFunction): void {
     return { vals, facts };
   };
 
-  // Forward data flow to a fixed point; undefined: not reached yet. The merging decisions
-  // feed back into the states, so the walk is bounded: past it, nothing is merged.
-  const entry: (State | undefined)[] = fn.blocks.map((_, n) => (n === 0 ? { vals: new Map(), facts: [] } : undefined));
-  const work = [0];
-  const queued = new Set(work);
-  let budget = 50 * fn.blocks.length;
-  while (work.length > 0) {
-    if (--budget < 0) return;
-    const n = work.pop()!;
-    queued.delete(n);
-    const out = transfer(entry[n]!, fn.blocks[n]!);
-    for (const s of successors(fn.blocks[n]!).map((id) => index.get(id)!)) {
-      const met = entry[s] === undefined ? out : meet(entry[s]!, out);
-      if (entry[s] !== undefined && unchanged(entry[s]!, met)) continue;
-      entry[s] = met;
-      if (!queued.has(s)) { queued.add(s); work.push(s); }
-    }
-  }
+  // The merging decisions feed back into the states, so the walk is bounded: past it,
+  // nothing is merged.
+  const entry = forwardFlow(fn, { vals: new Map(), facts: [] } as State, (s, b) => transfer(s, b), meet, unchanged, 50 * fn.blocks.length);
+  if (!entry) return;
 
   const found: Found = { group: new Map(), base: new Map(), at: new Map(), loads: new Map() };
   fn.blocks.forEach((b, n) => { if (entry[n]) transfer(entry[n]!, b, found); });

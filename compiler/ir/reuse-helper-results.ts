@@ -10,8 +10,8 @@
 // (or goes, when nothing reads its result).
 
 import { RUN_INVARIANT_HELPERS } from "../helpers.js";
-import { successors } from "./dominators.js";
-import type { Inst, IrFunction, VReg } from "./ir.js";
+import { forwardFlow } from "./forward-flow.js";
+import type { Block, Inst, IrFunction, VReg } from "./ir.js";
 import { writeCounts } from "./uses.js";
 
 /** The last call on every path here: a run-invariant helper and the register holding
@@ -29,24 +29,9 @@ export function reuseHelperResults(fn: IrFunction): void {
     return reusable(i) && i.dst !== undefined && defs.get(i.dst) === 1 ? { helper: i.helper, reg: i.dst } : null;
   };
 
-  // Forward data flow to a fixed point; undefined: not reached yet.
-  const index = new Map(fn.blocks.map((b, n) => [b.id, n]));
-  const entry: (Last | undefined)[] = fn.blocks.map((_, n) => (n === 0 ? null : undefined));
-  const meet = (a: Last | undefined, b: Last): Last => (a === undefined ? b : a && b && a.helper === b.helper && a.reg === b.reg ? a : null);
-  const work = [0];
-  const queued = new Set(work);
-  while (work.length > 0) {
-    const n = work.pop()!;
-    queued.delete(n);
-    let last: Last = entry[n]!;
-    for (const i of fn.blocks[n]!.insts) last = after(last, i);
-    for (const s of successors(fn.blocks[n]!).map((id) => index.get(id)!)) {
-      const met = meet(entry[s], last);
-      if (entry[s] !== undefined && same(entry[s]!, met)) continue;
-      entry[s] = met;
-      if (!queued.has(s)) { queued.add(s); work.push(s); }
-    }
-  }
+  const meet = (a: Last, b: Last): Last => (a && b && a.helper === b.helper && a.reg === b.reg ? a : null);
+  const transfer = (last: Last, b: Block): Last => b.insts.reduce(after, last);
+  const entry = forwardFlow<Last>(fn, null, transfer, meet, same)!;
 
   fn.blocks.forEach((b, n) => {
     let last = entry[n] ?? null;

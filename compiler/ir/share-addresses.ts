@@ -13,35 +13,74 @@
 // dominating one's register; copies are read through by propagate-copies.ts.
 
 import { dominators } from "./dominators.js";
-import { isImm, type IrFunction, type VReg } from "./ir.js";
-import { writeCounts } from "./uses.js";
+import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
+import { instUses, termUses, writeCounts } from "./uses.js";
 
 export function shareAddresses(fn: IrFunction): void {
   const defs = writeCounts(fn);
   // Registers read by anything but a base or an operand: call arguments, copies, returns.
   const handedOn = new Set<VReg>();
+  // Registers read only as the base of a load, a store or an atomic add, with the range of
+  // the offsets they are read at.
+  const bases = new Map<VReg, { min: number; max: number }>();
+  const notBase = new Set<VReg>();
   for (const b of fn.blocks) {
     for (const i of b.insts) {
       if (i.op === "call") for (const a of i.args) if (!isImm(a)) handedOn.add(a);
       if (i.op === "mov") handedOn.add(i.src);
       if (i.op === "store" && !isImm(i.src)) handedOn.add(i.src);
+      const at = memoryAt(i);
+      const base = at?.reg;
+      if (at) {
+        const r = bases.get(at.reg);
+        bases.set(at.reg, { min: Math.min(r?.min ?? at.off, at.off), max: Math.max(r?.max ?? at.off, at.off) });
+      }
+      const uses = instUses(i);
+      for (const u of base === undefined ? uses : uses.filter((u, n) => u !== base || uses.indexOf(base) !== n)) notBase.add(u);
     }
-    if (b.term.op === "ret" && !isImm(b.term.value)) handedOn.add(b.term.value);
+    for (const u of termUses(b.term)) notBase.add(u);
   }
+  /** A register read only as a base, at offsets that stay s16 moved by `delta`. */
+  const movable = (r: VReg, delta: number): boolean => {
+    const at = bases.get(r);
+    return !notBase.has(r) && at !== undefined && at.min + delta >= -0x8000 && at.max + delta <= 0x7fff;
+  };
   const dominates = dominators(fn);
-  /** By address: the registers holding it (defined once), with their block. */
-  const seen = new Map<string, { reg: VReg; block: number }[]>();
+  /** By address (a module global's: its section): the registers holding it (defined once),
+   *  with their block and the global's offset in the section. */
+  const seen = new Map<string, { reg: VReg; block: number; offset: number }[]>();
+  /** Registers whose readers read another register at an offset moved by `delta`. */
+  const rebased = new Map<VReg, { reg: VReg; delta: number }>();
   // Blocks in layout order; a dominating block is placed before what it dominates only
   // in most layouts, so every earlier one is checked against each later one.
   for (const b of fn.blocks) {
-    b.insts = b.insts.map((i) => {
-      if ((i.op !== "symref" && i.op !== "addr") || defs.get(i.dst) !== 1 || handedOn.has(i.dst)) return i;
-      const key = i.op === "symref" ? `${i.kind}:${i.symbol}` : `slot:${i.slot}+${i.off}`;
+    b.insts = b.insts.flatMap((i): Inst[] => {
+      if ((i.op !== "symref" && i.op !== "addr") || defs.get(i.dst) !== 1 || handedOn.has(i.dst)) return [i];
+      const { key, offset } = i.op === "addr" ? { key: `slot:${i.slot}+${i.off}`, offset: 0 }
+        : i.at ? { key: `section:${i.at.section}`, offset: i.at.offset } : { key: `${i.kind}:${i.symbol}`, offset: 0 };
       const earlier = seen.get(key) ?? [];
-      const holder = earlier.find((e) => e.block === b.id || dominates(e.block, b.id));
-      if (holder) return { op: "mov", dst: i.dst, src: holder.reg, ...(i.loc ? { loc: i.loc } : {}) };
-      seen.set(key, [...earlier, { reg: i.dst, block: b.id }]);
-      return i;
+      const reaches = (e: { block: number }): boolean => e.block === b.id || dominates(e.block, b.id);
+      const holder = earlier.find((e) => reaches(e) && e.offset === offset) ?? earlier.find((e) => reaches(e) && movable(i.dst, offset - e.offset));
+      if (holder && holder.offset === offset) return [{ op: "mov", dst: i.dst, src: holder.reg, ...(i.loc ? { loc: i.loc } : {}) }];
+      if (holder) {
+        rebased.set(i.dst, { reg: holder.reg, delta: offset - holder.offset });
+        return [];
+      }
+      seen.set(key, [...earlier, { reg: i.dst, block: b.id, offset }]);
+      return [i];
     });
   }
+  if (rebased.size === 0) return;
+  for (const b of fn.blocks) {
+    b.insts = b.insts.map((i) => {
+      const at = memoryAt(i);
+      const to = at && rebased.get(at.reg);
+      return at && to ? { ...i, base: { reg: to.reg }, off: at.off + to.delta } as Inst : i;
+    });
+  }
+}
+
+/** The register and offset a load, a store or an atomic add reads or writes memory at. */
+function memoryAt(i: Inst): { reg: VReg; off: number } | undefined {
+  return (i.op === "load" || i.op === "store" || i.op === "atomic_add") && "reg" in i.base ? { reg: i.base.reg, off: i.off } : undefined;
 }

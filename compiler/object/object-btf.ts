@@ -6,10 +6,11 @@
 // In: the model's maps, globals and functions, a BtfBuilder with its CType converter.
 // Out: type ids (FUNC per function), the byte layout of .maps and of each data section.
 
-import { sizeOf, alignOf, alignUp } from "../types/ctype.js";
+import { sizeOf } from "../types/ctype.js";
+import { layoutData, type SectionLayout } from "./data-layout.js";
 import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, type BtfBuilder, type BtfMember } from "./btf.js";
 import type { CTypeToBtf } from "./btf-ctype.js";
-import type { DataSectionName, ObjectGlobal, ObjectMap, ObjectSubprogram } from "./model.js";
+import type { ObjectGlobal, ObjectMap, ObjectSubprogram } from "./model.js";
 import type { ContextKind } from "./sections.js";
 
 export interface MapLayout {
@@ -78,31 +79,12 @@ export function addMapsBtf(b: BtfBuilder, conv: CTypeToBtf, maps: readonly Objec
   return layout;
 }
 
-export interface DataLayout {
-  section: DataSectionName;
-  size: number;
-  align: number;
-  /** Each global's byte offset in the section, in declaration order. */
-  vars: { global: ObjectGlobal; offset: number }[];
-}
-
-/** Places each global in its section at its alignment, adds a VAR per global (a setting's
+/** Places each global in its section (data-layout.ts), adds a VAR per global (a setting's
  *  type is `const volatile T`, as libbpf's skeletons expect; a static's `const T`, linkage
  *  static) and a DATASEC per section. */
-export function addDataBtf(b: BtfBuilder, conv: CTypeToBtf, globals: readonly ObjectGlobal[]): DataLayout[] {
-  const layouts: DataLayout[] = [];
-  for (const section of [".rodata", ".data", ".bss"] as const) {
-    const mine = globals.filter((g) => g.section === section);
-    if (mine.length === 0) continue;
-    let size = 0;
-    let align = 1;
-    const vars = mine.map((global) => {
-      const a = alignOf(global.type);
-      const offset = alignUp(size, a);
-      size = offset + sizeOf(global.type);
-      align = Math.max(align, a);
-      return { global, offset };
-    });
+export function addDataBtf(b: BtfBuilder, conv: CTypeToBtf, globals: readonly ObjectGlobal[]): SectionLayout<ObjectGlobal>[] {
+  const layouts = layoutData(globals);
+  for (const { section, size, vars } of layouts) {
     const secVars = vars.map(({ global, offset }) => {
       let type = conv.typeId(global.type);
       if (global.static) type = b.add({ kind: "const", type });
@@ -111,7 +93,6 @@ export function addDataBtf(b: BtfBuilder, conv: CTypeToBtf, globals: readonly Ob
       return { type: v, offset, size: sizeOf(global.type) };
     });
     b.add({ kind: "datasec", name: section, size, vars: secVars });
-    layouts.push({ section, size, align, vars });
   }
   return layouts;
 }

@@ -467,6 +467,23 @@ describe("32-bit compares (jmp32)", () => {
     }
   });
 
+  it("an extension in a later block of a value read once before it, outside any loop, compares as BPF_JMP32: a setting tested, then compared with pid()", () => {
+    const b = new FnBuilder();
+    const raw = b.load({ reg: b.ctx }, 0, 4);
+    const [test, yes, no] = [b.label(), b.label(), b.label()];
+    b.br("eq", raw, imm(0), no, test);
+    b.at(test);
+    const x = b.reg();
+    b.ins({ op: "ext", dst: x, src: raw, bits: 32, signed: true });
+    const pid = b.aluImm("rsh", b.call(14, [])!, 32);
+    b.br("ne", x, pid, yes, no);
+    b.at(yes).ret(imm(1));
+    b.at(no).ret(imm(2));
+    const t = text(check(b.build(), [...VALUES, 1234n, 4321n].map((v) => ctxOf(v))).insns);
+    expect(t, t.join("\n")).toContainEqual(expect.stringMatching(/^if w\d [!=]= w\d/));
+    expect(t.some((l) => /s>>= 32$/.test(l))).toBe(false);
+  });
+
   /** x = ext32(ctx[0]); if x cmp c then store32 x (in another block) and return 1, else 2. */
   function branchOnExtension(signed: boolean, cmp: CmpOp, c: bigint, also?: (b: FnBuilder, x: number) => void): IrFunction {
     const b = new FnBuilder();

@@ -153,7 +153,9 @@ describe("settings, globals and subprograms", () => {
       expect(syms).toMatch(/ 10 OBJECT +LOCAL +DEFAULT +\d+ ____fmt/);
       const dis = runOk("llvm-objdump-19", ["-dr", object]).stdout;
       expect(dis).toMatch(/call -0x1\n\s+[0-9a-f]+:\s+R_BPF_64_32\s+clamp/);
-      expect(dis).toMatch(/R_BPF_64_64\s+wanted/);
+      // The settings a program reads are read through the address of the first one it
+      // reads (`enabled`), at their offsets from it in .rodata: `wanted` is 12 bytes before.
+      expect(dis).toMatch(/R_BPF_64_64\s+enabled\n(.*\n)+?.*= \*\(u32 \*\)\(r\d - 0xc\)/);
       expect(dis).toMatch(/R_BPF_64_64\s+____fmt/);
       expect(runOk("readelf", ["-SW", object]).stdout).toMatch(/\.bss +NOBITS/);
     });

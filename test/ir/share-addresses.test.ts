@@ -68,4 +68,29 @@ describe("addresses shared", () => {
     expect(symrefs(out)).toEqual(["b0:m", "b0:m"]);
     expect(out.blocks[0]!.insts.filter((i) => i.op === "addr")).toHaveLength(2);
   });
+
+  it("settings of one section read through the first one's address, at their offsets from it", () => {
+    const f = new FnBuilder();
+    const tgid = f.global("targ_tgid", ".rodata", 4);
+    const a = f.load({ reg: tgid }, 0, 4);
+    f.call(14, []);
+    const b = f.load({ reg: f.global("targ_pid", ".rodata", 0) }, 0, 4);
+    const c = f.load({ reg: f.global("targ_uid", ".rodata", 8) }, 0, 4);
+    const n = f.load({ reg: f.global("count", ".data", 0) }, 0, 8);
+    f.ret(f.alu("add", f.alu("add", a, b), f.alu("add", c, n)));
+    const out = shared(f.build());
+    expect(symrefs(out)).toEqual(["b0:targ_tgid", "b0:count"]);
+    const read = (dst: number) => out.blocks[0]!.insts.find((i) => i.op === "load" && i.dst === dst);
+    expect(read(b)).toMatchObject({ base: { reg: tgid }, off: -4 });
+    expect(read(c)).toMatchObject({ base: { reg: tgid }, off: 4 });
+  });
+
+  it("a global's address read as anything but a base keeps its own symbol", () => {
+    const f = new FnBuilder();
+    const first = f.global("a", ".data", 0);
+    f.load({ reg: first }, 0, 8);
+    const second = f.global("b", ".data", 8);
+    f.ret(f.alu("add", second, imm(1)));
+    expect(symrefs(shared(f.build()))).toEqual(["b0:a", "b0:b"]);
+  });
 });

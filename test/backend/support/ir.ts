@@ -60,6 +60,13 @@ export class FnBuilder {
     return dst;
   }
 
+  /** A register loaded with a module global's address: `offset` bytes into `section`. */
+  global(symbol: string, section: ".rodata" | ".data" | ".bss", offset: number): VReg {
+    const dst = this.reg();
+    this.ins({ op: "symref", dst, kind: "data", symbol, at: { section, offset } });
+    return dst;
+  }
+
   /** A register holding a stack slot's address (plus off). */
   addr(slot: number, off = 0): VReg {
     const dst = this.reg();
