@@ -19,17 +19,27 @@ export function checkMFunction(fn: MFunction, after: string, allocated: boolean)
   const slots = new Set(fn.slots.map((s) => s.id));
   // A virtual register read must be written somewhere (a pass that leaves a definition out
   // must leave its readers reading what replaces it).
-  const written = new Set(fn.blocks.flatMap((b) => b.insts.flatMap((i) => instDefs(i))));
+  const written = new Set<number>();
+  for (const b of fn.blocks) for (const i of b.insts) for (const r of instDefs(i)) written.add(r);
   const unwritten = (regs: readonly number[]) => regs.find((r) => !isPhys(r) && !written.has(r));
+  const entry = fn.blocks[0]?.id;
   for (const b of fn.blocks) {
-    for (const s of successors(b.term)) if (!ids.has(s)) fail(`block @${b.id} jumps to missing @${s}`);
-    if (fn.blocks[0] && successors(b.term).includes(fn.blocks[0].id)) fail(`block @${b.id} jumps to the entry block`);
+    for (const s of successors(b.term)) {
+      if (!ids.has(s)) fail(`block @${b.id} jumps to missing @${s}`);
+      if (s === entry) fail(`block @${b.id} jumps to the entry block`);
+    }
     for (const i of b.insts) {
-      const regs = [...instUses(i), ...instDefs(i)];
-      if (instDefs(i).includes(FP)) fail(`writes r10: ${printInst(i)}`);
-      if (allocated && regs.some((r) => !isPhys(r))) fail(`virtual register left: ${printInst(i)}`);
-      if (regs.some((r) => r >= fn.nextReg)) fail(`register beyond nextReg: ${printInst(i)}`);
-      if (unwritten(instUses(i)) !== undefined) fail(`reads a register nothing writes: ${printInst(i)}`);
+      const uses = instUses(i), defs = instDefs(i);
+      for (const r of defs) {
+        if (r === FP) fail(`writes r10: ${printInst(i)}`);
+        if (allocated && !isPhys(r)) fail(`virtual register left: ${printInst(i)}`);
+        if (r >= fn.nextReg) fail(`register beyond nextReg: ${printInst(i)}`);
+      }
+      for (const r of uses) {
+        if (allocated && !isPhys(r)) fail(`virtual register left: ${printInst(i)}`);
+        if (r >= fn.nextReg) fail(`register beyond nextReg: ${printInst(i)}`);
+        if (!isPhys(r) && !written.has(r)) fail(`reads a register nothing writes: ${printInst(i)}`);
+      }
       if (i.k === "args" && [...i.moves, ...i.imms].some((m) => !ARG_REGS.includes(m.dst))) fail(`argument outside r1-r5: ${printInst(i)}`);
       if ((i.k === "addr" && !slots.has(i.slot)) || ((i.k === "ldx" || i.k === "stx" || i.k === "st") && "slot" in i.mem && !slots.has(i.mem.slot))) {
         fail(`undeclared stack slot: ${printInst(i)}`);

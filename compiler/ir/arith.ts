@@ -12,7 +12,7 @@ const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 const S64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 
 /** The operations a w32 ALU instruction may be (ir.ts). */
-const W32_OPS: ReadonlySet<AluOp> = new Set<AluOp>(["add", "sub", "mul", "and", "or", "xor", "lsh"]);
+const W32_OPS: ReadonlySet<AluOp> = new Set<AluOp>(["add", "sub", "mul", "and", "or", "xor", "lsh", "rsh", "arsh"]);
 
 export function aluConstants(op: AluOp, a: bigint, b: bigint, w32 = false): bigint | undefined {
   if (w32) {
@@ -39,6 +39,6 @@ function op64(op: AluOp, a: bigint, b: bigint, width: bigint): bigint | undefine
     case "xor": return a ^ b;
     case "lsh": return b < width ? a << b : undefined;
     case "rsh": return b < width ? a >> b : undefined;
-    case "arsh": return b < width ? S64(a) >> b : undefined;
+    case "arsh": return b < width ? BigInt.asIntN(Number(width), a) >> b : undefined;
   }
 }

@@ -170,8 +170,11 @@ function fuseZeroExtensionsIntoAlu32(fn: IrFunction): void {
 /** An operation whose low 32 bits depend only on its operands' low halves, and whose
  *  result is only stored as at most 4 bytes, extended from at most 32 bits or used by
  *  32-bit ALU operations, is one of the 32-bit ALU (`e.count++` of an i32 field: a load,
- *  `w += 1`, a store), so that an extension of its operand can go too (narrow.ts). Until
- *  none is left: one made 32-bit can make its operands' producers such operations. */
+ *  `w += 1`, a store), so that an extension of its operand can go too (narrow.ts). So is a
+ *  right shift by less than 32 of a value extended from 32 bits, arithmetic of a signed
+ *  extension, logical of a zero-extension (`exit_code >> 8` of an i32 stored as an i32):
+ *  the bits it shifts in are copies of the low half's sign, or zeros. Until none is left:
+ *  one made 32-bit can make its operands' producers such operations. */
 function narrowAluReadAsLowHalves(fn: IrFunction): void {
   const defs = new Map<VReg, number>();
   const readers = new Map<VReg, Inst[]>();
@@ -183,13 +186,18 @@ function narrowAluReadAsLowHalves(fn: IrFunction): void {
     }
     for (const r of termUses(b.term)) termReads.add(r);
   }
+  const extOf = new Map<VReg, Extract<Inst, { op: "ext" }>>();
+  for (const b of fn.blocks) for (const i of b.insts) if (i.op === "ext" && i.bits === 32 && defs.get(i.dst) === 1) extOf.set(i.dst, i);
+  /** A right shift by an immediate below 32 of a value extended from 32 bits that way. */
+  const shiftOfHalf = (i: Extract<Inst, { op: "alu" }>): boolean =>
+    (i.alu === "rsh" || i.alu === "arsh") && isImm(i.b) && i.b.imm >= 0n && i.b.imm < 32n && extOf.get(i.a)?.signed === (i.alu === "arsh");
   const readsLowHalf = (i: Inst, d: VReg): boolean =>
     (i.op === "store" && i.src === d && !("reg" in i.base && i.base.reg === d) && i.size <= 4)
     || (i.op === "ext" && i.bits <= 32)
     || (i.op === "alu" && i.w32 === true && !i.core);
   const candidates = fn.blocks.flatMap((b) => b.insts).filter((i): i is Extract<Inst, { op: "alu" }> =>
     i.op === "alu" && !i.w32 && !i.core && defs.get(i.dst) === 1 && !termReads.has(i.dst) && i.a !== i.dst && i.b !== i.dst
-    && (LOW_HALF_OPS.has(i.alu) || (i.alu === "lsh" && isImm(i.b) && i.b.imm >= 0n && i.b.imm < 32n)));
+    && (LOW_HALF_OPS.has(i.alu) || (i.alu === "lsh" && isImm(i.b) && i.b.imm >= 0n && i.b.imm < 32n) || shiftOfHalf(i)));
   for (let changed = true; changed;) {
     changed = false;
     for (const i of candidates) {

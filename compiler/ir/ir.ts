@@ -54,7 +54,8 @@ export type Inst = (
   | { op: "const"; dst: VReg; value: bigint; core?: CoreTag }
   | { op: "mov"; dst: VReg; src: VReg }
   /** w32: the operation on the low 32 bits, its result zero-extended (BPF's 32-bit ALU);
-   *  only add, sub, mul, and, or, xor, and lsh by an immediate below 32. */
+   *  only add, sub, mul, and, or, xor, and lsh, rsh and arsh by an immediate below 32 (arsh
+   *  reads the low half as signed). */
   | { op: "alu"; alu: AluOp; dst: VReg; a: VReg; b: Operand; core?: CoreTag; w32?: boolean }
   | { op: "neg"; dst: VReg; a: VReg }
   /** dst = src truncated to `bits` and zero- or sign-extended back to 64. */

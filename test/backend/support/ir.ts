@@ -185,7 +185,9 @@ export function runIr(fn: IrFunction, env: Env, maxSteps = 1_000_000): RunResult
         case "mov": regs.set(i.dst, get(i.src)); break;
         case "alu": {
           // w32: the low halves, the result zero-extended (BPF's 32-bit ALU).
-          const r = i.w32 ? BigInt.asUintN(32, aluIr(i.alu, BigInt.asUintN(32, get(i.a)), BigInt.asUintN(32, val(i.b)))) : aluIr(i.alu, get(i.a), val(i.b));
+          // An arithmetic shift reads the low half as signed.
+          const low = (x: bigint): bigint => (i.alu === "arsh" ? BigInt.asIntN(32, x) : BigInt.asUintN(32, x));
+          const r = i.w32 ? BigInt.asUintN(32, aluIr(i.alu, low(get(i.a)), BigInt.asUintN(32, val(i.b)))) : aluIr(i.alu, get(i.a), val(i.b));
           regs.set(i.dst, u64(r));
           break;
         }
