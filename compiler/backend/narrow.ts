@@ -93,8 +93,9 @@ export function narrowExtensions(fn: IrFunction, range: (r: VReg) => Range): Nar
     });
     for (const u of new Set(termUses(b.term))) push(readers, u, b.term);
   }
-  const dominates = dominators(fn);
-  const cyclic = blocksOnCycles(fn);
+  // Computed only for an extension in another block than its source's.
+  let dominates: ((a: number, b: number) => boolean) | undefined;
+  let cyclic: Set<number> | undefined;
   /** Whether s, read in d's place, still holds its value wherever d is read: s is defined
    *  once, earlier in d's block, and d is not read between the two (where d would still be
    *  the previous s's extension); or defined once in a block no run reaches twice that
@@ -104,7 +105,11 @@ export function narrowExtensions(fn: IrFunction, range: (r: VReg) => Range): Nar
     if (src === undefined) return fn.params.includes(s);
     if (src.length !== 1) return false;
     const from = src[0]!;
-    if (from.block !== at.block) return !cyclic.has(from.block) && dominates(from.block, at.block);
+    if (from.block !== at.block) {
+      cyclic ??= blocksOnCycles(fn);
+      dominates ??= dominators(fn);
+      return !cyclic.has(from.block) && dominates(from.block, at.block);
+    }
     return from.index < at.index && !(readAt.get(d) ?? []).some((r) => r.block === at.block && r.index > from.index && r.index < at.index);
   };
   const candidates = new Map<VReg, Narrowed>();

@@ -45,7 +45,8 @@ export function shareAddresses(fn: IrFunction): void {
     const at = bases.get(r);
     return !notBase.has(r) && at !== undefined && at.min + delta >= -0x8000 && at.max + delta <= 0x7fff;
   };
-  const dominates = dominators(fn);
+  let dominance: ((a: number, b: number) => boolean) | undefined;
+  const dominates = (a: number, b: number): boolean => (dominance ??= dominators(fn))(a, b);
   /** By address (a module global's: its section): the registers holding it (defined once),
    *  with their block and the global's offset in the section. */
   const seen = new Map<string, { reg: VReg; block: number; offset: number }[]>();
