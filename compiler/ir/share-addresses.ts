@@ -7,10 +7,16 @@
 // argument is left alone: it must be moved into R1..R5 at each call anyway, so keeping it
 // would cost a move per use, more than computing it again on a path that uses it once
 // (a lookup whose hit path is the common one).
+// Module globals of one data section share too (their symref's `at` gives section and
+// offset): a global's address read only as a base, under the address of another global
+// of its section that dominates it, goes, and its loads and stores read the other one's
+// register at their offset moved by the distance between the two (settings checked one
+// after another: one ld_imm64, as many loads).
 // Where registers are short, the allocator computes a kept address again at each use
 // (backend/spill.ts rematerializes both kinds) rather than spilling it.
 // In: an IrFunction, changed in place. Out: each such instruction replaced by a mov of the
-// dominating one's register; copies are read through by propagate-copies.ts.
+// dominating one's register (copies are read through by propagate-copies.ts), or, for
+// another global's address, removed with its readers rebased.
 
 import { dominators } from "./dominators.js";
 import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
