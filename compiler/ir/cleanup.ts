@@ -12,8 +12,8 @@
 // 0 or 1 becomes the compare's value (compares-as-values.ts).
 // A run-invariant helper called again with no other call in between reuses the first
 // call's result (reuse-helper-results.ts), and a setting read again with no call since
-// its last read reuses that read (reuse-setting-loads.ts). Probe reads of parts of one object become
-// one read of their span (merge-probe-reads.ts). A load of what the block just stored
+// its last read reuses that read (reuse-setting-loads.ts). Probe reads of parts of one
+// object become one read of their span (merge-probe-reads.ts). A load of what the block just stored
 // to a stack slot nothing takes the address of reads the stored value (forward-stores.ts),
 // and operations on constants are computed (compute-constants.ts); an address read as a
 // base (a setting's) computed once serves every such use it dominates (share-addresses.ts).

@@ -118,7 +118,7 @@ export function mergeProbeReads(fn: IrFunction): void {
 
   // The merging decisions feed back into the states, so the walk is bounded: past it,
   // nothing is merged.
-  const entry = forwardFlow(fn, { vals: new Map(), facts: [] } as State, (s, b) => transfer(s, b), meet, unchanged, 50 * fn.blocks.length);
+  const entry = forwardFlow<State>(fn, { vals: new Map(), facts: [] }, transfer, meet, unchanged, 50 * fn.blocks.length);
   if (!entry) return;
 
   const found: Found = { group: new Map(), base: new Map(), at: new Map(), loads: new Map() };

@@ -19,7 +19,7 @@
 // another global's address, removed with its readers rebased.
 
 import { dominators } from "./dominators.js";
-import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
+import { isImm, type Inst, type IrFunction, type Operand, type VReg } from "./ir.js";
 import { instUses, termUses, writeCounts } from "./uses.js";
 
 export function shareAddresses(fn: IrFunction): void {
@@ -36,13 +36,12 @@ export function shareAddresses(fn: IrFunction): void {
       if (i.op === "mov") handedOn.add(i.src);
       if (i.op === "store" && !isImm(i.src)) handedOn.add(i.src);
       const at = memoryAt(i);
-      const base = at?.reg;
       if (at) {
         const r = bases.get(at.reg);
         bases.set(at.reg, { min: Math.min(r?.min ?? at.off, at.off), max: Math.max(r?.max ?? at.off, at.off) });
       }
-      const uses = instUses(i);
-      for (const u of base === undefined ? uses : uses.filter((u, n) => u !== base || uses.indexOf(base) !== n)) notBase.add(u);
+      const operands = at ? (at.value === undefined || isImm(at.value) ? [] : [at.value]) : instUses(i);
+      for (const u of operands) notBase.add(u);
     }
     for (const u of termUses(b.term)) notBase.add(u);
   }
@@ -87,7 +86,10 @@ export function shareAddresses(fn: IrFunction): void {
   }
 }
 
-/** The register and offset a load, a store or an atomic add reads or writes memory at. */
-function memoryAt(i: Inst): { reg: VReg; off: number } | undefined {
-  return (i.op === "load" || i.op === "store" || i.op === "atomic_add") && "reg" in i.base ? { reg: i.base.reg, off: i.off } : undefined;
+/** The register and offset a load, a store or an atomic add reads or writes memory at,
+ *  and what a store or an atomic add writes there. */
+function memoryAt(i: Inst): { reg: VReg; off: number; value?: Operand } | undefined {
+  if (i.op === "load") return "reg" in i.base ? { reg: i.base.reg, off: i.off } : undefined;
+  if (i.op === "store" || i.op === "atomic_add") return "reg" in i.base ? { reg: i.base.reg, off: i.off, value: i.src } : undefined;
+  return undefined;
 }

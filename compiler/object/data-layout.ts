@@ -9,7 +9,7 @@
 import { alignOf, alignUp, sizeOf, type CType } from "../types/ctype.js";
 import type { DataSectionName } from "./model.js";
 
-export const DATA_SECTIONS: readonly DataSectionName[] = [".rodata", ".data", ".bss"];
+const DATA_SECTIONS: readonly DataSectionName[] = [".rodata", ".data", ".bss"];
 
 export interface SectionLayout<G> {
   section: DataSectionName;
