@@ -79,7 +79,7 @@ export async function compileProbe(req: ProbeCompile, useCache: boolean, refresh
     if (hit) return hit;
   }
   const { compile } = await import("../compiler/compile.js");
-  const r = compile({ fileName: req.fileName, source, btfPath: req.btfPath, arch: req.arch });
+  const r = compile({ fileName: req.fileName, source, btfPath: req.btfPath, arch: req.arch, parallel: true });
   if (key && file && r.object && r.inputs) {
     const kept: Uint8Array[] = [];
     const inputs = r.inputs.map((path) => ({ path, stamp: stamp(path, kept) }));

@@ -84,7 +84,7 @@ export function compileMain(argv: string[]): number {
   }
   let result;
   try {
-    result = compile({ fileName: args.input, source, dumpIr: args.dumpIr, listing: args.emitAsm, btfPath: args.btf, arch: args.arch, cpu: args.cpu });
+    result = compile({ fileName: args.input, source, dumpIr: args.dumpIr, listing: args.emitAsm, btfPath: args.btf, arch: args.arch, cpu: args.cpu, parallel: true });
   } catch (e) {
     // Never a stack trace for the user: an internal error is reported as one line.
     process.stderr.write(formatDiagnostic(makeDiagnostic("internal", { file: args.input, line: 0, col: 0 }, (e as Error).message)) + "\n");

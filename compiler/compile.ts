@@ -1,18 +1,21 @@
-// The whole pipeline in one place:
+// The whole pipeline in one place (clean-up and backend per function in backend-job.ts,
+// run on this thread or shared with a worker by backend-pool.ts):
 //   probe file --checkSource--> typed AST --readModule--> maps, globals, functions, programs
 //   --lowerProgram / lowerSubprogram--> IR --cleanupFunction--> IR --compileFunction-->
 //   BPF instructions --checkVerifierLimits--> --writeObject--> ELF bytes
 // Programs are lowered first; the subprograms they call (and those call) are lowered as
-// they are requested; then the verifier's work on every loop and program is estimated
+// they are requested; TypeScript's type errors are asked for once all are lowered (the
+// checker has then checked most of the file, and the backend of the first functions may
+// have run beside it), and when there are any they are all that is reported; then the
+// verifier's work on every loop and program is estimated
 // with the work of what they call (checkVerifierWork). Each stage hands plain data to
 // the next and changes nothing it got.
 // In: a file name and its text. Out: the object bytes, a listing and the diagnostics.
 // Nothing here touches the file system except reading tracepoint formats, BTF and DWARF;
 // the files read are listed in the result (inputs).
 
-import { BackendError } from "./backend/errors.js";
-import { compileFunction } from "./backend/index.js";
-import { CPU_VERSIONS, DEFAULT_CPU, isCpuVersion } from "./bpf/cpu.js";
+import { inlinePool, workerPool, type BackendPool, type BackendResult } from "./backend-pool.js";
+import { CPU_VERSIONS, DEFAULT_CPU, isCpuVersion, type CpuVersion } from "./bpf/cpu.js";
 import type { MachineCode } from "./backend/output.js";
 import { formatListing } from "./bpf/disasm.js";
 import { slots } from "./bpf/insn.js";
@@ -21,20 +24,18 @@ import { FrontendContext } from "./frontend/context.js";
 import { isStackExhausted, stackExhausted } from "./frontend/limits.js";
 import { lowerProgram, lowerSubprogram } from "./frontend/lower-program.js";
 import { readModule, type MapInfo } from "./frontend/module.js";
-import { checkSource } from "./frontend/source.js";
+import { checkSource, type CheckedSource } from "./frontend/source.js";
 import { StaticStringPool } from "./frontend/static-strings.js";
 import { SubprogramQueue } from "./frontend/subprograms.js";
 import { checkVerifierWork, type FunctionWork } from "./frontend/verifier-work.js";
 import { TypeResolver } from "./frontend/types.js";
-import { cleanupFunction } from "./ir/cleanup.js";
 import type { IrFunction } from "./ir/ir.js";
-import { printFunction } from "./ir/print.js";
 import type { ObjectFunction, ObjectGlobal, ObjectMap, ObjectProgram, ObjectSubprogram } from "./object/model.js";
 import { TEXT_SECTION, sectionName } from "./object/sections.js";
 import { LOG2_HIST_TAG, linearHistTag } from "./object/object-btf.js";
 import { writeObject } from "./object/write-elf.js";
 import { checkVerifierLimits } from "./verifier-limits.js";
-import { targetFor, targetNames } from "./target/index.js";
+import { targetFor, targetNames, type Target } from "./target/index.js";
 import type { CType } from "./types/ctype.js";
 
 export interface CompileOptions {
@@ -55,6 +56,9 @@ export interface CompileOptions {
   /** The BPF CPU version to emit, as clang's -mcpu: "v3" (default; kernel 5.1+) or "v4"
    *  (kernel 6.6+: sign-extending loads and moves, signed division). */
   cpu?: string;
+  /** Run the backend of some functions on a worker thread, beside lowering and type
+   *  checking (the command line does); the object is the same either way. */
+  parallel?: boolean;
 }
 
 export interface CompileResult {
@@ -96,6 +100,26 @@ function compileFile(opts: CompileOptions): CompileResult {
   }
   const checked = checkSource(opts.fileName, opts.source);
   if (checked.diagnostics.length) return { diagnostics: checked.diagnostics };
+  let pool: BackendPool | undefined;
+  // A worker pays for its start-up only where there are functions to share.
+  const startPool = (programs: number): BackendPool => (pool = opts.parallel && programs > 1 ? workerPool() : inlinePool());
+  try {
+    return compileChecked(opts, target, cpu, checked, startPool);
+  } catch (e) {
+    // The file is lowered before its type errors are known (source.ts): whatever the
+    // lowering made of a file with type errors, they are what the compile reports.
+    const typeErrors = checked.typeErrors();
+    if (typeErrors.length) return { diagnostics: typeErrors };
+    throw e;
+  } finally {
+    pool?.abandon();
+  }
+}
+
+/** Lowers the programs and the subprograms they call, runs each through the backend
+ *  pool, checks what the verifier will make of them, and writes the object; or, when
+ *  the file has type errors, reports them alone. */
+function compileChecked(opts: CompileOptions, target: Target, cpu: CpuVersion, checked: CheckedSource, startPool: (programs: number) => BackendPool): CompileResult {
   const ctx = new FrontendContext(opts.fileName, checked.sf, checked.checker, checked.runtimeFile, target, opts.btfPath);
   const types = new TypeResolver(ctx);
   const errors: Diagnostic[] = [];
@@ -103,21 +127,13 @@ function compileFile(opts: CompileOptions): CompileResult {
   const taken = new Set([...mod.maps.values(), ...mod.globals.values(), ...mod.programs].map((x) => x.name));
   const subprograms = new SubprogramQueue(taken);
   const strings = new StaticStringPool(taken);
-
-  const irs: string[] = [];
-  const compiled: Compiled[] = [];
-  const backend = (lowered: IrFunction, section: string, at: { line: number; col: number }): MachineCode | undefined => {
-    const ir = cleanupFunction(lowered);
-    if (opts.dumpIr) irs.push(printFunction(ir));
-    try {
-      const code = compileFunction(ir, { cpu });
-      compiled.push({ name: ir.name, section, code, at });
-      return code;
-    } catch (e) {
-      if (!(e instanceof BackendError)) throw e;
-      errors.push(backendDiagnostic(ctx, ir, e, at));
-      return undefined;
-    }
+  const pool = startPool(mod.programs.length);
+  // Each function's backend outcome is placed in the object once all are done: programs
+  // first, then the subprograms, in the order they were lowered.
+  const placed: { name: string; section: string; at: { line: number; col: number }; place: (code: MachineCode) => void }[] = [];
+  const backend = (ir: IrFunction, section: string, at: { line: number; col: number }, place: (code: MachineCode) => void): void => {
+    pool.submit({ ir, cpu, dumpIr: opts.dumpIr === true });
+    placed.push({ name: ir.name, section, at, place });
   };
   const attempt = (f: () => void): void => {
     try {
@@ -130,27 +146,39 @@ function compileFile(opts: CompileOptions): CompileResult {
 
   const programs: ObjectProgram[] = [];
   const works = new Map<string, FunctionWork>();
+  const subs: ObjectSubprogram[] = [];
+  const compiled: Compiled[] = [];
+  const irs: string[] = [];
   for (const prog of mod.programs) {
     attempt(() => {
       const { ir, work } = lowerProgram(ctx, mod, types, subprograms, strings, prog);
       works.set(prog.name, work);
-      const code = backend(ir, sectionName(prog.point), ctx.pos(prog.node));
-      if (code) programs.push({ name: prog.name, point: prog.point, ...objectCode(code) });
+      backend(ir, sectionName(prog.point), ctx.pos(prog.node), (code) => programs.push({ name: prog.name, point: prog.point, ...objectCode(code) }));
     });
   }
-  const subs: ObjectSubprogram[] = [];
   for (let req = subprograms.next(); req; req = subprograms.next()) {
     const { fn, space, symbol } = req;
     attempt(() => {
       const { ir, sig, work } = lowerSubprogram(ctx, mod, types, subprograms, strings, fn, symbol, space);
       works.set(symbol, work);
-      const code = backend(ir, TEXT_SECTION, ctx.pos(fn.decl.name!));
-      if (!code) return;
       // A struct parameter arrives as a pointer to it.
       const params = sig.params.map((p) => ({ name: p.name, type: p.type.kind === "int" || p.type.kind === "ptr" ? p.type : { kind: "ptr", to: p.type, space: "kernel" } as CType }));
-      subs.push({ name: symbol, params, ret: sig.ret, ...objectCode(code) });
+      backend(ir, TEXT_SECTION, ctx.pos(fn.decl.name!), (code) => subs.push({ name: symbol, params, ret: sig.ret, ...objectCode(code) }));
     });
   }
+  // Asked now, so that the backend of the first functions ran beside the checking.
+  const typeErrors = checked.typeErrors();
+  if (typeErrors.length) return { diagnostics: typeErrors };
+  pool.finish().forEach((outcome, k) => {
+    const { name, section, at, place } = placed[k]!;
+    if (outcome.ir !== undefined) irs.push(outcome.ir);
+    if (outcome.kind === "code") {
+      compiled.push({ name, section, code: outcome.code, at });
+      place(outcome.code);
+    } else if (outcome.kind === "refused") {
+      errors.push(backendDiagnostic(ctx, outcome, at));
+    }
+  });
   const globals: ObjectGlobal[] = [...[...mod.globals.values()].map((g) => ({ name: g.name, section: g.section, type: g.type, init: g.init })), ...strings.globals()];
   errors.push(...checkVerifierWork(ctx, works, mod.programs.map((p) => ({ symbol: p.name, node: p.node }))));
   if (errors.length === 0) {
@@ -209,11 +237,9 @@ function objectMap(m: MapInfo): ObjectMap {
   return { ...base, key: m.key, value: m.value, tags };
 }
 
-function backendDiagnostic(ctx: FrontendContext, fn: IrFunction, e: BackendError, fallback: { line: number; col: number }): Diagnostic {
-  // Too much stack: point at the largest stack object, the likeliest thing to shrink.
-  const largest = e.frame ? fn.slots.filter((s) => s.loc).sort((a, b) => b.size - a.size)[0]?.loc : undefined;
-  const { line, col } = largest ?? e.loc ?? fallback;
+function backendDiagnostic(ctx: FrontendContext, refused: Extract<BackendResult, { kind: "refused" }>, fallback: { line: number; col: number }): Diagnostic {
+  const { line, col } = refused.at ?? fallback;
   const at = { file: ctx.file, line, col, sourceLine: ctx.lines[line - 1] };
-  if (e.frame) return makeDiagnostic("stackTooLarge", at, String(e.frame.bytes), e.frame.detail);
-  return makeDiagnostic("internal", at, `in the backend: ${e.message}`);
+  if (refused.frame) return makeDiagnostic("stackTooLarge", at, String(refused.frame.bytes), refused.frame.detail);
+  return makeDiagnostic("internal", at, `in the backend: ${refused.message}`);
 }

@@ -10,6 +10,8 @@
 //     loader/object.ts's open()), so that such a run neither reads nor deserializes the
 //     compiler. It has copies of the few modules both use (diagnostics, the ELF and BTF
 //     readers), which keep no state.
+//   - dist/backend-worker.cjs: the IR clean-up and the backend, for the worker thread
+//     that compiles some functions of a large probe file beside the type check.
 // Outside them, found at run time from the package's node_modules (require from dist/
 // resolves them there): koffi, which loads a native .node file of its own, and
 // typescript, required by the compiler, so that a cached run does not read its 9 MB
@@ -73,6 +75,9 @@ await build({
   outfile: "dist/compiler.cjs",
   plugins: [oneTypescript],
 });
+
+// The backend worker (compiler/backend-pool.ts starts it from beside dist/compiler.cjs).
+await build({ ...common, entryPoints: ["compiler/backend-worker.ts"], outfile: "dist/backend-worker.cjs" });
 
 await build({
   entryPoints: ["cli/code-cache.ts"],

@@ -1,6 +1,10 @@
 // Parses and type-checks a probe file with the TypeScript compiler API.
-// In: the file's path and text. Out: the ts.SourceFile, a TypeChecker, and TypeScript's
-// own diagnostics converted to bpftsc Diagnostics. "bpftsc" imports resolve to the
+// In: the file's path and text. Out: the ts.SourceFile, a TypeChecker, the syntax
+// errors, and the type errors on request (typeErrors()), converted to bpftsc
+// Diagnostics. The checker works out what it is asked as it is asked, so the compile
+// lowers the programs first and asks for the type errors after: the backend of the
+// first programs then runs beside the checking of the next ones (backend-pool.ts). The
+// type errors, when there are any, are all the compile reports. "bpftsc" imports resolve to the
 // package's runtime types; the standard library is a minimal one (noLib) so a compile
 // does not parse the whole of lib.es*.d.ts.
 
@@ -19,7 +23,11 @@ export interface CheckedSource {
   runtimeFile: string;
   /** Every other source file the program read: imported declarations, runtime types. */
   imports: string[];
+  /** What stops the compile before lowering: a file over bpftsc's size limits
+   *  (limits.ts), or syntax errors (with the type errors). */
   diagnostics: Diagnostic[];
+  /** TypeScript's type errors in the probe file (checks what is not checked yet). */
+  typeErrors(): Diagnostic[];
 }
 
 const runtimeDir = join(packageRoot(), "runtime-types");
@@ -75,15 +83,20 @@ export function checkSource(path: string, text: string): CheckedSource {
   const program = ts.createProgram({ rootNames: [fileName, RUNTIME_LIB], options: OPTIONS, host });
   const sf = program.getSourceFile(fileName)!;
   const imports = program.getSourceFiles().map((f) => f.fileName).filter((f) => f !== fileName);
+  const checker = program.getTypeChecker();
+  const converted = (ds: readonly ts.Diagnostic[]): Diagnostic[] => {
+    const lines = ds.length > 0 ? sf.text.split(/\r?\n/) : [];
+    return ds
+      // Imports of other modules get bpftsc's own diagnostic (BPF2002) instead.
+      .filter((d) => d.code !== 2307)
+      .map((d) => fromTsDiagnostic(d, path, lines));
+  };
+  const typeErrors = (): Diagnostic[] => converted(program.getSemanticDiagnostics(sf));
   const limit = checkLimits(path, text, sf);
-  if (limit) return { sf, checker: program.getTypeChecker(), runtimeFile: RUNTIME_INDEX, imports, diagnostics: [limit] };
-  const tsDiags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
-  const lines = tsDiags.length > 0 ? sf.text.split(/\r?\n/) : [];
-  const diagnostics = tsDiags
-    // Imports of other modules get bpftsc's own diagnostic (BPF2002) instead.
-    .filter((d) => d.code !== 2307)
-    .map((d) => fromTsDiagnostic(d, path, lines));
-  return { sf, checker: program.getTypeChecker(), runtimeFile: RUNTIME_INDEX, imports, diagnostics };
+  const syntax = limit ? [] : program.getSyntacticDiagnostics(sf);
+  // A file that does not parse is not lowered: its type errors come with its syntax errors.
+  const diagnostics = limit ? [limit] : syntax.length ? converted([...syntax, ...program.getSemanticDiagnostics(sf)]) : [];
+  return { sf, checker, runtimeFile: RUNTIME_INDEX, imports, diagnostics, typeErrors };
 }
 
 function fromTsDiagnostic(d: ts.Diagnostic, path: string, lines: string[]): Diagnostic {

@@ -1,0 +1,124 @@
+// Where backend jobs (backend-job.ts) run: on the compiling thread as they are submitted,
+// or, for a compile that asks for it, shared with one worker thread, so that the backend
+// of one function runs while the next is lowered and type-checked.
+// In: jobs, in the order the functions go into the object. Out: their outcomes, in the
+// same order, whichever thread ran them; the object is the same either way.
+//
+// With the worker, each job is posted to it as it is submitted, with a claim word in
+// shared memory (QUEUED, then MAIN or WORKER, then DONE once the worker has posted the
+// outcome). The thread that moves a job out of QUEUED runs it. finish() runs every job
+// the worker has not claimed yet itself, then waits (Atomics.wait) for those it has and
+// reads their outcomes from a message port with receiveMessageOnPort: compile() stays
+// synchronous. The worker starts with the compile, so its start-up overlaps the
+// type check; a compile that is done before the worker is up runs everything itself.
+// The worker's file sits beside this module (backend-worker.ts, built to
+// dist/compiler/backend-worker.js, and bundled to dist/backend-worker.cjs beside
+// dist/compiler.cjs); run from sources, there is none, and the jobs run inline.
+
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { rethrown, runBackendJob, type BackendJob, type BackendOutcome } from "./backend-job.js";
+
+export const QUEUED = 0;
+export const MAIN = 1;
+export const WORKER = 2;
+export const DONE = 3;
+
+/** A job as posted to the worker. */
+export interface PostedJob { id: number; claim: Int32Array; job: BackendJob }
+/** An outcome as the worker posts it back. */
+export interface PostedOutcome { id: number; outcome: BackendOutcome }
+
+/** An outcome that finish() returns rather than throws. */
+export type BackendResult = Exclude<BackendOutcome, { kind: "thrown" }>;
+
+export interface BackendPool {
+  submit(job: BackendJob): void;
+  /** Every submitted job's outcome, in submission order; a "thrown" one is rethrown. Ends
+   *  the pool. */
+  finish(): BackendResult[];
+  /** Ends the pool without waiting for what is still queued (a compile that failed);
+   *  after finish(), nothing. */
+  abandon(): void;
+}
+
+/** Jobs run as they are submitted. */
+export function inlinePool(): BackendPool {
+  const outcomes: BackendOutcome[] = [];
+  return {
+    submit: (job) => { outcomes.push(runBackendJob(job)); },
+    finish: () => outcomes.map(checked),
+    abandon: () => undefined,
+  };
+}
+
+/** The worker's script beside this module, if it was built. */
+function workerFile(): string | undefined {
+  for (const name of ["./backend-worker.cjs", "./backend-worker.js"]) {
+    const file = fileURLToPath(new URL(name, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+/** Jobs shared with a worker thread; inline when there is no worker script to start. */
+export function workerPool(): BackendPool {
+  const file = workerFile();
+  if (file === undefined) return inlinePool();
+  const { port1: results, port2 } = new MessageChannel();
+  const worker = new Worker(file, { workerData: { results: port2 }, transferList: [port2] });
+  worker.unref();
+  const jobs: { job: BackendJob; claim: Int32Array }[] = [];
+  const outcomes = new Map<number, BackendOutcome>();
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    results.close();
+    void worker.terminate();
+  };
+  return {
+    submit(job) {
+      const claim = new Int32Array(new SharedArrayBuffer(4));
+      const posted: PostedJob = { id: jobs.length, claim, job };
+      jobs.push({ job, claim });
+      worker.postMessage(posted);
+    },
+    finish() {
+      const mine = new Map<number, BackendOutcome>();
+      jobs.forEach(({ job, claim }, id) => {
+        if (Atomics.compareExchange(claim, 0, QUEUED, MAIN) === QUEUED) mine.set(id, runBackendJob(job));
+      });
+      const all = jobs.map(({ claim }, id) => {
+        const own = mine.get(id);
+        if (own) return own;
+        while (Atomics.load(claim, 0) !== DONE) Atomics.wait(claim, 0, WORKER);
+        return received(results, outcomes, id);
+      });
+      end();
+      return all.map(checked);
+    },
+    abandon() {
+      for (const { claim } of jobs) Atomics.compareExchange(claim, 0, QUEUED, MAIN);
+      end();
+    },
+  };
+}
+
+/** Job `id`'s outcome, reading the port until it has come. */
+function received(port: MessagePort, outcomes: Map<number, BackendOutcome>, id: number): BackendOutcome {
+  for (;;) {
+    const got = outcomes.get(id);
+    if (got) return got;
+    const m = receiveMessageOnPort(port);
+    if (m === undefined) throw new Error(`the backend worker marked job ${id} done without posting its outcome`);
+    const { id: from, outcome } = m.message as PostedOutcome;
+    outcomes.set(from, outcome);
+  }
+}
+
+function checked(o: BackendOutcome): BackendResult {
+  if (o.kind === "thrown") throw rethrown(o);
+  return o;
+}
