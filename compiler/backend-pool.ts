@@ -38,6 +38,8 @@ export interface BackendPool {
   /** Every submitted job's outcome, in submission order; a "thrown" one is rethrown. Ends
    *  the pool. */
   finish(): BackendResult[];
+  /** How many of the jobs the worker ran (after finish()). */
+  onWorker(): number;
   /** Ends the pool without waiting for what is still queued (a compile that failed);
    *  after finish(), nothing. */
   abandon(): void;
@@ -49,6 +51,7 @@ export function inlinePool(): BackendPool {
   return {
     submit: (job) => { outcomes.push(runBackendJob(job)); },
     finish: () => outcomes.map(checked),
+    onWorker: () => 0,
     abandon: () => undefined,
   };
 }
@@ -71,6 +74,7 @@ export function workerPool(): BackendPool {
   worker.unref();
   const jobs: { job: BackendJob; claim: Int32Array }[] = [];
   const outcomes = new Map<number, BackendOutcome>();
+  let mainRan = 0;
   let ended = false;
   const end = (): void => {
     if (ended) return;
@@ -90,6 +94,7 @@ export function workerPool(): BackendPool {
       jobs.forEach(({ job, claim }, id) => {
         if (Atomics.compareExchange(claim, 0, QUEUED, MAIN) === QUEUED) mine.set(id, runBackendJob(job));
       });
+      mainRan = mine.size;
       const all = jobs.map(({ claim }, id) => {
         const own = mine.get(id);
         if (own) return own;
@@ -99,6 +104,7 @@ export function workerPool(): BackendPool {
       end();
       return all.map(checked);
     },
+    onWorker: () => jobs.length - mainRan,
     abandon() {
       for (const { claim } of jobs) Atomics.compareExchange(claim, 0, QUEUED, MAIN);
       end();

@@ -1,0 +1,52 @@
+// The backend pool with its worker, as built (dist/compiler/backend-pool.js starts
+// dist/compiler/backend-worker.js): the worker runs the jobs it claims, and every outcome
+// is the one-thread outcome, in submission order.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { beforeAll, describe, expect, it } from "vitest";
+import type * as Pool from "../../compiler/backend-pool.js";
+import { REPO_ROOT } from "../harness/harness.js";
+import { randomProgram } from "../backend/support/random-ir.js";
+
+const BUILT = path.join(REPO_ROOT, "dist", "compiler", "backend-pool.js");
+
+describe("backend pool with a worker", () => {
+  let pool: typeof Pool;
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(REPO_ROOT, "dist", "compiler", "backend-worker.js"))) {
+      const b = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, encoding: "utf8" });
+      if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
+    }
+    pool = (await import(BUILT)) as typeof Pool;
+  });
+
+  it("the worker runs jobs posted before finish(), and the outcomes are the inline ones in order", () => {
+    const irs = Array.from({ length: 24 }, (_, k) => randomProgram(9000 + k, 6 + (k % 5)).ir);
+    const shared = pool.workerPool();
+    const inline = pool.inlinePool();
+    for (const ir of irs) {
+      shared.submit({ ir, cpu: "v3", dumpIr: true });
+      inline.submit({ ir, cpu: "v3", dumpIr: true });
+    }
+    // Give the worker time to start and take jobs, as lowering the next function would.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+    const got = shared.finish();
+    expect(shared.onWorker()).toBeGreaterThan(0);
+    expect(got).toEqual(inline.finish());
+    expect(got.every((o) => o.kind === "code" && o.code.insns.length > 0 && o.ir!.length > 0)).toBe(true);
+  });
+
+  it("a pool abandoned with jobs queued ends without running them", () => {
+    const shared = pool.workerPool();
+    for (let k = 0; k < 4; k++) shared.submit({ ir: randomProgram(9100 + k, 8).ir, cpu: "v3", dumpIr: false });
+    shared.abandon();
+    shared.abandon();
+    const next = pool.workerPool();
+    next.submit({ ir: randomProgram(9200, 8).ir, cpu: "v3", dumpIr: false });
+    const [only] = next.finish();
+    const [expected] = (() => { const p = pool.inlinePool(); p.submit({ ir: randomProgram(9200, 8).ir, cpu: "v3", dumpIr: false }); return p.finish(); })();
+    expect(only).toEqual(expected);
+  });
+});
