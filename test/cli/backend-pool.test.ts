@@ -2,23 +2,19 @@
 // dist/compiler/backend-worker.js): the worker runs the jobs it claims, and every outcome
 // is the one-thread outcome, in submission order.
 
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import type * as Pool from "../../compiler/backend-pool.js";
 import { REPO_ROOT } from "../harness/harness.js";
 import { randomProgram } from "../backend/support/random-ir.js";
+import { ensureBuilt } from "./run-helper.js";
 
 const BUILT = path.join(REPO_ROOT, "dist", "compiler", "backend-pool.js");
 
 describe("backend pool with a worker", () => {
   let pool: typeof Pool;
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(REPO_ROOT, "dist", "compiler", "backend-worker.js"))) {
-      const b = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, encoding: "utf8" });
-      if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
-    }
+    ensureBuilt();
     pool = (await import(BUILT)) as typeof Pool;
   });
 

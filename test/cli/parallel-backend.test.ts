@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { REPO_ROOT, runLoader } from "../harness/harness.js";
+import { ensureBuilt } from "./run-helper.js";
 
 const BIN = path.join(REPO_ROOT, "bin", "bpftsc.js");
 
@@ -36,10 +37,7 @@ export const third = kprobe("vfs_open", () => { calls.add(pid() + 1, 2); });
 describe("the backend worker of the command line", () => {
   let dir: string;
   beforeAll(() => {
-    if (!fs.existsSync(path.join(REPO_ROOT, "dist", "backend-worker.cjs"))) {
-      const b = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, encoding: "utf8" });
-      if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
-    }
+    ensureBuilt();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "bpftsc-parallel-"));
   });
 
