@@ -9,8 +9,9 @@
 // outcome). The thread that moves a job out of QUEUED runs it. finish() runs every job
 // the worker has not claimed yet itself, then waits (Atomics.wait) for those it has and
 // reads their outcomes from a message port with receiveMessageOnPort: compile() stays
-// synchronous. The worker starts with the compile, so its start-up overlaps the
-// type check; a compile that is done before the worker is up runs everything itself.
+// synchronous. The worker starts once the jobs are enough work to repay its start-up
+// (WORKER_MIN_INSTS); a compile that is done before the worker is up runs everything
+// itself.
 // The worker's file sits beside this module (backend-worker.ts, built to
 // dist/compiler/backend-worker.js, and bundled to dist/backend-worker.cjs beside
 // dist/compiler.cjs); run from sources, there is none, and the jobs run inline.
@@ -65,29 +66,50 @@ function workerFile(): string | undefined {
   return undefined;
 }
 
-/** Jobs shared with a worker thread; inline when there is no worker script to start. */
+/** The IR instructions, summed over the jobs submitted, past which a second job starts
+ *  the worker. A worker costs its start-up (~130 ms of the second core, which the
+ *  process's exit also waits for if it is not over); below this the whole backend takes
+ *  about as long cold. */
+export const WORKER_MIN_INSTS = 500;
+
+const instCount = (job: BackendJob): number => job.ir.blocks.reduce((n, b) => n + b.insts.length, 0);
+
+/** Jobs shared with a worker thread, started once there are two or more jobs and
+ *  WORKER_MIN_INSTS of IR; until then jobs wait for finish() and run on this thread.
+ *  Inline when there is no worker script to start. */
 export function workerPool(): BackendPool {
   const file = workerFile();
   if (file === undefined) return inlinePool();
-  const { port1: results, port2 } = new MessageChannel();
-  const worker = new Worker(file, { workerData: { results: port2 }, transferList: [port2] });
-  worker.unref();
   const jobs: { job: BackendJob; claim: Int32Array }[] = [];
   const outcomes = new Map<number, BackendOutcome>();
+  let insts = 0;
   let mainRan = 0;
   let ended = false;
+  let worker: { thread: Worker; results: MessagePort } | undefined;
+  const post = (id: number): void => {
+    const posted: PostedJob = { id, claim: jobs[id]!.claim, job: jobs[id]!.job };
+    worker!.thread.postMessage(posted);
+  };
+  const start = (): void => {
+    const { port1: results, port2 } = new MessageChannel();
+    const thread = new Worker(file, { workerData: { results: port2 }, transferList: [port2] });
+    thread.unref();
+    worker = { thread, results };
+    jobs.forEach((_, id) => post(id));
+  };
   const end = (): void => {
     if (ended) return;
     ended = true;
-    results.close();
-    void worker.terminate();
+    if (!worker) return;
+    worker.results.close();
+    void worker.thread.terminate();
   };
   return {
     submit(job) {
-      const claim = new Int32Array(new SharedArrayBuffer(4));
-      const posted: PostedJob = { id: jobs.length, claim, job };
-      jobs.push({ job, claim });
-      worker.postMessage(posted);
+      jobs.push({ job, claim: new Int32Array(new SharedArrayBuffer(4)) });
+      insts += instCount(job);
+      if (worker) post(jobs.length - 1);
+      else if (!ended && jobs.length > 1 && insts >= WORKER_MIN_INSTS) start();
     },
     finish() {
       const mine = new Map<number, BackendOutcome>();
@@ -99,7 +121,7 @@ export function workerPool(): BackendPool {
         const own = mine.get(id);
         if (own) return own;
         while (Atomics.load(claim, 0) !== DONE) Atomics.wait(claim, 0, WORKER);
-        return received(results, outcomes, id);
+        return received(worker!.results, outcomes, id);
       });
       end();
       return all.map(checked);

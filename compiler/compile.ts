@@ -100,11 +100,9 @@ function compileFile(opts: CompileOptions): CompileResult {
   }
   const checked = checkSource(opts.fileName, opts.source);
   if (checked.diagnostics.length) return { diagnostics: checked.diagnostics };
-  let pool: BackendPool | undefined;
-  // A worker pays for its start-up only where there are functions to share.
-  const startPool = (programs: number): BackendPool => (pool = opts.parallel && programs > 1 ? workerPool() : inlinePool());
+  const pool = opts.parallel ? workerPool() : inlinePool();
   try {
-    return compileChecked(opts, target, cpu, checked, startPool);
+    return compileChecked(opts, target, cpu, checked, pool);
   } catch (e) {
     // The file is lowered before its type errors are known (source.ts): whatever the
     // lowering made of a file with type errors, they are what the compile reports.
@@ -112,14 +110,14 @@ function compileFile(opts: CompileOptions): CompileResult {
     if (typeErrors.length) return { diagnostics: typeErrors };
     throw e;
   } finally {
-    pool?.abandon();
+    pool.abandon();
   }
 }
 
 /** Lowers the programs and the subprograms they call, runs each through the backend
  *  pool, checks what the verifier will make of them, and writes the object; or, when
  *  the file has type errors, reports them alone. */
-function compileChecked(opts: CompileOptions, target: Target, cpu: CpuVersion, checked: CheckedSource, startPool: (programs: number) => BackendPool): CompileResult {
+function compileChecked(opts: CompileOptions, target: Target, cpu: CpuVersion, checked: CheckedSource, pool: BackendPool): CompileResult {
   const ctx = new FrontendContext(opts.fileName, checked.sf, checked.checker, checked.runtimeFile, target, opts.btfPath);
   const types = new TypeResolver(ctx);
   const errors: Diagnostic[] = [];
@@ -127,7 +125,6 @@ function compileChecked(opts: CompileOptions, target: Target, cpu: CpuVersion, c
   const taken = new Set([...mod.maps.values(), ...mod.globals.values(), ...mod.programs].map((x) => x.name));
   const subprograms = new SubprogramQueue(taken);
   const strings = new StaticStringPool(taken);
-  const pool = startPool(mod.programs.length);
   // Each function's backend outcome is placed in the object once all are done: programs
   // first, then the subprograms, in the order they were lowered.
   const placed: { name: string; section: string; at: { line: number; col: number }; place: (code: MachineCode) => void }[] = [];

@@ -1,6 +1,7 @@
 // The command line compiles a file of several programs with the backend shared between
-// its thread and a worker (compiler/backend-pool.ts); the library, run from sources here,
-// compiles on one thread. Both must give the same object, listing, IR and diagnostics.
+// its thread and a worker (compiler/backend-pool.ts, past WORKER_MIN_INSTS of IR); the
+// library, run from sources here, compiles on one thread. Both must give the same object,
+// listing, IR and diagnostics.
 
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -9,6 +10,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { REPO_ROOT, runLoader } from "../harness/harness.js";
+import { generate } from "../../bench/generate.js";
 import { ensureBuilt } from "./run-helper.js";
 
 const BIN = path.join(REPO_ROOT, "bin", "bpftsc.js");
@@ -18,20 +20,21 @@ function bpftsc(args: string[], cwd: string) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Three programs, the second with a frame over 512 bytes. */
-const ONE_REFUSED = `import { kprobe, HashMap, pid, type u32, type u64, type FixedArray } from "bpftsc";
+/** Generated handlers (the benchmark's scaling set): enough IR to start the worker. */
+const GENERATED = generate(10, 30).ts;
+
+/** The generated handlers, and after them one that needs a frame over 512 bytes. */
+const ONE_REFUSED = `${generate(4, 60).ts}
+import { type FixedArray } from "bpftsc";
 interface Big { words: FixedArray<u64, 80> }
-const m = new HashMap<u32, Big>(4);
-const calls = new HashMap<u32, u64>(64);
-export const first = kprobe("vfs_read", () => { calls.add(pid(), 1); });
-export const second = kprobe("vfs_write", () => {
-  const v = m.get(0);
+const big = new HashMap<u32, Big>(4);
+export const refused = kprobe("vfs_write", () => {
+  const v = big.get(0);
   if (v !== undefined) {
     const copy: Big = v;
-    m.set(1, copy);
+    big.set(1, copy);
   }
 });
-export const third = kprobe("vfs_open", () => { calls.add(pid() + 1, 2); });
 `;
 
 describe("the backend worker of the command line", () => {
@@ -39,15 +42,16 @@ describe("the backend worker of the command line", () => {
   beforeAll(() => {
     ensureBuilt();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "bpftsc-parallel-"));
+    fs.writeFileSync(path.join(dir, "generated.ts"), GENERATED);
   });
 
   it("is built beside the compiler's bundle", () => {
     expect(fs.existsSync(path.join(REPO_ROOT, "dist", "backend-worker.cjs"))).toBe(true);
   });
 
-  for (const name of ["memleak", "sigsnoop", "execsnoop"]) {
+  for (const name of ["memleak", "generated"]) {
     it(`${name}: the object and listing are those of a one-thread compile, and the object loads`, () => {
-      const file = path.join(REPO_ROOT, "examples", `${name}.ts`);
+      const file = name === "generated" ? path.join(dir, "generated.ts") : path.join(REPO_ROOT, "examples", `${name}.ts`);
       const out = path.join(dir, `${name}.o`);
       const r = bpftsc([file, "-o", out, "-S"], dir);
       expect(r.stderr).toBe("");
@@ -62,8 +66,8 @@ describe("the backend worker of the command line", () => {
   }
 
   it("--dump-ir prints every function's IR in the one-thread order", () => {
-    const file = path.join(REPO_ROOT, "examples", "runqlat.ts");
-    const r = bpftsc([file, "-o", path.join(dir, "runqlat.o"), "--dump-ir"], dir);
+    const file = path.join(dir, "generated.ts");
+    const r = bpftsc([file, "-o", path.join(dir, "dumped.o"), "--dump-ir"], dir);
     expect(r.status).toBe(0);
     const inline = compile({ fileName: file, source: fs.readFileSync(file, "utf8"), dumpIr: true });
     expect(inline.ir).toContain("\n");
@@ -79,7 +83,9 @@ describe("the backend worker of the command line", () => {
     const inline = compile({ fileName: file, source: ONE_REFUSED });
     const errors = inline.diagnostics.filter((d) => d.severity === "error");
     expect(errors.map((d) => d.code)).toEqual([5001]);
-    expect(r.stderr).toContain(`refused.ts(9,11): error BPF5001: ${errors[0]!.message}`);
+    const line = ONE_REFUSED.split("\n").indexOf("    const copy: Big = v;") + 1;
+    expect(errors.map((d) => [d.line, d.col])).toEqual([[line, 11]]);
+    expect(r.stderr).toContain(`refused.ts(${line},11): error BPF5001: ${errors[0]!.message}`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
