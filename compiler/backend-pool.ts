@@ -22,7 +22,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "
 import { rethrown, runBackendJob, type BackendJob, type BackendOutcome } from "./backend-job.js";
 
 export const QUEUED = 0;
-export const MAIN = 1;
+const MAIN = 1;
 export const WORKER = 2;
 export const DONE = 3;
 
@@ -85,14 +85,24 @@ export function workerPool(): BackendPool {
   let insts = 0;
   let mainRan = 0;
   let ended = false;
+  let started = false;
   let worker: { thread: Worker; results: MessagePort } | undefined;
   const post = (id: number): void => {
     const posted: PostedJob = { id, claim: jobs[id]!.claim, job: jobs[id]!.job };
     worker!.thread.postMessage(posted);
   };
+  /** Starts the worker and posts it the jobs so far; a worker that cannot be started
+   *  leaves them all to this thread. */
   const start = (): void => {
+    started = true;
     const { port1: results, port2 } = new MessageChannel();
-    const thread = new Worker(file, { workerData: { results: port2 }, transferList: [port2] });
+    let thread: Worker;
+    try {
+      thread = new Worker(file, { workerData: { results: port2 }, transferList: [port2] });
+    } catch {
+      results.close();
+      return;
+    }
     thread.unref();
     worker = { thread, results };
     jobs.forEach((_, id) => post(id));
@@ -109,7 +119,7 @@ export function workerPool(): BackendPool {
       jobs.push({ job, claim: new Int32Array(new SharedArrayBuffer(4)) });
       insts += instCount(job);
       if (worker) post(jobs.length - 1);
-      else if (!ended && jobs.length > 1 && insts >= WORKER_MIN_INSTS) start();
+      else if (!started && !ended && jobs.length > 1 && insts >= WORKER_MIN_INSTS) start();
     },
     finish() {
       const mine = new Map<number, BackendOutcome>();

@@ -7,9 +7,9 @@
 // they are requested; TypeScript's type errors are asked for once all are lowered (the
 // checker has then checked most of the file, and the backend of the first functions may
 // have run beside it), and when there are any they are all that is reported; then the
-// verifier's work on every loop and program is estimated
-// with the work of what they call (checkVerifierWork). Each stage hands plain data to
-// the next and changes nothing it got.
+// verifier's work on every loop and program is estimated with the work of what they
+// call (checkVerifierWork). Each stage hands plain data to the next and changes nothing
+// it got.
 // In: a file name and its text. Out: the object bytes, a listing and the diagnostics.
 // Nothing here touches the file system except reading tracepoint formats, BTF and DWARF;
 // the files read are listed in the result (inputs).

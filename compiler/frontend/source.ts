@@ -4,9 +4,9 @@
 // Diagnostics. The checker works out what it is asked as it is asked, so the compile
 // lowers the programs first and asks for the type errors after: the backend of the
 // first programs then runs beside the checking of the next ones (backend-pool.ts). The
-// type errors, when there are any, are all the compile reports. "bpftsc" imports resolve to the
-// package's runtime types; the standard library is a minimal one (noLib) so a compile
-// does not parse the whole of lib.es*.d.ts.
+// type errors, when there are any, are all the compile reports.
+// "bpftsc" imports resolve to the package's runtime types; the standard library is a
+// minimal one (noLib) so a compile does not parse the whole of lib.es*.d.ts.
 
 import ts from "typescript";
 import { existsSync, readFileSync } from "node:fs";

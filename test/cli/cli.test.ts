@@ -8,13 +8,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runLoader } from "../harness/harness.js";
+import { bpftscAt, ensureBuilt } from "./run-helper.js";
 
 const BIN = path.join(REPO_ROOT, "bin", "bpftsc.js");
-
-function bpftsc(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", timeout: 60_000, env: { ...process.env, BPFTSC_CACHE_DIR: path.join(cwd, ".cache") } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const bpftsc = bpftscAt;
 
 const GOOD = `import { kprobe, HashMap, pid, type u32, type u64 } from "bpftsc";
 const calls = new HashMap<u32, u64>(1024);
@@ -32,10 +29,7 @@ export const onRead = kprobe("vfs_read", () => {
 describe("bpftsc command line", () => {
   let dir: string;
   beforeAll(() => {
-    if (!fs.existsSync(path.join(REPO_ROOT, "dist", "bpftsc.cjs"))) {
-      const b = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, encoding: "utf8" });
-      if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
-    }
+    ensureBuilt();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "bpftsc-cli-"));
     fs.writeFileSync(path.join(dir, "good.ts"), GOOD);
     fs.writeFileSync(path.join(dir, "bad.ts"), BAD);

@@ -3,7 +3,6 @@
 // library, run from sources here, compiles on one thread. Both must give the same object,
 // listing, IR and diagnostics.
 
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,14 +10,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { REPO_ROOT, runLoader } from "../harness/harness.js";
 import { generate } from "../../bench/generate.js";
-import { ensureBuilt } from "./run-helper.js";
+import { bpftscAt, ensureBuilt } from "./run-helper.js";
 
-const BIN = path.join(REPO_ROOT, "bin", "bpftsc.js");
-
-function bpftsc(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", timeout: 120_000, env: { ...process.env, BPFTSC_CACHE_DIR: path.join(cwd, ".cache") } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const bpftsc = bpftscAt;
 
 /** Generated handlers (the benchmark's scaling set): enough IR to start the worker. */
 const GENERATED = generate(10, 30).ts;

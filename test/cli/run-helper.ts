@@ -22,6 +22,13 @@ export function ensureBuilt(): void {
   if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
 }
 
+/** `bpftsc ARGS` (a compile, `types`, usage) to its end in `cwd`, with a compile cache of
+ *  that directory's own. */
+export function bpftscAt(args: string[], cwd: string): Ran {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", timeout: 60_000, env: { ...process.env, BPFTSC_CACHE_DIR: path.join(cwd, ".cache") } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 /** `bpftsc run ARGS` to its end (`env`: variables to add). */
 export function bpftscRun(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Ran {
   ensureTracefs();
