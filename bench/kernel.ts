@@ -2,9 +2,11 @@
 // (test/harness/loader.c, --stats): per program the verifier's work (verified_insns) and
 // the instructions after the kernel's rewrite, from loading it; and, with the programs
 // attached while a workload runs, the time they took per event (bpf_prog_info's
-// run_time_ns / run_cnt, which the kernel counts while kernel.bpf_stats_enabled is 1).
-// In: the loader, an object, optionally a workload command. Out: statistics per program,
-// or why the object did not load or attach.
+// run_time_ns / run_cnt, which the kernel counts while kernel.bpf_stats_enabled is 1);
+// two objects can be attached together (the loader's --beside), so that both run on the
+// same events at the same time.
+// In: the loader, an object (and one beside it), optionally a workload command. Out:
+// statistics per program, or why the object did not load or attach.
 
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -24,6 +26,8 @@ export interface KernelResult {
   /** "load failed (exit 3): ...", "attach failed (exit 4): ..." */
   error?: string;
   progs: Map<string, ProgStats>;
+  /** With --beside: the other object's programs. */
+  beside?: Map<string, ProgStats>;
 }
 
 const WHY = ["", "bad usage", "open failed", "load failed", "attach failed", "runtime error"];
@@ -42,16 +46,16 @@ function runLoader(loader: string, args: string[], obj: string): KernelResult {
   }
   try {
     type P = { name: string; xlated_insns?: number; verified_insns?: number; run_time_ns?: number; run_cnt?: number };
-    const j = JSON.parse(r.stdout) as { programs: P[] };
-    for (const p of j.programs) {
+    const j = JSON.parse(r.stdout) as { programs: P[]; beside?: { programs: P[] } };
+    const stats = (ps: P[]): Map<string, ProgStats> => new Map(ps.map((p) => {
       const runs = p.run_cnt ?? 0;
-      progs.set(p.name, {
+      return [p.name, {
         xlated: p.xlated_insns,
         verified: p.verified_insns,
         ...(runs > 0 ? { nsPerRun: (p.run_time_ns ?? 0) / runs, runs } : {}),
-      });
-    }
-    return { ok: true, progs };
+      }];
+    }));
+    return { ok: true, progs: stats(j.programs), ...(j.beside ? { beside: stats(j.beside.programs) } : {}) };
   } catch (e) {
     return { ok: false, error: `loader output unreadable: ${(e as Error).message}`, progs };
   }
@@ -62,9 +66,11 @@ export function loadStats(loader: string, obj: string): KernelResult {
   return runLoader(loader, [obj, "--stats"], obj);
 }
 
-/** Attaches every program of the object while `workload` runs; run time per event. */
-export function runTimes(loader: string, obj: string, workload: string[]): KernelResult {
-  return runLoader(loader, [obj, "--attach", "--stats", "--timeout", "120", "--", ...workload], obj);
+/** Attaches every program of the object (and then of `beside`, when given) while
+ *  `workload` runs; run time per event. */
+export function runTimes(loader: string, obj: string, workload: string[], beside?: string): KernelResult {
+  const also = beside === undefined ? [] : ["--beside", beside];
+  return runLoader(loader, [obj, ...also, "--attach", "--stats", "--timeout", "120", "--", ...workload], obj);
 }
 
 const STATS_SYSCTL = "/proc/sys/kernel/bpf_stats_enabled";

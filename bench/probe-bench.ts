@@ -1,13 +1,15 @@
 // One probe pair through both compilers and the kernel: compile time (median of N whole
 // runs, interleaved so that machine load hits both alike, after one unmeasured warm-up)
 // and peak memory; instructions per program; the verifier's work; run time per event
-// under the workload (median of several attached runs, the two objects in turn).
+// under the workload: the two objects attached together, so that both run on every event
+// of the same runs, each attached first in half of them (the one attached second runs
+// measurably slower); the median per program over the runs.
 // In: a pair, the toolchain, the loader and workload, the run counts. Out: both sides.
 
 import * as path from "node:path";
 import { clang, bpftsc, type Command, type Toolchain } from "./compilers.js";
 import { countInsns } from "./elf.js";
-import { loadStats, runTimes, type KernelResult } from "./kernel.js";
+import { loadStats, runTimes, type KernelResult, type ProgStats } from "./kernel.js";
 import { firstLine, measure, median } from "./measure.js";
 import type { ProbePair } from "./probes.js";
 
@@ -79,20 +81,33 @@ export function benchPair(pair: ProbePair, tc: Toolchain, opts: PairOptions, tmp
     side.insns = countInsns(obj);
     side.load = loadStats(opts.loader, obj);
   }
-  // Run time: both objects attached in turn to the same workload.
+  // Run time: both objects attached to the same workload, in both orders; an object
+  // the other cannot join (it did not load) is attached alone.
   const samples = new Map<Side, Map<string, number[]>>([[ts, new Map()], [c, new Map()]]);
-  for (let k = 0; k < opts.eventRuns; k++) {
-    for (const [side, obj] of [[ts, tsObj], [c, cObj]] as const) {
-      if (!side.load?.ok || side.runError) continue;
-      const r = runTimes(opts.loader, obj, opts.workload);
-      if (!r.ok) { side.runError = r.error; continue; }
-      for (const [prog, s] of r.progs) {
-        if (s.nsPerRun === undefined) continue;
-        const l = samples.get(side)!.get(prog) ?? [];
-        l.push(s.nsPerRun);
-        samples.get(side)!.set(prog, l);
-      }
+  const add = (side: Side, progs: Map<string, ProgStats>): void => {
+    for (const [prog, s] of progs) {
+      if (s.nsPerRun === undefined) continue;
+      const l = samples.get(side)!.get(prog) ?? [];
+      l.push(s.nsPerRun);
+      samples.get(side)!.set(prog, l);
     }
+  };
+  let runnable: [Side, string][] = ([[ts, tsObj], [c, cObj]] as [Side, string][]).filter(([side]) => side.load?.ok);
+  for (let k = 0; k < 2 * opts.eventRuns && runnable.length > 0; k++) {
+    const [first, second] = k % 2 === 0 ? runnable : [...runnable].reverse();
+    const r = runTimes(opts.loader, first![1], opts.workload, second?.[1]);
+    if (r.ok) {
+      add(first![0], r.progs);
+      if (second && r.beside) add(second[0], r.beside);
+      continue;
+    }
+    // Whose failure it is: each attached alone; both failing only together get its error.
+    for (const [side, obj] of runnable) {
+      const alone = second ? runTimes(opts.loader, obj, opts.workload) : r;
+      if (!alone.ok) side.runError = alone.error;
+    }
+    if (runnable.every(([side]) => !side.runError)) for (const [side] of runnable) side.runError = r.error;
+    runnable = runnable.filter(([side]) => !side.runError);
   }
   for (const [side, byProg] of samples) for (const [prog, xs] of byProg) side.nsPerEvent.set(prog, median(xs));
   return { pair, ts, c };

@@ -1,6 +1,7 @@
 // Self-test of the real-kernel harness with clang-built C probes: proves the loader, the
 // targets and the decoding helpers before bpftsc compiles anything. Runs for real, as root.
 import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeObject } from "../../compiler/object/write-elf.js";
 import { U32, U64 } from "../../compiler/types/ctype.js";
@@ -155,6 +156,32 @@ describe("real kernel", SLOW, () => {
       const total = lookupInt(getMap(r, "getpid_total"), 0, "u64")!;
       expect(total).toBeGreaterThanOrEqual(BigInt(ARGS_GETPID_CALLS));
     });
+  });
+
+  it("attaches a second object beside the first, and both run on every event (--beside)", () => {
+    const obj = buildBpfFixture("selftest", { TARGET_ARGS: argsBin });
+    const stats = "/proc/sys/kernel/bpf_stats_enabled";
+    const before = readFileSync(stats, "utf8").trim();
+    writeFileSync(stats, "1");
+    let r: LoaderResult;
+    try {
+      r = runLoader(obj, { attach: true, stats: true, beside: obj, command: [argsBin] });
+    } finally {
+      writeFileSync(stats, before);
+    }
+    expect(r.command?.exit_code).toBe(0);
+    expect(r.beside?.object).toBe(obj);
+    const names = (ps: { name: string }[]): string[] => ps.map((p) => p.name).sort();
+    expect(names(r.beside!.programs)).toEqual(names(r.programs));
+    for (const p of r.programs) {
+      const twin = r.beside!.programs.find((q) => q.name === p.name)!;
+      expect(twin.attached).toBe(true);
+      expect(twin.run_cnt, p.name).toBeGreaterThan(0);
+      // Events of the target alone: the same number on both sides. on_getpid also counts
+      // other processes' getpid() calls, which may come between the two attachments.
+      if (p.name !== "on_getpid") expect(twin.run_cnt, p.name).toBe(p.run_cnt);
+    }
+    expect(getProgram(r, "on_tick").run_cnt).toBe(ARGS_TICKS.length);
   });
 
   it("reads a linked list and a struct of every width through user pointers (structs.c)", () => {

@@ -297,6 +297,9 @@ export interface LoaderOptions {
   timeoutSeconds?: number;
   /** libbpf debug output to stderr. */
   verbose?: boolean;
+  /** A second object, loaded and attached (the same programs) after the first, so
+   *  that both run on the same events; its programs are in the result's `beside`. */
+  beside?: string;
 }
 
 export interface ProgramInfo {
@@ -363,6 +366,8 @@ export interface LoaderResult {
   /** Records the perf buffers lost. */
   perf_lost: number;
   programs: ProgramInfo[];
+  /** With the `beside` option: that object's programs. */
+  beside?: { object: string; programs: ProgramInfo[] };
   maps: MapDump[];
   globals: GlobalDump[];
   command: CommandResult | null;
@@ -400,6 +405,7 @@ export function loaderArgs(objPath: string, opts: LoaderOptions = {}): string[] 
   for (const m of opts.ringbufs ?? []) args.push("--ringbuf", m);
   if (opts.timeoutSeconds !== undefined) args.push("--timeout", String(opts.timeoutSeconds));
   if (opts.verbose) args.push("--verbose");
+  if (opts.beside) args.push("--beside", path.resolve(opts.beside));
   if (opts.command && opts.command.length > 0) args.push("--", ...opts.command);
   return args;
 }

@@ -9,8 +9,12 @@
 //
 //   loader OBJ [--attach] [--attach-prog NAME]... [--btf-custom PATH] [--stats]
 //              [--set NAME=HEXBYTES]... [--ringbuf MAPNAME]... [--timeout SECONDS]
-//              [--verbose] [-- CMD ARGS...]
+//              [--beside OBJ2] [--verbose] [-- CMD ARGS...]
 //   loader --probe
+//
+// --beside loads OBJ2 too and attaches its programs (the same ones by name) after OBJ's,
+// so that both run on the same events while the command runs (the benchmark times two
+// compilers' objects this way); the JSON's "beside" holds OBJ2's program statistics.
 //
 // Exit status: 0 success (the command's own status is in the JSON), 1 bad usage,
 // 2 open failed (or --set names no global), 3 load failed (verifier log on stderr),
@@ -254,7 +258,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: loader OBJ [--attach] [--attach-prog NAME]... [--btf-custom PATH] [--stats]\n"
 		"              [--set NAME=HEXBYTES]... [--ringbuf MAPNAME]... [--timeout SECONDS]\n"
-		"              [--verbose] [-- CMD ARGS...]\n"
+		"              [--beside OBJ2] [--verbose] [-- CMD ARGS...]\n"
 		"       loader --probe\n");
 	exit(1);
 }
@@ -388,6 +392,70 @@ static bool in_list(const char *name, char **list, int n)
 	return false;
 }
 
+/* Opens and loads an object, with the globals of --set; exits 2, 3 or 6 on failure. */
+static struct bpf_object *load_object(const char *path, const char *btf_custom, char **sets, int n_set)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oopts, .btf_custom_path = btf_custom);
+	struct bpf_object *obj = bpf_object__open_file(path, &oopts);
+	if (!obj) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "open %s failed: %s", path, strerror(errno));
+		dump_log_and_exit(2, msg);
+	}
+	for (int i = 0; i < n_set; i++)
+		set_global(obj, sets[i]);
+	int err = bpf_object__load(obj);
+	if (err) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "load %s failed: %s", path, strerror(-err));
+		dump_log_and_exit(3, msg);
+	}
+	if (bpf_object__btf_fd(obj) < 0)
+		dump_log_and_exit(6, "the kernel did not load the object's BTF");
+	return obj;
+}
+
+/* Attaches the object's programs: all, or those named; one link (or NULL) per program,
+ * in the object's order. Exits 4 on failure. */
+static struct bpf_link **attach_programs(struct bpf_object *obj, bool all, char **names, int n_names, int *nprogs)
+{
+	struct bpf_program *prog;
+	int n = 0;
+	bpf_object__for_each_program(prog, obj) n++;
+	struct bpf_link **links = calloc(n + 1, sizeof(*links));
+	int pi = 0;
+	bpf_object__for_each_program(prog, obj) {
+		const char *name = bpf_program__name(prog);
+		if (all || in_list(name, names, n_names)) {
+			links[pi] = bpf_program__attach(prog);
+			if (!links[pi]) {
+				char msg[512];
+				snprintf(msg, sizeof(msg), "attach program '%s' (section '%s') failed: %s",
+					 name, bpf_program__section_name(prog), strerror(errno));
+				dump_log_and_exit(4, msg);
+			}
+		}
+		pi++;
+	}
+	*nprogs = n;
+	return links;
+}
+
+/* The object's programs as a JSON array. */
+static void dump_programs(FILE *f, struct bpf_object *obj, struct bpf_link **links, bool stats)
+{
+	struct bpf_program *prog;
+	int pi = 0;
+	fputc('[', f);
+	bpf_object__for_each_program(prog, obj) {
+		if (pi)
+			fputc(',', f);
+		dump_prog(f, prog, stats, links[pi] != NULL);
+		pi++;
+	}
+	fputc(']', f);
+}
+
 static int probe_kernel(void)
 {
 	static const struct { enum bpf_prog_type t; const char *name; } kinds[] = {
@@ -416,7 +484,7 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
-	const char *obj_path = NULL, *btf_custom = NULL;
+	const char *obj_path = NULL, *btf_custom = NULL, *beside_path = NULL;
 	bool attach_all = false, stats = false;
 	char *attach_names[MAX_LIST], *rb_names[MAX_LIST], *sets[MAX_LIST];
 	int n_attach = 0, n_rb = 0, n_set = 0;
@@ -447,6 +515,8 @@ int main(int argc, char **argv)
 			rb_names[n_rb++] = argv[++i];
 		} else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
 			timeout = atof(argv[++i]);
+		} else if (strcmp(a, "--beside") == 0 && i + 1 < argc) {
+			beside_path = argv[++i];
 		} else if (strcmp(a, "--verbose") == 0) {
 			verbose = true;
 		} else if (a[0] == '-' || obj_path) {
@@ -459,43 +529,11 @@ int main(int argc, char **argv)
 		usage();
 
 	libbpf_set_print(print_cb);
-	LIBBPF_OPTS(bpf_object_open_opts, oopts, .btf_custom_path = btf_custom);
-	struct bpf_object *obj = bpf_object__open_file(obj_path, &oopts);
-	if (!obj) {
-		char msg[512];
-		snprintf(msg, sizeof(msg), "open %s failed: %s", obj_path, strerror(errno));
-		dump_log_and_exit(2, msg);
-	}
-	for (int i = 0; i < n_set; i++)
-		set_global(obj, sets[i]);
-	int err = bpf_object__load(obj);
-	if (err) {
-		char msg[512];
-		snprintf(msg, sizeof(msg), "load %s failed: %s", obj_path, strerror(-err));
-		dump_log_and_exit(3, msg);
-	}
-	if (bpf_object__btf_fd(obj) < 0)
-		dump_log_and_exit(6, "the kernel did not load the object's BTF");
-
-	// Attach.
-	struct bpf_program *prog;
-	int nprogs = 0;
-	bpf_object__for_each_program(prog, obj) nprogs++;
-	struct bpf_link **links = calloc(nprogs + 1, sizeof(*links));
-	int pi = 0;
-	bpf_object__for_each_program(prog, obj) {
-		const char *name = bpf_program__name(prog);
-		if (attach_all || in_list(name, attach_names, n_attach)) {
-			links[pi] = bpf_program__attach(prog);
-			if (!links[pi]) {
-				char msg[512];
-				snprintf(msg, sizeof(msg), "attach program '%s' (section '%s') failed: %s",
-					 name, bpf_program__section_name(prog), strerror(errno));
-				dump_log_and_exit(4, msg);
-			}
-		}
-		pi++;
-	}
+	struct bpf_object *obj = load_object(obj_path, btf_custom, sets, n_set);
+	struct bpf_object *beside = beside_path ? load_object(beside_path, btf_custom, NULL, 0) : NULL;
+	int nprogs, nbeside = 0;
+	struct bpf_link **links = attach_programs(obj, attach_all, attach_names, n_attach, &nprogs);
+	struct bpf_link **beside_links = beside ? attach_programs(beside, attach_all, attach_names, n_attach, &nbeside) : NULL;
 
 	// Ring buffers: every RINGBUF map, or only those named with --ringbuf.
 	struct bpf_map *map;
@@ -520,7 +558,7 @@ int main(int argc, char **argv)
 		if (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF &&
 		    (n_rb == 0 || in_list(bpf_map__name(map), rb_names, n_rb))) {
 			int fd = bpf_map__fd(map);
-			err = rb ? ring_buffer__add(rb, fd, rb_sample, &recs[mi])
+			int err = rb ? ring_buffer__add(rb, fd, rb_sample, &recs[mi])
 				 : ((rb = ring_buffer__new(fd, rb_sample, &recs[mi], NULL)) ? 0 : -errno);
 			if (err) {
 				char msg[512];
@@ -578,6 +616,8 @@ int main(int argc, char **argv)
 	// Detach before reading maps so that they stop changing.
 	for (int i = 0; i < nprogs; i++)
 		bpf_link__destroy(links[i]);
+	for (int i = 0; i < nbeside; i++)
+		bpf_link__destroy(beside_links[i]);
 
 	// One JSON document.
 	int ncpus = libbpf_num_possible_cpus();
@@ -586,15 +626,16 @@ int main(int argc, char **argv)
 	FILE *f = stdout;
 	fputs("{\"object\":", f);
 	json_str(f, obj_path);
-	fprintf(f, ",\"possible_cpus\":%d,\"perf_lost\":%llu,\"programs\":[", ncpus, pb_lost_total);
-	pi = 0;
-	bpf_object__for_each_program(prog, obj) {
-		if (pi)
-			fputc(',', f);
-		dump_prog(f, prog, stats, links[pi] != NULL);
-		pi++;
+	fprintf(f, ",\"possible_cpus\":%d,\"perf_lost\":%llu,\"programs\":", ncpus, pb_lost_total);
+	dump_programs(f, obj, links, stats);
+	if (beside) {
+		fputs(",\"beside\":{\"object\":", f);
+		json_str(f, beside_path);
+		fputs(",\"programs\":", f);
+		dump_programs(f, beside, beside_links, stats);
+		fputc('}', f);
 	}
-	fputs("],\"maps\":[", f);
+	fputs(",\"maps\":[", f);
 	mi = 0;
 	bpf_object__for_each_map(map, obj) {
 		enum bpf_map_type t = bpf_map__type(map);
@@ -668,6 +709,7 @@ int main(int argc, char **argv)
 	ring_buffer__free(rb);
 	for (int i = 0; i < npb; i++)
 		perf_buffer__free(pbs[i]);
+	bpf_object__close(beside);
 	bpf_object__close(obj);
 	return 0;
 }
