@@ -316,7 +316,8 @@ export interface ProgramInfo {
   jited_bytes?: number;
   verified_insns?: number;
   /** With stats: nanoseconds spent in the program and times it ran, counted while
-   *  kernel.bpf_stats_enabled is 1 (the benchmark turns it on). */
+   *  kernel.bpf_stats_enabled is 1 (the benchmark turns it on); with a command, during
+   *  the command's run only. */
   run_time_ns?: number;
   run_cnt?: number;
 }

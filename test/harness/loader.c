@@ -15,6 +15,8 @@
 // --beside loads OBJ2 too and attaches its programs (the same ones by name) after OBJ's,
 // so that both run on the same events while the command runs (the benchmark times two
 // compilers' objects this way); the JSON's "beside" holds OBJ2's program statistics.
+// With --stats and a command, a program's run_time_ns and run_cnt count the events of
+// the command's run only (kernel.bpf_stats_enabled must be 1 for the kernel to count).
 //
 // Exit status: 0 success (the command's own status is in the JSON), 1 bad usage,
 // 2 open failed (or --set names no global), 3 load failed (verifier log on stderr),
@@ -352,7 +354,29 @@ static void dump_globals(FILE *f, struct bpf_object *obj)
 
 // ---- program statistics ---------------------------------------------------------------
 
-static void dump_prog(FILE *f, struct bpf_program *prog, bool stats, bool attached)
+/* Times a program ran and the nanoseconds it took, as the kernel counts them while
+ * kernel.bpf_stats_enabled is 1. */
+struct run_stats {
+	unsigned long long ns, cnt;
+};
+
+/* Every program's run statistics now, in the object's order. */
+static void read_run_stats(struct bpf_object *obj, struct run_stats *out)
+{
+	struct bpf_program *prog;
+	int pi = 0;
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		memset(&info, 0, sizeof(info));
+		bool ok = bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0;
+		out[pi].ns = ok ? info.run_time_ns : 0;
+		out[pi].cnt = ok ? info.run_cnt : 0;
+		pi++;
+	}
+}
+
+static void dump_prog(FILE *f, struct bpf_program *prog, bool stats, bool attached, const struct run_stats *run)
 {
 	fputs("{\"name\":", f);
 	json_str(f, bpf_program__name(prog));
@@ -373,9 +397,7 @@ static void dump_prog(FILE *f, struct bpf_program *prog, bool stats, bool attach
 		if (have_info) {
 			fprintf(f, ",\"xlated_insns\":%u,\"jited_bytes\":%u,\"verified_insns\":%u",
 				info.xlated_prog_len / 8, info.jited_prog_len, info.verified_insns);
-			/* Counted only while kernel.bpf_stats_enabled is 1. */
-			fprintf(f, ",\"run_time_ns\":%llu,\"run_cnt\":%llu",
-				(unsigned long long)info.run_time_ns, (unsigned long long)info.run_cnt);
+			fprintf(f, ",\"run_time_ns\":%llu,\"run_cnt\":%llu", run->ns, run->cnt);
 		}
 	}
 	fputc('}', f);
@@ -441,8 +463,9 @@ static struct bpf_link **attach_programs(struct bpf_object *obj, bool all, char 
 	return links;
 }
 
-/* The object's programs as a JSON array. */
-static void dump_programs(FILE *f, struct bpf_object *obj, struct bpf_link **links, bool stats)
+/* The object's programs as a JSON array, with their run statistics `run`. */
+static void dump_programs(FILE *f, struct bpf_object *obj, struct bpf_link **links, bool stats,
+			  const struct run_stats *run)
 {
 	struct bpf_program *prog;
 	int pi = 0;
@@ -450,7 +473,7 @@ static void dump_programs(FILE *f, struct bpf_object *obj, struct bpf_link **lin
 	bpf_object__for_each_program(prog, obj) {
 		if (pi)
 			fputc(',', f);
-		dump_prog(f, prog, stats, links[pi] != NULL);
+		dump_prog(f, prog, stats, links[pi] != NULL, &run[pi]);
 		pi++;
 	}
 	fputc(']', f);
@@ -570,6 +593,16 @@ int main(int argc, char **argv)
 		mi++;
 	}
 
+	// Run statistics count the command's run only (from just before it starts to just
+	// after it ends), so that both objects of --beside count the same events.
+	struct run_stats *run = calloc(nprogs + 1, sizeof(*run)), *run_beside = calloc(nbeside + 1, sizeof(*run));
+	struct run_stats *start = calloc(nprogs + 1, sizeof(*run)), *start_beside = calloc(nbeside + 1, sizeof(*run));
+	if (cmd) {
+		read_run_stats(obj, start);
+		if (beside)
+			read_run_stats(beside, start_beside);
+	}
+
 	// Run the command; its stdout goes to a temporary file and into the JSON.
 	pid_t child = 0;
 	int status = 0;
@@ -613,6 +646,18 @@ int main(int argc, char **argv)
 		ring_buffer__consume(rb);
 	for (int i = 0; i < npb; i++)
 		perf_buffer__consume(pbs[i]);
+	read_run_stats(obj, run);
+	for (int i = 0; i < nprogs; i++) {
+		run[i].ns -= start[i].ns;
+		run[i].cnt -= start[i].cnt;
+	}
+	if (beside) {
+		read_run_stats(beside, run_beside);
+		for (int i = 0; i < nbeside; i++) {
+			run_beside[i].ns -= start_beside[i].ns;
+			run_beside[i].cnt -= start_beside[i].cnt;
+		}
+	}
 	// Detach before reading maps so that they stop changing.
 	for (int i = 0; i < nprogs; i++)
 		bpf_link__destroy(links[i]);
@@ -627,12 +672,12 @@ int main(int argc, char **argv)
 	fputs("{\"object\":", f);
 	json_str(f, obj_path);
 	fprintf(f, ",\"possible_cpus\":%d,\"perf_lost\":%llu,\"programs\":", ncpus, pb_lost_total);
-	dump_programs(f, obj, links, stats);
+	dump_programs(f, obj, links, stats, run);
 	if (beside) {
 		fputs(",\"beside\":{\"object\":", f);
 		json_str(f, beside_path);
 		fputs(",\"programs\":", f);
-		dump_programs(f, beside, beside_links, stats);
+		dump_programs(f, beside, beside_links, stats, run_beside);
 		fputc('}', f);
 	}
 	fputs(",\"maps\":[", f);
