@@ -37,9 +37,10 @@ function notesFor(r: PairResult): string[] {
   return notes;
 }
 
-/** Fewer events per run than this (a libc function the workload does not call, seen
- *  in other processes only) leave a program's time per event to chance: not compared. */
-const MIN_EVENTS = 1000;
+/** Fewer events per run than this (a function the workload does not call, seen in
+ *  other processes only) leave a program's time per event to chance: not compared. The
+ *  workload's rarest events come once per 100 rounds, 200 times in a default run. */
+const MIN_EVENTS = 100;
 
 function runCell(col: Column, r: PairResult, prog: string): string {
   const events = Math.min(r.ts.eventsPerRun.get(prog) ?? Infinity, r.c.eventsPerRun.get(prog) ?? Infinity);

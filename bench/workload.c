@@ -3,13 +3,20 @@
 // see the same events. Each round calls the functions below (the tool twins in
 // bench/tools/ put uprobes on them) and makes the system calls the examples trace:
 // write and read (count-writes, latency), openat (opens), malloc of 8 KiB (malloc-sizes),
-// and, with all of them, raw syscalls (syscall-counts).
+// calloc and realloc (memleak), and, with all of them, raw syscalls (syscall-counts).
+// Every 100th round also runs what the other tools watch, one each: a usleep (funclatency;
+// runqlat's wakeup and switch), a child that execs /bin/true (execsnoop, exitsnoop,
+// runqlat's wakeup_new), a signal to itself by kill and by raise, ignored (sigsnoop), and
+// an anonymous mmap and munmap (memleak).
 // Built by bench/run.ts with `gcc -g -O0`: the probes find the parameters by name in DWARF.
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 
 #define PROBED __attribute__((noinline, noipa, used))
 
@@ -61,6 +68,28 @@ PROBED int64_t mixed(int8_t a, uint16_t b, int32_t c, uint64_t d, int16_t e, uin
 	return (int64_t)sink;
 }
 
+/* One of each of the rarer events: a sleep, a program run, two signals, a mapping. */
+static int rare_events(void)
+{
+	usleep(1);
+	pid_t child = fork();
+	if (child < 0)
+		return -1;
+	if (child == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	if (waitpid(child, &status, 0) != child)
+		return -1;
+	if (kill(getpid(), SIGUSR1) < 0 || raise(SIGUSR1) != 0)
+		return -1;
+	void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	return munmap(m, 4096);
+}
+
 /* A request handed to a worker: helpers records who handled it and when. */
 PROBED void handle(uint32_t id)
 {
@@ -79,6 +108,7 @@ int main(int argc, char **argv)
 	static const char *msgs[] = { "request accepted", "cache miss on key", "retrying after timeout" };
 	int null = open("/dev/null", O_WRONLY), zero = open("/dev/zero", O_RDONLY);
 	char buf[64];
+	signal(SIGUSR1, SIG_IGN);
 	for (long i = 0; i < rounds; i++) {
 		io_done((uint32_t)(i % 4), (uint64_t)(i * 7919 % 1000003) * (1 + i % 5000), (uint32_t)(512 << (i % 8)));
 		account((int32_t)(i % 8), (uint8_t)(i % 3), (uint64_t)(i % 4096));
@@ -95,6 +125,11 @@ int main(int argc, char **argv)
 		void *p = malloc(8192);
 		sink += (uintptr_t)p;
 		free(p);
+		void *q = realloc(calloc(1, 4096), 8192);
+		sink += (uintptr_t)q;
+		free(q);
+		if (i % 100 == 0 && rare_events() < 0)
+			return 1;
 	}
 	return 0;
 }
