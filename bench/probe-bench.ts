@@ -12,6 +12,7 @@ import { countInsns } from "./elf.js";
 import { loadStats, runTimes, type KernelResult, type ProgStats } from "./kernel.js";
 import { firstLine, measure, median } from "./measure.js";
 import type { ProbePair } from "./probes.js";
+import { geomean } from "./table.js";
 
 export interface Side {
   compiled: boolean;
@@ -116,8 +117,8 @@ export function benchPair(pair: ProbePair, tc: Toolchain, opts: PairOptions, tmp
   }
   for (const [side, byProg] of samples) {
     for (const [prog, { ns, events }] of byProg) {
-      const medians = ns.filter((xs) => xs.length > 0).map(median);
-      side.nsPerEvent.set(prog, Math.exp(medians.reduce((a, m) => a + Math.log(m), 0) / medians.length));
+      const t = geomean(ns.filter((xs) => xs.length > 0).map(median));
+      if (t !== undefined) side.nsPerEvent.set(prog, t);
       side.eventsPerRun.set(prog, median(events));
     }
   }
