@@ -3,7 +3,8 @@
 //   fold.ts     constants into immediates, dead code out          (IR -> IR)
 //   merge-stores.ts constant stores into a slot merged, wider     (IR -> IR)
 //   isel.ts     instruction selection                             (IR -> machine IR, virtual regs)
-//   regalloc.ts iterated register coalescing, spill.ts spill code (machine IR -> physical regs)
+//   regalloc.ts iterated register coalescing, spill.ts spill code, spill-temp-colors.ts
+//               its temporaries colored around the rest   (machine IR -> physical regs)
 //   slot-liveness.ts when each stack slot is in use                (machine IR -> intervals)
 //   shared-exit.ts, known-constants.ts  one exit per returned constant; constants a
 //               register already holds not loaded again                (machine IR, allocated)

@@ -16,6 +16,11 @@ export const R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5;
 export const R6 = 6, R7 = 7, R8 = 8, R9 = 9, FP = 10;
 /** R0..R9 are allocatable. */
 export const NUM_COLORS = 10;
+/** Every color, as a bit set (bit r for register r). */
+export const ALL_COLORS = (1 << NUM_COLORS) - 1;
+/** The allocator's color preference when nothing else decides: argument registers first,
+ *  callee-saved last. */
+export const COLOR_ORDER: readonly Reg[] = [R1, R2, R3, R4, R5, R0, R6, R7, R8, R9];
 export const FIRST_VREG = 16;
 /** Registers a helper call clobbers. */
 export const CALLER_SAVED: readonly Reg[] = [R0, R1, R2, R3, R4, R5];
