@@ -50,8 +50,9 @@ const MAX_ROUNDS = 32;
  *  happen exactly as Appel has them (and the output is the same as with his choice). */
 const LONG = 256;
 
-/** The colors of the registers that got one; with spills, those that did not. */
-type Outcome = { colors: Map<Reg, Reg>; spills?: SpillGroup[] };
+/** The colors of the registers that got one; with spills, those that did not, and the
+ *  registers live out of each block (for colorSpillTemps). */
+type Outcome = { colors: Map<Reg, Reg>; spills?: SpillGroup[]; liveOut: Map<number, Set<Reg>> };
 
 /** One round of build / simplify / coalesce / freeze / spill / select. */
 class Round {
@@ -161,7 +162,7 @@ class Round {
     this.cost[r]! += weight;
   }
 
-  build(): void {
+  build(): Map<number, Set<Reg>> {
     const { liveOut } = computeLiveness(this.fn);
     const depth = loopDepths(this.fn);
     const dsts: Reg[] = [], srcs: Reg[] = [];
@@ -192,6 +193,7 @@ class Round {
       }
     }
     this.moves = new Moves(this.n, dsts, srcs, (r) => this.getAlias(r));
+    return liveOut;
   }
 
   /** Whether the node is still in the graph (Appel's adjacentNodes are the neighbours
@@ -382,7 +384,7 @@ class Round {
   }
 
   run(): Outcome {
-    this.build();
+    const liveOut = this.build();
     this.makeWorklist();
     while (this.simplifyWL.size + this.freezeWL.size + this.spillWL.size > 0 || this.moves.hasWork()) {
       if (this.simplifyWL.size > 0) this.simplify();
@@ -393,7 +395,7 @@ class Round {
     this.assignColors();
     const colors = new Map<Reg, Reg>();
     for (const r of this.initial) if (this.color[r]! >= 0) colors.set(r, this.color[r]!);
-    return this.spilledNodes.size === 0 ? { colors } : { colors, spills: this.spillGroups() };
+    return this.spilledNodes.size === 0 ? { colors, liveOut } : { colors, spills: this.spillGroups(), liveOut };
   }
 
   /** Spilled nodes with the nodes coalesced into them; groups that do not interfere share a
@@ -431,7 +433,7 @@ export function allocateRegisters(fn: MFunction): AllocStats {
     if (out.spills) {
       spilled += out.spills.length;
       rewriteSpills(fn, out.spills);
-      colors = colorSpillTemps(fn, out.colors);
+      colors = colorSpillTemps(fn, out.colors, out.liveOut);
       if (!colors) continue;
     }
     const f = (r: Reg): Reg => (r < FIRST_VREG ? r : colors.get(r)!);

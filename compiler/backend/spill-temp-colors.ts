@@ -6,68 +6,89 @@
 // instruction that reads it, or from that instruction to its store: it takes the color of
 // its hint or of a move partner when free, else the first free one, as the allocator's
 // select phase would.
-// In: an MFunction after rewriteSpills, and the colors of the registers that kept one.
+// In: an MFunction after rewriteSpills, the colors of the registers that kept one, and the
+// round's live-out sets.
 // Out: those colors with the temporaries', or undefined when a temporary finds no free
 // color (then the allocator runs its next round on the whole function).
 // Interference is the allocator's (Round.build): a definition interferes with every
 // register live after it, a copy's destination not with its source, setcc's destination
-// with its operands.
+// with its operands. The pass costs a walk of the function with the round's live-out
+// sets, far less than a round: no liveness, no graph, no worklists.
 
-import { computeLiveness } from "./liveness.js";
 import { ALL_COLORS, COLOR_ORDER, FIRST_VREG, instDefs, instUses, termUses, type MFunction, type Reg } from "./mir.js";
 import { OrderedSet } from "./ordered-set.js";
 
-export function colorSpillTemps(fn: MFunction, kept: ReadonlyMap<Reg, Reg>): Map<Reg, Reg> | undefined {
-  const needs = (r: Reg): boolean => r >= FIRST_VREG && !kept.has(r);
+/** `liveOut`: the registers live out of each block before the spill code went in (the
+ *  round's); the spill code's temporaries never live out of their block, the spilled
+ *  registers are gone, and every other register is defined and used where it was. */
+export function colorSpillTemps(fn: MFunction, kept: ReadonlyMap<Reg, Reg>, liveOut: ReadonlyMap<number, ReadonlySet<Reg>>): Map<Reg, Reg> | undefined {
   const colorOf = (r: Reg): Reg | undefined => (r < FIRST_VREG ? r : kept.get(r));
-  /** Per temporary: the colors its colored neighbours hold, its uncolored neighbours, and
+  const isTemp = new Uint8Array(fn.nextReg);
+  const temps: Reg[] = [];
+  for (const b of fn.blocks) {
+    for (const i of b.insts) {
+      for (const r of [...instUses(i), ...instDefs(i)]) if (r >= FIRST_VREG && !kept.has(r) && !isTemp[r]) { isTemp[r] = 1; temps.push(r); }
+    }
+    for (const r of termUses(b.term)) if (r >= FIRST_VREG && !kept.has(r) && !isTemp[r]) { isTemp[r] = 1; temps.push(r); }
+  }
+  /** Per temporary: the colors its colored neighbours hold, its temporary neighbours, and
    *  the registers it is copied from or to. */
-  const taken = new Map<Reg, number>();
+  const taken = new Map<Reg, number>(temps.map((t) => [t, 0]));
   const neighbours = new Map<Reg, Reg[]>();
   const partners = new Map<Reg, Reg[]>();
   const push = (m: Map<Reg, Reg[]>, k: Reg, v: Reg): void => { const l = m.get(k); if (l) l.push(v); else m.set(k, [v]); };
-  const see = (t: Reg, other: Reg): void => {
-    if (!taken.has(t)) taken.set(t, 0);
-    if (needs(other)) push(neighbours, t, other);
-    else taken.set(t, taken.get(t)! | (1 << colorOf(other)!));
-  };
-  const interfere = (a: Reg, b: Reg): void => {
-    if (a === b) return;
-    if (needs(a)) see(a, b);
-    if (needs(b)) see(b, a);
+  /** t (a temporary) interferes with r. */
+  const see = (t: Reg, r: Reg): void => {
+    if (r === t) return;
+    if (isTemp[r]) push(neighbours, t, r);
+    else taken.set(t, taken.get(t)! | (1 << colorOf(r)!));
   };
   const move = (dst: Reg, src: Reg): void => {
-    if (needs(dst)) push(partners, dst, src);
-    if (needs(src)) push(partners, src, dst);
+    if (isTemp[dst]) push(partners, dst, src);
+    if (isTemp[src]) push(partners, src, dst);
   };
 
-  const { liveOut } = computeLiveness(fn);
+  // The allocator's interference (Round.build), kept to the pairs with a temporary: all
+  // registers live are tracked, and the temporaries among them apart (a few at a time).
   const live = new OrderedSet(fn.nextReg);
+  const liveTemps = new Set<Reg>();
+  const add = (r: Reg): void => { live.add(r); if (isTemp[r]) liveTemps.add(r); };
+  const remove = (r: Reg): void => { live.delete(r); liveTemps.delete(r); };
+  /** d, defined, interferes with every register live after it. */
+  const defined = (d: Reg): void => {
+    if (isTemp[d]) for (let l = live.first(); l >= 0; l = live.after(l)) see(d, l);
+    else for (const t of liveTemps) see(t, d);
+  };
   for (const b of fn.blocks) {
     live.clear();
-    for (const r of liveOut.get(b.id)!) live.add(r);
-    for (const u of termUses(b.term)) { live.add(u); if (needs(u) && !taken.has(u)) taken.set(u, 0); }
+    liveTemps.clear();
+    for (const r of liveOut.get(b.id) ?? []) if (r < FIRST_VREG || kept.has(r)) add(r);
+    for (const u of termUses(b.term)) add(u);
     for (let k = b.insts.length - 1; k >= 0; k--) {
       const i = b.insts[k]!;
       const uses = instUses(i);
       const defs = instDefs(i);
       if (i.k === "mov") {
-        live.delete(i.src);
+        remove(i.src);
         move(i.dst, i.src);
       } else if (i.k === "args") {
-        for (const m of i.moves) { live.delete(m.src); move(m.dst, m.src); }
+        for (const m of i.moves) { remove(m.src); move(m.dst, m.src); }
       }
-      for (const d of defs) live.add(d);
-      for (const d of defs) for (let l = live.first(); l >= 0; l = live.after(l)) interfere(l, d);
-      for (const d of defs) live.delete(d);
-      for (const u of uses) live.add(u);
-      if (i.k === "setcc") for (const u of uses) interfere(i.dst, u);
-      for (const r of [...uses, ...defs]) if (needs(r) && !taken.has(r)) taken.set(r, 0);
+      for (const d of defs) add(d);
+      for (const d of defs) defined(d);
+      for (const d of defs) remove(d);
+      for (const u of uses) add(u);
+      if (i.k === "setcc") {
+        for (const u of uses) {
+          if (isTemp[i.dst]) see(i.dst, u);
+          if (isTemp[u]) see(u, i.dst);
+        }
+      }
     }
   }
 
   const colors = new Map(kept);
-  for (const t of [...taken.keys()].sort((a, b) => a - b)) {
+  for (const t of temps.sort((a, b) => a - b)) {
     let busy = taken.get(t)!;
     for (const n of neighbours.get(t) ?? []) { const c = colors.get(n); if (c !== undefined) busy |= 1 << c; }
     if (busy === ALL_COLORS) return undefined;
