@@ -2,8 +2,9 @@
 // spilled gave every other register, so that a spill does not cost a whole second round
 // of the allocator (regalloc.ts). The other registers keep valid colors: spilling only
 // takes a register out of the graph, and the spill code's loads and stores of the others
-// are at their own definitions and uses. Each temporary lives from its load to the one
-// instruction that reads it, or from that instruction to its store: it takes the color of
+// are at their own definitions and uses. Each temporary lives from its load (or its
+// constant's recomputation) to the one instruction that reads it, or from that
+// instruction to its store, inside one block: it takes the color of
 // its hint or of a move partner when free, else the first free one, as the allocator's
 // select phase would.
 // In: an MFunction after rewriteSpills, the colors of the registers that kept one, and the
