@@ -360,8 +360,9 @@ struct run_stats {
 	unsigned long long ns, cnt;
 };
 
-/* Every program's run statistics now, in the object's order. */
-static void read_run_stats(struct bpf_object *obj, struct run_stats *out)
+/* Every program's run statistics now, less those in `since` (zeros: since load), in the
+ * object's order. */
+static void read_run_stats(struct bpf_object *obj, struct run_stats *out, const struct run_stats *since)
 {
 	struct bpf_program *prog;
 	int pi = 0;
@@ -370,8 +371,8 @@ static void read_run_stats(struct bpf_object *obj, struct run_stats *out)
 		__u32 len = sizeof(info);
 		memset(&info, 0, sizeof(info));
 		bool ok = bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0;
-		out[pi].ns = ok ? info.run_time_ns : 0;
-		out[pi].cnt = ok ? info.run_cnt : 0;
+		out[pi].ns = (ok ? info.run_time_ns : 0) - since[pi].ns;
+		out[pi].cnt = (ok ? info.run_cnt : 0) - since[pi].cnt;
 		pi++;
 	}
 }
@@ -597,10 +598,10 @@ int main(int argc, char **argv)
 	// after it ends), so that both objects of --beside count the same events.
 	struct run_stats *run = calloc(nprogs + 1, sizeof(*run)), *run_beside = calloc(nbeside + 1, sizeof(*run));
 	struct run_stats *start = calloc(nprogs + 1, sizeof(*run)), *start_beside = calloc(nbeside + 1, sizeof(*run));
-	if (cmd) {
-		read_run_stats(obj, start);
+	if (cmd) { // since load: `run` and `run_beside` are still all zeros
+		read_run_stats(obj, start, run);
 		if (beside)
-			read_run_stats(beside, start_beside);
+			read_run_stats(beside, start_beside, run_beside);
 	}
 
 	// Run the command; its stdout goes to a temporary file and into the JSON.
@@ -646,18 +647,9 @@ int main(int argc, char **argv)
 		ring_buffer__consume(rb);
 	for (int i = 0; i < npb; i++)
 		perf_buffer__consume(pbs[i]);
-	read_run_stats(obj, run);
-	for (int i = 0; i < nprogs; i++) {
-		run[i].ns -= start[i].ns;
-		run[i].cnt -= start[i].cnt;
-	}
-	if (beside) {
-		read_run_stats(beside, run_beside);
-		for (int i = 0; i < nbeside; i++) {
-			run_beside[i].ns -= start_beside[i].ns;
-			run_beside[i].cnt -= start_beside[i].cnt;
-		}
-	}
+	read_run_stats(obj, run, start);
+	if (beside)
+		read_run_stats(beside, run_beside, start_beside);
 	// Detach before reading maps so that they stop changing.
 	for (int i = 0; i < nprogs; i++)
 		bpf_link__destroy(links[i]);
