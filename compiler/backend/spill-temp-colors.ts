@@ -23,14 +23,15 @@ import { OrderedSet } from "./ordered-set.js";
  *  round's); the spill code's temporaries never live out of their block, the spilled
  *  registers are gone, and every other register is defined and used where it was. */
 export function colorSpillTemps(fn: MFunction, kept: ReadonlyMap<Reg, Reg>, liveOut: ReadonlyMap<number, ReadonlySet<Reg>>): Map<Reg, Reg> | undefined {
-  const colorOf = (r: Reg): Reg | undefined => (r < FIRST_VREG ? r : kept.get(r));
+  /** Kept colors first; the temporaries' are added as they are chosen. */
+  const colors = new Map(kept);
+  const colorOf = (r: Reg): Reg | undefined => (r < FIRST_VREG ? r : colors.get(r));
   const isTemp = new Uint8Array(fn.nextReg);
   const temps: Reg[] = [];
+  const mark = (r: Reg): void => { if (r >= FIRST_VREG && !kept.has(r) && !isTemp[r]) { isTemp[r] = 1; temps.push(r); } };
   for (const b of fn.blocks) {
-    for (const i of b.insts) {
-      for (const r of [...instUses(i), ...instDefs(i)]) if (r >= FIRST_VREG && !kept.has(r) && !isTemp[r]) { isTemp[r] = 1; temps.push(r); }
-    }
-    for (const r of termUses(b.term)) if (r >= FIRST_VREG && !kept.has(r) && !isTemp[r]) { isTemp[r] = 1; temps.push(r); }
+    for (const i of b.insts) { instUses(i).forEach(mark); instDefs(i).forEach(mark); }
+    termUses(b.term).forEach(mark);
   }
   /** Per temporary: the colors its colored neighbours hold, its temporary neighbours, and
    *  the registers it is copied from or to. */
@@ -88,14 +89,13 @@ export function colorSpillTemps(fn: MFunction, kept: ReadonlyMap<Reg, Reg>, live
     }
   }
 
-  const colors = new Map(kept);
   for (const t of temps.sort((a, b) => a - b)) {
     let busy = taken.get(t)!;
-    for (const n of neighbours.get(t) ?? []) { const c = colors.get(n); if (c !== undefined) busy |= 1 << c; }
+    for (const n of neighbours.get(t) ?? []) { const c = colorOf(n); if (c !== undefined) busy |= 1 << c; }
     if (busy === ALL_COLORS) return undefined;
     const free = (c: Reg | undefined): c is Reg => c !== undefined && (busy & (1 << c)) === 0;
     const hint = fn.hints.get(t);
-    const partner = (partners.get(t) ?? []).map((p) => colors.get(p) ?? (p < FIRST_VREG ? p : undefined)).find(free);
+    const partner = (partners.get(t) ?? []).map(colorOf).find(free);
     colors.set(t, free(hint) ? hint : partner ?? COLOR_ORDER.find(free)!);
   }
   return colors;
