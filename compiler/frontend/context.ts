@@ -9,6 +9,7 @@ import { CompileError, makeDiagnostic, type DiagKind, type Diagnostic } from "..
 import type { Target } from "../target/index.js";
 import { KernelTypes } from "./kernel.js";
 import { UserDebug } from "./user-debug.js";
+import { valueScope } from "./value-scope.js";
 
 export class FrontendContext {
   readonly lines: string[];
@@ -67,6 +68,21 @@ export class FrontendContext {
 
   /** The symbol a name refers to, with imports followed to their declaration. */
   symbolOf(node: ts.Node): ts.Symbol | undefined {
+    const scope = ts.isIdentifier(node) ? valueScope(node) : undefined;
+    if (!scope) return this.resolveSymbol(node);
+    let names = this.resolvedNames.get(scope);
+    if (!names) this.resolvedNames.set(scope, (names = new Map()));
+    const name = (node as ts.Identifier).text;
+    if (names.has(name)) return names.get(name);
+    const s = this.resolveSymbol(node);
+    names.set(name, s);
+    return s;
+  }
+
+  /** Names read as values, resolved, per scope (value-scope.ts). */
+  private readonly resolvedNames = new Map<ts.Node, Map<string, ts.Symbol | undefined>>();
+
+  private resolveSymbol(node: ts.Node): ts.Symbol | undefined {
     // In `{ pid }` the name is the property; the value is the variable it names.
     let s = ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node
       ? this.checker.getShorthandAssignmentValueSymbol(node.parent)
@@ -78,7 +94,16 @@ export class FrontendContext {
   /** If `node` names something declared by the bpftsc runtime types, its name. */
   runtimeName(node: ts.Node): string | undefined {
     const s = this.symbolOf(node);
-    const decl = s?.declarations?.[0];
-    return decl && decl.getSourceFile().fileName === this.runtimeFile ? s!.name : undefined;
+    if (!s) return undefined;
+    let name = this.runtimeNames.get(s);
+    if (name === undefined) {
+      const decl = s.declarations?.[0];
+      name = decl && decl.getSourceFile().fileName === this.runtimeFile ? s.name : "";
+      this.runtimeNames.set(s, name);
+    }
+    return name || undefined;
   }
+
+  /** Per symbol, its name if the runtime types declare it, else "". */
+  private readonly runtimeNames = new Map<ts.Symbol, string>();
 }
