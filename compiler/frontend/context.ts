@@ -21,6 +21,10 @@ export class FrontendContext {
   /** The files besides the probe file whose contents the compile's result depends on
    *  (absolute paths), as they are read. */
   readonly inputs = new Set<string>();
+  /** Names read as values, resolved, per scope (value-scope.ts). */
+  private readonly resolvedNames = new Map<ts.Node, Map<string, ts.Symbol | undefined>>();
+  /** Per symbol, its name if the runtime types declare it, else "". */
+  private readonly runtimeNames = new Map<ts.Symbol, string>();
 
   constructor(
     readonly file: string,
@@ -79,9 +83,6 @@ export class FrontendContext {
     return s;
   }
 
-  /** Names read as values, resolved, per scope (value-scope.ts). */
-  private readonly resolvedNames = new Map<ts.Node, Map<string, ts.Symbol | undefined>>();
-
   private resolveSymbol(node: ts.Node): ts.Symbol | undefined {
     // In `{ pid }` the name is the property; the value is the variable it names.
     let s = ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node
@@ -103,7 +104,4 @@ export class FrontendContext {
     }
     return name || undefined;
   }
-
-  /** Per symbol, its name if the runtime types declare it, else "". */
-  private readonly runtimeNames = new Map<ts.Symbol, string>();
 }
