@@ -315,7 +315,12 @@ class Selector {
           this.binop(ALU.LSH, dst, src, { imm: sh });
           return this.emit(Asm.aluImm(ALU.ARSH, dst, sh));
         }
-        if (i.bits === 32) return this.emit(Asm.zext32(dst, src));
+        if (i.bits === 32) {
+          // A value whose upper half is zero already (a 32-bit load, pid()) is its own
+          // zero extension: a copy, which the allocator can coalesce away.
+          if (this.rangeAt(this.block, this.index, i.src).u32) return this.mov(dst, src);
+          return this.emit(Asm.zext32(dst, src));
+        }
         return this.binop(ALU.AND, dst, src, { imm: i.bits === 8 ? 0xff : 0xffff });
       }
       case "setcc": {
