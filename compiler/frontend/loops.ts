@@ -10,7 +10,7 @@ import ts from "typescript";
 import { truncate } from "./values.js";
 import type { IntType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
-import { constantValue, skipParens, type ModuleInfo } from "./module.js";
+import { runtimeConstant, skipParens, type ModuleInfo } from "./module.js";
 
 /** The verifier simulates every iteration; past this many, refuse at compile time. */
 export const MAX_ITERATIONS = 1 << 16;
@@ -43,7 +43,7 @@ export function checkLoopBound(
   if (!ts.isIdentifier(counterNode)) return fail("its condition must compare a counter variable with a constant");
   const sym = ctx.symbolOf(counterNode)!;
   const counter: Counter = { sym, name: counterNode.text };
-  const bound = constantValue(ctx, mod, boundNode);
+  const bound = runtimeConstant(ctx, mod, boundNode);
   if (bound === undefined) return fail(`'${boundNode.getText(ctx.sf)}' is not a compile-time constant`);
 
   const start = ts.isForStatement(loop) ? forInitial(ctx, mod, loop, sym) : initial(sym);
@@ -132,7 +132,7 @@ function forInitial(ctx: FrontendContext, mod: ModuleInfo, loop: ts.ForStatement
   const init = loop.initializer;
   if (!init || !ts.isVariableDeclarationList(init)) return undefined;
   for (const d of init.declarations) {
-    if (ts.isIdentifier(d.name) && ctx.symbolOf(d.name) === sym && d.initializer) return constantValue(ctx, mod, d.initializer);
+    if (ts.isIdentifier(d.name) && ctx.symbolOf(d.name) === sym && d.initializer) return runtimeConstant(ctx, mod, d.initializer);
   }
   return undefined;
 }
@@ -148,7 +148,7 @@ function stepOf(ctx: FrontendContext, mod: ModuleInfo, n: ts.Node, c: Counter): 
   if (ts.isBinaryExpression(n) && isCounter(n.left)) {
     const op = n.operatorToken.kind;
     if (op === K.PlusEqualsToken || op === K.MinusEqualsToken) {
-      const v = constantValue(ctx, mod, n.right);
+      const v = runtimeConstant(ctx, mod, n.right);
       if (v === undefined) return "other";
       return op === K.PlusEqualsToken ? v : -v;
     }

@@ -10,7 +10,7 @@ import { BOOL } from "../types/ctype.js";
 import { beforeLater } from "./eval-order.js";
 import { isU64 } from "./lower-arith.js";
 import { bindingOf, lowerExpr } from "./lower-expr.js";
-import { constantValue, skipParens } from "./module.js";
+import { runtimeConstant, skipParens } from "./module.js";
 import { lowerLiteralCompare, lowerStartsWith } from "./strings.js";
 import { loadScalar, scalar, toOperand, toReg, type Lowerer, type Value } from "./values.js";
 
@@ -116,7 +116,7 @@ export function constantOf(L: Lowerer, e: ts.Expression): bigint | undefined {
     const b = bindingOf(L, e);
     return b?.kind === "const" ? b.value : undefined;
   }
-  return constantValue(L.ctx, L.mod, e);
+  return runtimeConstant(L.ctx, L.mod, e);
 }
 
 function branch(L: Lowerer, c: ReturnType<typeof compare>, t: Block, f: Block): void {

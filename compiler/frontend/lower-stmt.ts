@@ -12,7 +12,7 @@ import { copyMem, storeInto } from "./lower-store.js";
 import { checkLoopBound } from "./loops.js";
 import { lowerSwitch } from "./lower-switch.js";
 import { lowerSumLoop } from "./sum-loops.js";
-import { constantValue, integerLiteral, skipParens } from "./module.js";
+import { integerLiteral, runtimeConstant, skipParens } from "./module.js";
 import { intTypeOf, literalType, narrow, newLocal, scalar, toReg, truncate, type Binding, type LoopRegion, type Lowerer, type Value } from "./values.js";
 
 const K = ts.SyntaxKind;
@@ -209,7 +209,7 @@ function precedingInitial(L: Lowerer, loop: ts.Statement, sym: ts.Symbol): bigin
     const st = stmts[i];
     if (ts.isVariableStatement(st)) {
       for (const d of st.declarationList.declarations) {
-        if (ts.isIdentifier(d.name) && L.ctx.symbolOf(d.name) === sym) return d.initializer ? constantValue(L.ctx, L.mod, skipParens(d.initializer)) : 0n;
+        if (ts.isIdentifier(d.name) && L.ctx.symbolOf(d.name) === sym) return d.initializer ? runtimeConstant(L.ctx, L.mod, skipParens(d.initializer)) : 0n;
       }
     }
     if (mentions(L, st, sym)) return undefined;

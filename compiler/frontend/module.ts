@@ -338,6 +338,24 @@ export function constantValue(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expre
   return undefined;
 }
 
+/** The value a constant expression in a function has at run time: constantValue's exact
+ *  value taken to 64 bits, a u64 if one of its literals or constants is 2^63 or more,
+ *  else an i64 (README "Integer semantics"): `12 << 63` is 0 there, `1 << 63` negative. */
+export function runtimeConstant(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expression): bigint | undefined {
+  const v = constantValue(ctx, mod, e);
+  if (v === undefined) return undefined;
+  return hasU64Operand(ctx, mod, e) ? BigInt.asUintN(64, v) : BigInt.asIntN(64, v);
+}
+
+/** Whether a constant expression has a literal or a constant of 2^63 or more (a u64). */
+function hasU64Operand(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expression): boolean {
+  e = skipParens(e);
+  if (ts.isBinaryExpression(e)) return hasU64Operand(ctx, mod, e.left) || hasU64Operand(ctx, mod, e.right);
+  if (ts.isPrefixUnaryExpression(e)) return hasU64Operand(ctx, mod, e.operand);
+  const v = constantValue(ctx, mod, e);
+  return v !== undefined && v >= 1n << 63n;
+}
+
 /** The value of an integer literal (numeric or bigint); undefined for anything else,
  *  a floating-point literal included. */
 export function integerLiteral(ctx: FrontendContext, e: ts.Expression): bigint | undefined {
