@@ -7,7 +7,7 @@
 import ts from "typescript";
 import { CompileError, makeDiagnostic, type Diagnostic } from "../diagnostics.js";
 import { MAP_TYPE, type ProbePoint } from "../object/model.js";
-import { U32, U64, type CType } from "../types/ctype.js";
+import { I64, U32, U64, type CType } from "../types/ctype.js";
 import type { FrontendContext } from "./context.js";
 import { readFunctions, type FunctionInfo } from "./functions.js";
 import { readGlobal, type GlobalInfo } from "./globals.js";
@@ -18,6 +18,7 @@ import { LINEAR_HIST_MAX_BUCKETS, linearHistSlots, type LinearShape } from "./li
 import { LOG2_HIST_SLOTS } from "./log2-hist.js";
 import { checkProbePoint, checkUserBinary } from "./probe-points.js";
 import type { TypeResolver } from "./types.js";
+import { literalType, truncate } from "./values.js";
 
 export type ProgramKind = ProbePoint["kind"];
 
@@ -344,16 +345,16 @@ export function constantValue(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expre
 export function runtimeConstant(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expression): bigint | undefined {
   const v = constantValue(ctx, mod, e);
   if (v === undefined) return undefined;
-  return hasU64Operand(ctx, mod, e) ? BigInt.asUintN(64, v) : BigInt.asIntN(64, v);
+  return truncate(v, hasU64Operand(ctx, mod, e) ? U64 : I64);
 }
 
-/** Whether a constant expression has a literal or a constant of 2^63 or more (a u64). */
+/** Whether a constant expression has a literal or a constant that is a u64 (literalType). */
 function hasU64Operand(ctx: FrontendContext, mod: ModuleInfo, e: ts.Expression): boolean {
   e = skipParens(e);
   if (ts.isBinaryExpression(e)) return hasU64Operand(ctx, mod, e.left) || hasU64Operand(ctx, mod, e.right);
   if (ts.isPrefixUnaryExpression(e)) return hasU64Operand(ctx, mod, e.operand);
   const v = constantValue(ctx, mod, e);
-  return v !== undefined && v >= 1n << 63n;
+  return v !== undefined && literalType(v) !== undefined;
 }
 
 /** The value of an integer literal (numeric or bigint); undefined for anything else,
