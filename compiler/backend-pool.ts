@@ -10,8 +10,10 @@
 // the worker has not claimed yet itself, then waits (Atomics.wait) for those it has and
 // reads their outcomes from a message port with receiveMessageOnPort: compile() stays
 // synchronous. The worker starts once the jobs are enough work to repay its start-up
-// (WORKER_MIN_INSTS); a compile that is done before the worker is up runs everything
-// itself.
+// (WORKER_MIN_INSTS), or at once for a file long enough that its start-up is best
+// spent beside the parse and type check (EARLY_WORKER_TEXT): one large handler is then
+// compiled on the worker while this thread type-checks it. A compile that is done
+// before the worker is up runs everything itself.
 // The worker's file sits beside this module (backend-worker.ts, built to
 // dist/compiler/backend-worker.js, and bundled to dist/backend-worker.cjs beside
 // dist/compiler.cjs); run from sources, there is none, and the jobs run inline.
@@ -66,18 +68,24 @@ function workerFile(): string | undefined {
   return undefined;
 }
 
-/** The IR instructions, summed over the jobs submitted, past which a second job starts
- *  the worker. A worker costs its start-up (~130 ms of the second core, which the
- *  process's exit also waits for if it is not over); below this the whole backend takes
- *  about as long cold. */
+/** The IR instructions, summed over the jobs submitted, past which the worker starts.
+ *  A worker costs its start-up (~130 ms of the second core, which the process's exit
+ *  also waits for if it is not over); below this the whole backend takes about as long
+ *  cold. */
 export const WORKER_MIN_INSTS = 500;
+
+/** The length of probe file text (characters) past which the compile starts the worker
+ *  before lowering anything (workerPool(true)): some 700 statements, whose backend
+ *  takes longer than the worker's start-up. A 1,000-statement handler compiles 5-10%
+ *  sooner, a 3,000-statement one 10-20%. */
+export const EARLY_WORKER_TEXT = 16_384;
 
 const instCount = (job: BackendJob): number => job.ir.blocks.reduce((n, b) => n + b.insts.length, 0);
 
-/** Jobs shared with a worker thread, started once there are two or more jobs and
+/** Jobs shared with a worker thread, started now or once the jobs submitted are
  *  WORKER_MIN_INSTS of IR; until then jobs wait for finish() and run on this thread.
  *  Inline when there is no worker script to start. */
-export function workerPool(): BackendPool {
+export function workerPool(startNow = false): BackendPool {
   const file = workerFile();
   if (file === undefined) return inlinePool();
   const jobs: { job: BackendJob; claim: Int32Array }[] = [];
@@ -114,12 +122,13 @@ export function workerPool(): BackendPool {
     worker.results.close();
     void worker.thread.terminate();
   };
+  if (startNow) start();
   return {
     submit(job) {
       jobs.push({ job, claim: new Int32Array(new SharedArrayBuffer(4)) });
       insts += instCount(job);
       if (worker) post(jobs.length - 1);
-      else if (!started && !ended && jobs.length > 1 && insts >= WORKER_MIN_INSTS) start();
+      else if (!started && !ended && insts >= WORKER_MIN_INSTS) start();
     },
     finish() {
       const mine = new Map<number, BackendOutcome>();

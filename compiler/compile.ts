@@ -14,7 +14,7 @@
 // Nothing here touches the file system except reading tracepoint formats, BTF and DWARF;
 // the files read are listed in the result (inputs).
 
-import { inlinePool, workerPool, type BackendPool, type BackendResult } from "./backend-pool.js";
+import { EARLY_WORKER_TEXT, inlinePool, workerPool, type BackendPool, type BackendResult } from "./backend-pool.js";
 import { CPU_VERSIONS, DEFAULT_CPU, isCpuVersion, type CpuVersion } from "./bpf/cpu.js";
 import type { MachineCode } from "./backend/output.js";
 import { formatListing } from "./bpf/disasm.js";
@@ -100,7 +100,7 @@ function compileFile(opts: CompileOptions): CompileResult {
   }
   const checked = checkSource(opts.fileName, opts.source);
   if (checked.diagnostics.length) return { diagnostics: checked.diagnostics };
-  const pool = opts.parallel ? workerPool() : inlinePool();
+  const pool = opts.parallel ? workerPool(opts.source.length >= EARLY_WORKER_TEXT) : inlinePool();
   try {
     return compileChecked(opts, target, cpu, checked, pool);
   } catch (e) {

@@ -34,6 +34,39 @@ describe("backend pool with a worker", () => {
     expect(got.every((o) => o.kind === "code" && o.code.insns.length > 0 && o.ir!.length > 0)).toBe(true);
   });
 
+  it("one job of WORKER_MIN_INSTS or more goes to the worker while this thread is busy", () => {
+    const { ir } = randomProgram(9008, 40);
+    expect(ir.blocks.reduce((n, b) => n + b.insts.length, 0)).toBeGreaterThanOrEqual(pool.WORKER_MIN_INSTS);
+    const shared = pool.workerPool();
+    shared.submit({ ir, cpu: "v3", dumpIr: false });
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
+    const got = shared.finish();
+    expect(shared.onWorker()).toBe(1);
+    const inline = pool.inlinePool();
+    inline.submit({ ir, cpu: "v3", dumpIr: false });
+    expect(got).toEqual(inline.finish());
+  });
+
+  it("a pool started at once has its worker take even a small first job", () => {
+    const { ir } = randomProgram(9000, 6);
+    expect(ir.blocks.reduce((n, b) => n + b.insts.length, 0)).toBeLessThan(pool.WORKER_MIN_INSTS);
+    const early = pool.workerPool(true);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+    early.submit({ ir, cpu: "v3", dumpIr: false });
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    const got = early.finish();
+    expect(early.onWorker()).toBe(1);
+    const inline = pool.inlinePool();
+    inline.submit({ ir, cpu: "v3", dumpIr: false });
+    expect(got).toEqual(inline.finish());
+    // Without the early start, the same job stays on this thread.
+    const late = pool.workerPool();
+    late.submit({ ir, cpu: "v3", dumpIr: false });
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    late.finish();
+    expect(late.onWorker()).toBe(0);
+  });
+
   it("a pool abandoned with jobs queued ends without running them", () => {
     const shared = pool.workerPool();
     for (let k = 0; k < 4; k++) shared.submit({ ir: randomProgram(9100 + k, 8).ir, cpu: "v3", dumpIr: false });

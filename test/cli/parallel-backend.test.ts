@@ -10,12 +10,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { REPO_ROOT, runLoader } from "../harness/harness.js";
 import { generate } from "../../bench/generate.js";
+import { EARLY_WORKER_TEXT } from "../../compiler/backend-pool.js";
 import { bpftscAt, ensureBuilt } from "./run-helper.js";
 
 const bpftsc = bpftscAt;
 
 /** Generated handlers (the benchmark's scaling set): enough IR to start the worker. */
 const GENERATED = generate(10, 30).ts;
+/** One handler in a file long enough to start the worker before lowering (EARLY_WORKER_TEXT). */
+const ONE_LARGE = generate(1, 1000).ts;
 
 /** The generated handlers, and after them one that needs a frame over 512 bytes. */
 const ONE_REFUSED = `${generate(4, 60).ts}
@@ -37,15 +40,20 @@ describe("the backend worker of the command line", () => {
     ensureBuilt();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "bpftsc-parallel-"));
     fs.writeFileSync(path.join(dir, "generated.ts"), GENERATED);
+    fs.writeFileSync(path.join(dir, "one-large.ts"), ONE_LARGE);
+  });
+
+  it("the large handler's file is past the early start", () => {
+    expect(ONE_LARGE.length).toBeGreaterThanOrEqual(EARLY_WORKER_TEXT);
   });
 
   it("is built beside the compiler's bundle", () => {
     expect(fs.existsSync(path.join(REPO_ROOT, "dist", "backend-worker.cjs"))).toBe(true);
   });
 
-  for (const name of ["memleak", "generated"]) {
+  for (const [name, programs] of [["memleak", 22], ["generated", 10], ["one-large", 1]] as const) {
     it(`${name}: the object and listing are those of a one-thread compile, and the object loads`, () => {
-      const file = name === "generated" ? path.join(dir, "generated.ts") : path.join(REPO_ROOT, "examples", `${name}.ts`);
+      const file = name === "memleak" ? path.join(REPO_ROOT, "examples", `${name}.ts`) : path.join(dir, `${name}.ts`);
       const out = path.join(dir, `${name}.o`);
       const r = bpftsc([file, "-o", out, "-S"], dir);
       expect(r.stderr).toBe("");
@@ -55,7 +63,7 @@ describe("the backend worker of the command line", () => {
       expect(Buffer.from(fs.readFileSync(out)).equals(Buffer.from(inline.object!))).toBe(true);
       expect(r.stdout).toBe(inline.listing);
       const loaded = runLoader(out);
-      expect(loaded.programs.length).toBeGreaterThan(1);
+      expect(loaded.programs.length).toBe(programs);
     });
   }
 
