@@ -47,7 +47,7 @@ export const DIAG = {
   deletedMapValue: { code: 4009, text: "'{0}' may point to the entry that {1}.delete() removed at line {2}: that memory is freed and reused; get() the value again, or read it before the delete." },
   tooDeep: { code: 4013, text: "The code here is nested {0} levels deep, more than bpftsc can compile: split it into functions, shorter expressions or fewer else-ifs." },
   loopTooComplex: { code: 4014, text: "Verifying this loop would take the kernel about {0} instructions ({1} iterations of about {2}{3}), and it stops at 1,000,000: run fewer iterations or do less in each." },
-  loopTooManyBranches: { code: 4015, text: "This loop takes about {0} branches the verifier cannot decide ({1} iterations), and it keeps at most 8192 of them pending: run fewer iterations or branch less in the body." },
+  loopTooManyBranches: { code: 4015, text: "A path through this loop passes about {0} branches the verifier cannot decide ({1} iterations), and it keeps at most 8192 of them pending: run fewer iterations or branch less in the body." },
   unionLiteral: { code: 4012, text: "An object literal of a union gives at most one member; this one gives {0}." },
   recordStillReserved: { code: 4018, text: "The record {0}.reserve() gave at line {1} is still reserved {2}: submit() or discard() it on every path (the verifier refuses a program that can leave a reservation)." },
   recordReleased: { code: 4019, text: "The record {0}.reserve() gave at line {1} was {2} at line {3}; after that it belongs to the ring, and the program cannot {4} it." },

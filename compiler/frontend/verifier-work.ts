@@ -3,12 +3,13 @@
 // the loop, not a load failure. The verifier walks every iteration of a bounded loop, so
 // its instructions cost about iterations x body of the 1,000,000-instruction budget,
 // nested loops multiplying. A branch it cannot decide pushes a state to explore later, on
-// a stack of at most 8192 (BPF_COMPLEXITY_LIMIT_JMP_SEQ): one in every iteration of a
-// long loop overflows it. A branch comparing the counter with a value the verifier does
-// not know (`if (v > i)`) narrows that value differently on each path, so the states of
-// later iterations never match: each such state walks the rest of the loop again, a cost
-// that grows with the square of the iterations, unless the loop forgets the value at its
-// back edge (forget-carried.ts), so that each iteration narrows it afresh. And a call of
+// a stack of at most 8192 (BPF_COMPLEXITY_LIMIT_JMP_SEQ): one on every iteration's path
+// through a long loop overflows it (branch-paths.ts). A branch comparing the counter
+// with a value the verifier does not know (`if (v > i)`) narrows that value differently
+// on each path, so the states of later iterations never match: each such state walks the
+// rest of the loop again, a cost that grows with the square of the iterations, unless
+// the loop forgets the value at its back edge (forget-carried.ts), so that each
+// iteration narrows it afresh. And a call of
 // a subprogram walks the subprogram's body again, in the caller's state, at every call:
 // in every iteration of the loops around the call, its own loops included.
 // Measured on this kernel: a heavy body verifies in about 0.8 instructions per IR
@@ -23,6 +24,7 @@ import type { Inst, IrFunction, VReg } from "../ir/ir.js";
 import { instUses } from "../ir/uses.js";
 import type { FrontendContext } from "./context.js";
 import type { LoopRegion } from "./values.js";
+import { branchGraph, mostBranches, type BranchGraph } from "./branch-paths.js";
 
 /** BPF_COMPLEXITY_LIMIT_INSNS. */
 export const VERIFIER_BUDGET = 1_000_000;
@@ -35,16 +37,16 @@ const VERIFIED_PER_IR = 0.8;
 export interface Work {
   /** Instructions verified. */
   insns: number;
-  /** Branches pushed for later. */
-  pending: number;
   /** How many times the code calls each subprogram (by symbol), iterations counted. */
   calls: Map<string, number>;
 }
 
-/** A function's work: all of it, and that of each outermost loop. */
+/** A function's work: all of it, and that of each outermost loop (by its head block);
+ *  and its branches, for the verifier's stack of pending states. */
 export interface FunctionWork {
   all: Work;
-  loops: { node: ts.Node; trips: number; work: Work }[];
+  loops: { node: ts.Node; head: number; trips: number; work: Work }[];
+  branches: BranchGraph;
 }
 
 export function summarizeWork(fn: IrFunction, loops: readonly LoopRegion[]): FunctionWork {
@@ -63,18 +65,16 @@ export function summarizeWork(fn: IrFunction, loops: readonly LoopRegion[]): Fun
     for (const i of b.insts) if (i.op === "call" && "fn" in i) add((x) => x.calls.set(i.fn, (x.calls.get(i.fn) ?? 0) + w));
     const condition = around.some((l) => l.head.id === b.id);
     if (b.term.op !== "br" || condition) continue;
-    // A branch outside a loop condition's own block may depend on data.
-    add((x) => { x.pending += w; });
     for (const l of around) {
       const { a, b: rhs } = b.term;
       if (comparesCounterWithUnknown(fn, l, a, rhs)) add((x) => { x.insns += (weight(l.head.id) / Math.max(1, l.trips)) * l.trips * l.trips * 2; });
     }
   }
-  return { all, loops: outer.map((l, k) => ({ node: l.node, trips: l.trips, work: perLoop[k]! })) };
+  return { all, loops: outer.map((l, k) => ({ node: l.node, head: l.head.id, trips: l.trips, work: perLoop[k]! })), branches: branchGraph(fn, loops) };
 }
 
 function emptyWork(): Work {
-  return { insns: 0, pending: 0, calls: new Map() };
+  return { insns: 0, calls: new Map() };
 }
 
 /** The loops, in every function, whose verification exceeds a limit, the calls in them
@@ -84,55 +84,66 @@ export function checkVerifierWork(ctx: FrontendContext, works: ReadonlyMap<strin
   const cost = costs(works);
   const out: Diagnostic[] = [];
   for (const fw of works.values()) {
-    for (const { node, trips, work } of fw.loops) {
-      const { insns, pending } = cost.of(work);
+    const pending = cost.branchesOf(fw).loops;
+    for (const { node, head, trips, work } of fw.loops) {
+      const insns = cost.of(work);
       const calls = work.calls.size ? `, the calls of ${names(work.calls)} in it included: a call walks the function's body again` : "";
       if (insns > VERIFIER_BUDGET) out.push(ctx.diag("loopTooComplex", node, round(insns), String(trips), round(insns / Math.max(1, trips)), calls));
-      else if (pending > PENDING_STATES) out.push(ctx.diag("loopTooManyBranches", node, round(pending), String(trips)));
+      else if ((pending.get(head) ?? 0) > PENDING_STATES) out.push(ctx.diag("loopTooManyBranches", node, round(pending.get(head)!), String(trips)));
     }
   }
   if (out.length) return out;
   for (const p of programs) {
     const fw = works.get(p.symbol);
-    if (!fw || cost.of(fw.all).insns <= VERIFIER_BUDGET) continue;
-    out.push(ctx.diag("programTooComplex", p.node, round(cost.of(fw.all).insns), parts(ctx, fw, cost)));
+    if (!fw || cost.of(fw.all) <= VERIFIER_BUDGET) continue;
+    out.push(ctx.diag("programTooComplex", p.node, round(cost.of(fw.all)), parts(ctx, fw, cost)));
   }
   return out;
 }
 
 type Costs = ReturnType<typeof costs>;
+type Branches = ReturnType<typeof mostBranches>;
 
-/** Work with the calls' work added, each subprogram's computed once. Functions do not
- *  recurse (BPF4007); one whose lowering failed counts nothing. */
+/** Instructions verified, the calls' work added, each subprogram's computed once; and
+ *  the most undecided branches on one path, a call adding its function's most.
+ *  Functions do not recurse (BPF4007); one whose lowering failed counts nothing. */
 function costs(works: ReadonlyMap<string, FunctionWork>) {
-  const memo = new Map<string, { insns: number; pending: number }>();
-  const ofFunction = (symbol: string): { insns: number; pending: number } => {
+  const memo = new Map<string, number>();
+  const ofFunction = (symbol: string): number => {
     let c = memo.get(symbol);
-    if (c) return c;
-    memo.set(symbol, { insns: 0, pending: 0 });
+    if (c !== undefined) return c;
+    memo.set(symbol, 0);
     const fw = works.get(symbol);
-    c = fw ? of(fw.all) : { insns: 0, pending: 0 };
+    c = fw ? of(fw.all) : 0;
     memo.set(symbol, c);
     return c;
   };
-  const of = (work: Work): { insns: number; pending: number } => {
-    let { insns, pending } = work;
-    for (const [callee, n] of work.calls) {
-      const c = ofFunction(callee);
-      insns += n * c.insns;
-      pending += n * c.pending;
-    }
-    return { insns, pending };
+  const of = (work: Work): number => {
+    let insns = work.insns;
+    for (const [callee, n] of work.calls) insns += n * ofFunction(callee);
+    return insns;
   };
-  return { of, ofFunction };
+  const branchMemo = new Map<FunctionWork, Branches>();
+  const branchesOf = (fw: FunctionWork): Branches => {
+    let b = branchMemo.get(fw);
+    if (b) return b;
+    branchMemo.set(fw, { entry: 0, loops: new Map() });
+    b = mostBranches(fw.branches, (symbol) => {
+      const callee = works.get(symbol);
+      return callee ? branchesOf(callee).entry : 0;
+    });
+    branchMemo.set(fw, b);
+    return b;
+  };
+  return { of, ofFunction, branchesOf };
 }
 
 /** The largest parts of a program's work: its loops and the calls outside them. */
 function parts(ctx: FrontendContext, fw: FunctionWork, cost: Costs): string {
-  const found: [number, string][] = fw.loops.map(({ node, work }) => [cost.of(work).insns, `the loop at line ${ctx.pos(node).line}`]);
+  const found: [number, string][] = fw.loops.map(({ node, work }) => [cost.of(work), `the loop at line ${ctx.pos(node).line}`]);
   for (const [callee, n] of fw.all.calls) {
     const outside = n - fw.loops.reduce((s, l) => s + (l.work.calls.get(callee) ?? 0), 0);
-    if (outside > 0) found.push([outside * cost.ofFunction(callee).insns, `${outside === 1 ? "the call" : `${outside} calls`} of ${callee}`]);
+    if (outside > 0) found.push([outside * cost.ofFunction(callee), `${outside === 1 ? "the call" : `${outside} calls`} of ${callee}`]);
   }
   return found.sort((x, y) => y[0] - x[0]).slice(0, 3).map(([n, what]) => `${what} about ${round(n)}`).join(", ");
 }

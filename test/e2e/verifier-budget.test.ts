@@ -47,10 +47,14 @@ const BODIES: Record<string, (n: number) => string> = {
   pathIndex: (n) => `let a: u64 = v & 3; for (let i = 0; i < ${n}; i++) { for (let j = 0; j < 5; j++) { if (v & (1 << j)) a--; if (v & (64 << j)) a--; } } out.set(0, g4[a]);`,
   pathIndexInMemory: (n) => `const b: FixedArray<u64, 2> = [v & 3, 0]; for (let i = 0; i < ${n}; i++) { for (let j = 0; j < 5; j++) { if (v & (1 << j)) b[0]--; if (v & (64 << j)) b[1]++; } } out.set(0, g4[b[0]] + g4[b[1]]);`,
   countIf: (n) => `let c: u64 = 0; for (let i = 0; i < ${n}; i++) { if (v & (1 << i)) c++; } if (c > 3) out.set(0, c);`,
+  // An undecided branch whose arms each hold another: 3 in the body, but a path through
+  // it passes 2, and the verifier's pending states are the branches left behind on the
+  // path it walks (branch-paths.ts).
+  branchyArms: (n) => `let c: u64 = v; for (let i = 0; i < ${n}; i++) { const t = ktimeNs(); if (t & 1) { if (t & 2) c += 1; } else { if (t & 4) c += 2; } } out.set(0, c);`,
 };
 
 function probe(body: string): string {
-  return `import { uprobe, ArrayMap, HashMap, type FixedArray, type i32, type u32, type u64 } from "bpftsc";
+  return `import { uprobe, ktimeNs, ArrayMap, HashMap, type FixedArray, type i32, type u32, type u64 } from "bpftsc";
 const out = new ArrayMap<u64>(4);
 let g4: FixedArray<i32, 4> = [5, 6, 7, 8];
 const hm = new HashMap<u32, u64>(64);
@@ -75,6 +79,7 @@ const CASES: [keyof typeof BODIES, number, "loads" | 4014 | 4015 | 4020][] = [
   ["nestedSum", 600, "loads"],
   ["deadSelect", 6, "loads"],
   ["pathIndex", 20, "loads"], ["pathIndexInMemory", 20, "loads"], ["countIf", 16, "loads"],
+  ["branchyArms", 3000, "loads"], ["branchyArms", 4500, 4015],
 ];
 
 describe("loops and the verifier's budget", () => {
