@@ -49,15 +49,14 @@ export function branchGraph(fn: IrFunction, loops: readonly LoopRegion[]): Branc
 export function mostBranches(g: BranchGraph, called: (symbol: string) => number): { entry: number; loops: Map<number, number> } {
   const n = g.blocks.length;
   const loopAt = new Map(g.loops.map((l) => [l.head, l]));
-  // The innermost loop around each block: loops nest, so the one with the latest head.
+  // The innermost loop around each block (loops nest: the one with the latest head),
+  // and around each loop (what its head had before the loop itself was filled in).
   const around: (GraphLoop | undefined)[] = new Array(n).fill(undefined);
-  for (const l of [...g.loops].sort((x, y) => x.head - y.head)) for (let id = l.head; id < l.exit && id < n; id++) around[id] = l;
-  /** The innermost loop around a loop. */
-  const enclosing = (l: GraphLoop) => {
-    let best: GraphLoop | undefined;
-    for (const o of g.loops) if (o !== l && o.head < l.head && l.exit <= o.exit && (!best || o.head > best.head)) best = o;
-    return best;
-  };
+  const enclosing = new Map<GraphLoop, GraphLoop | undefined>();
+  for (const l of [...g.loops].sort((x, y) => x.head - y.head)) {
+    enclosing.set(l, around[l.head]);
+    for (let id = l.head; id < l.exit && id < n; id++) around[id] = l;
+  }
   // within[id]: the most on a path from block id to the end of its innermost loop's
   // iteration (its back edge, or an edge out of it), or of the function.
   // entered[h]: a loop's head as the blocks around the loop see it: every iteration, then
@@ -79,7 +78,7 @@ export function mostBranches(g: BranchGraph, called: (symbol: string) => number)
     within[id] = own(id) + Math.max(0, ...g.blocks[id]!.next.map((s) => onward(s, region)));
     const loop = loopAt.get(id);
     if (!loop) continue;
-    const outside = enclosing(loop);
+    const outside = enclosing.get(loop);
     let leaving = 0;
     for (let b = loop.head; b < loop.exit && b < n; b++) {
       for (const s of g.blocks[b]!.next) if (s < loop.head || s >= loop.exit) leaving = Math.max(leaving, onward(s, outside));
@@ -88,6 +87,5 @@ export function mostBranches(g: BranchGraph, called: (symbol: string) => number)
     through.set(id, all);
     entered.set(id, all + leaving);
   }
-  const entry = n === 0 ? 0 : loopAt.has(0) ? entered.get(0)! : within[0]!;
-  return { entry, loops: through };
+  return { entry: onward(0, undefined), loops: through };
 }
