@@ -12,7 +12,7 @@ import { compare32 } from "../../compiler/backend/narrow.js";
 import type { CpuVersion } from "../../compiler/bpf/cpu.js";
 import { formatInsn } from "../../compiler/bpf/disasm.js";
 import { ALU, CLS, JMP, type Insn } from "../../compiler/bpf/insn.js";
-import type { AluOp, CmpOp, IrFunction, Operand } from "../../compiler/ir/ir.js";
+import type { AluOp, CmpOp, IrFunction, Operand, VReg } from "../../compiler/ir/ir.js";
 import type { StructType } from "../../compiler/types/ctype.js";
 import { ctxOf, makeEnv, runBoth } from "./support/env.js";
 import { FnBuilder, imm } from "./support/ir.js";
@@ -830,6 +830,79 @@ describe("maps, stack and relocations", () => {
     const mc = check(b.build(), [ctxOf(0n)]);
     expect(mc.stackSize).toBe(16);
     expect(run(b.build())).toBe(0n + 1n + 2n + 3n * 40n);
+  });
+
+  /** A 4-iteration loop on i whose body is `body(b, i, acc)`; the function returns acc. */
+  function loop(prepare: (b: FnBuilder) => void, body: (b: FnBuilder, i: VReg, acc: VReg) => void): IrFunction {
+    const b = new FnBuilder();
+    prepare(b);
+    const i = b.reg(), acc = b.reg();
+    b.ins({ op: "const", dst: i, value: 0n });
+    b.ins({ op: "const", dst: acc, value: 0n });
+    const head = b.label(), bodyStart = b.label(), exit = b.label();
+    b.jmp(head);
+    b.at(head);
+    b.br("ult", i, imm(4n), bodyStart, exit);
+    b.at(bodyStart);
+    body(b, i, acc);
+    b.ins({ op: "alu", alu: "add", dst: i, a: i, b: imm(1n) });
+    b.jmp(head);
+    b.at(exit);
+    b.ret(acc);
+    return b.build();
+  }
+  const addTo = (b: FnBuilder, acc: VReg, v: Operand): void => { b.ins({ op: "alu", alu: "add", dst: acc, a: acc, b: v }); };
+
+  it("lets the slots of two arms of a branch in a loop share bytes: each iteration writes them before it reads them", () => {
+    const ir = loop(() => undefined, (b, i, acc) => {
+      const [a, c] = [b.slot(8), b.slot(8)];
+      const odd = b.label(), even = b.label(), join = b.label();
+      b.br("ne", b.alu("and", i, imm(1n)), imm(0n), odd, even);
+      b.at(odd);
+      b.store({ slot: a }, 0, 8, i);
+      b.call(1, [b.mapref("seen"), b.addr(a)], false);
+      addTo(b, acc, b.load({ slot: a }, 0, 8));
+      b.jmp(join);
+      b.at(even);
+      b.store({ slot: c }, 0, 8, b.alu("mul", i, imm(10n)));
+      b.call(1, [b.mapref("seen"), b.addr(c)], false);
+      addTo(b, acc, b.load({ slot: c }, 0, 8));
+      b.jmp(join);
+      b.at(join);
+    });
+    expect(check(ir, [ctxOf(0n)]).stackSize).toBe(8);
+    expect(run(ir)).toBe(0n + 1n + 20n + 3n);
+  });
+
+  it("keeps a slot a loop reads before it writes (its value carried into the next iteration) apart from one the body uses", () => {
+    let carried = 0;
+    const ir = loop((b) => { carried = b.slot(8); b.store({ slot: carried }, 0, 8, imm(100n)); }, (b, i, acc) => {
+      addTo(b, acc, b.load({ slot: carried }, 0, 8));
+      b.store({ slot: carried }, 0, 8, i);
+      // After the carried slot's last use in layout, before its next read.
+      const inside = b.slot(8);
+      b.store({ slot: inside }, 0, 8, b.alu("add", i, imm(1000n)));
+      b.call(1, [b.mapref("seen"), b.addr(inside)], false);
+      addTo(b, acc, b.load({ slot: inside }, 0, 8));
+    });
+    expect(check(ir, [ctxOf(0n)]).stackSize).toBe(16);
+    expect(run(ir)).toBe(100n + 0n + 1n + 2n + 4000n + 6n);
+  });
+
+  it("counts a slot written in part each iteration as carried: the bytes left unwritten keep their value", () => {
+    let wide = 0;
+    const ir = loop((b) => { wide = b.slot(16); b.store({ slot: wide }, 0, 8, imm(0n)); b.store({ slot: wide }, 8, 8, imm(7n)); }, (b, i, acc) => {
+      b.store({ slot: wide }, 0, 8, i);
+      b.call(1, [b.mapref("seen"), b.addr(wide)], false);
+      addTo(b, acc, b.load({ slot: wide }, 8, 8));
+      const inside = b.slot(16);
+      b.store({ slot: inside }, 0, 8, i);
+      b.store({ slot: inside }, 8, 8, imm(50n));
+      b.call(1, [b.mapref("seen"), b.addr(inside)], false);
+      addTo(b, acc, b.load({ slot: inside }, 8, 8));
+    });
+    expect(check(ir, [ctxOf(0n)]).stackSize).toBe(32);
+    expect(run(ir)).toBe(4n * (7n + 50n));
   });
 
   it("fails with a 'stack' BackendError carrying the function's location past 512 bytes", () => {

@@ -47,6 +47,9 @@ const BODIES: Record<string, (n: number) => string> = {
   pathIndex: (n) => `let a: u64 = v & 3; for (let i = 0; i < ${n}; i++) { for (let j = 0; j < 5; j++) { if (v & (1 << j)) a--; if (v & (64 << j)) a--; } } out.set(0, g4[a]);`,
   pathIndexInMemory: (n) => `const b: FixedArray<u64, 2> = [v & 3, 0]; for (let i = 0; i < ${n}; i++) { for (let j = 0; j < 5; j++) { if (v & (1 << j)) b[0]--; if (v & (64 << j)) b[1]++; } } out.set(0, g4[b[0]] + g4[b[1]]);`,
   countIf: (n) => `let c: u64 = 0; for (let i = 0; i < ${n}; i++) { if (v & (1 << i)) c++; } if (c > 3) out.set(0, c);`,
+  // A map update in each arm: with a key slot per arm, the verifier took time quadratic in
+  // the iterations (3,000: over a million instructions); the arms now share one.
+  mapArms: (n) => `for (let i = 0; i < ${n}; i++) { const t = ktimeNs(); if (t & 1) { hm.add(1, 1); } else { hm.add(2, 1); } }`,
   // An undecided branch whose arms each hold another: 3 in the body, but a path through
   // it passes 2, and the verifier's pending states are the branches left behind on the
   // path it walks (branch-paths.ts).
@@ -79,7 +82,7 @@ const CASES: [keyof typeof BODIES, number, "loads" | 4014 | 4015 | 4020][] = [
   ["nestedSum", 600, "loads"],
   ["deadSelect", 6, "loads"],
   ["pathIndex", 20, "loads"], ["pathIndexInMemory", 20, "loads"], ["countIf", 16, "loads"],
-  ["branchyArms", 3000, "loads"], ["branchyArms", 4500, 4015],
+  ["mapArms", 3000, "loads"], ["branchyArms", 3000, "loads"], ["branchyArms", 4500, 4015],
 ];
 
 describe("loops and the verifier's budget", () => {
