@@ -6,9 +6,9 @@
 //   regalloc.ts iterated register coalescing, spill.ts spill code, spill-temp-colors.ts
 //               its temporaries colored around the rest   (machine IR -> physical regs)
 //   slot-liveness.ts when each stack slot is in use                (machine IR -> intervals)
-//   shared-exit.ts, known-constants.ts  one exit per returned constant; constants a
-//               register already holds not loaded again                (machine IR, allocated)
 //   frame.ts    stack frame layout, sharing slots not live together  (slots -> R10 offsets)
+//   tail-merge.ts, known-constants.ts  identical block tails kept once; constants a
+//               register already holds not loaded again                (machine IR, allocated)
 //   emit.ts     block placement, expansion, label resolution      (machine IR -> MachineCode)
 // check.ts verifies the machine IR's invariants after isel and after allocation.
 // Errors the program can cause (stack over 512 bytes, ...) are thrown as BackendError.
@@ -25,8 +25,8 @@ import { reuseConstants } from "./known-constants.js";
 import { printMFunction, type MFunction } from "./mir.js";
 import type { MachineCode } from "./output.js";
 import { allocateRegisters } from "./regalloc.js";
-import { shareExits } from "./shared-exit.js";
 import { slotIntervals } from "./slot-liveness.js";
+import { mergeTails } from "./tail-merge.js";
 
 export { BackendError, type BackendErrorCode } from "./errors.js";
 export type { MachineCode } from "./output.js";
@@ -47,8 +47,8 @@ export function compileFunction(fn: IrFunction, opts: BackendOptions = {}): Mach
   allocateRegisters(mf);
   dump("regalloc", mf);
   checkMFunction(mf, "regalloc", true);
-  shareExits(mf);
-  reuseConstants(mf);
   const frame = layoutFrame(mf.slots, live, fn.name, fn.loc);
+  mergeTails(mf, frame);
+  reuseConstants(mf);
   return emitMachineCode(mf, frame);
 }
