@@ -9,9 +9,11 @@
 // is compiled. `bpftsc run` keeps a cache of dist/bpftsc.cjs of its own: a compile runs
 // few of its functions, a run many.
 // The cache lives in cacheDir() (cache-dir.ts); any failure to read or write it only
-// costs speed.
+// costs speed. A cache is named by its file's path, size and mtime and Node's version,
+// so every new build or install of bpftsc writes new ones: writing one removes all but
+// the KEEP newest of its kind, enough for two installs used in turn.
 
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import vm from "node:vm";
@@ -28,6 +30,9 @@ export interface CodeCache {
 }
 
 /** Whether a module file is the TypeScript compiler's. */
+/** How many caches of one kind (one file, any build of it) are kept. */
+const KEEP = 3;
+
 const isTypeScript = (f: string): boolean => /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(f);
 
 /** dist/bpftsc.cjs and dist/compiler.cjs (scripts/bundle.mjs). */
@@ -45,7 +50,7 @@ export function installCodeCache(argv: readonly string[]): CodeCache {
   const run = argv[0] === "run";
   const proto = (Module as unknown as { prototype: CompileHook }).prototype;
   const original = proto._compile;
-  let pending: { script: vm.Script; file: string }[] = [];
+  let pending: { script: vm.Script; file: string; name: string }[] = [];
   proto._compile = function (this: NodeModule, content: string, filename: string) {
     const name = cacheName(filename, run);
     if (name === undefined) return original.call(this, content, filename);
@@ -55,21 +60,32 @@ export function installCodeCache(argv: readonly string[]): CodeCache {
     let cachedData: Buffer | undefined;
     try { cachedData = readFileSync(file); } catch { /* no cache yet */ }
     const script = new vm.Script(Module.wrap(content), { filename, cachedData });
-    if (!cachedData || script.cachedDataRejected) pending.push({ script, file });
+    if (!cachedData || script.cachedDataRejected) pending.push({ script, file, name });
     const fn = script.runInThisContext() as (...a: unknown[]) => unknown;
     return fn.call(this.exports, this.exports, createRequire(filename), this, filename, dirname(filename));
   };
   return {
     save() {
-      for (const { script, file } of pending) {
+      for (const { script, file, name } of pending) {
         try {
           mkdirSync(dirname(file), { recursive: true, mode: CACHE_DIR_MODE });
           const tmp = `${file}.${process.pid}.tmp`;
           writeFileSync(tmp, script.createCachedData());
           renameSync(tmp, file);
+          removeOlder(dirname(file), name);
         } catch { /* read-only home: run without a cache */ }
       }
       pending = [];
     },
   };
+}
+
+/** Removes all but the KEEP newest caches of one kind from the directory. */
+function removeOlder(dir: string, name: string): void {
+  const ofKind = new RegExp(`^${name.replace(/\./g, "\\.")}-[0-9a-f]{16}\\.v8cache$`);
+  const found = readdirSync(dir).filter((f) => ofKind.test(f)).map((f) => ({ f, mtime: statSync(join(dir, f)).mtimeMs }));
+  found.sort((a, b) => b.mtime - a.mtime);
+  for (const { f } of found.slice(KEEP)) {
+    try { unlinkSync(join(dir, f)); } catch { /* removed by another run */ }
+  }
 }

@@ -2,10 +2,10 @@
 // (cli/code-cache.ts), for real: a run stores one for each; a run whose object comes
 // from the compile cache loads neither the compiler's bundle nor typescript.js (their
 // caches, removed, are not written again); a compile keeps a cache of dist/bpftsc.cjs
-// apart from run's.
+// apart from run's; writing a cache removes those of older builds but the newest.
 
 import { spawnSync } from "node:child_process";
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../harness/harness.js";
@@ -49,5 +49,20 @@ describe("bpftsc's code cache", () => {
     const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "bin", "bpftsc.js"), probe, "-o", path.join(RUN_DIR, "code-cache.o")], { encoding: "utf8", env: { ...process.env, ...ENV } });
     expect(r.status).toBe(0);
     expect(caches()).toEqual(["bpftsc.cjs", "bpftsc.cjs-run", "compiler.cjs", "typescript.js"]);
+  });
+
+  it("keeps the 3 newest caches of a bundle when it writes one: those of older builds go", () => {
+    for (const f of readdirSync(CACHE)) if (/^bpftsc\.cjs-[0-9a-f]+\.v8cache$/.test(f)) rmSync(path.join(CACHE, f));
+    const stale = [1, 2, 3, 4, 5].map((k) => `bpftsc.cjs-${String(k).repeat(16)}.v8cache`);
+    stale.forEach((f, k) => {
+      writeFileSync(path.join(CACHE, f), "stale");
+      utimesSync(path.join(CACHE, f), 1000 + k, 1000 + k); // 5 is the newest
+    });
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "bin", "bpftsc.js"), probe, "-o", path.join(RUN_DIR, "code-cache.o")], { encoding: "utf8", env: { ...process.env, ...ENV } });
+    expect(r.status).toBe(0);
+    const left = readdirSync(CACHE).filter((f) => f.startsWith("bpftsc.cjs-") && !f.startsWith("bpftsc.cjs-run-"));
+    expect(left.filter((f) => !stale.includes(f))).toHaveLength(1); // the one this compile wrote
+    expect(left.filter((f) => stale.includes(f)).sort()).toEqual([stale[3], stale[4]]);
+    expect(caches()).toEqual(["bpftsc.cjs", "bpftsc.cjs", "bpftsc.cjs", "bpftsc.cjs-run", "compiler.cjs", "typescript.js"]);
   });
 });
