@@ -808,32 +808,9 @@ describe("maps, stack and relocations", () => {
     expect(run(b.build())).toBe(6n);
   });
 
-  it("keeps a slot written before a loop and read in it apart from one used inside the loop", () => {
-    const b = new FnBuilder();
-    const before = b.slot(8), inside = b.slot(8);
-    b.store({ slot: before }, 0, 8, imm(40n));
-    const i = b.reg(), acc = b.reg();
-    b.ins({ op: "const", dst: i, value: 0n });
-    b.ins({ op: "const", dst: acc, value: 0n });
-    const head = b.label(), body = b.label(), exit = b.label();
-    b.jmp(head);
-    b.at(head);
-    b.br("ult", i, imm(3n), body, exit);
-    b.at(body);
-    b.store({ slot: inside }, 0, 8, i);
-    b.ins({ op: "alu", alu: "add", dst: acc, a: acc, b: b.load({ slot: inside }, 0, 8) });
-    b.ins({ op: "alu", alu: "add", dst: acc, a: acc, b: b.load({ slot: before }, 0, 8) });
-    b.ins({ op: "alu", alu: "add", dst: i, a: i, b: imm(1n) });
-    b.jmp(head);
-    b.at(exit);
-    b.ret(acc);
-    const mc = check(b.build(), [ctxOf(0n)]);
-    expect(mc.stackSize).toBe(16);
-    expect(run(b.build())).toBe(0n + 1n + 2n + 3n * 40n);
-  });
-
-  /** A 4-iteration loop on i whose body is `body(b, i, acc)`; the function returns acc. */
-  function loop(prepare: (b: FnBuilder) => void, body: (b: FnBuilder, i: VReg, acc: VReg) => void): IrFunction {
+  /** A loop of `trips` iterations on i whose body is `body(b, i, acc)`, after
+   *  `prepare(b)`; the function returns acc. */
+  function loop(prepare: (b: FnBuilder) => void, body: (b: FnBuilder, i: VReg, acc: VReg) => void, trips = 4n): IrFunction {
     const b = new FnBuilder();
     prepare(b);
     const i = b.reg(), acc = b.reg();
@@ -842,7 +819,7 @@ describe("maps, stack and relocations", () => {
     const head = b.label(), bodyStart = b.label(), exit = b.label();
     b.jmp(head);
     b.at(head);
-    b.br("ult", i, imm(4n), bodyStart, exit);
+    b.br("ult", i, imm(trips), bodyStart, exit);
     b.at(bodyStart);
     body(b, i, acc);
     b.ins({ op: "alu", alu: "add", dst: i, a: i, b: imm(1n) });
@@ -852,6 +829,18 @@ describe("maps, stack and relocations", () => {
     return b.build();
   }
   const addTo = (b: FnBuilder, acc: VReg, v: Operand): void => { b.ins({ op: "alu", alu: "add", dst: acc, a: acc, b: v }); };
+
+  it("keeps a slot written before a loop and read in it apart from one used inside the loop", () => {
+    let before = 0;
+    const ir = loop((b) => { before = b.slot(8); b.store({ slot: before }, 0, 8, imm(40n)); }, (b, i, acc) => {
+      const inside = b.slot(8);
+      b.store({ slot: inside }, 0, 8, i);
+      addTo(b, acc, b.load({ slot: inside }, 0, 8));
+      addTo(b, acc, b.load({ slot: before }, 0, 8));
+    }, 3n);
+    expect(check(ir, [ctxOf(0n)]).stackSize).toBe(16);
+    expect(run(ir)).toBe(0n + 1n + 2n + 3n * 40n);
+  });
 
   it("lets the slots of two arms of a branch in a loop share bytes: each iteration writes them before it reads them", () => {
     const ir = loop(() => undefined, (b, i, acc) => {
