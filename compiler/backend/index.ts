@@ -1,6 +1,7 @@
 // The BPF backend: one IR function in, machine code out. The whole pipeline is the list of
 // calls in compileFunction; each pass is a function of its own module.
 //   fold.ts     constants into immediates, dead code out          (IR -> IR)
+//   dominated-branches.ts branches an earlier compare decides, gone  (IR -> IR)
 //   merge-stores.ts constant stores into a slot merged, wider     (IR -> IR)
 //   isel.ts     instruction selection                             (IR -> machine IR, virtual regs)
 //   regalloc.ts iterated register coalescing, spill.ts spill code, spill-temp-colors.ts
@@ -16,6 +17,7 @@
 import { DEFAULT_CPU, type CpuVersion } from "../bpf/cpu.js";
 import type { IrFunction } from "../ir/ir.js";
 import { checkMFunction } from "./check.js";
+import { decideDominatedBranches } from "./dominated-branches.js";
 import { emitMachineCode } from "./emit.js";
 import { foldConstants } from "./fold.js";
 import { mergeStores } from "./merge-stores.js";
@@ -40,7 +42,7 @@ export interface BackendOptions {
 
 export function compileFunction(fn: IrFunction, opts: BackendOptions = {}): MachineCode {
   const dump = (phase: "isel" | "regalloc", mf: MFunction): void => opts.dump?.(phase, printMFunction(mf));
-  const mf = selectInstructions(mergeStores(foldConstants(fn)), opts.cpu ?? DEFAULT_CPU);
+  const mf = selectInstructions(mergeStores(decideDominatedBranches(foldConstants(fn))), opts.cpu ?? DEFAULT_CPU);
   dump("isel", mf);
   checkMFunction(mf, "isel", false);
   const live = slotIntervals(mf);

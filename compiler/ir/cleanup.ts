@@ -260,7 +260,8 @@ function mergeReturns(fn: IrFunction): void {
   }
 }
 
-function removeUnreachable(fn: IrFunction): void {
+/** Drops the blocks no path from the entry reaches, and numbers the rest anew. */
+export function removeUnreachable(fn: IrFunction): void {
   const byId = new Map(fn.blocks.map((b) => [b.id, b]));
   const live = new Set<number>();
   const work = [fn.blocks[0].id];
