@@ -46,6 +46,7 @@ export const DIAG = {
   readOnlySetting: { code: 4011, text: "'{0}' is a load-time setting: BPF code reads it, user space sets it before load." },
   deletedMapValue: { code: 4009, text: "'{0}' may point to the entry that {1}.delete() removed at line {2}: that memory is freed and reused; get() the value again, or read it before the delete." },
   tooDeep: { code: 4013, text: "The code here is nested {0} levels deep, more than bpftsc can compile: split it into functions, shorter expressions or fewer else-ifs." },
+  tooLong: { code: 4021, text: "This function has {0} statements, more than TypeScript's checker can follow (its stack ran out on the paths through them): split it into functions." },
   loopTooComplex: { code: 4014, text: "Verifying this loop would take the kernel about {0} instructions ({1} iterations of about {2}{3}), and it stops at 1,000,000: run fewer iterations or do less in each." },
   loopTooManyBranches: { code: 4015, text: "A path through this loop passes about {0} branches the verifier cannot decide ({1} iterations), and it keeps at most 8192 of them pending: run fewer iterations or branch less in the body." },
   unionLiteral: { code: 4012, text: "An object literal of a union gives at most one member; this one gives {0}." },

@@ -547,6 +547,13 @@ describe("input too deep or too large for the compiler is a located diagnostic, 
       expect(r.diagnostics[0]!.col).toBeGreaterThan(1);
     });
   }
+  it("1,500 `if`s in a row: located at the function, by its length (TypeScript's checker runs out of stack on its branches)", () => {
+    const body = `export const p = kprobe("vfs_read", (count: u64) => {\n${Array.from({ length: 1500 }, (_, i) => `  if (count === 1) { m.set(0, ${i}); } else { m.set(1, ${i}); }`).join("\n")}\n});\n`;
+    const r = compile({ fileName: "/tmp/long-ifs.ts", source: header + body });
+    expect(r.object).toBeUndefined();
+    expect(r.diagnostics.map((d) => [d.code, d.line, d.col])).toEqual([[4021, 3, 37]]);
+    expect(r.diagnostics[0]!.message).toMatch(/^This function has 1500 statements/);
+  });
   it("a 400-way else-if chain still compiles", () => {
     const body = `export const p = kprobe("vfs_read", (count: u64) => {\n  ${Array.from({ length: 400 }, (_, i) => `if (count === ${i}) m.set(0, ${i});`).join(" else ")}\n});\n`;
     expect(compile({ fileName: "/tmp/deep-ok.ts", source: header + body }).diagnostics).toEqual([]);
