@@ -15,7 +15,7 @@ import { ALU, CLS, JMP, type Insn } from "../../compiler/bpf/insn.js";
 import type { AluOp, CmpOp, IrFunction, Operand, VReg } from "../../compiler/ir/ir.js";
 import type { StructType } from "../../compiler/types/ctype.js";
 import { ctxOf, makeEnv, runBoth } from "./support/env.js";
-import { FnBuilder, imm } from "./support/ir.js";
+import { FnBuilder, countedLoop, imm } from "./support/ir.js";
 import { runBpf, s64, u64, type HelperCall } from "./support/machine.js";
 
 const text = (insns: Insn[]): string[] => insns.map(formatInsn);
@@ -813,19 +813,7 @@ describe("maps, stack and relocations", () => {
   function loop(prepare: (b: FnBuilder) => void, body: (b: FnBuilder, i: VReg, acc: VReg) => void, trips = 4n): IrFunction {
     const b = new FnBuilder();
     prepare(b);
-    const i = b.reg(), acc = b.reg();
-    b.ins({ op: "const", dst: i, value: 0n });
-    b.ins({ op: "const", dst: acc, value: 0n });
-    const head = b.label(), bodyStart = b.label(), exit = b.label();
-    b.jmp(head);
-    b.at(head);
-    b.br("ult", i, imm(trips), bodyStart, exit);
-    b.at(bodyStart);
-    body(b, i, acc);
-    b.ins({ op: "alu", alu: "add", dst: i, a: i, b: imm(1n) });
-    b.jmp(head);
-    b.at(exit);
-    b.ret(acc);
+    b.ret(countedLoop(b, (i, acc) => body(b, i, acc), { trips }));
     return b.build();
   }
   const addTo = (b: FnBuilder, acc: VReg, v: Operand): void => { b.ins({ op: "alu", alu: "add", dst: acc, a: acc, b: v }); };

@@ -8,7 +8,7 @@ import { compileFunction } from "../../compiler/backend/index.js";
 import { formatInsn } from "../../compiler/bpf/disasm.js";
 import type { IrFunction, VReg } from "../../compiler/ir/ir.js";
 import { ctxOf, runBoth } from "./support/env.js";
-import { FnBuilder, imm } from "./support/ir.js";
+import { FnBuilder, countedLoop, imm } from "./support/ir.js";
 
 /** The compiled function's conditional jumps, after checking it computes what the IR does. */
 function branches(ir: IrFunction, ctxs: bigint[]): string[] {
@@ -24,19 +24,7 @@ function branches(ir: IrFunction, ctxs: bigint[]): string[] {
 function loop(body: (b: FnBuilder, i: VReg, x: VReg, acc: VReg) => void): IrFunction {
   const b = new FnBuilder();
   const x = b.load({ reg: b.ctx }, 0, 8);
-  const i = b.reg(), acc = b.reg();
-  b.ins({ op: "const", dst: i, value: 0n });
-  b.ins({ op: "const", dst: acc, value: 0n });
-  const head = b.label(), bodyStart = b.label(), exit = b.label();
-  b.jmp(head);
-  b.at(head);
-  b.br("slt", i, imm(4n), bodyStart, exit);
-  b.at(bodyStart);
-  body(b, i, x, acc);
-  b.ins({ op: "alu", alu: "add", dst: i, a: i, b: imm(1n), w32: true });
-  b.jmp(head);
-  b.at(exit);
-  b.ret(acc);
+  b.ret(countedLoop(b, (i, acc) => body(b, i, x, acc), { cmp: "slt", w32: true }));
   return b.build();
 }
 

@@ -11,6 +11,25 @@ import { s64, u64, type Env, type HelperCall, type RunResult } from "./machine.j
 
 export const imm = (v: bigint | number): Operand => ({ imm: BigInt(v) });
 
+/** Emits `for (i = 0; i cmp trips; i++) body(i, acc)` into b, acc starting at 0 (i
+ *  incremented by a 32-bit add with w32, so known to be a u32), and leaves b at the
+ *  block after the loop. Returns acc. */
+export function countedLoop(b: FnBuilder, body: (i: VReg, acc: VReg) => void, opts: { trips?: bigint; cmp?: CmpOp; w32?: boolean } = {}): VReg {
+  const i = b.reg(), acc = b.reg();
+  b.ins({ op: "const", dst: i, value: 0n });
+  b.ins({ op: "const", dst: acc, value: 0n });
+  const head = b.label(), start = b.label(), exit = b.label();
+  b.jmp(head);
+  b.at(head);
+  b.br(opts.cmp ?? "ult", i, imm(opts.trips ?? 4n), start, exit);
+  b.at(start);
+  body(i, acc);
+  b.ins({ op: "alu", alu: "add", dst: i, a: i, b: imm(1n), ...(opts.w32 ? { w32: true } : {}) });
+  b.jmp(head);
+  b.at(exit);
+  return acc;
+}
+
 /** Builds an IrFunction: blocks are created with label(), filled after at(label). */
 export class FnBuilder {
   readonly ctx: VReg = 0;
