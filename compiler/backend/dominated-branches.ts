@@ -70,7 +70,13 @@ function decided(b: Bounds, cmp: CmpOp, k: bigint): boolean | undefined {
 export function decideDominatedBranches(fn: IrFunction): IrFunction {
   const byId = new Map(fn.blocks.map((b) => [b.id, b]));
   const preds = new Map<number, number[]>();
-  for (const b of fn.blocks) for (const s of new Set(successors(b))) preds.set(s, [...(preds.get(s) ?? []), b.id]);
+  for (const b of fn.blocks) {
+    for (const s of new Set(successors(b))) {
+      const l = preds.get(s);
+      if (l) l.push(b.id);
+      else preds.set(s, [b.id]);
+    }
+  }
   // The facts: per register, the edges D -> S on which a compare of it is true.
   const facts = new Map<VReg, { d: number; s: number; cmp: CmpOp; k: bigint }[]>();
   for (const b of fn.blocks) {

@@ -204,6 +204,15 @@ class Emitter {
   }
 }
 
+/** How many instructions term() emits for a terminator with `next` the block after it. */
+export function termLength(t: MTerm, next: number | undefined): number {
+  switch (t.k) {
+    case "exit": return 1;
+    case "jmp": return t.target === next ? 0 : 1;
+    case "br": return (t.then === next && INVERTED[t.cmp] !== undefined) || t.else === next ? 1 : 2;
+  }
+}
+
 function lineTable(code: Emitted[], fallback?: Loc): MachineCode["lines"] {
   const lines: MachineCode["lines"] = [];
   let cur = code.find((e) => e.loc)?.loc ?? fallback;

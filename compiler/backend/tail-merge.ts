@@ -14,7 +14,7 @@
 // In: an MFunction after register allocation, and its frame. Out: the same, changed in
 // place (blocks split, emptied and added).
 
-import { INVERTED } from "./emit.js";
+import { termLength } from "./emit.js";
 import type { CoreTag } from "../ir/ir.js";
 import type { Frame } from "./frame.js";
 import { successors, type MBlock, type MFunction, type MInst, type MTerm } from "./mir.js";
@@ -52,7 +52,7 @@ export function mergeTails(fn: MFunction, frame: Frame): void {
       const free = join.insts.length === len && !fallenInto.has(join.id) && join !== fn.blocks[0];
       const tailNext = len === keep.insts.length && next.get(join) === keep.id;
       const goto = free || tailNext ? 0 : 1;
-      const longer = goto + termCost(keep.term, next.get(keep)) - termCost(join.term, next.get(join));
+      const longer = goto + termLength(keep.term, next.get(keep)) - termLength(join.term, next.get(join));
       return len > 0 && (longer <= 0 || len >= MIN_TAIL) ? { keep, join, len, longer } : undefined;
     };
     const groups = new Map<string, MBlock[]>();
@@ -114,15 +114,6 @@ function fallthroughTargets(fn: MFunction): Set<number> {
     if (p.term.k === "jmp" || (p.term.k === "br" && (p.term.then === b.id ? p.term.else : p.term.then) !== after)) out.add(b.id);
   });
   return out;
-}
-
-/** The instructions a terminator takes with `next` the block after it (emit.ts). */
-function termCost(t: MTerm, next: number | undefined): number {
-  switch (t.k) {
-    case "exit": return 1;
-    case "jmp": return t.target === next ? 0 : 1;
-    case "br": return (t.then === next && INVERTED[t.cmp] !== undefined) || t.else === next ? 1 : 2;
-  }
 }
 
 /** An instruction as a string of what it does: its fields but the source line, a slot
