@@ -2,10 +2,11 @@
 // (cli/code-cache.ts), for real: a run stores one for each; a run whose object comes
 // from the compile cache loads neither the compiler's bundle nor typescript.js (their
 // caches, removed, are not written again); a compile keeps a cache of dist/bpftsc.cjs
-// apart from run's; writing a cache removes those of older builds but the newest.
+// apart from run's; writing a cache removes those of older builds but the newest; a
+// cached file is read as Latin-1 only when it is ASCII (the same text either way).
 
 import { spawnSync } from "node:child_process";
-import { readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../harness/harness.js";
@@ -64,5 +65,18 @@ describe("bpftsc's code cache", () => {
     expect(left.filter((f) => !stale.includes(f))).toHaveLength(1); // the one this compile wrote
     expect(left.filter((f) => stale.includes(f)).sort()).toEqual([stale[3], stale[4]]);
     expect(caches()).toEqual(["bpftsc.cjs", "bpftsc.cjs", "bpftsc.cjs", "bpftsc.cjs-run", "compiler.cjs", "typescript.js"]);
+  });
+
+  it("loads a cached file that is not ASCII as UTF-8, and one that is as the same text", () => {
+    const dist = path.join(RUN_DIR, "code-cache-text", "dist");
+    mkdirSync(dist, { recursive: true });
+    writeFileSync(path.join(dist, "compiler.cjs"), 'module.exports = "caf\u00e9 \u2192 \u{1f41d}";\n');
+    writeFileSync(path.join(dist, "bpftsc.cjs"), 'module.exports = "plain ascii";\n');
+    const script = `const c = require(${JSON.stringify(path.join(REPO_ROOT, "dist", "code-cache.cjs"))}).installCodeCache(["x.ts"]);
+      process.stdout.write(JSON.stringify([require(${JSON.stringify(path.join(dist, "compiler.cjs"))}), require(${JSON.stringify(path.join(dist, "bpftsc.cjs"))})]));
+      c.save();`;
+    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env: { ...process.env, BPFTSC_CACHE_DIR: path.join(RUN_DIR, "code-cache-text", "cache") } });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual(["caf\u00e9 \u2192 \u{1f41d}", "plain ascii"]);
   });
 });
