@@ -1,7 +1,8 @@
 // Constant stores into a stack slot merged into fewer, wider ones: a struct's zeroed padding
 // bytes and its constant fields, written one store each by the frontend, become the aligned
 // 2-, 4- or 8-byte stores that hold the same bytes.
-// In: a folded IrFunction (constants are store immediates). Out: a copy with, in each block,
+// In: a folded IrFunction (constants are store immediates), left unchanged. Out: a new one (the
+// instructions not rewritten are the input's own, shared) with, in each block,
 // each run of stores into one slot that nothing reads in between (a window: no load of the
 // slot, no call or memory access through a register that may point into it) rewritten
 // when that takes fewer stores.
@@ -14,7 +15,6 @@
 // covered gets the widest aligned store (at most the slot's alignment, inside the slot)
 // whose bytes are all needed or free, with an immediate that fits (s32 for 8 bytes).
 
-import { copyInst } from "../ir/copy.js";
 import { isImm, type Inst, type IrFunction, type Loc, type Slot } from "../ir/ir.js";
 import { instUses } from "../ir/uses.js";
 import { fitsS32 } from "./imm.js";
@@ -28,7 +28,7 @@ interface Window { consts: { at: number; st: Store; value: bigint }[]; others: {
 export function mergeStores(fn: IrFunction): IrFunction {
   const ptrs = slotPointers(fn);
   const slots = new Map(fn.slots.map((s) => [s.id, s]));
-  return { ...fn, blocks: fn.blocks.map((b) => ({ ...b, insts: mergeBlock(b.insts.map(copyInst), slots, ptrs) })) };
+  return { ...fn, blocks: fn.blocks.map((b) => ({ ...b, insts: mergeBlock(b.insts, slots, ptrs) })) };
 }
 
 /** The slots an instruction may read or write other than by a store into a slot by name. */

@@ -141,38 +141,44 @@ export const Asm = {
 
 // ---- operands -------------------------------------------------------------------------
 
-function memBase(m: Mem): Reg[] {
-  return "base" in m && m.base !== FP ? [m.base] : [];
+/** What an instruction that reads or writes no register returns: one shared array. */
+const NONE: readonly Reg[] = [];
+
+function memBase(m: Mem): readonly Reg[] {
+  return "base" in m && m.base !== FP ? [m.base] : NONE;
 }
 
-/** Registers an instruction reads (R10 excluded). */
-export function instUses(i: MInst): Reg[] {
+/** Registers an instruction reads (R10 excluded). Shared arrays: not to be changed. */
+export function instUses(i: MInst): readonly Reg[] {
   switch (i.k) {
     case "mov": case "zext32": case "movsx": return [i.src];
-    case "movi": case "ld64": case "ldsym": case "addr": return [];
+    case "movi": case "ld64": case "ldsym": case "addr": return NONE;
     case "alu": return [i.dst, i.src];
     case "alui": case "neg": return [i.dst];
     case "ldx": case "st": return memBase(i.mem);
-    case "stx": case "xadd": return [...memBase(i.mem), i.src];
+    case "stx": case "xadd": return "base" in i.mem && i.mem.base !== FP ? [i.mem.base, i.src] : [i.src];
     case "setcc": return "reg" in i.b ? [i.a, i.b.reg] : [i.a];
     case "args": return i.moves.map((m) => m.src);
-    case "call": return ARG_REGS.slice(0, i.nargs);
+    case "call": return CALL_USES[i.nargs]!;
   }
 }
 
-/** Registers an instruction writes. */
-export function instDefs(i: MInst): Reg[] {
+/** The argument registers a call of n arguments reads, by n. */
+const CALL_USES: readonly (readonly Reg[])[] = [0, 1, 2, 3, 4, 5].map((n) => ARG_REGS.slice(0, n));
+
+/** Registers an instruction writes. Shared arrays: not to be changed. */
+export function instDefs(i: MInst): readonly Reg[] {
   switch (i.k) {
-    case "stx": case "st": case "xadd": return [];
+    case "stx": case "st": case "xadd": return NONE;
     case "args": return [...i.moves.map((m) => m.dst), ...i.imms.map((m) => m.dst)];
-    case "call": return [...CALLER_SAVED];
+    case "call": return CALLER_SAVED;
     default: return [i.dst];
   }
 }
 
-export function termUses(t: MTerm): Reg[] {
+export function termUses(t: MTerm): readonly Reg[] {
   switch (t.k) {
-    case "jmp": return [];
+    case "jmp": return NONE;
     case "br": return "reg" in t.b ? [t.a, t.b.reg] : [t.a];
     case "exit": return [R0];
   }
@@ -186,37 +192,43 @@ export function successors(t: MTerm): number[] {
   }
 }
 
-function renameMem(m: Mem, f: (r: Reg) => Reg): Mem {
-  return "base" in m ? { base: m.base === FP ? FP : f(m.base), off: m.off } : m;
+/** Replaces every register r (R10 excepted) the instruction names with f(r), in place.
+ *  For a renaming that maps every register it meets to a physical one (the allocator's
+ *  colors): instructions may share a memory operand, which is then renamed once and
+ *  stays right. Other renamings go through renameInst, which copies. */
+export function renameRegs(i: MInst, f: (r: Reg) => Reg): void {
+  switch (i.k) {
+    case "mov": case "zext32": case "movsx": case "alu": i.dst = f(i.dst); i.src = f(i.src); return;
+    case "movi": case "ld64": case "ldsym": case "addr": case "alui": case "neg": i.dst = f(i.dst); return;
+    case "ldx": i.dst = f(i.dst); renameBase(i.mem, f); return;
+    case "stx": case "xadd": renameBase(i.mem, f); i.src = f(i.src); return;
+    case "st": renameBase(i.mem, f); return;
+    case "setcc": i.dst = f(i.dst); i.a = f(i.a); if ("reg" in i.b) i.b.reg = f(i.b.reg); return;
+    case "args":
+      for (const m of i.moves) { m.dst = f(m.dst); m.src = f(m.src); }
+      for (const m of i.imms) m.dst = f(m.dst);
+      return;
+    case "call": return;
+  }
 }
 
-function renameSrc(s: Src, f: (r: Reg) => Reg): Src {
-  return "reg" in s ? { reg: f(s.reg) } : s;
+function renameBase(m: Mem, f: (r: Reg) => Reg): void {
+  if ("base" in m && m.base !== FP) m.base = f(m.base);
 }
 
 /** A copy of the instruction with every register r (R10 excepted) replaced by f(r). */
 export function renameInst(i: MInst, f: (r: Reg) => Reg): MInst {
-  switch (i.k) {
-    case "mov": case "zext32": case "movsx": return { ...i, dst: f(i.dst), src: f(i.src) };
-    case "alu": return { ...i, dst: f(i.dst), src: f(i.src) };
-    case "movi": case "ld64": case "ldsym": case "addr": case "alui": case "neg":
-      return { ...i, dst: f(i.dst) };
-    case "ldx": return { ...i, dst: f(i.dst), mem: renameMem(i.mem, f) };
-    case "stx": case "xadd": return { ...i, mem: renameMem(i.mem, f), src: f(i.src) };
-    case "st": return { ...i, mem: renameMem(i.mem, f) };
-    case "setcc": return { ...i, dst: f(i.dst), a: f(i.a), b: renameSrc(i.b, f) };
-    case "args":
-      return {
-        ...i,
-        moves: i.moves.map((m) => ({ dst: f(m.dst), src: f(m.src) })),
-        imms: i.imms.map((m) => ({ dst: f(m.dst), value: m.value })),
-      };
-    case "call": return i;
-  }
+  const c: MInst = { ...i };
+  if ("mem" in c) c.mem = { ...c.mem };
+  if (c.k === "setcc") c.b = { ...c.b };
+  if (c.k === "args") { c.moves = c.moves.map((m) => ({ ...m })); c.imms = c.imms.map((m) => ({ ...m })); }
+  renameRegs(c, f);
+  return c;
 }
 
+/** The terminator with its registers renamed: a copy when it names any. */
 export function renameTerm(t: MTerm, f: (r: Reg) => Reg): MTerm {
-  return t.k === "br" ? { ...t, a: f(t.a), b: renameSrc(t.b, f) } : t;
+  return t.k === "br" ? { ...t, a: f(t.a), b: "reg" in t.b ? { reg: f(t.b.reg) } : t.b } : t;
 }
 
 // ---- printing (for dumps and test failure messages) -----------------------------------

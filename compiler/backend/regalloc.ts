@@ -32,7 +32,7 @@
 import { BackendError } from "./errors.js";
 import { computeLiveness, loopDepths } from "./liveness.js";
 import {
-  ALL_COLORS, COLOR_ORDER, FIRST_VREG, NUM_COLORS, instDefs, instUses, isPhys, renameInst, renameTerm, termUses,
+  ALL_COLORS, COLOR_ORDER, FIRST_VREG, NUM_COLORS, instDefs, instUses, isPhys, renameRegs, renameTerm, termUses,
   type MFunction, type Reg,
 } from "./mir.js";
 import { Moves } from "./moves.js";
@@ -438,7 +438,8 @@ export function allocateRegisters(fn: MFunction): AllocStats {
     }
     const f = (r: Reg): Reg => (r < FIRST_VREG ? r : colors.get(r)!);
     for (const b of fn.blocks) {
-      b.insts = b.insts.map((i) => renameInst(i, f)).filter((i) => !(i.k === "mov" && i.dst === i.src));
+      for (const i of b.insts) renameRegs(i, f);
+      b.insts = b.insts.filter((i) => !(i.k === "mov" && i.dst === i.src));
       b.term = renameTerm(b.term, f);
     }
     return { rounds: round, spilled };

@@ -23,7 +23,7 @@ export interface Interval { start: number; end: number }
 
 export function slotIntervals(fn: MFunction): Map<number, Interval> {
   const pointsTo = addressHolders(fn);
-  const pointedBy = (regs: Reg[]): Set<number> => {
+  const pointedBy = (regs: readonly Reg[]): Set<number> => {
     const slots = new Set<number>();
     for (const r of regs) for (const s of pointsTo.get(r) ?? []) slots.add(s);
     return slots;
@@ -107,7 +107,7 @@ function addressHolders(fn: MFunction): Map<Reg, Set<number>> {
  *  from there before every byte of the slot is written. A read is a load of bytes not
  *  yet written, an atomic add, or any use of a register that may hold the slot's address
  *  (a helper may read what it points at, or write it: taken as a read either way). */
-function slotsLiveAt(fn: MFunction, slots: number[], pointedBy: (regs: Reg[]) => Set<number>, at: Set<number>): Map<number, number[]> {
+function slotsLiveAt(fn: MFunction, slots: number[], pointedBy: (regs: readonly Reg[]) => Set<number>, at: Set<number>): Map<number, number[]> {
   const index = new Map(slots.map((s, k) => [s, k]));
   const sizes = new Map(fn.slots.map((s) => [s.id, s.size]));
   const words = (slots.length + 31) >>> 5;

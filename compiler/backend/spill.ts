@@ -77,6 +77,7 @@ export function rewriteSpills(fn: MFunction, groups: SpillGroup[]): void {
     for (const r of g.regs) groupOf.set(r, { ...(slot !== undefined ? { slot } : {}), ...(g.remat !== undefined ? { remat: g.remat } : {}), id });
   });
 
+  const spilled = (r: Reg): boolean => groupOf.has(r);
   const temp = (): Reg => {
     const t = fn.nextReg++;
     fn.spillTemps.add(t);
@@ -87,7 +88,7 @@ export function rewriteSpills(fn: MFunction, groups: SpillGroup[]): void {
   for (const b of fn.blocks) {
     const out: MInst[] = [];
     /** Loads (or recomputations) of the spilled registers `regs` into fresh temporaries. */
-    const reload = (regs: Reg[], uses: Reg[], loc: MInst["loc"]): Map<Reg, Reg> => {
+    const reload = (regs: Reg[], uses: readonly Reg[], loc: MInst["loc"]): Map<Reg, Reg> => {
       const rename = new Map<Reg, Reg>();
       for (const r of regs) {
         const t = temp();
@@ -101,8 +102,8 @@ export function rewriteSpills(fn: MFunction, groups: SpillGroup[]): void {
     for (const i of b.insts) {
       const uses = instUses(i);
       const defs = instDefs(i);
-      const regs = [...new Set([...uses, ...defs])].filter((r) => groupOf.has(r));
-      if (regs.length === 0) { out.push(i); continue; }
+      if (!uses.some(spilled) && !defs.some(spilled)) { out.push(i); continue; }
+      const regs = [...new Set([...uses, ...defs])].filter(spilled);
       if (i.k === "mov") {
         const d = groupOf.get(i.dst);
         const s = groupOf.get(i.src);
@@ -119,7 +120,7 @@ export function rewriteSpills(fn: MFunction, groups: SpillGroup[]): void {
         if (defs.includes(r) && g.slot !== undefined) out.push(at(Asm.store(8, { slot: g.slot, off: 0 }, rename.get(r)!), i.loc));
       }
     }
-    const tUses = termUses(b.term).filter((r) => groupOf.has(r));
+    const tUses = termUses(b.term).filter(spilled);
     if (tUses.length > 0) {
       const rename = reload([...new Set(tUses)], tUses, b.term.loc);
       b.term = renameTerm(b.term, (r) => rename.get(r) ?? r);
