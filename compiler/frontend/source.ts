@@ -53,9 +53,11 @@ export function checkSource(path: string, text: string): CheckedSource {
   const fileName = resolve(path);
   const host: ts.CompilerHost = {
     getSourceFile(name, languageVersion) {
-      if (name === fileName) return ts.createSourceFile(name, text, languageVersion, true, ts.ScriptKind.TS);
+      // Parent pointers are left to the binder (program.getTypeChecker() binds every file,
+      // and sets them as it goes): asked of the parser, they cost a walk of the whole tree.
+      if (name === fileName) return ts.createSourceFile(name, text, languageVersion, false, ts.ScriptKind.TS);
       if (!existsSync(name)) return undefined;
-      if (!name.startsWith(runtimeDir)) return ts.createSourceFile(name, readFileSync(name, "utf8"), languageVersion, true);
+      if (!name.startsWith(runtimeDir)) return ts.createSourceFile(name, readFileSync(name, "utf8"), languageVersion, false);
       let sf = libCache.get(name);
       if (!sf) {
         sf = ts.createSourceFile(name, readFileSync(name, "utf8"), languageVersion, true);
