@@ -8,7 +8,8 @@
 // only where that cannot matter: the function never loads those bytes back itself, and the
 // slot's address goes nowhere but into helper calls (which read it as plain memory). A store
 // through a pointer is BPF_ST when the pointer is a helper's result or a map's or global's
-// address (map values, ring-buffer records, globals); never through the context, which the
+// address (map values, ring-buffer records, globals), a copy of one, or one plus an offset
+// (an element of an array in a map value); never through the context, which the
 // verifier refuses BPF_ST into, nor through a parameter, which may point at a caller's stack.
 
 import { isImm, type Inst, type IrFunction, type VReg } from "../ir/ir.js";
@@ -24,7 +25,7 @@ export function storeImmediates(fn: IrFunction, ptrs: SlotPointers): (i: Store) 
   const loaded = new Map<number, Uint8Array>();
   const escaped = new Set<number>();
   const escape = (r: VReg): void => { for (const s of ptrs.get(r) ?? []) escaped.add(s); };
-  const heapDefs = new Map<VReg, boolean>();
+  const defs: Inst[] = [];
   for (const b of fn.blocks) {
     for (const i of b.insts) {
       if (i.op === "load" && "slot" in i.base) {
@@ -35,14 +36,36 @@ export function storeImmediates(fn: IrFunction, ptrs: SlotPointers): (i: Store) 
       const keeps = i.op === "mov" || i.op === "alu" || (i.op === "call" && "helper" in i);
       if (!keeps) for (const u of instUses(i)) escape(u);
       const d = instDst(i);
-      if (d !== undefined) heapDefs.set(d, (heapDefs.get(d) ?? true) && (i.op === "call" || i.op === "symref"));
+      if (d !== undefined) defs.push(i);
     }
     for (const u of termUses(b.term)) escape(u);
   }
+  const heap = heapPointers(defs);
   return (i) => {
     if (!isImm(i.src) || (i.size === 8 && !fitsS32(i.src.imm))) return false;
-    if ("reg" in i.base) return heapDefs.get(i.base.reg) === true && !fn.params.includes(i.base.reg);
+    if ("reg" in i.base) return heap.has(i.base.reg) && !fn.params.includes(i.base.reg);
     const slot = i.base.slot;
     return !escaped.has(slot) && !(loaded.get(slot)?.subarray(i.off, i.off + i.size).includes(1) ?? false);
   };
+}
+
+/** The registers every definition of which is a helper's result, a map's or global's
+ *  address, a copy of one, or one of those plus or minus a number (an element of a map
+ *  value: `p + i * 8`). The largest such set: registers are dropped until every
+ *  definition of those left qualifies, so a loop's `p += 8` keeps p in when p's other
+ *  definitions do. Parameters have no definition here and are never in it. */
+function heapPointers(defs: readonly Inst[]): Set<VReg> {
+  const heap = new Set<VReg>();
+  for (const i of defs) heap.add(instDst(i)!);
+  const qualifies = (i: Inst): boolean =>
+    i.op === "call" || i.op === "symref" || (i.op === "mov" && heap.has(i.src)) ||
+    (i.op === "alu" && (i.alu === "add" || i.alu === "sub") && !i.w32 && heap.has(i.a) && (isImm(i.b) || !heap.has(i.b)));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const i of defs) {
+      const d = instDst(i)!;
+      if (heap.has(d) && !qualifies(i)) { heap.delete(d); changed = true; }
+    }
+  }
+  return heap;
 }

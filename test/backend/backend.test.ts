@@ -916,6 +916,31 @@ describe("maps, stack and relocations", () => {
     expect(t).toContain("r1 = 1099511627776 ll");
   });
 
+  it("stores constants with BPF_ST through an element of a helper's memory: its address plus an index, copied", () => {
+    const b = new FnBuilder();
+    const key = b.slot(4);
+    b.store({ slot: key }, 0, 4, imm(0));
+    const v = b.call(1, [b.mapref("arr"), b.addr(key)])!;
+    const some = b.label(), none = b.label();
+    b.br("ne", v, imm(0), some, none);
+    b.at(some);
+    const i = b.aluImm("and", b.load({ reg: b.ctx }, 0, 8), 3);
+    const elem = b.alu("add", v, b.aluImm("lsh", i, 3));
+    const copy = b.reg();
+    b.ins({ op: "mov", dst: copy, src: elem });
+    b.store({ reg: copy }, 0, 8, imm(0));
+    b.ret(imm(1));
+    b.at(none).ret(imm(0));
+    const t = text(compileFunction(b.build()).insns);
+    expect(t.some((l) => /^\*\(u64 \*\)\(r\d+ \+ 0\) = 0$/.test(l)), t.join("\n")).toBe(true);
+    // The same through the context plus an index: a register store.
+    const c = new FnBuilder();
+    c.store({ reg: c.alu("add", c.ctx, c.aluImm("and", c.load({ reg: c.ctx }, 0, 8), 8)) }, 0, 8, imm(0));
+    c.ret(imm(0));
+    const tc = text(compileFunction(c.build()).insns);
+    expect(tc.some((l) => /^\*\(u64 \*\)\(r\d+ [+-] \d+\) = -?\d+$/.test(l)), tc.join("\n")).toBe(false);
+  });
+
   it("stores from a register where the function loads the bytes back, the address escapes, or through a parameter", () => {
     const loadsBack = new FnBuilder();
     const s = loadsBack.slot(8);
