@@ -12,7 +12,7 @@
 // only they used (computations, stack slots).
 // In: a folded IrFunction (not modified). Out: a copy with such branches decided.
 
-import { compareConstants } from "../ir/compare.js";
+import { NEGATED_CMP, compareConstants } from "../ir/compare.js";
 import { copyInst } from "../ir/copy.js";
 import { dominators, successors } from "../ir/dominators.js";
 import { isImm, type Block, type CmpOp, type IrFunction, type VReg } from "../ir/ir.js";
@@ -20,12 +20,6 @@ import { instDst, removeDeadCode } from "../ir/uses.js";
 import { removeUnreachable } from "../ir/cleanup.js";
 import { dropUnusedSlots } from "../ir/share-slots.js";
 import { registerRanges } from "./value-ranges.js";
-
-/** What a compare being false means, as a compare being true. */
-const NEGATED: Partial<Record<CmpOp, CmpOp>> = {
-  eq: "ne", ne: "eq", ult: "uge", uge: "ult", ule: "ugt", ugt: "ule",
-  slt: "sge", sge: "slt", sle: "sgt", sgt: "sle",
-};
 
 const S64_MIN = -(1n << 63n), S64_MAX = (1n << 63n) - 1n;
 /** Blocks the searches for writes between a compare and a branch visit, per function. */
@@ -82,7 +76,7 @@ export function decideDominatedBranches(fn: IrFunction): IrFunction {
   for (const b of fn.blocks) {
     const t = b.term;
     if (t.op !== "br" || !isImm(t.b) || t.then === t.else) continue;
-    for (const [s, cmp] of [[t.then, t.cmp], [t.else, NEGATED[t.cmp]]] as const) {
+    for (const [s, cmp] of [[t.then, t.cmp], [t.else, NEGATED_CMP[t.cmp]]] as const) {
       if (cmp === undefined || preds.get(s)?.length !== 1) continue;
       const l = facts.get(t.a) ?? [];
       l.push({ d: b.id, s, cmp, k: t.b.imm });
@@ -126,9 +120,10 @@ export function decideDominatedBranches(fn: IrFunction): IrFunction {
     for (const x of tested) {
       const range = known(x);
       let bounds: Bounds = range.u32 ? { lo: 0n, hi: (1n << 32n) - 1n } : range.s32 ? { lo: -(1n << 31n), hi: (1n << 31n) - 1n } : { lo: S64_MIN, hi: S64_MAX };
-      for (const f of facts.get(x) ?? []) {
+      // A fact about x holds here only if this block does not write x itself.
+      for (const f of writes(b, x) ? [] : facts.get(x) ?? []) {
         if (f.d === b.id || !dominates(f.s, b.id)) continue;
-        if (writes(b, x) || writtenBetween(f.s, b.id, f.d, x)) continue;
+        if (writtenBetween(f.s, b.id, f.d, x)) continue;
         bounds = narrowed(bounds, f.cmp, f.k);
       }
       const outcome = decided(bounds, t.cmp, t.b.imm);

@@ -7,14 +7,10 @@
 // In: an IrFunction whose blocks are all reachable (not modified). Out: a copy with such
 // branches replaced; their arms are left unreached, for removeUnreachable.
 
-import type { Block, CmpOp, Inst, IrFunction, Terminator } from "./ir.js";
+import { NEGATED_CMP } from "./compare.js";
+import type { Block, Inst, IrFunction, Terminator } from "./ir.js";
 import { successors } from "./dominators.js";
 import { instDst, instUses } from "./uses.js";
-
-const INVERSE: Partial<Record<CmpOp, CmpOp>> = {
-  eq: "ne", ne: "eq", ugt: "ule", ule: "ugt", uge: "ult", ult: "uge",
-  sgt: "sle", sle: "sgt", sge: "slt", slt: "sge",
-};
 
 export function comparesAsValues(fn: IrFunction): IrFunction {
   const byId = new Map(fn.blocks.map((b) => [b.id, b]));
@@ -37,7 +33,7 @@ export function comparesAsValues(fn: IrFunction): IrFunction {
     if (first?.op !== "const" || first.core || b.insts.slice(k + 1).some((i) => instUses(i).includes(x))) continue;
     const whenTrue = armIsThen ? set.value : first.value;
     const whenFalse = armIsThen ? first.value : set.value;
-    const cmp = whenTrue === 1n && whenFalse === 0n ? br.cmp : whenTrue === 0n && whenFalse === 1n ? INVERSE[br.cmp] : undefined;
+    const cmp = whenTrue === 1n && whenFalse === 0n ? br.cmp : whenTrue === 0n && whenFalse === 1n ? NEGATED_CMP[br.cmp] : undefined;
     if (cmp === undefined) continue;
     const setcc: Inst = { op: "setcc", dst: x, cmp, a: br.a, b: br.b, ...(br.loc ? { loc: br.loc } : {}) };
     const term: Terminator = { op: "jmp", target: armIsThen ? br.else : br.then, ...(br.loc ? { loc: br.loc } : {}) };
