@@ -19,9 +19,9 @@ export function checkMFunction(fn: MFunction, after: string, allocated: boolean)
   const slots = new Set(fn.slots.map((s) => s.id));
   // A virtual register read must be written somewhere (a pass that leaves a definition out
   // must leave its readers reading what replaces it).
-  const written = new Set<number>();
-  for (const b of fn.blocks) for (const i of b.insts) for (const r of instDefs(i)) written.add(r);
-  const unwritten = (regs: readonly number[]) => regs.find((r) => !isPhys(r) && !written.has(r));
+  const written = new Uint8Array(fn.nextReg);
+  for (const b of fn.blocks) for (const i of b.insts) for (const r of instDefs(i)) written[r] = 1;
+  const unwritten = (regs: readonly number[]) => regs.find((r) => !isPhys(r) && written[r] !== 1);
   const entry = fn.blocks[0]?.id;
   for (const b of fn.blocks) {
     for (const s of successors(b.term)) {
@@ -38,9 +38,9 @@ export function checkMFunction(fn: MFunction, after: string, allocated: boolean)
       for (const r of uses) {
         if (allocated && !isPhys(r)) fail(`virtual register left: ${printInst(i)}`);
         if (r >= fn.nextReg) fail(`register beyond nextReg: ${printInst(i)}`);
-        if (!isPhys(r) && !written.has(r)) fail(`reads a register nothing writes: ${printInst(i)}`);
+        if (!isPhys(r) && written[r] !== 1) fail(`reads a register nothing writes: ${printInst(i)}`);
       }
-      if (i.k === "args" && [...i.moves, ...i.imms].some((m) => !ARG_REGS.includes(m.dst))) fail(`argument outside r1-r5: ${printInst(i)}`);
+      if (i.k === "args" && (i.moves.some((m) => !ARG_REGS.includes(m.dst)) || i.imms.some((m) => !ARG_REGS.includes(m.dst)))) fail(`argument outside r1-r5: ${printInst(i)}`);
       if ((i.k === "addr" && !slots.has(i.slot)) || ((i.k === "ldx" || i.k === "stx" || i.k === "st") && "slot" in i.mem && !slots.has(i.mem.slot))) {
         fail(`undeclared stack slot: ${printInst(i)}`);
       }

@@ -18,7 +18,7 @@
 import { isImm, type CmpOp, type Inst, type IrFunction, type Operand, type Terminator, type VReg } from "../ir/ir.js";
 import { blocksOnCycles } from "../ir/cycles.js";
 import { dominators } from "../ir/dominators.js";
-import { instDst, instUses, termUses } from "../ir/uses.js";
+import { forEachDistinct, instDst, instUses, termUses } from "../ir/uses.js";
 import type { Range } from "./value-ranges.js";
 
 export interface Narrowed { src: VReg; bits: 8 | 16 | 32; signed: boolean }
@@ -89,9 +89,9 @@ export function narrowExtensions(fn: IrFunction, range: (r: VReg) => Range): Nar
     b.insts.forEach((i, index) => {
       const d = instDst(i);
       if (d !== undefined) push(defs, d, { block: b.id, index });
-      for (const u of new Set(instUses(i))) { push(readers, u, i); push(readAt, u, { block: b.id, index }); }
+      forEachDistinct(instUses(i), (u) => { push(readers, u, i); push(readAt, u, { block: b.id, index }); });
     });
-    for (const u of new Set(termUses(b.term))) push(readers, u, b.term);
+    forEachDistinct(termUses(b.term), (u) => push(readers, u, b.term));
   }
   // Computed only for an extension in another block than its source's.
   let dominates: ((a: number, b: number) => boolean) | undefined;

@@ -21,12 +21,13 @@ import { instDefs, instUses, isPhys, successors, termUses, type MFunction, type 
 
 export interface Interval { start: number; end: number }
 
+type PointedBy = (regs: readonly Reg[], f: (slot: number) => void) => void;
+
 export function slotIntervals(fn: MFunction): Map<number, Interval> {
   const pointsTo = addressHolders(fn);
-  const pointedBy = (regs: readonly Reg[]): Set<number> => {
-    const slots = new Set<number>();
-    for (const r of regs) for (const s of pointsTo.get(r) ?? []) slots.add(s);
-    return slots;
+  /** f of each slot the registers may point at (of one twice when two may). */
+  const pointedBy: PointedBy = (regs, f) => {
+    for (const r of regs) pointsTo.get(r)?.forEach(f);
   };
   const intervals = new Map<number, Interval>();
   const touch = (slot: number, pos: number): void => {
@@ -43,10 +44,10 @@ export function slotIntervals(fn: MFunction): Map<number, Interval> {
       const slot = slotOf(i);
       if (slot !== undefined) touch(slot, pos);
       // An argument move hands the address to the call right after it.
-      for (const s of pointedBy(instUses(i))) { touch(s, pos); if (i.k === "args") touch(s, pos + 1); }
+      pointedBy(instUses(i), (s) => { touch(s, pos); if (i.k === "args") touch(s, pos + 1); });
       pos++;
     }
-    for (const s of pointedBy(termUses(b.term))) touch(s, pos);
+    pointedBy(termUses(b.term), (s) => touch(s, pos));
     blockEnd.set(b.id, pos);
     pos++;
   }
@@ -85,16 +86,18 @@ function addressHolders(fn: MFunction): Map<Reg, Set<number>> {
     changed = false;
     for (const b of fn.blocks) {
       for (const i of b.insts) {
-        const from = new Set<number>();
-        if (i.k === "addr") from.add(i.slot);
-        else for (const r of instUses(i)) for (const s of out.get(r) ?? []) from.add(s);
-        if (from.size === 0) continue;
+        // The slots come from the addr's own, or from the sets of the registers it reads
+        // (one of which may be the set it adds to: adding its own members changes nothing).
+        let from: Set<number>[] | undefined;
+        if (i.k !== "addr") for (const r of instUses(i)) { const s = out.get(r); if (s) (from ??= []).push(s); }
+        if (i.k !== "addr" && from === undefined) continue;
         for (const d of instDefs(i)) {
           if (isPhys(d)) continue;
           let set = out.get(d);
           if (!set) out.set(d, (set = new Set()));
           const before = set.size;
-          for (const s of from) set.add(s);
+          if (i.k === "addr") set.add(i.slot);
+          else for (const f of from!) for (const s of f) set.add(s);
           changed ||= set.size !== before;
         }
       }
@@ -107,7 +110,7 @@ function addressHolders(fn: MFunction): Map<Reg, Set<number>> {
  *  from there before every byte of the slot is written. A read is a load of bytes not
  *  yet written, an atomic add, or any use of a register that may hold the slot's address
  *  (a helper may read what it points at, or write it: taken as a read either way). */
-function slotsLiveAt(fn: MFunction, slots: number[], pointedBy: (regs: readonly Reg[]) => Set<number>, at: Set<number>): Map<number, number[]> {
+function slotsLiveAt(fn: MFunction, slots: number[], pointedBy: PointedBy, at: Set<number>): Map<number, number[]> {
   const index = new Map(slots.map((s, k) => [s, k]));
   const sizes = new Map(fn.slots.map((s) => [s.id, s.size]));
   const words = (slots.length + 31) >>> 5;
@@ -132,11 +135,11 @@ function slotsLiveAt(fn: MFunction, slots: number[], pointedBy: (regs: readonly 
       if (w.count === w.bytes.length) kill[bi]![k >>> 5]! |= 1 << (k & 31);
     };
     for (const i of b.insts) {
-      for (const s of pointedBy(instUses(i))) read(s);
+      pointedBy(instUses(i), (s) => read(s));
       if ((i.k === "ldx" || i.k === "xadd") && "slot" in i.mem) read(i.mem.slot, i.mem.off, i.size);
       else if ((i.k === "stx" || i.k === "st") && "slot" in i.mem) write(i.mem.slot, i.mem.off, i.size);
     }
-    for (const s of pointedBy(termUses(b.term))) read(s);
+    pointedBy(termUses(b.term), (s) => read(s));
   });
   const order = new Map(fn.blocks.map((b, bi) => [b.id, bi]));
   const succ = fn.blocks.map((b) => successors(b.term).map((t) => order.get(t)!));

@@ -36,7 +36,7 @@ import { threadConstantBranches } from "./thread-constant-branches.js";
 import { dropUnusedSlots, shareSlots } from "./share-slots.js";
 import { shareAddresses } from "./share-addresses.js";
 import { isImm, type Inst, type IrFunction, type VReg } from "./ir.js";
-import { instUses, removeDeadCode, termUses } from "./uses.js";
+import { forEachDistinct, instUses, removeDeadCode, termUses } from "./uses.js";
 
 export function cleanupFunction(input: IrFunction): IrFunction {
   const fn = copyFunction(input);
@@ -182,7 +182,7 @@ function narrowAluReadAsLowHalves(fn: IrFunction): void {
   for (const b of fn.blocks) {
     for (const i of b.insts) {
       if ("dst" in i && i.dst !== undefined) defs.set(i.dst, (defs.get(i.dst) ?? 0) + 1);
-      for (const r of new Set(instUses(i))) { const l = readers.get(r); if (l) l.push(i); else readers.set(r, [i]); }
+      forEachDistinct(instUses(i), (r) => { const l = readers.get(r); if (l) l.push(i); else readers.set(r, [i]); });
     }
     for (const r of termUses(b.term)) termReads.add(r);
   }

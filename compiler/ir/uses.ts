@@ -3,7 +3,7 @@
 // In: IR instructions and blocks. Out: register lists; blocks with dead pure
 // instructions removed (in place).
 
-import { isImm, type Block, type Inst, type IrFunction, type Operand, type Terminator, type VReg } from "./ir.js";
+import { isImm, type Block, type Inst, type IrFunction, type Terminator, type VReg } from "./ir.js";
 
 /** The register an instruction writes, if any. */
 export function instDst(i: Inst): VReg | undefined {
@@ -24,19 +24,35 @@ export function writeCounts(fn: IrFunction): Map<VReg, number> {
   return n;
 }
 
-/** The registers an instruction reads. */
-export function instUses(i: Inst): VReg[] {
-  const regs = (...os: (Operand | undefined)[]): VReg[] => os.filter((o): o is VReg => o !== undefined && !isImm(o));
+/** The registers an instruction reads (an array the caller must not change: the one for
+ *  none is shared). */
+export function instUses(i: Inst): readonly VReg[] {
   switch (i.op) {
-    case "const": case "addr": case "symref": return [];
+    case "const": case "addr": case "symref": return NONE;
     case "mov": case "ext": case "forget": return [i.src];
-    case "alu": case "setcc": return regs(i.a, i.b);
+    case "alu": case "setcc": return isImm(i.b) ? [i.a] : [i.a, i.b];
     case "neg": return [i.a];
-    case "load": return "reg" in i.base ? [i.base.reg] : [];
-    case "store": return regs("reg" in i.base ? i.base.reg : undefined, i.src);
-    case "call": return regs(...i.args);
+    case "load": return "reg" in i.base ? [i.base.reg] : NONE;
+    case "store": {
+      const src = isImm(i.src) ? undefined : i.src;
+      if (!("reg" in i.base)) return src === undefined ? NONE : [src];
+      return src === undefined ? [i.base.reg] : [i.base.reg, src];
+    }
+    case "call": {
+      let regs: VReg[] | undefined;
+      for (const a of i.args) if (!isImm(a)) (regs ??= []).push(a);
+      return regs ?? NONE;
+    }
     case "atomic_add": return [i.base.reg, i.src];
   }
+}
+
+const NONE: readonly VReg[] = [];
+
+/** f of each register of the list once, in order: an instruction that reads a register
+ *  twice is one reader of it. */
+export function forEachDistinct(regs: readonly VReg[], f: (r: VReg) => void): void {
+  regs.forEach((r, k) => { if (regs.indexOf(r) === k) f(r); });
 }
 
 /** The registers a terminator reads. */
