@@ -30,11 +30,13 @@ const INLINE_SIZE = 40;
 export const MAX_SUBPROGRAM_ARGS = 5;
 
 export function readFunctions(ctx: FrontendContext, decls: ts.FunctionDeclaration[]): Map<ts.Symbol, FunctionInfo> {
+  const out = new Map<ts.Symbol, FunctionInfo>();
+  // With no functions there are no calls of them to find in the programs.
+  if (decls.length === 0) return out;
   const bySymbol = new Map(decls.map((d) => [ctx.symbolOf(d.name!)!, d]));
   const calls = callsOf(ctx, bySymbol);
   refuseRecursion(ctx, bySymbol, calls);
   const perProgram = callsPerProgram(ctx, bySymbol, calls);
-  const out = new Map<ts.Symbol, FunctionInfo>();
   for (const [symbol, decl] of bySymbol) {
     const tag = inlineTag(decl);
     let subprogram: boolean;

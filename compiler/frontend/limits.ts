@@ -71,16 +71,22 @@ function located(what: "tooDeep" | "tooLong", path: string, text: string, pos: n
   return makeDiagnostic(what, { file: path, line, col: before[line - 1]!.length + 1, sourceLine: text.split(/\r?\n/)[line - 1] }, arg);
 }
 
-/** The most deeply nested node, found iteratively (the search cannot run out of stack). */
+/** The most deeply nested node, found iteratively (the search cannot run out of stack);
+ *  the first of the deepest in the order a stack of nodes pops them. */
 function deepestNode(sf: ts.SourceFile): { node: ts.Node; depth: number } {
-  let best = { node: sf as ts.Node, depth: 0 };
-  const stack: [ts.Node, number][] = [[sf, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (depth > best.depth) best = { node, depth };
-    ts.forEachChild(node, (c) => { stack.push([c, depth + 1]); });
+  let best: ts.Node = sf, bestDepth = 0;
+  // Nodes and their depths in two stacks, pushed by one callback: a walk of every node of
+  // the file before it is type-checked, which makes nothing per node but the entries.
+  const nodes: ts.Node[] = [sf], depths: number[] = [0];
+  let childDepth = 0;
+  const push = (c: ts.Node): void => { nodes.push(c); depths.push(childDepth); };
+  while (nodes.length > 0) {
+    const node = nodes.pop()!, depth = depths.pop()!;
+    if (depth > bestDepth) { best = node; bestDepth = depth; }
+    childDepth = depth + 1;
+    ts.forEachChild(node, push);
   }
-  return best;
+  return { node: best, depth: bestDepth };
 }
 
 /** Where brackets nest deepest in the text (when even parsing ran out of stack). */
