@@ -4,9 +4,14 @@
 // In: a capacity and the score function; changed(n) whenever a member's score may have
 // changed. Out: has/add/delete and take() in O(log n), by a binary heap whose stale
 // entries (a node deleted, re-added, or rescored since) are skipped when they surface.
+// A member's newest entry never scores above the member: a score that went down gets a
+// new entry at once, one that went up (a neighbour simplified: most changes) only when
+// its entry surfaces, scored below what it is now.
 
 export class SpillQueue {
   private readonly seqOf: Float64Array;
+  /** The score of each member's newest entry. */
+  private readonly entryScore: Float64Array;
   private readonly present: Uint8Array;
   private nextSeq = 0;
   private readonly scores: number[] = [];
@@ -16,6 +21,7 @@ export class SpillQueue {
 
   constructor(capacity: number, private readonly score: (n: number) => number) {
     this.seqOf = new Float64Array(capacity);
+    this.entryScore = new Float64Array(capacity);
     this.present = new Uint8Array(capacity);
   }
 
@@ -40,19 +46,24 @@ export class SpillQueue {
 
   /** n's score may have changed. */
   changed(n: number): void {
-    if (this.present[n] === 1) this.push(n);
+    if (this.present[n] === 1 && this.score(n) < this.entryScore[n]!) this.push(n);
   }
 
   /** Removes and returns the member with the lowest score (the earliest among equals). */
   take(): number {
     for (;;) {
       const n = this.nodes[0]!;
-      const valid = this.present[n] === 1 && this.seqs[0] === this.seqOf[n] && this.scores[0] === this.score(n);
+      const current = this.present[n] === 1 && this.seqs[0] === this.seqOf[n];
+      const entry = this.scores[0]!;
       this.pop();
-      if (valid) {
+      if (!current) continue;
+      if (entry === this.score(n)) {
         this.delete(n);
         return n;
       }
+      // Scored lower when it went in: in again with its score now (unless a newer entry
+      // is already there).
+      if (entry === this.entryScore[n]) this.push(n);
     }
   }
 
@@ -69,7 +80,9 @@ export class SpillQueue {
 
   private push(n: number): void {
     let i = this.nodes.length;
-    this.scores.push(this.score(n));
+    const score = this.score(n);
+    this.entryScore[n] = score;
+    this.scores.push(score);
     this.seqs.push(this.seqOf[n]!);
     this.nodes.push(n);
     while (i > 0) {
