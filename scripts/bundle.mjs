@@ -12,12 +12,19 @@
 //     readers), which keep no state.
 //   - dist/backend-worker.cjs: the IR clean-up and the backend, for the worker thread
 //     that compiles some functions of a large probe file beside the type check.
+// In all three, loops over arrays are indexed loops (indexed-loops.mjs): most of a
+// compile runs before V8 optimizes it, and unoptimized code steps a for-of through the
+// array's iterator.
 // Outside them, found at run time from the package's node_modules (require from dist/
 // resolves them there): koffi, which loads a native .node file of its own, and
 // typescript, required by the compiler, so that a cached run does not read its 9 MB
 // either.
 import { resolve } from "node:path";
 import { build } from "esbuild";
+import { indexedLoops, indexedLoopsPlugin } from "./indexed-loops.mjs";
+
+/** The three bundles' loops over arrays, indexed (indexed-loops.mjs). */
+const loops = indexedLoopsPlugin(indexedLoops("tsconfig.build.json"));
 
 /** `import ts from "typescript"` in each of the compiler's modules as one require of it:
  *  esbuild would otherwise give each importing module its own ESM view of the CommonJS
@@ -54,7 +61,7 @@ await build({
   outfile: "dist/bpftsc.cjs",
   // A dynamic import() of one of them becomes a require() of the compiler's bundle.
   supported: { "dynamic-import": false },
-  plugins: [{
+  plugins: [loops, {
     name: "compiler-bundle",
     setup(b) {
       b.onResolve({ filter: /\.js$/ }, (args) => {
@@ -73,11 +80,11 @@ await build({
     loader: "ts",
   },
   outfile: "dist/compiler.cjs",
-  plugins: [oneTypescript],
+  plugins: [oneTypescript, loops],
 });
 
 // The backend worker (compiler/backend-pool.ts starts it from beside dist/compiler.cjs).
-await build({ ...common, entryPoints: ["compiler/backend-worker.ts"], outfile: "dist/backend-worker.cjs" });
+await build({ ...common, entryPoints: ["compiler/backend-worker.ts"], outfile: "dist/backend-worker.cjs", plugins: [loops] });
 
 await build({
   entryPoints: ["cli/code-cache.ts"],
