@@ -5,7 +5,8 @@
 // (TypeScript's checker recurses deeper on some nestings than others), reported at the
 // most deeply nested code, or, where nothing is nested deep, at the longest function
 // (the checker also recurses along a function's branches: 1,500 `if`s in a row).
-// In: the file's text and its parsed ts.SourceFile. Out: a diagnostic, or undefined.
+// In: the file's text and its parsed ts.SourceFile (and what else wants to see each of its
+// nodes, in the one walk of them all before type-checking). Out: a diagnostic, or undefined.
 
 import ts from "typescript";
 import { makeDiagnostic, type Diagnostic } from "../diagnostics.js";
@@ -16,10 +17,10 @@ export const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
 /** Syntax-tree depth bpftsc compiles: real probes nest a few dozen levels. */
 export const MAX_NESTING = 1000;
 
-export function checkLimits(path: string, text: string, sf: ts.SourceFile): Diagnostic | undefined {
+export function checkLimits(path: string, text: string, sf: ts.SourceFile, onNode?: (node: ts.Node) => void): Diagnostic | undefined {
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_SOURCE_BYTES) return makeDiagnostic("tooLarge", { file: path, line: 0, col: 0 }, String(bytes), String(MAX_SOURCE_BYTES));
-  const deepest = deepestNode(sf);
+  const deepest = deepestNode(sf, onNode);
   return deepest.depth > MAX_NESTING ? tooDeep(path, sf.text, deepest.node.getStart(sf), deepest.depth) : undefined;
 }
 
@@ -72,8 +73,9 @@ function located(what: "tooDeep" | "tooLong", path: string, text: string, pos: n
 }
 
 /** The most deeply nested node, found iteratively (the search cannot run out of stack);
- *  the first of the deepest in the order a stack of nodes pops them. */
-function deepestNode(sf: ts.SourceFile): { node: ts.Node; depth: number } {
+ *  the first of the deepest in the order a stack of nodes pops them. onNode sees every
+ *  node, in that order. */
+function deepestNode(sf: ts.SourceFile, onNode?: (node: ts.Node) => void): { node: ts.Node; depth: number } {
   let best: ts.Node = sf, bestDepth = 0;
   // Nodes and their depths in two stacks, pushed by one callback: a walk of every node of
   // the file before it is type-checked, which makes nothing per node but the entries.
@@ -82,6 +84,7 @@ function deepestNode(sf: ts.SourceFile): { node: ts.Node; depth: number } {
   const push = (c: ts.Node): void => { nodes.push(c); depths.push(childDepth); };
   while (nodes.length > 0) {
     const node = nodes.pop()!, depth = depths.pop()!;
+    onNode?.(node);
     if (depth > bestDepth) { best = node; bestDepth = depth; }
     childDepth = depth + 1;
     ts.forEachChild(node, push);

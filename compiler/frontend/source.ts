@@ -14,6 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { makeDiagnostic, type Diagnostic } from "../diagnostics.js";
 import { packageRoot } from "../package-root.js";
 import { checkLimits } from "./limits.js";
+import { skipFlowOfOuterReferences, topLevelNames } from "./outer-references.js";
 import { probeMessage } from "./ts-messages.js";
 
 export interface CheckedSource {
@@ -94,7 +95,13 @@ export function checkSource(path: string, text: string): CheckedSource {
       .map((d) => fromTsDiagnostic(d, path, lines));
   };
   const typeErrors = (): Diagnostic[] => converted(program.getSemanticDiagnostics(sf));
-  const limit = checkLimits(path, text, sf);
+  // The references to imports and module constants, gathered in the limits' walk: the
+  // checker takes their declared types, without walking the flow graph for each one
+  // (outer-references.ts); not in a file over the limits, which is not checked.
+  const names = topLevelNames(sf);
+  const outer: ts.Identifier[] = [];
+  const limit = checkLimits(path, text, sf, (n) => { if (ts.isIdentifier(n) && names.has(n.text)) outer.push(n); });
+  if (!limit) skipFlowOfOuterReferences(sf, checker, outer);
   const syntax = limit ? [] : program.getSyntacticDiagnostics(sf);
   // A file that does not parse is not lowered: its type errors come with its syntax errors.
   const diagnostics = limit ? [limit] : syntax.length ? converted([...syntax, ...program.getSemanticDiagnostics(sf)]) : [];
