@@ -10,7 +10,10 @@
 // assigned, and a type that is not a union (any, unknown) has nothing to narrow to but
 // `never` (a test that contradicts its type, whose code is dead), so for such references
 // the walk finds their declared type: they go without a flow node, and the checker takes
-// that type at once (getFlowTypeOfReference with no flow node returns it).
+// that type at once (getFlowTypeOfReference with no flow node returns it). A constant's
+// references keep theirs outside functions, where the walk also finds a use before the
+// declaration (TypeScript's "used before being assigned"); inside one, TypeScript takes a
+// constant of the file as assigned.
 // In: the bound source file, its checker, and the file's identifiers named like one of
 // its imports or module-level constants (topLevelNames; limits.ts's walk gathers them).
 // Out: nothing; those that reference such a declaration lose their flow node.
@@ -24,8 +27,8 @@ export function topLevelNames(sf: ts.SourceFile): Set<string> {
   return names;
 }
 
-/** Drops the flow node of each of `refs` that references an import or module-level
- *  constant whose declared type is not a union, any or unknown. */
+/** Drops the flow node of each of `refs` that references an import, or a module-level
+ *  constant from inside a function, whose declared type is not a union, any or unknown. */
 export function skipFlowOfOuterReferences(sf: ts.SourceFile, checker: ts.TypeChecker, refs: readonly ts.Identifier[]): void {
   if (refs.length === 0) return;
   const plain = new Set<ts.Declaration>();
@@ -38,8 +41,15 @@ export function skipFlowOfOuterReferences(sf: ts.SourceFile, checker: ts.TypeChe
     const node = ref as ts.Identifier & { flowNode?: unknown };
     if (node.flowNode === undefined) continue;
     const declaration = checker.getSymbolAtLocation(ref)?.declarations?.[0];
-    if (declaration && plain.has(declaration)) node.flowNode = undefined;
+    if (!declaration || !plain.has(declaration)) continue;
+    if (ts.isVariableDeclaration(declaration) && !inFunction(ref)) continue;
+    node.flowNode = undefined;
   }
+}
+
+function inFunction(node: ts.Node): boolean {
+  for (let n = node.parent; n; n = n.parent) if (ts.isFunctionLike(n)) return true;
+  return false;
 }
 
 /** Declared types whose references a test in the code can narrow. */

@@ -12,11 +12,12 @@ import * as bpftsc from "bpftsc";
 const counts = new HashMap<u32, u64>(64);
 const LIMIT: u64 | undefined = 10;
 const STEP = 3;
+const TWICE = STEP * 2;
 export const onWrite = tracepoint("syscalls", "sys_enter_write", () => {
   let t: u64 = ktimeNs();
   if (LIMIT !== undefined) t = t + LIMIT;
   t = t * LIMIT; // narrowed by the constant's initializer, through the flow graph
-  counts.set(STEP, t + bpftsc.pid());
+  counts.set(STEP, t + bpftsc.pid() + TWICE);
   return 0;
 });
 `;
@@ -47,6 +48,14 @@ describe("references to imports and module constants", () => {
     expect(refs.get("bpftsc")).toEqual([false]);
     // Narrowed by the test of it: kept.
     expect(refs.get("LIMIT")).toEqual([true, true, true]);
+  });
+
+  it("keep it outside functions, where a constant may be used before its declaration", () => {
+    const checked = checkSource("/tmp/outer-references.ts", PROBE);
+    const twice = checked.sf.statements.find((s) => ts.isVariableStatement(s) && s.declarationList.declarations[0]!.name.getText(checked.sf) === "TWICE") as ts.VariableStatement;
+    const step = (twice.declarationList.declarations[0]!.initializer as ts.BinaryExpression).left as ts.Identifier & { flowNode?: unknown };
+    expect(step.text).toBe("STEP");
+    expect(step.flowNode).toBeDefined();
   });
 
   it("keep what narrows a constant of a union type", () => {
