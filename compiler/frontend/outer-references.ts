@@ -14,37 +14,48 @@
 // references keep theirs outside functions, where the walk also finds a use before the
 // declaration (TypeScript's "used before being assigned"); inside one, TypeScript takes a
 // constant of the file as assigned.
-// In: the bound source file, its checker, and the file's identifiers named like one of
-// its imports or module-level constants (topLevelNames; limits.ts's walk gathers them).
-// Out: nothing; those that reference such a declaration lose their flow node.
+// In: the source file (outerReferences), each of its nodes (see: limits.ts's walk, which
+// visits them all), then its checker once it is bound (skipFlow).
+// Out: nothing; the references to such a declaration lose their flow node. A declaration's
+// type is asked only when something references it (not of every program's `const`).
 
 import ts from "typescript";
 
-/** The names the file's imports and module-level constants declare. */
-export function topLevelNames(sf: ts.SourceFile): Set<string> {
-  const names = new Set<string>();
-  for (const d of topLevelDeclarations(sf)) names.add(d.name.text);
-  return names;
+export interface OuterReferences {
+  /** Keeps the node if it is an identifier named like an import or module constant. */
+  see(node: ts.Node): void;
+  /** Drops the flow node of each reference seen to an import, or to a module-level
+   *  constant from inside a function, whose declared type is not a union, any or unknown. */
+  skipFlow(checker: ts.TypeChecker): void;
 }
 
-/** Drops the flow node of each of `refs` that references an import, or a module-level
- *  constant from inside a function, whose declared type is not a union, any or unknown. */
-export function skipFlowOfOuterReferences(sf: ts.SourceFile, checker: ts.TypeChecker, refs: readonly ts.Identifier[]): void {
-  if (refs.length === 0) return;
-  const plain = new Set<ts.Declaration>();
-  for (const d of topLevelDeclarations(sf)) {
-    let symbol = checker.getSymbolAtLocation(d.name);
-    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
-    if (symbol && symbol.flags & ts.SymbolFlags.Value && !(checker.getTypeOfSymbol(symbol).flags & NARROWABLE)) plain.add(d);
-  }
-  for (const ref of refs) {
-    const node = ref as ts.Identifier & { flowNode?: unknown };
-    if (node.flowNode === undefined) continue;
-    const declaration = checker.getSymbolAtLocation(ref)?.declarations?.[0];
-    if (!declaration || !plain.has(declaration)) continue;
-    if (ts.isVariableDeclaration(declaration) && !inFunction(ref)) continue;
-    node.flowNode = undefined;
-  }
+export function outerReferences(sf: ts.SourceFile): OuterReferences {
+  const tops = topLevelDeclarations(sf);
+  const declarations = new Set<ts.Declaration>(tops);
+  const names = new Set(tops.map((d) => d.name.text));
+  const refs: ts.Identifier[] = [];
+  return {
+    see: (node) => { if (ts.isIdentifier(node) && names.has(node.text)) refs.push(node); },
+    skipFlow(checker) {
+      /** Per declaration referenced: whether its declared type has nothing to narrow to. */
+      const plain = new Map<ts.Declaration, boolean>();
+      const isPlain = (d: TopLevel): boolean => {
+        let symbol = checker.getSymbolAtLocation(d.name);
+        if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+        return symbol !== undefined && (symbol.flags & ts.SymbolFlags.Value) !== 0 && !(checker.getTypeOfSymbol(symbol).flags & NARROWABLE);
+      };
+      for (const ref of refs) {
+        const node = ref as ts.Identifier & { flowNode?: unknown };
+        if (node.flowNode === undefined) continue;
+        const declaration = checker.getSymbolAtLocation(ref)?.declarations?.[0];
+        if (!declaration || !declarations.has(declaration)) continue;
+        if (ts.isVariableDeclaration(declaration) && !inFunction(ref)) continue;
+        let ok = plain.get(declaration);
+        if (ok === undefined) plain.set(declaration, (ok = isPlain(declaration as TopLevel)));
+        if (ok) node.flowNode = undefined;
+      }
+    },
+  };
 }
 
 function inFunction(node: ts.Node): boolean {

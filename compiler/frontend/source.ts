@@ -14,7 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { makeDiagnostic, type Diagnostic } from "../diagnostics.js";
 import { packageRoot } from "../package-root.js";
 import { checkLimits } from "./limits.js";
-import { skipFlowOfOuterReferences, topLevelNames } from "./outer-references.js";
+import { outerReferences } from "./outer-references.js";
 import { probeMessage } from "./ts-messages.js";
 
 export interface CheckedSource {
@@ -98,10 +98,9 @@ export function checkSource(path: string, text: string): CheckedSource {
   // The references to imports and module constants, gathered in the limits' walk: the
   // checker takes their declared types, without walking the flow graph for each one
   // (outer-references.ts); not in a file over the limits, which is not checked.
-  const names = topLevelNames(sf);
-  const outer: ts.Identifier[] = [];
-  const limit = checkLimits(path, text, sf, (n) => { if (ts.isIdentifier(n) && names.has(n.text)) outer.push(n); });
-  if (!limit) skipFlowOfOuterReferences(sf, checker, outer);
+  const outer = outerReferences(sf);
+  const limit = checkLimits(path, text, sf, outer.see);
+  if (!limit) outer.skipFlow(checker);
   const syntax = limit ? [] : program.getSyntacticDiagnostics(sf);
   // A file that does not parse is not lowered: its type errors come with its syntax errors.
   const diagnostics = limit ? [limit] : syntax.length ? converted([...syntax, ...program.getSemanticDiagnostics(sf)]) : [];
