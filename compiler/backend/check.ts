@@ -22,6 +22,7 @@ export function checkMFunction(fn: MFunction, after: string, allocated: boolean)
   const written = new Uint8Array(fn.nextReg);
   for (const b of fn.blocks) for (const i of b.insts) for (const r of instDefs(i)) written[r] = 1;
   const unwritten = (regs: readonly number[]) => regs.find((r) => !isPhys(r) && written[r] !== 1);
+  const outsideArgs = (m: { dst: number }): boolean => !ARG_REGS.includes(m.dst);
   const entry = fn.blocks[0]?.id;
   for (const b of fn.blocks) {
     for (const s of successors(b.term)) {
@@ -40,7 +41,7 @@ export function checkMFunction(fn: MFunction, after: string, allocated: boolean)
         if (r >= fn.nextReg) fail(`register beyond nextReg: ${printInst(i)}`);
         if (!isPhys(r) && written[r] !== 1) fail(`reads a register nothing writes: ${printInst(i)}`);
       }
-      if (i.k === "args" && (i.moves.some((m) => !ARG_REGS.includes(m.dst)) || i.imms.some((m) => !ARG_REGS.includes(m.dst)))) fail(`argument outside r1-r5: ${printInst(i)}`);
+      if (i.k === "args" && (i.moves.some(outsideArgs) || i.imms.some(outsideArgs))) fail(`argument outside r1-r5: ${printInst(i)}`);
       if ((i.k === "addr" && !slots.has(i.slot)) || ((i.k === "ldx" || i.k === "stx" || i.k === "st") && "slot" in i.mem && !slots.has(i.mem.slot))) {
         fail(`undeclared stack slot: ${printInst(i)}`);
       }
